@@ -1,0 +1,69 @@
+"""resnet-inspect: build residual networks, trace one forward pass, see every number.
+
+Public API (torch is imported on first use, so `import resnet_inspect` stays light):
+
+    build(name_or_spec, **overrides) -> nn.Module
+    inspect(model_or_name, input_shape=(3, 224, 224), batch=1, device="auto") -> Report
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from resnet_inspect.errors import InspectError
+from resnet_inspect.spec import ArchSpec
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from resnet_inspect.report import Report
+
+__all__ = ["ArchSpec", "InspectError", "__version__", "build", "inspect", "resolve_spec"]
+__version__ = "0.1.0"
+
+
+def resolve_spec(name_or_spec: str | ArchSpec, **overrides: Any) -> ArchSpec:
+    """A preset name ('resnet50', '50') or a spec, with fields overridden by keyword."""
+    from resnet_inspect.presets import get_spec
+
+    spec = get_spec(name_or_spec) if isinstance(name_or_spec, str) else name_or_spec
+    return spec.with_changes(**overrides) if overrides else spec
+
+
+def build(name_or_spec: str | ArchSpec, *, device: str = "cpu", init: bool = True,
+          **overrides: Any) -> nn.Module:
+    """Build a network with torchvision's module names, initialised as torchvision does.
+
+    >>> model = build("resnet50")            # 25,557,032 parameters
+    >>> model = build("resnet50", num_classes=10)
+    """
+    from resnet_inspect.build import build_model
+
+    return build_model(resolve_spec(name_or_spec, **overrides), device=device, init=init)
+
+
+def inspect(
+    model_or_name: nn.Module | str | ArchSpec,
+    input_shape: tuple[int, ...] | None = None,
+    batch: int = 1,
+    device: str = "auto",
+    headline: str = "conv",
+    **overrides: Any,
+) -> Report:
+    """Trace one forward pass and return the Report (rows, totals, memory, layer count).
+
+    Any nn.Module works; a name or spec is built without weight initialisation (counts
+    and shapes do not depend on weights). The input shape defaults to the spec's own
+    (3x224x224 for ImageNet networks, 3x32x32 for CIFAR ones).
+    """
+    from resnet_inspect.build import build_model
+    from resnet_inspect.trace import resolve_device, trace
+
+    if isinstance(model_or_name, (str, ArchSpec)):
+        spec = resolve_spec(model_or_name, **overrides)
+        target = resolve_device(device)
+        model = build_model(spec, device=target, init=False)
+        shape = tuple(input_shape) if input_shape is not None else spec.input_shape
+        return trace(model, shape, batch=batch, device=target, headline=headline)
+    shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
+    return trace(model_or_name, shape, batch=batch, device=device, headline=headline)

@@ -1,0 +1,76 @@
+"""Command-line entry point: `resnet-inspect` and `python -m resnet_inspect`.
+
+Errors a user can fix (InspectError, bad option values) become one line on stderr and exit
+code 2; anything else is a bug or a runtime failure and exits 1 with a one-line summary
+(set RESNET_INSPECT_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _register_commands() -> None:
+    # Importing a command module registers its command on `app` (cheap: no torch).
+    from resnet_inspect.cli import (  # noqa: F401
+        check,
+        compare,
+        diagram,
+        list_cmd,
+        summary,
+    )
+
+
+def _click_exceptions():  # type: ignore[no-untyped-def]
+    """Click's exception module: vendored inside typer since 0.2x, the click package before."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # typer built on the click package
+        from click import exceptions  # type: ignore[no-redef]
+    return exceptions
+
+
+def main(argv: list[str] | None = None) -> None:
+    import typer
+
+    from resnet_inspect.cli.app import app
+    from resnet_inspect.errors import InspectError
+
+    _register_commands()
+    click = _click_exceptions()
+    no_args = getattr(click, "NoArgsIsHelpError", None)
+    command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = command.main(args, prog_name="resnet-inspect", standalone_mode=False)
+    except InspectError as err:
+        _fail(str(err), 2)
+    except typer.Exit as err:
+        sys.exit(err.exit_code)
+    except click.UsageError as err:
+        if no_args is not None and isinstance(err, no_args) and err.ctx is not None:
+            # `resnet-inspect` alone: show the help, as `--help` would, and exit 2 (usage)
+            print(err.ctx.get_help())
+            sys.exit(2)
+        hint = ""
+        if err.ctx is not None:
+            hint = f"; see '{err.ctx.command_path} --help'"
+        _fail(f"{err.format_message()}{hint}", 2)
+    except click.ClickException as err:
+        _fail(err.format_message(), err.exit_code)
+    except typer.Abort:
+        _fail("aborted", 1)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as err:  # a runtime failure, not the user's input
+        if os.environ.get("RESNET_INSPECT_DEBUG"):
+            raise
+        _fail(f"{type(err).__name__}: {err} (set RESNET_INSPECT_DEBUG=1 for the traceback)", 1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    first = " ".join(message.split())  # one line, whatever the message held
+    print(f"resnet-inspect: error: {first}", file=sys.stderr)
+    sys.exit(code)

@@ -1,0 +1,29 @@
+"""The typer app. Each command lives in its own module and registers itself on `app`.
+
+Nothing heavy is imported here: `resnet-inspect --help` must not import torch.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="resnet-inspect",
+    help=(
+        "Build any ResNet variant, trace one forward pass, and see per-layer shapes, "
+        "parameters, MACs and memory.\n\n"
+        "Examples:\n\n"
+        "  resnet-inspect summary --depth 101\n\n"
+        "  resnet-inspect compare basic bottleneck\n\n"
+        "  resnet-inspect diagram --depth 34 -o resnet34.png"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Build any ResNet variant, trace one forward pass, and see every number."""

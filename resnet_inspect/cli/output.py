@@ -1,0 +1,47 @@
+"""Writing results: stdout, or a file written atomically (never half-written)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from resnet_inspect.errors import InspectError
+
+
+def check_writable(path: Path) -> None:
+    """Fail before any work is done when `path` cannot be written."""
+    parent = path.expanduser().resolve().parent
+    if path.exists() and path.is_dir():
+        raise InspectError(f"--output {path} is a directory; give a file name, e.g. {path}/report.json")
+    if not parent.is_dir():
+        raise InspectError(
+            f"--output {path}: the directory {parent} does not exist; create it first or choose another path"
+        )
+    if not os.access(parent, os.W_OK):
+        raise InspectError(f"--output {path}: the directory {parent} is not writable; choose another path")
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write to a temporary file beside `path`, then rename it into place."""
+    check_writable(path)
+    path = path.expanduser()
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent)
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Text to `output` (atomically) or to stdout."""
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        write_atomic(output, text if text.endswith("\n") else text + "\n")

@@ -1,0 +1,20 @@
+"""The one exception type for mistakes a user can fix.
+
+The CLI turns it into a single line on stderr and exit code 2; library callers get an
+ordinary exception whose message names the problem and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class InspectError(ValueError):
+    """Bad input: the message names the problem and how to fix it."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean X?)' for the closest choice, or '' when nothing is close."""
+    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""

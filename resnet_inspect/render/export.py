@@ -1,0 +1,48 @@
+"""Machine-readable exports of a Report: JSON (the whole report), CSV and Markdown rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from resnet_inspect.render import format as fmt
+from resnet_inspect.render.names import NameScheme, Namer
+from resnet_inspect.report import Report, rollup
+
+CSV_FIELDS = ("name", "stage", "kind", "input_shape", "output_shape", "params", "macs", "flops",
+              "output_bytes")
+
+
+def to_json(report: Report) -> str:
+    return report.to_json(indent=2)
+
+
+def to_csv(report: Report, level: str = "layer", names: NameScheme | str = "torchvision") -> str:
+    namer = Namer(report, names)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for row in rollup(report, level):
+        writer.writerow([namer(row.name), row.stage, row.kind, fmt.shape(row.input_shape),
+                         fmt.shape(row.output_shape), row.params, row.macs, row.flops,
+                         row.output_bytes])
+    return buf.getvalue()
+
+
+def to_markdown(report: Report, level: str = "block", names: NameScheme | str = "torchvision") -> str:
+    namer = Namer(report, names)
+    head = {"stage": "Stage", "block": "Block", "layer": "Layer"}[level]
+    lines = [
+        f"**{report.model}**, input {fmt.shape(report.input_shape)}: "
+        f"{fmt.count(report.totals.params)} params, {fmt.si(report.totals.macs)} MACs "
+        f"({report.layer_count.text})",
+        "",
+        f"| {head} | Type | Output shape | Params | MACs |",
+        "|---|---|---|---:|---:|",
+    ]
+    for row in rollup(report, level):
+        lines.append(f"| {namer(row.name)} | {row.kind} | {fmt.shape(row.output_shape)} | "
+                     f"{fmt.count(row.params)} | {fmt.count(row.macs)} |")
+    lines.append(f"| **Total** | | | **{fmt.count(report.totals.params)}** | "
+                 f"**{fmt.count(report.totals.macs)}** |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,37 @@
+"""Number and shape formatting shared by every renderer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+MIB = 1024 * 1024
+
+
+def count(n: int) -> str:
+    """Exact count with thousands separators: 25,557,032."""
+    return f"{n:,}"
+
+
+def si(n: float, digits: int = 2) -> str:
+    """Short form for MACs/FLOPs: 4.09 G, 115.61 M, 9.41 k, 0."""
+    if n == 0:
+        return "0"
+    for div, unit in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(n) >= div:
+            return f"{n / div:.{digits}f} {unit}"
+    return f"{n:.0f}"
+
+
+def mib(n_bytes: int, digits: int = 2) -> str:
+    return f"{n_bytes / MIB:,.{digits}f} MiB"
+
+
+def shape(dims: Sequence[int]) -> str:
+    return "x".join(str(d) for d in dims) if dims else "-"
+
+
+def ratio(a: float, b: float) -> str:
+    """'16.94x' for a / b."""
+    if b == 0:
+        return "-"
+    return f"{a / b:.2f}x"
