@@ -37,7 +37,7 @@ def build(name_or_spec: str | ArchSpec, *, device: str = "cpu", init: bool = Tru
     >>> model = build("resnet50")            # 25,557,032 parameters
     >>> model = build("resnet50", num_classes=10)
     """
-    from resnet_inspect.build import build_model
+    from resnet_inspect.builder import build_model
 
     return build_model(resolve_spec(name_or_spec, **overrides), device=device, init=init)
 
@@ -56,7 +56,7 @@ def inspect(
     and shapes do not depend on weights). The input shape defaults to the spec's own
     (3x224x224 for ImageNet networks, 3x32x32 for CIFAR ones).
     """
-    from resnet_inspect.build import build_model
+    from resnet_inspect.builder import build_model
     from resnet_inspect.trace import resolve_device, trace
 
     if isinstance(model_or_name, (str, ArchSpec)):

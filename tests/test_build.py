@@ -1,0 +1,81 @@
+"""The builder against torchvision's published models."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import resnet_inspect
+from resnet_inspect.builder import build_model
+from resnet_inspect.presets import get_spec
+from resnet_inspect.spec import ShortcutUse
+
+# torchvision model documentation, "Table of all available classification weights",
+# column Params (IMAGENET1K_V1 weights): ResNet-18 11.7M ... ResNet-152 60.2M; the exact
+# counts are those of torchvision.models.resnetNN() (sum of p.numel()).
+TORCHVISION_PARAMS = {
+    18: 11_689_512,
+    34: 21_797_672,
+    50: 25_557_032,
+    101: 44_549_160,
+    152: 60_192_808,
+}
+
+
+@pytest.mark.parametrize("depth", TORCHVISION_PARAMS)
+def test_param_counts_equal_torchvision(depth: int) -> None:
+    model = build_model(get_spec(str(depth)), device="meta")
+    assert sum(p.numel() for p in model.parameters()) == TORCHVISION_PARAMS[depth]
+
+
+def test_state_dict_names_are_torchvisions() -> None:
+    keys = set(build_model(get_spec("resnet50"), device="meta").state_dict())
+    # a few keys of torchvision.models.resnet50().state_dict()
+    for key in (
+        "conv1.weight",
+        "bn1.running_mean",
+        "layer1.0.downsample.0.weight",
+        "layer1.0.downsample.1.num_batches_tracked",
+        "layer3.5.conv2.weight",
+        "layer4.2.bn3.bias",
+        "fc.weight",
+        "fc.bias",
+    ):
+        assert key in keys
+    # torchvision's resnet50 state dict has 320 entries; ReLU and Add modules add none
+    assert len(keys) == 320
+
+
+@pytest.mark.parametrize(
+    ("name", "projections"),
+    # ResNet paper, section 3.3 option B: projections only where the shape changes. The
+    # first block of conv2_x projects in bottleneck networks (64 -> 256 channels) but not
+    # in basic-block networks (64 -> 64).
+    [("resnet18", ["layer2.0", "layer3.0", "layer4.0"]),
+     ("resnet34", ["layer2.0", "layer3.0", "layer4.0"]),
+     ("resnet50", ["layer1.0", "layer2.0", "layer3.0", "layer4.0"]),
+     ("resnet152", ["layer1.0", "layer2.0", "layer3.0", "layer4.0"])],
+)
+def test_blocks_know_their_shortcut(name: str, projections: list[str]) -> None:
+    model = build_model(get_spec(name), device="meta")
+    found = [
+        n for n, m in model.named_modules()
+        if getattr(m, "shortcut_use", None) is ShortcutUse.PROJECTION
+    ]
+    assert found == projections
+
+
+def test_build_initialises_like_torchvision() -> None:
+    model = resnet_inspect.build("resnet18")
+    conv = model.layer1[0].conv1.weight
+    # Kaiming normal, fan_out = 64 * 3 * 3: std = sqrt(2 / 576) = 0.0589
+    assert conv.std().item() == pytest.approx((2 / 576) ** 0.5, rel=0.1)
+    assert torch.all(model.bn1.weight == 1) and torch.all(model.bn1.bias == 0)
+    assert not model.training  # built for inspection: eval mode
+
+
+def test_build_overrides() -> None:
+    model = resnet_inspect.build("resnet18", num_classes=10, device="meta")
+    assert model.fc.out_features == 10
+    # 11,689,512 - 513 * 1000 + 513 * 10: only the classifier changes
+    assert sum(p.numel() for p in model.parameters()) == 11_689_512 - 513 * 990
