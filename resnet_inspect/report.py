@@ -191,7 +191,9 @@ def rollup(report: Report, level: str, categories: tuple[str, ...] | None = None
     """
     from resnet_inspect.counting import HEADLINE_CATEGORIES, Headline
 
-    cats = categories or tuple(c.value for c in HEADLINE_CATEGORIES[Headline(report.totals.headline)])
+    cats = categories or tuple(
+        c.value for c in HEADLINE_CATEGORIES[Headline(report.totals.headline)]
+    )
 
     def headline_only(r: LayerRecord) -> LayerRecord:
         if r.category in cats:

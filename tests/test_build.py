@@ -51,15 +51,18 @@ def test_state_dict_names_are_torchvisions() -> None:
     # ResNet paper, section 3.3 option B: projections only where the shape changes. The
     # first block of conv2_x projects in bottleneck networks (64 -> 256 channels) but not
     # in basic-block networks (64 -> 64).
-    [("resnet18", ["layer2.0", "layer3.0", "layer4.0"]),
-     ("resnet34", ["layer2.0", "layer3.0", "layer4.0"]),
-     ("resnet50", ["layer1.0", "layer2.0", "layer3.0", "layer4.0"]),
-     ("resnet152", ["layer1.0", "layer2.0", "layer3.0", "layer4.0"])],
+    [
+        ("resnet18", ["layer2.0", "layer3.0", "layer4.0"]),
+        ("resnet34", ["layer2.0", "layer3.0", "layer4.0"]),
+        ("resnet50", ["layer1.0", "layer2.0", "layer3.0", "layer4.0"]),
+        ("resnet152", ["layer1.0", "layer2.0", "layer3.0", "layer4.0"]),
+    ],
 )
 def test_blocks_know_their_shortcut(name: str, projections: list[str]) -> None:
     model = build_model(get_spec(name), device="meta")
     found = [
-        n for n, m in model.named_modules()
+        n
+        for n, m in model.named_modules()
         if getattr(m, "shortcut_use", None) is ShortcutUse.PROJECTION
     ]
     assert found == projections

@@ -14,13 +14,17 @@ def check_writable(path: Path) -> None:
     """Fail before any work is done when `path` cannot be written."""
     parent = path.expanduser().resolve().parent
     if path.exists() and path.is_dir():
-        raise InspectError(f"--output {path} is a directory; give a file name, e.g. {path}/report.json")
+        raise InspectError(
+            f"--output {path} is a directory; give a file name, e.g. {path}/report.json"
+        )
     if not parent.is_dir():
         raise InspectError(
             f"--output {path}: the directory {parent} does not exist; create it first or choose another path"
         )
     if not os.access(parent, os.W_OK):
-        raise InspectError(f"--output {path}: the directory {parent} is not writable; choose another path")
+        raise InspectError(
+            f"--output {path}: the directory {parent} is not writable; choose another path"
+        )
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

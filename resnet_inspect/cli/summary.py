@@ -32,13 +32,39 @@ class Level(str, Enum):
 @model_options
 @run_options
 def summary(
-    arch: Annotated[str | None, typer.Argument(help="Preset name, e.g. resnet50 (or a depth: 50).", show_default=False)] = None,
-    level: Annotated[Level, typer.Option("--level", "-l", help="Rows: one per stage, block or layer.", case_sensitive=False)] = Level.BLOCK,
-    names: Annotated[NameScheme, typer.Option("--names", help="Layer names: torchvision modules, the paper's stages, or the Caffe release's.", case_sensitive=False)] = NameScheme.TORCHVISION,
-    json_out: Annotated[bool, typer.Option("--json", help="Write the whole report as JSON.")] = False,
-    csv_out: Annotated[bool, typer.Option("--csv", help="Write the rows (at --level) as CSV.")] = False,
-    markdown: Annotated[bool, typer.Option("--markdown", help="Write the rows (at --level) as a Markdown table.")] = False,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.", show_default=False)] = None,
+    arch: Annotated[
+        str | None,
+        typer.Argument(help="Preset name, e.g. resnet50 (or a depth: 50).", show_default=False),
+    ] = None,
+    level: Annotated[
+        Level,
+        typer.Option(
+            "--level", "-l", help="Rows: one per stage, block or layer.", case_sensitive=False
+        ),
+    ] = Level.BLOCK,
+    names: Annotated[
+        NameScheme,
+        typer.Option(
+            "--names",
+            help="Layer names: torchvision modules, the paper's stages, or the Caffe release's.",
+            case_sensitive=False,
+        ),
+    ] = NameScheme.TORCHVISION,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Write the whole report as JSON.")
+    ] = False,
+    csv_out: Annotated[
+        bool, typer.Option("--csv", help="Write the rows (at --level) as CSV.")
+    ] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Write the rows (at --level) as a Markdown table.")
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file instead of stdout.", show_default=False
+        ),
+    ] = None,
     *,
     model: ModelOptions,
     run: RunOptions,
@@ -60,8 +86,9 @@ def summary(
 
     from resnet_inspect import inspect as inspect_model
 
-    report = inspect_model(spec, input_shape=run.input_shape(spec), batch=run.batch,
-                           device=run.device.value)
+    report = inspect_model(
+        spec, input_shape=run.input_shape(spec), batch=run.batch, device=run.device.value
+    )
     from resnet_inspect.cli.output import emit
 
     if json_out:
@@ -80,9 +107,10 @@ def summary(
         from resnet_inspect.render.table import make_console, render_summary
 
         if output is not None:
-            console = make_console(width=100, file_text=True)
-            with console.capture() as cap:
-                render_summary(report, console, level.value, names)
-            emit(cap.get(), output)
+            import io
+
+            buf = io.StringIO()
+            render_summary(report, make_console(width=100, file=buf), level.value, names)
+            emit(buf.getvalue(), output)
         else:
             render_summary(report, make_console(), level.value, names)

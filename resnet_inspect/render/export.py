@@ -6,11 +6,20 @@ import csv
 import io
 
 from resnet_inspect.render import format as fmt
-from resnet_inspect.render.names import NameScheme, Namer
+from resnet_inspect.render.names import Namer, NameScheme
 from resnet_inspect.report import Report, rollup
 
-CSV_FIELDS = ("name", "stage", "kind", "input_shape", "output_shape", "params", "macs", "flops",
-              "output_bytes")
+CSV_FIELDS = (
+    "name",
+    "stage",
+    "kind",
+    "input_shape",
+    "output_shape",
+    "params",
+    "macs",
+    "flops",
+    "output_bytes",
+)
 
 
 def to_json(report: Report) -> str:
@@ -23,13 +32,25 @@ def to_csv(report: Report, level: str = "layer", names: NameScheme | str = "torc
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     for row in rollup(report, level):
-        writer.writerow([namer(row.name), row.stage, row.kind, fmt.shape(row.input_shape),
-                         fmt.shape(row.output_shape), row.params, row.macs, row.flops,
-                         row.output_bytes])
+        writer.writerow(
+            [
+                namer(row.name),
+                row.stage,
+                row.kind,
+                fmt.shape(row.input_shape),
+                fmt.shape(row.output_shape),
+                row.params,
+                row.macs,
+                row.flops,
+                row.output_bytes,
+            ]
+        )
     return buf.getvalue()
 
 
-def to_markdown(report: Report, level: str = "block", names: NameScheme | str = "torchvision") -> str:
+def to_markdown(
+    report: Report, level: str = "block", names: NameScheme | str = "torchvision"
+) -> str:
     namer = Namer(report, names)
     head = {"stage": "Stage", "block": "Block", "layer": "Layer"}[level]
     lines = [
@@ -41,8 +62,12 @@ def to_markdown(report: Report, level: str = "block", names: NameScheme | str = 
         "|---|---|---|---:|---:|",
     ]
     for row in rollup(report, level):
-        lines.append(f"| {namer(row.name)} | {row.kind} | {fmt.shape(row.output_shape)} | "
-                     f"{fmt.count(row.params)} | {fmt.count(row.macs)} |")
-    lines.append(f"| **Total** | | | **{fmt.count(report.totals.params)}** | "
-                 f"**{fmt.count(report.totals.macs)}** |")
+        lines.append(
+            f"| {namer(row.name)} | {row.kind} | {fmt.shape(row.output_shape)} | "
+            f"{fmt.count(row.params)} | {fmt.count(row.macs)} |"
+        )
+    lines.append(
+        f"| **Total** | | | **{fmt.count(report.totals.params)}** | "
+        f"**{fmt.count(report.totals.macs)}** |"
+    )
     return "\n".join(lines) + "\n"

@@ -26,8 +26,13 @@ class NameScheme(str, Enum):
 
 _LAYER = re.compile(r"layer(\d+)\.(\d+)(?:\.(.*))?$")
 _BRANCH = {"conv1": "2a", "conv2": "2b", "conv3": "2c"}
-_CAFFE_TOP = {"conv1": "conv1", "bn1": "bn_conv1", "relu": "conv1_relu", "maxpool": "pool1",
-              "avgpool": "pool5"}
+_CAFFE_TOP = {
+    "conv1": "conv1",
+    "bn1": "bn_conv1",
+    "relu": "conv1_relu",
+    "maxpool": "pool1",
+    "avgpool": "pool5",
+}
 
 
 def _block_label(index: int, stage_blocks: int, numbered: bool) -> str:

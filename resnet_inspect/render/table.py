@@ -7,12 +7,14 @@ memory. Rows sum to the printed totals (the golden tests check it).
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 from resnet_inspect.render import format as fmt
-from resnet_inspect.render.names import NameScheme, Namer
+from resnet_inspect.render.names import Namer, NameScheme
 from resnet_inspect.report import Report, rollup
 
 WIDE = 110
@@ -38,15 +40,22 @@ def headline_label(report: Report) -> str:
     return {"conv": "conv+fc", "conv+norm": "conv+fc+bn", "all": "all ops"}[report.totals.headline]
 
 
-def summary_table(report: Report, level: str = "block", names: NameScheme | str = "torchvision",
-                  width: int = 80) -> Table:
+def summary_table(
+    report: Report, level: str = "block", names: NameScheme | str = "torchvision", width: int = 80
+) -> Table:
     wide = width >= WIDE
     namer = Namer(report, names)
     rows = rollup(report, level)
     shortcuts = {b.name: b.shortcut for b in report.blocks}
     title = f"{report.model} · input {fmt.shape(report.input_shape)} · {report.device}"
-    table = Table(title=title, title_justify="left", header_style="bold", show_lines=False,
-                  pad_edge=False, box=None if width < 60 else _box())
+    table = Table(
+        title=title,
+        title_justify="left",
+        header_style="bold",
+        show_lines=False,
+        pad_edge=False,
+        box=None if width < 60 else _box(),
+    )
     first = {"stage": "Stage", "block": "Block", "layer": "Layer"}[level]
     table.add_column(first, overflow="fold", no_wrap=False)
     if level == "layer":
@@ -59,7 +68,9 @@ def summary_table(report: Report, level: str = "block", names: NameScheme | str 
         table.add_column("Input shape", no_wrap=True)
     table.add_column("Output shape", no_wrap=True)
     table.add_column("Params", justify="right", no_wrap=True)
-    table.add_column(f"MACs ({headline_label(report)})", justify="right", no_wrap=True)
+    # The convention sits in the header itself; on two lines when the terminal is narrow.
+    sep = " " if wide else "\n"
+    table.add_column(f"MACs{sep}({headline_label(report)})", justify="right", no_wrap=True)
     if wide:
         table.add_column("FLOPs", justify="right", no_wrap=True)
         table.add_column("Activations", justify="right", no_wrap=True)
@@ -69,7 +80,7 @@ def summary_table(report: Report, level: str = "block", names: NameScheme | str 
     for row in rows:
         if level == "layer":
             r = row.records[0]
-            indent = "  " * max(0, r.depth - 1) if r.block else ""
+            indent = " " * max(0, r.depth - 1) if r.block else ""
             label = indent + namer(row.name)
             k = f"{r.kernel}/{r.stride}" if r.kernel and r.stride > 1 else r.kernel
             second = k or ""
@@ -86,8 +97,11 @@ def summary_table(report: Report, level: str = "block", names: NameScheme | str 
         cells = [label, second]
         if wide:
             cells.append(fmt.shape(row.input_shape))
-        cells += [fmt.shape(row.output_shape), fmt.count(row.params) if row.params else "-",
-                  fmt.si(row.macs) if row.macs else "-"]
+        cells += [
+            fmt.shape(row.output_shape),
+            fmt.count(row.params) if row.params else "-",
+            fmt.si(row.macs) if row.macs else "-",
+        ]
         if wide:
             cells += [fmt.si(row.flops) if row.flops else "-", fmt.mib(row.output_bytes)]
         table.add_row(*cells, style=style)
@@ -109,31 +123,66 @@ def _box():  # type: ignore[no-untyped-def]
     return box.SIMPLE_HEAD
 
 
-def totals_text(report: Report) -> Text:
+def totals_text(report: Report) -> Table:
+    """The footer: a two-column grid, so long values wrap under their own column."""
     t, m = report.totals, report.memory
-    lines = [
-        f"{report.layer_count.text}",
-        f"Params: {fmt.count(t.params)} (trainable {fmt.count(t.trainable_params)}, "
-        f"frozen {fmt.count(t.frozen_params)}); buffers {fmt.count(t.buffers)} "
-        f"(BN running mean/var {fmt.count(t.running_stats)})",
-        f"MACs ({headline_label(report)}): {fmt.si(t.macs)} ({fmt.count(t.macs)}); "
-        f"FLOPs: {fmt.si(t.flops)}" + (" (2 x MACs)" if t.headline == "conv" else ""),
-    ]
-    outside = [
-        f"{_CATEGORY_TEXT[c]} {fmt.si(v['macs'])} MACs" if v["macs"] else f"{_CATEGORY_TEXT[c]} {fmt.si(v['flops'])} FLOPs"
-        for c, v in t.by_category.items()
-        if c in _CATEGORY_TEXT and c not in _headline_cats(report) and (v["macs"] or v["flops"])
-    ]
-    if outside:
-        lines.append("Not in the headline: " + ", ".join(outside))
-    if report.unsupported:
-        lines.append("Not counted (no formula): " + ", ".join(report.unsupported))
-    lines.append(
-        f"Memory ({report.dtype}, batch {report.input_shape[0]}): input {fmt.mib(m.input_bytes)}, "
-        f"forward/backward {fmt.mib(m.forward_backward_bytes)}, params {fmt.mib(m.param_bytes)}, "
-        f"buffers {fmt.mib(m.buffer_bytes)}; total {fmt.mib(m.total_bytes)}"
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    lc = report.layer_count
+    grid.add_row(
+        "Layers",
+        lc.text.split(" = ", 1)[0].replace(" layers", "") + " = " + lc.text.split(" = ", 1)[-1]
+        if " = " in lc.text
+        else lc.text,
     )
-    return Text("\n".join(lines))
+    grid.add_row(
+        "Params",
+        f"{fmt.count(t.params)} (trainable {fmt.count(t.trainable_params)}, "
+        f"frozen {fmt.count(t.frozen_params)})",
+    )
+    grid.add_row(
+        "Buffers", f"{fmt.count(t.buffers)} (BN running mean/var {fmt.count(t.running_stats)})"
+    )
+    flops_note = " = 2 x MACs" if t.headline == "conv" else ""
+    grid.add_row(
+        "MACs",
+        f"{fmt.si(t.macs)} {headline_label(report)} ({fmt.count(t.macs)}); "
+        f"FLOPs {fmt.si(t.flops)}{flops_note}",
+    )
+    outside_macs = []
+    outside_flops = []
+    for c, v in t.by_category.items():
+        if c not in _CATEGORY_TEXT or c in _headline_cats(report):
+            continue
+        if v["macs"]:
+            outside_macs.append(f"{_CATEGORY_TEXT[c]} {fmt.si(v['macs'])} MACs")
+        elif v["flops"]:
+            outside_flops.append(f"{_CATEGORY_TEXT[c]} {fmt.si(v['flops'])}")
+    other = "; ".join(
+        outside_macs + ([", ".join(outside_flops) + " FLOPs"] if outside_flops else [])
+    )
+    if other:
+        grid.add_row("Not counted", other)
+    if report.unsupported:
+        grid.add_row("No formula", ", ".join(report.unsupported))
+    projections = [b.name for b in report.blocks if b.shortcut == "projection"]
+    if report.blocks:
+        kinds: dict[str, int] = {}
+        for b in report.blocks:
+            kinds[b.shortcut] = kinds.get(b.shortcut, 0) + 1
+        text = ", ".join(f"{n} {k}" for k, n in kinds.items())
+        if projections and len(projections) <= 6:
+            text += f" (projections: {', '.join(projections)})"
+        grid.add_row("Shortcuts", text)
+    grid.add_row(
+        "Memory",
+        f"{report.dtype}, batch {report.input_shape[0]}: input {fmt.mib(m.input_bytes)}, "
+        f"forward/backward {fmt.mib(m.forward_backward_bytes)}, "
+        f"params {fmt.mib(m.param_bytes)}, buffers {fmt.mib(m.buffer_bytes)}; "
+        f"total {fmt.mib(m.total_bytes)}",
+    )
+    return grid
 
 
 def _headline_cats(report: Report) -> tuple[str, ...]:
@@ -142,14 +191,24 @@ def _headline_cats(report: Report) -> tuple[str, ...]:
     return tuple(c.value for c in HEADLINE_CATEGORIES[Headline(report.totals.headline)])
 
 
-def render_summary(report: Report, console: Console, level: str = "block",
-                   names: NameScheme | str = "torchvision") -> None:
-    console.print(Group(summary_table(report, level, names, console.width), Text(""), totals_text(report)))
+def render_summary(
+    report: Report, console: Console, level: str = "block", names: NameScheme | str = "torchvision"
+) -> None:
+    body = Group(summary_table(report, level, names, console.width), Text(""), totals_text(report))
+    if console.is_terminal:
+        console.print(body)
+        return
+    # Piped or captured: plain lines without rich's padding to the full width.
+    with console.capture() as cap:
+        console.print(body)
+    console.file.write("\n".join(line.rstrip() for line in cap.get().splitlines()) + "\n")
 
 
-def make_console(width: int | None = None, stderr: bool = False, file_text: bool = False) -> Console:
+def make_console(width: int | None = None, stderr: bool = False, file: Any = None) -> Console:
     """One console factory: width from the terminal (or fixed, for tests); colour off when
     not a TTY or NO_COLOR is set (rich honours both)."""
-    if file_text:  # plain text for a file: no colour codes
-        return Console(width=width, color_system=None, force_terminal=False, highlight=False)
+    if file is not None:  # plain text for a file or a test: no colour codes
+        return Console(
+            width=width, file=file, color_system=None, force_terminal=False, highlight=False
+        )
     return Console(width=width, stderr=stderr, highlight=False, soft_wrap=False)

@@ -1,0 +1,252 @@
+"""`resnet-inspect summary` as a user runs it: output, exports, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.cli_helpers import run_cli
+
+
+@pytest.fixture(autouse=True)
+def fixed_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+def _table_params(text: str) -> tuple[list[int], int]:
+    """Params column of each row, and the Total row's, parsed from the printed table."""
+    rows, total = [], None
+    for line in text.splitlines():
+        m = re.match(r"^\s+(\S+)\s.*?\s([\d,]+|-)\s+([\d.]+ [kMG]|-|\d+)$", line)
+        if not m:
+            continue
+        value = 0 if m.group(2) == "-" else int(m.group(2).replace(",", ""))
+        if m.group(1) == "Total":
+            total = value
+        else:
+            rows.append(value)
+    assert total is not None
+    return rows, total
+
+
+@pytest.mark.parametrize("level", ["stage", "block", "layer"])
+def test_summary_golden_resnet50(capsys: pytest.CaptureFixture[str], golden, level: str) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli(capsys, "summary", "--depth", "50", "--device", "cpu", "--level", level)
+    assert result.code == 0, result.err
+    golden(f"summary/resnet50_{level}_80.txt", result.out)
+    assert max(len(line) for line in result.out.splitlines()) <= 80
+    rows, total = _table_params(result.out)
+    # invariant: the rows add up to the printed total, which is torchvision's count
+    assert sum(rows) == total == 25_557_032
+
+
+def test_summary_wide_adds_columns(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "140")
+    result = run_cli(capsys, "summary", "resnet18", "--device", "meta")
+    assert result.code == 0
+    header = next(line for line in result.out.splitlines() if "Output shape" in line)
+    assert "Input shape" in header and "FLOPs" in header and "Activations" in header
+    assert max(len(line) for line in result.out.splitlines()) <= 140
+
+
+def test_summary_states_the_convention(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_cli(capsys, "summary", "--depth", "101", "--device", "meta").out
+    assert "101 = 1 conv + 3 x (3 + 4 + 23 + 3) block convs + 1 fc" in out
+    assert "(conv+fc)" in out  # the header states the convention
+    assert "7.80 G conv+fc (7,801,405,440); FLOPs 15.60 G = 2 x MACs" in out
+    assert "batch-norm" in out and "residual adds" in out
+
+
+def test_caffe_and_paper_names(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_cli(
+        capsys,
+        "summary",
+        "--depth",
+        "101",
+        "--device",
+        "meta",
+        "--level",
+        "layer",
+        "--names",
+        "caffe",
+    ).out
+    # the original Caffe release's ResNet-101 names (seed 001 lists ResNet-50's)
+    for name in (
+        "bn_conv1",
+        "pool1",
+        "res2a_branch2a",
+        "res2a_branch1",
+        "res4b22_branch2c",
+        "bn5c_branch2c",
+        "pool5",
+        "fc1000",
+    ):
+        assert re.search(rf"^\s+{name}\s", out, re.M), name
+    out = run_cli(capsys, "summary", "--depth", "50", "--device", "meta", "--names", "paper").out
+    assert re.search(r"^ conv4_x\.6\s", out, re.M)
+    out = run_cli(
+        capsys,
+        "summary",
+        "--depth",
+        "50",
+        "--device",
+        "meta",
+        "--level",
+        "layer",
+        "--names",
+        "caffe",
+    ).out
+    assert re.search(r"^\s+res4f_branch2c\s", out, re.M)  # ResNet-50 letters its blocks
+
+
+def test_json_to_stdout_and_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    result = run_cli(capsys, "summary", "resnet34", "--json", "--device", "meta")
+    data = json.loads(result.out)
+    assert data["model"] == "resnet34"
+    assert data["input_shape"] == [1, 3, 224, 224]
+    assert data["totals"]["params"] == 21_797_672
+    assert data["totals"]["macs"] == 3_663_761_408
+    target = tmp_path / "r34.json"
+    result = run_cli(capsys, "summary", "resnet34", "--json", "-o", str(target), "--device", "meta")
+    assert result.code == 0 and result.out == ""
+    assert json.loads(target.read_text()) == data
+    assert [p.name for p in tmp_path.iterdir()] == ["r34.json"]  # no temporary left behind
+
+
+def test_csv_and_markdown(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_cli(capsys, "summary", "18", "--csv", "--level", "stage", "--device", "meta").out
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["name"] for r in rows] == ["conv1", "conv2_x", "conv3_x", "conv4_x", "conv5_x", "fc"]
+    assert sum(int(r["params"]) for r in rows) == 11_689_512
+    md = run_cli(capsys, "summary", "18", "--markdown", "--device", "meta").out
+    assert "| **Total** | | | **11,689,512** | **1,814,073,344** |" in md
+
+
+def test_batch_and_input(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_cli(
+        capsys,
+        "summary",
+        "18",
+        "--input",
+        "3x448x448",
+        "--batch",
+        "4",
+        "--device",
+        "meta",
+        "--json",
+    ).out
+    data = json.loads(out)
+    # MACs grow with the number of output pixels (4x) and the batch (4x), except fc's
+    assert data["input_shape"] == [4, 3, 448, 448]
+    conv = data["totals"]["by_category"]["conv"]["macs"]
+    assert conv == 16 * (1_814_073_344 - 512_000)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--depth", "17"], "--depth 17 is not a ResNet depth; use one of 18, 34, 50, 101, 152"),
+        (["18", "--input", "banana"], "--input 'banana' is not a shape; use CxHxW"),
+        (["18", "--input", "3x0x224"], "every dimension must be at least 1"),
+        (["18", "--batch", "0"], "--batch 0: the batch size must be at least 1"),
+        (["resnet5O"], "unknown architecture 'resnet5O' (did you mean resnet50?)"),
+        (["18", "--level", "stages"], "'stages' is not one of"),
+        ([], "no architecture given"),
+        (["18", "--json", "--csv"], "choose one of --json, --csv and --markdown"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    result = run_cli(capsys, "summary", *args)
+    assert result.code == 2
+    assert message in result.err
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+    assert result.out == ""
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the error is for machines without CUDA")
+def test_cuda_without_gpu(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "summary", "18", "--device", "cuda")
+    assert result.code == 2
+    assert "no CUDA GPU is visible" in result.err and "--device cpu" in result.err
+
+
+def test_output_in_missing_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "out.json"
+    result = run_cli(capsys, "summary", "18", "--json", "-o", str(target))
+    assert result.code == 2
+    assert "does not exist" in result.err
+    assert not target.parent.exists()
+
+
+def test_output_under_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    result = run_cli(capsys, "summary", "18", "--json", "-o", str(blocker / "out.json"))
+    assert result.code == 2 and "does not exist" in result.err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to a read-only directory")
+def test_output_in_unwritable_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    tmp_path.chmod(0o500)
+    try:
+        result = run_cli(capsys, "summary", "18", "--json", "-o", str(tmp_path / "out.json"))
+    finally:
+        tmp_path.chmod(0o700)
+    assert result.code == 2 and "not writable" in result.err
+
+
+def _installed_command() -> str:
+    path = Path(sys.executable).parent / "resnet-inspect"
+    if not path.exists():
+        pytest.skip("the resnet-inspect console script is not installed beside this Python")
+    return str(path)
+
+
+def test_installed_command_smoke() -> None:
+    env = {**os.environ, "COLUMNS": "80"}
+    done = subprocess.run(
+        [_installed_command(), "summary", "--depth", "18", "--device", "meta"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "11,689,512" in done.stdout and "1.81 G" in done.stdout
+    bad = subprocess.run(
+        [_installed_command(), "summary", "--depth", "17"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert bad.returncode == 2 and bad.stderr.startswith("resnet-inspect: error: --depth 17")
+
+
+def test_help_does_not_import_torch() -> None:
+    code = (
+        "import sys\n"
+        "from resnet_inspect.cli import main\n"
+        "try:\n    main(['summary', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert "resnet-inspect summary --depth 101" in done.stdout  # the example in the help
+    assert done.stdout.strip().endswith("NO-TORCH")
