@@ -19,7 +19,8 @@ def check_writable(path: Path) -> None:
         )
     if not parent.is_dir():
         raise InspectError(
-            f"--output {path}: the directory {parent} does not exist; create it first or choose another path"
+            f"--output {path}: the directory {parent} does not exist; "
+            "create it first or choose another path"
         )
     if not os.access(parent, os.W_OK):
         raise InspectError(

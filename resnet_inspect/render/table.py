@@ -11,7 +11,6 @@ from typing import Any
 
 from rich.console import Console, Group
 from rich.table import Table
-from rich.text import Text
 
 from resnet_inspect.render import format as fmt
 from resnet_inspect.render.names import Namer, NameScheme
@@ -194,7 +193,7 @@ def _headline_cats(report: Report) -> tuple[str, ...]:
 def render_summary(
     report: Report, console: Console, level: str = "block", names: NameScheme | str = "torchvision"
 ) -> None:
-    body = Group(summary_table(report, level, names, console.width), Text(""), totals_text(report))
+    body = Group(summary_table(report, level, names, console.width), totals_text(report))
     if console.is_terminal:
         console.print(body)
         return
