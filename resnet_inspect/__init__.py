@@ -11,26 +11,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from resnet_inspect.errors import InspectError
-from resnet_inspect.spec import ArchSpec
+from resnet_inspect.spec import AnySpec, ArchSpec, ClassicSpec
 
 if TYPE_CHECKING:
     from torch import nn
 
     from resnet_inspect.report import Report
 
-__all__ = ["ArchSpec", "InspectError", "__version__", "build", "inspect", "resolve_spec"]
+__all__ = [
+    "ArchSpec", "ClassicSpec", "InspectError", "__version__", "build", "inspect", "resolve_spec",
+]
 __version__ = "0.1.0"
 
 
-def resolve_spec(name_or_spec: str | ArchSpec, **overrides: Any) -> ArchSpec:
-    """A preset name ('resnet50', '50') or a spec, with fields overridden by keyword."""
+def resolve_spec(name_or_spec: str | AnySpec, **overrides: Any) -> AnySpec:
+    """A preset name ('resnet50', '50', 'vgg16') or a spec, with fields overridden by
+    keyword. Residual presets give an ArchSpec; LeNet-5, AlexNet and VGG a ClassicSpec."""
     from resnet_inspect.presets import get_spec
 
     spec = get_spec(name_or_spec) if isinstance(name_or_spec, str) else name_or_spec
     return spec.with_changes(**overrides) if overrides else spec
 
 
-def build(name_or_spec: str | ArchSpec, *, device: str = "cpu", init: bool = True,
+def build(name_or_spec: str | AnySpec, *, device: str = "cpu", init: bool = True,
           **overrides: Any) -> nn.Module:
     """Build a network with torchvision's module names, initialised as torchvision does.
 
@@ -43,7 +46,7 @@ def build(name_or_spec: str | ArchSpec, *, device: str = "cpu", init: bool = Tru
 
 
 def inspect(
-    model_or_name: nn.Module | str | ArchSpec,
+    model_or_name: nn.Module | str | AnySpec,
     input_shape: tuple[int, ...] | None = None,
     batch: int = 1,
     device: str = "auto",
@@ -59,7 +62,7 @@ def inspect(
     from resnet_inspect.builder import build_model
     from resnet_inspect.trace import resolve_device, trace
 
-    if isinstance(model_or_name, (str, ArchSpec)):
+    if isinstance(model_or_name, (str, ArchSpec, ClassicSpec)):
         spec = resolve_spec(model_or_name, **overrides)
         target = resolve_device(device)
         model = build_model(spec, device=target, init=False)

@@ -48,19 +48,24 @@ class ZeroPadShortcut(nn.Module):
         return f"{self.in_ch}->{self.out_ch}, stride={self.stride}"
 
 
-def projection(in_ch: int, out_ch: int, stride: int, avg_down: bool) -> nn.Sequential:
+def projection(in_ch: int, out_ch: int, stride: int, avg_down: bool,
+               norm: bool = True) -> nn.Sequential:
     """Shortcut option B/C: 1x1 conv + BN (torchvision's `downsample`).
 
     With `avg_down` (Bag of Tricks, ResNet-D) a 2x2 average pool does the striding, so the
-    1x1 conv sees every input position instead of one in four.
+    1x1 conv sees every input position instead of one in four. Pre-activation blocks pass
+    `norm=False`: their projection reads an input that is already normalised and feeds
+    the addition directly, so it is a bare 1x1 conv (He et al. 2016's code; the official
+    Wide ResNet code, whose WRN-28-10 count of 36,479,194 the tests reproduce).
     """
+    layers: list[nn.Module] = []
     if avg_down and stride > 1:
-        return nn.Sequential(
-            nn.AvgPool2d(stride, stride, ceil_mode=True, count_include_pad=False),
-            conv1x1(in_ch, out_ch),
-            nn.BatchNorm2d(out_ch),
-        )
-    return nn.Sequential(conv1x1(in_ch, out_ch, stride), nn.BatchNorm2d(out_ch))
+        layers.append(nn.AvgPool2d(stride, stride, ceil_mode=True, count_include_pad=False))
+        stride = 1
+    layers.append(conv1x1(in_ch, out_ch, stride))
+    if norm:
+        layers.append(nn.BatchNorm2d(out_ch))
+    return nn.Sequential(*layers)
 
 
 class ResidualBlock(nn.Module):
@@ -81,7 +86,7 @@ class ResidualBlock(nn.Module):
         self.shortcut_use = use
         self.in_channels, self.out_channels, self.stride = in_ch, out_ch, stride
         if use is ShortcutUse.PROJECTION:
-            self.downsample = projection(in_ch, out_ch, stride, avg_down)
+            self.downsample = projection(in_ch, out_ch, stride, avg_down, norm=not self.kind.preact)
         elif use is ShortcutUse.ZERO_PAD:
             self.downsample = ZeroPadShortcut(in_ch, out_ch, stride)
         else:

@@ -11,7 +11,16 @@ import torch
 from torch import nn
 
 from resnet_inspect.blocks import BLOCKS, conv3x3, deep_stem
-from resnet_inspect.spec import ArchSpec, ShortcutKind, ShortcutUse, StemKind, StrideOn, inner_width
+from resnet_inspect.spec import (
+    AnySpec,
+    ArchSpec,
+    ClassicSpec,
+    ShortcutKind,
+    ShortcutUse,
+    StemKind,
+    StrideOn,
+    inner_width,
+)
 
 
 def shortcut_use(spec: ArchSpec, in_ch: int, out_ch: int, stride: int) -> ShortcutUse:
@@ -87,6 +96,21 @@ class ResNet(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+class ClassicNet(nn.Module):
+    """features -> avgpool -> flatten -> classifier: torchvision's AlexNet and VGG layout,
+    also used for LeNet-5 (classic.py builds the three parts)."""
+
+    def __init__(self, features: nn.Module, avgpool: nn.Module, classifier: nn.Module) -> None:
+        super().__init__()
+        self.features = features
+        self.avgpool = avgpool
+        self.classifier = classifier
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.avgpool(self.features(x))
+        return self.classifier(torch.flatten(x, 1))
+
+
 def init_weights(model: nn.Module) -> None:
     """torchvision's initialisation: Kaiming-normal convs (fan_out), BN at identity."""
     for m in model.modules():
@@ -96,14 +120,20 @@ def init_weights(model: nn.Module) -> None:
             m.reset_parameters()
 
 
-def build_model(spec: ArchSpec, device: str | torch.device = "cpu", init: bool = True) -> nn.Module:
+def build_model(spec: AnySpec, device: str | torch.device = "cpu", init: bool = True) -> nn.Module:
     """Build on the meta device (no memory, no init cost), then materialise on `device`.
 
     With init=False the weights are zeros and BN statistics neutral: a valid model for
-    tracing shapes and counts at a fraction of the build time.
+    tracing shapes and counts at a fraction of the build time. A ClassicSpec (LeNet-5,
+    AlexNet, VGG) is built by classic.py the same way.
     """
     with torch.device("meta"):
-        model = ResNet(spec)
+        if isinstance(spec, ClassicSpec):
+            from resnet_inspect.classic import build_classic
+
+            model = build_classic(spec)
+        else:
+            model = ResNet(spec)
     device = torch.device(device)
     if device.type == "meta":
         return model.eval()

@@ -145,8 +145,15 @@ def validate(spec: ArchSpec) -> None:
                 f"stage {i}: {spec.groups} groups do not divide its inner width {inner}; "
                 "pick --groups that divides it"
             )
-    if any(d <= 0 for d in spec.input_shape):
-        raise InspectError(f"input shape {spec.input_shape} has a zero or negative size")
+    if spec.stem is StemKind.DEEP and spec.stem_width % 2:
+        raise InspectError(
+            f"the deep stem halves its width in the first two convs, so --stem-width "
+            f"{spec.stem_width} must be even; e.g. --stem-width 64"
+        )
+    if len(spec.input_shape) != 3 or any(d <= 0 for d in spec.input_shape):
+        raise InspectError(
+            f"input shape {spec.input_shape} must be three positive sizes CxHxW, e.g. 3x224x224"
+        )
 
 
 def inner_width(spec: ArchSpec, stage: StageSpec) -> int:
@@ -160,12 +167,55 @@ def inner_width(spec: ArchSpec, stage: StageSpec) -> int:
     return int(stage.width * (spec.width_per_group / 64.0)) * spec.groups
 
 
-def imagenet_stages(layers: tuple[int, ...], widths: tuple[int, ...] = (64, 128, 256, 512)) -> tuple[StageSpec, ...]:
+def imagenet_stages(
+    layers: tuple[int, ...], widths: tuple[int, ...] = (64, 128, 256, 512)
+) -> tuple[StageSpec, ...]:
+    """Stages as in the paper's Table 1: the first keeps the stem's resolution, every
+    later one halves it. CIFAR networks (section 4.2) use the same rule on 16/32/64."""
     if len(layers) != len(widths):
         raise InspectError(
-            f"--layers has {len(layers)} stages but --widths has {len(widths)}; give one width per stage"
+            f"--layers has {len(layers)} stages but --widths has {len(widths)}; "
+            "give one width per stage"
         )
     return tuple(
         StageSpec(blocks=n, width=w, stride=1 if i == 0 else 2)
-        for i, (n, w) in enumerate(zip(layers, widths))
+        for i, (n, w) in enumerate(zip(layers, widths, strict=True))
     )
+
+
+def default_widths(stages: int, stem: StemKind) -> tuple[int, ...]:
+    """64, 128, 256, 512 ... for ImageNet stems; 16, 32, 64 ... for the CIFAR stem."""
+    base = 16 if stem is StemKind.CIFAR else 64
+    return tuple(base * 2**i for i in range(stages))
+
+
+@dataclass(frozen=True)
+class ClassicSpec:
+    """A non-residual network from the teaching material (LeNet-5, AlexNet, VGG).
+
+    It has no stages or shortcuts to describe, so it is a name plus the few settings that
+    still apply; `classic.build_classic` turns it into a module.
+    """
+
+    name: str
+    arch: str  # builder key in classic.BUILDERS: "lenet5", "alexnet", "vgg16", ...
+    num_classes: int = 1000
+    batch_norm: bool = False
+    input_shape: tuple[int, int, int] = (3, 224, 224)
+    family: str = "Classic CNN"
+    description: str = ""
+    plain: bool = True  # no shortcuts at all, so every ResNet command can ask
+
+    def __post_init__(self) -> None:
+        _positive(self.num_classes, "--num-classes", "e.g. 1000 for ImageNet, 10 for CIFAR-10")
+        if len(self.input_shape) != 3 or any(d <= 0 for d in self.input_shape):
+            raise InspectError(
+                f"input shape {self.input_shape} must be three positive sizes CxHxW"
+            )
+
+    def with_changes(self, **changes: object) -> ClassicSpec:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+# What a preset name or a set of flags resolves to.
+AnySpec = ArchSpec | ClassicSpec

@@ -1,0 +1,168 @@
+"""The classic networks that ResNet is taught against: LeNet-5, AlexNet and VGG.
+
+They have no stages or shortcuts, so they are not ArchSpecs: each preset is a ClassicSpec
+(a name, the class count, the network's own input size) and a builder here turns it into a
+module. AlexNet and VGG use torchvision's layout and module names (`features.N`,
+`avgpool`, `classifier.N`), so torchvision's state dicts load and the counts can be checked
+against torchvision's model tables. torch is imported only when a network is built, so the
+preset registry stays light.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from resnet_inspect.errors import InspectError
+from resnet_inspect.presets import register
+from resnet_inspect.spec import ClassicSpec
+
+if TYPE_CHECKING:
+    from torch import nn
+
+FAMILY = "Classic CNN"
+
+# Simonyan & Zisserman 2014, Table 1, configurations A, B, D, E: conv widths, "M" = max pool.
+VGG_CONFIGS: dict[int, list[int | str]] = {
+    11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    13: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M",
+         512, 512, 512, "M"],
+    19: [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",
+         512, 512, 512, 512, "M"],
+}
+
+
+def _classifier_net(features: nn.Module, avgpool: nn.Module, classifier: nn.Module) -> nn.Module:
+    from resnet_inspect.builder import ClassicNet
+
+    return ClassicNet(features, avgpool, classifier)
+
+
+def lenet5(spec: ClassicSpec) -> nn.Module:
+    """LeNet-5 (LeCun et al. 1998) as it is usually taught: 32x32 grey input, tanh, average
+    pooling for the subsampling layers, and a fully connected C5 (the paper's C3 connects
+    only some input maps; full connections make it 2,416 parameters instead of 1,516).
+
+    C1 156 + C3 2,416 + C5 48,120 + F6 10,164 + output 850 = 61,706 parameters.
+    """
+    from torch import nn
+
+    in_ch = spec.input_shape[0]
+    features = nn.Sequential(
+        nn.Conv2d(in_ch, 6, 5), nn.Tanh(), nn.AvgPool2d(2),  # C1, S2
+        nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2),  # C3, S4
+        nn.Conv2d(16, 120, 5), nn.Tanh(),  # C5: 1x1 output at 32x32 input
+    )
+    classifier = nn.Sequential(nn.Linear(120, 84), nn.Tanh(), nn.Linear(84, spec.num_classes))
+    return _classifier_net(features, nn.Identity(), classifier)
+
+
+def alexnet(spec: ClassicSpec) -> nn.Module:
+    """AlexNet in torchvision's single-tower form (Krizhevsky 2014, "One weird trick"),
+    whose widths (64, 192, 384, 256, 256) differ from the 2012 paper's two-GPU split."""
+    from torch import nn
+
+    in_ch = spec.input_shape[0]
+    features = nn.Sequential(
+        nn.Conv2d(in_ch, 64, 11, stride=4, padding=2), nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, stride=2),
+        nn.Conv2d(64, 192, 5, padding=2), nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, stride=2),
+        nn.Conv2d(192, 384, 3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, stride=2),
+    )
+    classifier = nn.Sequential(
+        nn.Dropout(0.5), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(inplace=True),
+        nn.Dropout(0.5), nn.Linear(4096, 4096), nn.ReLU(inplace=True),
+        nn.Linear(4096, spec.num_classes),
+    )
+    return _classifier_net(features, nn.AdaptiveAvgPool2d((6, 6)), classifier)
+
+
+def vgg(spec: ClassicSpec) -> nn.Module:
+    """VGG-11/13/16/19, optionally with batch-norm after every conv (torchvision's `_bn`)."""
+    from torch import nn
+
+    depth = int(spec.arch.removeprefix("vgg"))
+    layers: list[nn.Module] = []
+    in_ch = spec.input_shape[0]
+    for item in VGG_CONFIGS[depth]:
+        if item == "M":
+            layers.append(nn.MaxPool2d(2, stride=2))
+            continue
+        assert isinstance(item, int)
+        layers.append(nn.Conv2d(in_ch, item, 3, padding=1))
+        if spec.batch_norm:
+            layers.append(nn.BatchNorm2d(item))
+        layers.append(nn.ReLU(inplace=True))
+        in_ch = item
+    classifier = nn.Sequential(
+        nn.Linear(512 * 7 * 7, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        nn.Linear(4096, spec.num_classes),
+    )
+    return _classifier_net(nn.Sequential(*layers), nn.AdaptiveAvgPool2d((7, 7)), classifier)
+
+
+BUILDERS: dict[str, Callable[[ClassicSpec], nn.Module]] = {
+    "lenet5": lenet5,
+    "alexnet": alexnet,
+    **{f"vgg{d}": vgg for d in VGG_CONFIGS},
+}
+
+
+def build_classic(spec: ClassicSpec) -> nn.Module:
+    """The module for a ClassicSpec; the spec stays attached for reports."""
+    if spec.arch not in BUILDERS:
+        raise InspectError(f"no builder for classic network {spec.arch!r}; use one of "
+                           f"{', '.join(BUILDERS)}")
+    model = BUILDERS[spec.arch](spec)
+    model.spec = spec  # type: ignore[assignment]
+    return model
+
+
+def _register(name: str, summary: str, make: Callable[[], ClassicSpec]) -> None:
+    register(name, FAMILY, summary)(make)
+
+
+_register(
+    "lenet5",
+    "LeNet-5 (LeCun et al. 1998), 1x32x32, tanh + average pooling",
+    lambda: ClassicSpec(
+        name="lenet5", arch="lenet5", num_classes=10, input_shape=(1, 32, 32),
+        description="LeNet-5 (LeCun et al. 1998), fully connected C3",
+    ),
+)
+_register(
+    "alexnet",
+    "AlexNet, torchvision's single-tower layout",
+    lambda: ClassicSpec(
+        name="alexnet", arch="alexnet",
+        description="AlexNet (Krizhevsky et al. 2012), torchvision layout",
+    ),
+)
+
+
+def _vgg_preset(depth: int, batch_norm: bool) -> Callable[[], ClassicSpec]:
+    name = f"vgg{depth}" + ("_bn" if batch_norm else "")
+
+    def make() -> ClassicSpec:
+        return ClassicSpec(
+            name=name, arch=f"vgg{depth}", batch_norm=batch_norm,
+            description=f"VGG-{depth} (Simonyan & Zisserman 2014)"
+            + (" with batch-norm" if batch_norm else ""),
+        )
+
+    return make
+
+
+for _depth in VGG_CONFIGS:
+    for _bn in (False, True):
+        _register(
+            f"vgg{_depth}" + ("_bn" if _bn else ""),
+            f"VGG-{_depth}" + (" with batch-norm" if _bn else "") + " (Simonyan & Zisserman 2014)",
+            _vgg_preset(_depth, _bn),
+        )
