@@ -67,7 +67,7 @@ def numel(shape: Shape) -> int:
 
 
 def _pair(v: int | Sequence[int]) -> tuple[int, ...]:
-    return tuple(v) if isinstance(v, Sequence) else (v, v)
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
 
 
 @formula(nn.Conv1d, nn.Conv2d, nn.Conv3d)
@@ -130,10 +130,19 @@ def no_arithmetic(m: nn.Module, inputs: Sequence[Shape], out: Shape) -> OpCount:
     return OpCount(Category.OTHER)
 
 
-def count(module: nn.Module, inputs: Sequence[Shape], out: Shape) -> OpCount:
+def formula_for(module: nn.Module) -> Formula | None:
+    """The registered formula for a module's type; a subclass counts as its nearest base."""
     fn = FORMULAS.get(type(module))
-    if fn is None:  # subclasses of a registered type count as their base
-        fn = next((f for t, f in FORMULAS.items() if isinstance(module, t)), None)
+    if fn is None:
+        for t in type(module).__mro__[1:]:
+            fn = FORMULAS.get(t)
+            if fn is not None:
+                break
+    return fn
+
+
+def count(module: nn.Module, inputs: Sequence[Shape], out: Shape) -> OpCount:
+    fn = formula_for(module)
     if fn is None:
         return OpCount(Category.UNSUPPORTED)
     return fn(module, inputs, out)

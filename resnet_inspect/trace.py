@@ -7,18 +7,19 @@ hooks removed, train/eval mode and device restored.
 
 from __future__ import annotations
 
-import copy
 import re
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
 import torch
 from torch import nn
 
-from resnet_inspect.counting import HEADLINE_CATEGORIES, Category, Headline, count
+from resnet_inspect.counting import HEADLINE_CATEGORIES, Category, Headline, OpCount, formula_for
 from resnet_inspect.errors import InspectError
+from resnet_inspect.meta_shapes import MetaShapes
 from resnet_inspect.report import BlockRecord, LayerCount, LayerRecord, Memory, Report, Totals
 
 _STAGE = re.compile(r"layer(\d+)$")
@@ -28,10 +29,14 @@ _SHORTCUT_PARTS = {"downsample", "shortcut"}
 DEVICES = ("auto", "cpu", "cuda", "meta")
 
 
-def resolve_device(device: str | torch.device) -> torch.device:
-    """'auto' is CUDA when available, else CPU; asking for CUDA without it is an error."""
+def resolve_device(device: str | torch.device, measure: bool = False) -> torch.device:
+    """Where to run. 'auto' is meta when nothing is measured (shapes and counts are the same
+    on every device, and meta computes nothing), else CUDA when available, else CPU.
+    Asking for CUDA without it is an error."""
     name = str(device).lower()
     if name == "auto":
+        if not measure:
+            return _META
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise InspectError(
@@ -82,9 +87,9 @@ def _kernel(m: nn.Module) -> tuple[str, int, int]:
     k = getattr(m, "kernel_size", None)
     if k is None:
         return "", 1, 1
-    ks = tuple(k) if isinstance(k, Sequence) else (k, k)
+    ks = tuple(k) if isinstance(k, (tuple, list)) else (k, k)
     s = getattr(m, "stride", 1)
-    stride = s[0] if isinstance(s, Sequence) else (s or 1)
+    stride = s[0] if isinstance(s, (tuple, list)) else (s or 1)
     return "x".join(str(v) for v in ks), int(stride), int(getattr(m, "groups", 1))
 
 
@@ -123,31 +128,186 @@ def trace(
     dtype: torch.dtype = torch.float32,
     name: str | None = None,
 ) -> Report:
+    """Trace one forward pass of `model` on a zero input and return its Report.
+
+    `device="auto"` traces on meta: shapes and counts do not depend on the device, and meta
+    computes nothing, so ResNet-152 at any input size takes a few tens of milliseconds.
+    Should a model not run on meta (an op without a meta kernel), auto falls back to CUDA or
+    CPU. The report's `device` says where the trace actually ran. The model is left as
+    found: its own tensors, device, dtype and train/eval flags.
+    """
     validate_input(input_shape, batch)
-    target = resolve_device(device)
     headline = Headline(headline)
-    was_training = model.training
-    original = _model_device(model)
-    if target.type == "meta" and original is not None and original.type != "meta":
-        # Weights cannot come back from meta, so a real model is traced as a meta copy.
-        work = copy.deepcopy(model).to("meta")
-    else:
-        work = model
-        if original is not None and original != target:
-            work.to(target)
-    original_dtype = next((p.dtype for p in work.parameters()), torch.float32)
-    if dtype != original_dtype:
-        work.to(dtype)
-    work.eval()
+    target = resolve_device(device)
+    shape = [int(d) for d in input_shape]
+    if target.type == "meta":
+        try:
+            return _trace_meta(model, shape, batch, headline, dtype, name)
+        except _MetaUnsupported as err:
+            if str(device).lower() != "auto":
+                raise InspectError(
+                    f"this model does not run on the meta device ({err}); "
+                    "use --device cpu or cuda"
+                ) from None
+            target = resolve_device(device, measure=True)
+    return _trace_on(model, shape, batch, target, headline, dtype, name)
+
+
+class _MetaUnsupported(Exception):
+    """A model that cannot run on meta tensors (no meta kernel, data-dependent code)."""
+
+
+@contextmanager
+def _eval_mode(model: nn.Module) -> Iterator[None]:
+    """Eval mode for the trace (BN uses its running statistics), then each module's own
+    flag back: a model with some modules frozen in eval keeps them so."""
+    training = [m for m in model.modules() if m.training]
+    for m in training:
+        m.training = False
     try:
-        return _trace(work, list(input_shape), batch, target, headline, dtype, name)
+        yield
     finally:
-        if work is model:
-            if dtype != original_dtype:
-                model.to(original_dtype)
-            if original is not None and original != target:
-                model.to(original)
-        model.train(was_training)
+        for m in training:
+            m.training = True
+
+
+def _trace_on(
+    model: nn.Module,
+    input_shape: list[int],
+    batch: int,
+    target: torch.device,
+    headline: Headline,
+    dtype: torch.dtype,
+    name: str | None,
+) -> Report:
+    """Trace on a real device: the model is moved (and cast) there and back afterwards."""
+    original = _model_device(model)
+    if original is not None and original.type == "meta":
+        raise InspectError(
+            f"the model lives on the meta device and has no weights to run on {target}; "
+            "use --device meta, or build it on a real device"
+        )
+    original_dtype = next((p.dtype for p in model.parameters()), torch.float32)
+    moved = original is not None and original != target
+    cast = dtype != original_dtype
+    if moved or cast:
+        model.to(device=target, dtype=dtype)
+    try:
+        with _eval_mode(model):
+            return _trace(model, input_shape, batch, target, headline, dtype, name)
+    finally:
+        if moved or cast:
+            model.to(device=original or target, dtype=original_dtype)
+
+
+@contextmanager
+def _meta_stand_ins(model: nn.Module, dtype: torch.dtype) -> Iterator[None]:
+    """Swap every parameter and buffer for an empty meta tensor of the traced dtype, and
+    put the real ones back afterwards.
+
+    This is what torch.func.functional_call does, without its generality (and its cost:
+    a third of the trace): the model is not copied, no data is touched, and a weight shared
+    by two modules gets one stand-in, so tied weights stay tied.
+    """
+    made: dict[int, torch.Tensor] = {}
+    swapped: list[tuple[dict[str, Any], str, Any]] = []
+
+    def stand_in(t: torch.Tensor) -> torch.Tensor:
+        new = made.get(id(t))
+        if new is None:
+            want = dtype if t.is_floating_point() else t.dtype
+            new = torch.empty_like(t, device="meta", dtype=want)
+            if isinstance(t, nn.Parameter):
+                new = nn.Parameter(new, requires_grad=t.requires_grad)
+            made[id(t)] = new
+        return new
+
+    try:
+        for m in model.modules():
+            for table in (m._parameters, m._buffers):
+                for key, t in table.items():
+                    if t is not None:
+                        swapped.append((table, key, t))
+                        table[key] = stand_in(t)
+        yield
+    finally:
+        for table, key, t in reversed(swapped):
+            table[key] = t
+
+
+def _trace_meta(
+    model: nn.Module,
+    input_shape: list[int],
+    batch: int,
+    headline: Headline,
+    dtype: torch.dtype,
+    name: str | None,
+) -> Report:
+    """Trace on meta without copying the model or touching its data."""
+    needs_swap = any(
+        t.device.type != "meta" or (t.is_floating_point() and t.dtype != dtype)
+        for t in (*model.parameters(), *model.buffers())
+    )
+    with _eval_mode(model):
+        if not needs_swap:
+            return _trace(model, input_shape, batch, _META, headline, dtype, name)
+        # Sizes come from the real tensors (same numbers, and the report's byte counts
+        # use the traced dtype either way).
+        sizes = _tensor_sizes(model, dtype)
+        with _meta_stand_ins(model, dtype):
+            return _trace(model, input_shape, batch, _META, headline, dtype, name, sizes)
+
+
+_META = torch.device("meta")
+
+
+@dataclass
+class _Sizes:
+    """Parameter and buffer totals of a model, each tensor counted once (tied weights)."""
+
+    params: int = 0
+    trainable: int = 0
+    buffers: int = 0
+    running_stats: int = 0
+    param_bytes: int = 0
+    buffer_bytes: int = 0
+    own: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # id(module) -> p, t, b
+
+
+def _tensor_sizes(model: nn.Module, dtype: torch.dtype) -> _Sizes:
+    """One walk over the modules: the model's totals and each module's own counts."""
+    elem = torch.empty((), dtype=dtype).element_size()
+    sizes = _Sizes()
+    seen: set[int] = set()
+    for m in model.modules():
+        p_own = t_own = b_own = 0
+        for p in m._parameters.values():
+            if p is None:
+                continue
+            n = p.numel()
+            p_own += n
+            t_own += n if p.requires_grad else 0
+            if id(p) not in seen:
+                seen.add(id(p))
+                sizes.params += n
+                sizes.trainable += n if p.requires_grad else 0
+                sizes.param_bytes += n * (elem if p.is_floating_point() else p.element_size())
+        for name, b in m._buffers.items():
+            if b is None:
+                continue
+            n = b.numel()
+            b_own += n
+            if id(b) not in seen:
+                seen.add(id(b))
+                sizes.buffers += n
+                sizes.buffer_bytes += n * (elem if b.is_floating_point() else b.element_size())
+                if isinstance(m, _BATCH_NORM) and name in ("running_mean", "running_var"):
+                    sizes.running_stats += n
+        sizes.own[id(m)] = (p_own, t_own, b_own)
+    return sizes
+
+
+_BATCH_NORM = nn.modules.batchnorm._BatchNorm
 
 
 def _trace(
@@ -158,52 +318,57 @@ def _trace(
     headline: Headline,
     dtype: torch.dtype,
     name: str | None,
+    sizes: _Sizes | None = None,
 ) -> Report:
     elem = torch.empty((), dtype=dtype).element_size()
+    sizes = sizes or _tensor_sizes(model, dtype)
     records: list[LayerRecord] = []
     block_shapes: dict[str, tuple[list[int], list[int]]] = {}
     counted: set[int] = set()  # modules whose parameters already appear on a row
     current: list[tuple[str, nn.Module]] = []
     handles = []
+    shape_text = "x".join(map(str, input_shape))
 
-    def leaf_hook(mod_name: str, depth: int):  # type: ignore[no-untyped-def]
-        def hook(m: nn.Module, args: tuple[Any, ...], out: Any) -> None:
+    def leaf_hook(mod_name: str, m: nn.Module):  # type: ignore[no-untyped-def]
+        # Everything that does not depend on the call is worked out once, here, not per call.
+        type_name = type(m).__name__
+        stage, block = paper_stage(mod_name), block_of(mod_name)
+        kernel, stride, groups = _kernel(m)
+        params, trainable, buffers = sizes.own.get(id(m), (0, 0, 0))
+        shortcut = bool(_SHORTCUT_PARTS & set(mod_name.split(".")))
+        depth = mod_name.count(".")
+        fn = formula_for(m)
+
+        def hook(mod: nn.Module, args: tuple[Any, ...], out: Any) -> None:
             in_shapes = [list(a.shape) for a in args if isinstance(a, torch.Tensor)]
             out_shape = _shape(out)
             if out_shape and 0 in out_shape:
                 raise InspectError(
-                    f"the input {'x'.join(map(str, input_shape))} is too small: the output of "
-                    f"{mod_name} ({type(m).__name__}) has size {out_shape}; use a larger --input"
+                    f"the input {shape_text} is too small: the output of "
+                    f"{mod_name} ({type_name}) has size {out_shape}; use a larger --input"
                 )
-            op = count(m, in_shapes, out_shape)
-            first = id(m) not in counted
-            counted.add(id(m))
-            params = sum(p.numel() for p in m.parameters(recurse=False)) if first else 0
-            trainable = (
-                sum(p.numel() for p in m.parameters(recurse=False) if p.requires_grad) if first else 0
-            )
-            kernel, stride, groups = _kernel(m)
+            op = fn(mod, in_shapes, out_shape) if fn is not None else _UNSUPPORTED
+            first = id(mod) not in counted
+            counted.add(id(mod))
             records.append(
                 LayerRecord(
                     name=mod_name,
-                    type=type(m).__name__,
-                    stage=paper_stage(mod_name),
-                    block=block_of(mod_name),
+                    type=type_name,
+                    stage=stage,
+                    block=block,
                     category=op.category.value,
                     input_shape=in_shapes[0] if in_shapes else [],
                     output_shape=out_shape,
                     kernel=kernel,
                     stride=stride,
                     groups=groups,
-                    params=params,
-                    trainable_params=trainable,
-                    buffers=sum(b.numel() for b in m.buffers(recurse=False)) if first else 0,
+                    params=params if first else 0,
+                    trainable_params=trainable if first else 0,
+                    buffers=buffers if first else 0,
                     macs=op.macs,
                     flops=op.flops,
-                    output_bytes=(
-                        (batch_numel(out_shape)) * elem if out_shape else 0
-                    ),
-                    shortcut=bool(_SHORTCUT_PARTS & set(mod_name.split("."))),
+                    output_bytes=batch_numel(out_shape) * elem if out_shape else 0,
+                    shortcut=shortcut,
                     depth=depth,
                 )
             )
@@ -229,17 +394,25 @@ def _trace(
         if block_of(mod_name + ".x") == mod_name:
             block_modules[mod_name] = m
             handles.append(m.register_forward_hook(block_hook(mod_name)))
-        if next(m.children(), None) is None:
+        if not m._modules:
             handles.append(m.register_forward_pre_hook(pre_hook(mod_name)))
-            handles.append(m.register_forward_hook(leaf_hook(mod_name, mod_name.count("."))))
+            handles.append(m.register_forward_hook(leaf_hook(mod_name, m)))
 
     x = torch.zeros((batch, *input_shape), dtype=dtype, device=device)
     try:
         with torch.no_grad():
-            model(x)
-    except RuntimeError as err:
-        where = f"{current[0][0]} ({type(current[0][1]).__name__})" if current else "the model"
+            if device.type == "meta":
+                with MetaShapes():
+                    model(x)
+            else:
+                model(x)
+    except (RuntimeError, NotImplementedError) as err:
         detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        if device.type == "meta" and _no_meta_kernel(err):
+            raise _MetaUnsupported(detail) from err
+        if not isinstance(err, RuntimeError):
+            raise
+        where = f"{current[0][0]} ({type(current[0][1]).__name__})" if current else "the model"
         raise InspectError(
             f"the input {'x'.join(map(str, [batch, *input_shape]))} does not fit {where}: "
             f"{detail}; check --input (CxHxW, e.g. 3x224x224)"
@@ -259,11 +432,24 @@ def _trace(
         dtype=str(dtype).replace("torch.", ""),
         layers=records,
         blocks=blocks,
-        totals=_totals(model, records, headline),
-        memory=_memory(model, records, batch, input_shape, elem),
+        totals=_totals(sizes, records, headline),
+        memory=_memory(sizes, records, batch, input_shape, elem),
         layer_count=layer_count(records, blocks),
         unsupported=sorted({r.type for r in records if r.category == Category.UNSUPPORTED.value}),
         spec=_enum_values(asdict(spec)) if spec is not None else None,
+    )
+
+
+_UNSUPPORTED = OpCount(Category.UNSUPPORTED)
+
+
+def _no_meta_kernel(err: BaseException) -> bool:
+    """Whether an error says the op cannot run on meta (rather than a shape mismatch)."""
+    text = str(err).lower()
+    return isinstance(err, NotImplementedError) or (
+        "meta" in text
+        and any(w in text for w in ("not implemented", "no kernel", "data-dependent",
+                                    "item()", "does not support", "cannot access data"))
     )
 
 
@@ -296,7 +482,11 @@ def _block_records(
                 shortcut=use_value,
                 in_channels=in_shape[1] if len(in_shape) > 1 else 0,
                 out_channels=out_shape[1] if len(out_shape) > 1 else 0,
-                stride=(in_shape[2] // out_shape[2]) if len(in_shape) > 2 and len(out_shape) > 2 and out_shape[2] else 1,
+                stride=(
+                    in_shape[2] // out_shape[2]
+                    if len(in_shape) > 2 and len(out_shape) > 2 and out_shape[2]
+                    else 1
+                ),
                 input_shape=in_shape,
                 output_shape=out_shape,
             )
@@ -304,18 +494,9 @@ def _block_records(
     return out
 
 
-def _totals(model: nn.Module, records: list[LayerRecord], headline: Headline) -> Totals:
-    # Totals come from the root module: parameters() already deduplicates shared weights.
-    params = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    buffers = sum(b.numel() for b in model.buffers())
-    running = sum(
-        m.running_mean.numel() + m.running_var.numel()
-        for m in model.modules()
-        if isinstance(m, nn.modules.batchnorm._BatchNorm)
-        and m.running_mean is not None
-        and m.running_var is not None
-    )
+def _totals(sizes: _Sizes, records: list[LayerRecord], headline: Headline) -> Totals:
+    # Totals come from every tensor once (_tensor_sizes deduplicates shared weights), not
+    # from the rows, so a module called twice is not counted twice.
     by_cat: dict[str, dict[str, int]] = {}
     for r in records:
         c = by_cat.setdefault(r.category, {"macs": 0, "flops": 0})
@@ -325,10 +506,10 @@ def _totals(model: nn.Module, records: list[LayerRecord], headline: Headline) ->
     macs = sum(by_cat.get(c, {}).get("macs", 0) for c in cats)
     flops = sum(by_cat.get(c, {}).get("flops", 0) for c in cats)
     return Totals(
-        params=params,
-        trainable_params=trainable,
-        buffers=buffers,
-        running_stats=running,
+        params=sizes.params,
+        trainable_params=sizes.trainable,
+        buffers=sizes.buffers,
+        running_stats=sizes.running_stats,
         macs=macs,
         flops=flops,
         headline=headline.value,
@@ -337,19 +518,17 @@ def _totals(model: nn.Module, records: list[LayerRecord], headline: Headline) ->
 
 
 def _memory(
-    model: nn.Module, records: list[LayerRecord], batch: int, input_shape: list[int], elem: int
+    sizes: _Sizes, records: list[LayerRecord], batch: int, input_shape: list[int], elem: int
 ) -> Memory:
     input_bytes = batch * batch_numel(input_shape) * elem
     activations = sum(r.output_bytes for r in records)
-    param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
-    buffer_bytes = sum(b.numel() * b.element_size() for b in model.buffers())
     return Memory(
         input_bytes=input_bytes,
         activation_bytes=activations,
         forward_backward_bytes=2 * activations,
-        param_bytes=param_bytes,
-        buffer_bytes=buffer_bytes,
-        total_bytes=input_bytes + 2 * activations + param_bytes + buffer_bytes,
+        param_bytes=sizes.param_bytes,
+        buffer_bytes=sizes.buffer_bytes,
+        total_bytes=input_bytes + 2 * activations + sizes.param_bytes + sizes.buffer_bytes,
     )
 
 
