@@ -1,1 +1,274 @@
-"""Placeholder until its command lands; registers nothing yet."""
+"""`resnet-inspect diagram`: teaching diagrams of one block or a whole network.
+
+`diagram block basic|bottleneck` draws one block (the paper's Figure 5); `diagram NAME` or
+`diagram --depth 34` draws a network (Figure 3). The word "block" as the first argument
+switches to block mode, so both forms live in one command with the shared flags.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from resnet_inspect.cli.app import app
+from resnet_inspect.cli.options import ModelOptions, RunOptions, model_options, run_options
+from resnet_inspect.cli.summary import Level
+from resnet_inspect.errors import InspectError, did_you_mean
+from resnet_inspect.spec import BlockKind
+
+if TYPE_CHECKING:
+    from resnet_inspect.report import Report
+
+BLOCK_WORD = "block"
+BLOCK_PANEL = "Block diagrams (diagram block KIND)"
+SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+
+
+class DiagramFormat(str, Enum):
+    SVG = "svg"
+    PNG = "png"
+    PDF = "pdf"
+    DOT = "dot"
+
+
+def block_report(kind: BlockKind, *, channels: int = 256, width: int | None = None,
+                 stride: int = 1, spatial: int = 56, device: str = "auto") -> Report:
+    """Trace one residual block alone, in the setting of the paper's Figure 5.
+
+    Defaults: a 256-channel input and output at 56x56; a bottleneck reduces to 64 with its
+    first 1x1 (width = channels / 4), a basic block keeps 256. The block is wrapped as
+    `layer1.0`, so the report names its layers as in a network.
+    """
+    from collections import OrderedDict
+
+    import torch
+    from torch import nn
+
+    from resnet_inspect.blocks import BLOCKS
+    from resnet_inspect.spec import ShortcutUse
+    from resnet_inspect.trace import resolve_device, trace
+
+    for value, flag in ((channels, "--channels"), (spatial, "--spatial")):
+        if value < 1:
+            raise InspectError(f"{flag} {value} must be a positive integer, e.g. {flag} 256")
+    if stride not in (1, 2):
+        raise InspectError(f"--stride {stride}: a ResNet block strides by 1 or 2; use --stride 2")
+    if width is not None and kind.expansion == 1:
+        raise InspectError(
+            f"--width applies to bottleneck blocks only (a {kind.value} block keeps "
+            "--channels wide); drop --width or draw a bottleneck"
+        )
+    if width is not None and width < 1:
+        raise InspectError(f"--width {width} must be a positive integer, e.g. --width 64")
+    inner = width if width is not None else max(1, channels // kind.expansion)
+    out_ch = inner * kind.expansion
+    # Option B of the paper: project only where the shape changes.
+    use = ShortcutUse.PROJECTION if stride != 1 or channels != out_ch else ShortcutUse.IDENTITY
+    target = resolve_device(device)
+    with torch.device("meta"):
+        block = BLOCKS[kind](channels, inner, stride, use)
+        model = nn.Sequential(OrderedDict(layer1=nn.Sequential(block)))
+    if target.type != "meta":  # counts need no weights: zeros on the chosen device
+        model = model.to_empty(device=target)
+        with torch.no_grad():
+            for t in (*model.parameters(), *model.buffers()):
+                t.zero_()
+    return trace(model, (channels, spatial, spatial), device=target, name=f"{kind.value} block")
+
+
+def parse_block_kind(text: str | None) -> BlockKind:
+    choices = [k.value for k in BlockKind]
+    if text is None:
+        raise InspectError(
+            f"`diagram block` needs a block kind: one of {', '.join(choices)}, "
+            "e.g. resnet-inspect diagram block bottleneck"
+        )
+    try:
+        return BlockKind(text.lower())
+    except ValueError:
+        raise InspectError(
+            f"unknown block {text!r}{did_you_mean(text, choices)}; use one of {', '.join(choices)}"
+        ) from None
+
+
+def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
+    """--format, else the output's suffix, else DOT (text on stdout)."""
+    suffix_fmt = SUFFIXES.get(output.suffix.lower()) if output is not None else None
+    if fmt is not None:
+        if suffix_fmt is not None and suffix_fmt != fmt.value:
+            raise InspectError(
+                f"--format {fmt.value} but --output {output} ends in {output.suffix}; "  # type: ignore[union-attr]
+                "make them agree"
+            )
+        return fmt.value
+    if output is None:
+        return "dot"
+    if suffix_fmt is None:
+        raise InspectError(
+            f"--output {output}: cannot tell the format from {output.suffix or 'no suffix'}; "
+            "end the name in .svg, .png, .pdf or .dot, or give --format"
+        )
+    return suffix_fmt
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  resnet-inspect diagram block bottleneck -o bottleneck.svg\n\n"
+        "  resnet-inspect diagram block basic --channels 64 --stride 2 -o basic.png\n\n"
+        "  resnet-inspect diagram --depth 34 -o resnet34.png\n\n"
+        "  resnet-inspect diagram resnet101 --level stage -o r101.svg\n\n"
+        "  resnet-inspect diagram 34 --level layer --beside-plain -o figure3.png\n\n"
+        "  resnet-inspect diagram resnet50 > resnet50.dot"
+    )
+)
+@model_options
+@run_options
+def diagram(
+    arch: Annotated[str | None, typer.Argument(
+        metavar="[NAME | block KIND]",
+        help="Preset name (resnet50, or a depth: 50), or the word 'block' then a block kind "
+             "(basic, bottleneck, preact-basic, preact-bottleneck) for one block, as in the "
+             "paper's Figure 5.", show_default=False)] = None,
+    kind: Annotated[str | None, typer.Argument(hidden=True, show_default=False)] = None,
+    level: Annotated[Level, typer.Option(
+        "--level", "-l", help="Network detail: one node per stage, per block, or per layer.",
+        case_sensitive=False)] = Level.BLOCK,
+    beside_plain: Annotated[bool, typer.Option(
+        "--beside-plain", help="Draw the plain network (no shortcuts) beside the residual "
+        "one, as in the paper's Figure 3.")] = False,
+    channels: Annotated[int | None, typer.Option(
+        "--channels", help="Block input channels [default: 256].", rich_help_panel=BLOCK_PANEL,
+        show_default=False)] = None,
+    width: Annotated[int | None, typer.Option(
+        "--width", help="Bottleneck inner width [default: channels / 4].",
+        rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
+    stride: Annotated[int | None, typer.Option(
+        "--stride", help="2 for a downsampling block, with a projection shortcut [default: 1].",
+        rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
+    spatial: Annotated[int | None, typer.Option(
+        "--spatial", help="Input height and width [default: 56].", rich_help_panel=BLOCK_PANEL,
+        show_default=False)] = None,
+    fmt: Annotated[DiagramFormat | None, typer.Option(
+        "--format", "-f", help="svg, png, pdf or dot [default: from --output's suffix; dot "
+        "on stdout without --output]. pdf needs the system Graphviz.", case_sensitive=False,
+        show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file (written whole or not at all).",
+        show_default=False)] = None,
+    *,
+    model: ModelOptions,
+    run: RunOptions,
+) -> None:
+    """Graphviz diagrams of one block (paper's Figure 5) or a network (Figure 3).
+
+    Shortcuts are drawn as in the paper: identity solid, projection dashed. Renders with
+    the system Graphviz when installed, else with graphviz-pure (installed with this tool).
+    """
+    block_mode = arch is not None and arch.lower() == BLOCK_WORD
+    if not block_mode and kind is not None:
+        raise InspectError(
+            f"unexpected argument {kind!r}; draw one network (diagram resnet50) or one block "
+            "(diagram block bottleneck)"
+        )
+    run.validate()
+    out_format = resolve_format(fmt, output)
+    if output is not None:
+        from resnet_inspect.cli.output import check_writable
+
+        check_writable(output)
+
+    if block_mode:
+        block_kind = parse_block_kind(kind)
+        _refuse_network_flags(model, run, level, beside_plain)
+        from resnet_inspect.render.diagram import block_diagram
+
+        report = block_report(
+            block_kind,
+            channels=256 if channels is None else channels,
+            width=width,
+            stride=1 if stride is None else stride,
+            spatial=56 if spatial is None else spatial,
+            device=run.device.value,
+        )
+        graph = block_diagram(report)
+    else:
+        given = [f for f, v in (("--channels", channels), ("--width", width),
+                                ("--stride", stride), ("--spatial", spatial)) if v is not None]
+        if given:
+            raise InspectError(
+                f"{given[0]} applies to block diagrams only; use "
+                f"resnet-inspect diagram block bottleneck {given[0]} ..."
+            )
+        if beside_plain and model.plain:
+            raise InspectError("--beside-plain draws the plain network already; drop --plain")
+        spec = model.spec(arch)
+        assert spec is not None
+        from resnet_inspect import inspect as inspect_model
+        from resnet_inspect.render.diagram import network_diagram, side_by_side
+
+        def traced(s):  # type: ignore[no-untyped-def]
+            return inspect_model(s, input_shape=run.input_shape(s), batch=run.batch,
+                                 device=run.device.value)
+
+        if beside_plain:
+            graph = side_by_side([traced(spec.with_changes(plain=True)), traced(spec)],
+                                 level.value)
+        else:
+            graph = network_diagram(traced(spec), level.value)
+    write_diagram(graph.source, out_format, output)
+
+
+def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
+                          beside_plain: bool) -> None:
+    if model.depth is not None or model.custom or model.overrides():
+        raise InspectError(
+            "architecture flags (--depth, --block, --layers ...) draw networks, not one block; "
+            "use --channels, --width, --stride with `diagram block`"
+        )
+    if run.input is not None or run.batch != 1:
+        raise InspectError(
+            "`diagram block` takes --channels and --spatial instead of --input and --batch"
+        )
+    if level is not Level.BLOCK or beside_plain:
+        flag = "--beside-plain" if beside_plain else "--level"
+        raise InspectError(f"{flag} applies to network diagrams; drop it for `diagram block`")
+
+
+def write_diagram(source: str, fmt: str, output: Path | None) -> None:
+    """DOT text rendered to `fmt`, written atomically to `output` or to stdout.
+
+    When this machine cannot make `fmt` (pdf without system Graphviz), the DOT source is
+    written beside the output as .gv and the error says how to get the format.
+    """
+    from resnet_inspect.cli.output import emit, write_atomic
+    from resnet_inspect.render.graphviz_render import can_render, render
+
+    if fmt == "dot":
+        emit(source, output)
+        return
+    if not can_render(fmt):
+        kept = ""
+        if output is not None:
+            gv = output.with_suffix(".gv")
+            write_atomic(gv, source)
+            kept = f"; the DOT source is in {gv} (render it with dot -T{fmt} {gv} -o {output})"
+        try:
+            render(source, fmt)
+        except InspectError as err:
+            raise InspectError(f"{err}{kept}") from None
+    data = render(source, fmt)
+    if output is not None:
+        write_atomic(output, data)
+    elif fmt == "svg":
+        emit(data.decode("utf-8"), None)
+    elif sys.stdout.isatty():
+        raise InspectError(f"{fmt} is binary and stdout is a terminal; give --output FILE.{fmt}")
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()

@@ -1,0 +1,635 @@
+"""Report -> Graphviz DOT: teaching diagrams of one block or a whole network.
+
+Two kinds of picture, both drawn from a Report (never from a model):
+
+- a block (the ResNet paper's Figure 5): one node per layer, batch-norm and ReLU where the
+  block applies them, the shortcut into the addition, the block's total in the title;
+- a network (the paper's Figure 3): top to bottom, one labelled cluster per stage (conv2_x
+  ...), at three levels of detail (`stage`, `block`, `layer`), the tensor shape on every edge
+  where it changes.
+
+Shortcuts follow the paper's figures: identity solid, projection (1x1 conv) dashed;
+zero-padding (option A) dotted. Every shortcut edge carries `id="shortcut_<block>"`, so a
+reader (or a test) can find them in the DOT and the SVG.
+
+Output is deterministic: node ids come from module names, nodes and edges are emitted in
+execution order, and nothing depends on dict order of anything but the report itself, so
+the DOT text can be snapshot in tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+from typing import TYPE_CHECKING
+
+from resnet_inspect.errors import InspectError
+from resnet_inspect.render.format import count, si
+from resnet_inspect.report import LayerRecord, Report
+
+if TYPE_CHECKING:
+    import graphviz
+
+LEVELS = ("stage", "block", "layer")
+
+# The one colour table. Light fills that print well in colour and in grey; each stage has a
+# pale cluster background and a stronger node fill of the same hue.
+COLOURS: dict[str, str] = {
+    "background": "white",
+    "text": "#1a1a1a",
+    "muted": "#555555",  # small second lines: names, params
+    "edge": "#404040",
+    "border": "#5f6b7a",
+    "stem": "#d9d9d9",
+    "stem_bg": "#f4f4f4",
+    "head": "#d9d9d9",
+    "head_bg": "#f4f4f4",
+    "io": "white",
+    "add": "white",
+    "norm": "#fff2c2",  # batch-norm nodes in block diagrams
+    "activation": "#e2f0d9",  # ReLU nodes in block diagrams
+    "shortcut_identity": "#404040",
+    "shortcut_projection": "#c0392b",
+    "shortcut_zero_pad": "#1f618d",
+    "projection_fill": "#f9d7d3",
+}
+# conv2_x, conv3_x, conv4_x, conv5_x (blue, green, orange, purple); longer networks cycle.
+STAGE_FILLS: tuple[tuple[str, str], ...] = (
+    ("#bcd7ef", "#eef5fc"),
+    ("#bfe3c4", "#eff8f0"),
+    ("#f7d4a3", "#fdf5ea"),
+    ("#dcc6e8", "#f7f1fa"),
+)
+SHORTCUT_STYLE: dict[str, tuple[str, str]] = {  # shortcut kind -> (style, colour key)
+    "identity": ("solid", "shortcut_identity"),
+    "projection": ("dashed", "shortcut_projection"),
+    "zero-pad": ("dotted", "shortcut_zero_pad"),
+}
+
+FONT = "Helvetica"
+_SMALL = 9  # point size of the muted second lines
+
+_ANCHORS = {"conv", "linear", "pool", "add", "unsupported"}  # categories that get a node
+_SHORT = {"BatchNorm2d": "BN", "BatchNorm1d": "BN", "GroupNorm": "GN", "LayerNorm": "LN"}
+
+
+# ---------------------------------------------------------------------------- text helpers
+
+
+def shape_text(dims: Sequence[int]) -> str:
+    """Tensor shape without the batch dimension: 256×56×56, or 1000 for a vector."""
+    dims = list(dims[1:]) if len(dims) > 1 else list(dims)
+    return "×".join(str(d) for d in dims) if dims else "-"
+
+
+def pretty_name(report: Report) -> str:
+    """'resnet34' -> 'ResNet-34'; a plain network reads '34-layer plain' as in the paper."""
+    name = report.model
+    m = re.fullmatch(r"resnet(\d+)", name)
+    plain = bool(report.spec and report.spec.get("plain"))
+    if m and plain:
+        return f"plain-{m.group(1)}"
+    if m:
+        return f"ResNet-{m.group(1)}"
+    return f"{name} (plain)" if plain else name
+
+
+def layer_text(r: LayerRecord) -> str:
+    """What a learner reads on a node: '3×3 conv, 64, /2', 'fc 1000', '3×3 max pool, /2'."""
+    kernel = r.kernel.replace("x", "×")
+    stride = f", /{r.stride}" if r.stride > 1 else ""
+    out = r.output_shape[1] if len(r.output_shape) > 1 else 0
+    if r.category == "conv":
+        groups = f", {r.groups} groups" if r.groups > 1 else ""
+        return f"{kernel} conv, {out}{stride}{groups}"
+    if r.category == "linear":
+        return f"fc {r.output_shape[-1]}" if r.output_shape else "fc"
+    if r.type.startswith("Adaptive") and "Avg" in r.type:
+        return "global avg pool"
+    if r.category == "pool":
+        kind = "max" if "Max" in r.type else "avg"
+        return f"{kernel} {kind} pool{stride}".strip()
+    if r.category == "add":
+        return "+"
+    if r.type == "ZeroPadShortcut":
+        return "zero-pad"
+    return _SHORT.get(r.type, r.type)
+
+
+def _html(lines: Sequence[str], small: Sequence[str] = (), size: int = _SMALL) -> str:
+    """An HTML-like label: main lines, then smaller muted lines."""
+    body = "<BR/>".join(escape(line) for line in lines)
+    for line in small:
+        body += (
+            f'<BR/><FONT POINT-SIZE="{size}" COLOR="{COLOURS["muted"]}">{escape(line)}</FONT>'
+        )
+    return f"<{body}>"
+
+
+def _node_id(prefix: str, name: str) -> str:
+    return prefix + re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
+def stage_fill(stage: str, stages: Sequence[str]) -> tuple[str, str]:
+    """(node fill, cluster background) of a stage, from the colour table."""
+    if stage == "conv1":
+        return COLOURS["stem"], COLOURS["stem_bg"]
+    if stage == "fc":
+        return COLOURS["head"], COLOURS["head_bg"]
+    body = [s for s in stages if s not in ("conv1", "fc")]
+    index = body.index(stage) if stage in body else 0
+    return STAGE_FILLS[index % len(STAGE_FILLS)]
+
+
+# ------------------------------------------------------------------ the report, regrouped
+
+
+@dataclass
+class _Block:
+    """One residual block's layers, split into the paths the diagram draws."""
+
+    name: str
+    stage: str
+    kind: str
+    shortcut: str  # identity / projection / zero-pad / none
+    main: list[LayerRecord] = field(default_factory=list)  # residual branch, in order
+    side: list[LayerRecord] = field(default_factory=list)  # the shortcut's layers
+    add: LayerRecord | None = None
+    after: list[LayerRecord] = field(default_factory=list)  # after the addition (ReLU)
+
+    @property
+    def records(self) -> list[LayerRecord]:
+        return self.main + self.side + ([self.add] if self.add else []) + self.after
+
+    @property
+    def params(self) -> int:
+        return sum(r.params for r in self.records)
+
+    @property
+    def output_shape(self) -> list[int]:
+        last = (self.after or ([self.add] if self.add else []) or self.main)[-1]
+        return last.output_shape
+
+
+_Unit = LayerRecord | _Block
+
+
+def _units(report: Report) -> list[_Unit]:
+    """Execution order with each block's layers gathered into one _Block."""
+    info = {b.name: b for b in report.blocks}
+    units: list[_Unit] = []
+    current: _Block | None = None
+    for r in report.layers:
+        if not r.block:
+            current = None
+            units.append(r)
+            continue
+        if current is None or current.name != r.block:
+            b = info.get(r.block)
+            current = _Block(
+                name=r.block,
+                stage=r.stage,
+                kind=b.kind if b else "",
+                shortcut=b.shortcut if b else "identity",
+            )
+            units.append(current)
+        if r.shortcut:
+            current.side.append(r)
+        elif r.category == "add":
+            current.add = r
+        elif current.add is not None:
+            current.after.append(r)
+        else:
+            current.main.append(r)
+    return units
+
+
+def _chunks(records: Sequence[LayerRecord]) -> list[list[LayerRecord]]:
+    """One group per anchor layer (conv, fc, pool, add) with its batch-norm and activations.
+
+    Norm and activation layers join the anchor before them; those before the first anchor
+    (a pre-activation block's BN-ReLU) join the first anchor, so a label lists the layers in
+    the order they run.
+    """
+    groups: list[list[LayerRecord]] = []
+    pending: list[LayerRecord] = []
+    for r in records:
+        if r.category in _ANCHORS:
+            groups.append([*pending, r])
+            pending = []
+        elif groups:
+            groups[-1].append(r)
+        else:
+            pending.append(r)
+    if pending:
+        groups.append(pending)
+    return groups
+
+
+def _chunk_label(group: Sequence[LayerRecord], with_params: bool = True) -> str:
+    anchor = next((r for r in group if r.category in _ANCHORS), group[0])
+    before = [layer_text(r) for r in group[: group.index(anchor)]]
+    after = [layer_text(r) for r in group[group.index(anchor) + 1 :]]
+    lines = [layer_text(anchor)]
+    small = []
+    if before:
+        small.append(" · ".join(before) + " first")
+    if after:
+        small.append(" · ".join(after))
+    params = sum(r.params for r in group)
+    if with_params and params:
+        small.append(f"{count(params)} params")
+    return _html(lines, small)
+
+
+def _block_lines(block: _Block) -> list[str]:
+    """The residual branch in the paper's notation: one line per conv."""
+    return [layer_text(r) for r in block.main if r.category == "conv"] or [block.kind]
+
+
+def _side_text(block: _Block) -> str:
+    convs = [layer_text(r) for r in block.side if r.category == "conv"]
+    if block.shortcut == "zero-pad":
+        return "zero-pad"
+    return ", ".join(convs) if convs else block.shortcut
+
+
+# ----------------------------------------------------------------------- graph assembly
+
+
+def _new_graph(name: str, title: str, subtitle: Sequence[str]) -> graphviz.Digraph:
+    import graphviz
+
+    g = graphviz.Digraph(name=name)
+    g.attr(
+        "graph",
+        rankdir="TB",
+        bgcolor=COLOURS["background"],
+        fontname=FONT,
+        fontcolor=COLOURS["text"],
+        fontsize="16",
+        labelloc="t",
+        labeljust="c",
+        nodesep="0.25",
+        ranksep="0.28",
+        newrank="true",
+        label=_html([title], subtitle, 11),
+    )
+    g.attr(
+        "node",
+        shape="box",
+        style="rounded,filled",
+        fontname=FONT,
+        fontsize="12",
+        fontcolor=COLOURS["text"],
+        color=COLOURS["border"],
+        penwidth="1.0",
+        margin="0.12,0.05",
+    )
+    g.attr("edge", fontname=FONT, fontsize="10", color=COLOURS["edge"],
+           fontcolor=COLOURS["muted"], arrowsize="0.7")
+    return g
+
+
+def _shortcut_edge(g: graphviz.Digraph, tail: str, head: str, kind: str, ident: str,
+                   label: str = "") -> None:
+    style, colour_key = SHORTCUT_STYLE.get(kind, ("solid", "shortcut_identity"))
+    attrs = {"style": style, "color": COLOURS[colour_key], "id": ident, "penwidth": "1.4"}
+    if label:
+        attrs["label"] = label
+        attrs["fontcolor"] = COLOURS[colour_key]
+    g.edge(tail, head, **attrs)
+
+
+class _Flow:
+    """Emits the main path's edges, labelling an edge with the tensor it carries whenever
+    that shape differs from the last one written (so every change of shape is shown once).
+    """
+
+    def __init__(self, g: graphviz.Digraph, start: str, shape: Sequence[int]) -> None:
+        self.g = g
+        self.tail = start
+        self.carried = shape_text(shape)  # the tensor leaving `tail`
+        self.shown = self.carried  # the start node already shows its shape
+
+    def to(self, head: str) -> None:
+        attrs = {"weight": "10"}
+        if self.carried != self.shown:
+            attrs["label"] = " " + self.carried
+            self.shown = self.carried
+        self.g.edge(self.tail, head, **attrs)
+        self.tail = head
+
+    def moved(self, tail: str, shape_out: Sequence[int]) -> None:
+        """`tail` is now the end of the main path, and it outputs `shape_out`."""
+        self.tail = tail
+        self.carried = shape_text(shape_out)
+
+
+def network_diagram(report: Report, level: str = "block", *, title: str | None = None,
+                    prefix: str = "") -> graphviz.Digraph:
+    """The paper's Figure 3 for any traced network: stages as clusters, top to bottom."""
+    if level not in LEVELS:
+        raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
+    g = _new_graph(
+        "resnet",
+        title or pretty_name(report),
+        [_totals_line(report), *_legend(report)],
+    )
+    _draw_network(g, report, level, prefix)
+    return g
+
+
+def side_by_side(reports: Sequence[Report], level: str = "block", *,
+                 title: str | None = None) -> graphviz.Digraph:
+    """Several networks next to each other (plain-34 beside ResNet-34, as in Figure 3)."""
+    if level not in LEVELS:
+        raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
+    names = [pretty_name(r) for r in reports]
+    legend = _legend(reports[-1]) if reports else []
+    g = _new_graph("resnets", title or " vs ".join(names), legend)
+    for i, report in enumerate(reports):
+        with g.subgraph(name=f"cluster_net{i}") as sub:
+            # A titled column without a frame: the label shows, the border does not.
+            sub.attr(label=_html([names[i]], [_totals_line(report)], 11), style="solid",
+                     color=COLOURS["background"], fontsize="15", labelloc="t", labeljust="c")
+            _draw_network(sub, report, level, f"n{i}_")
+    return g
+
+
+def _totals_line(report: Report) -> str:
+    t = report.totals
+    return (f"{count(t.params)} params · {si(t.macs)} MACs · "
+            f"input {shape_text(report.input_shape)}")
+
+
+def _legend(report: Report) -> list[str]:
+    kinds = [b.shortcut for b in report.blocks]
+    if not kinds or all(k == "none" for k in kinds):
+        return ["no shortcuts (plain network)"] if kinds else []
+    parts = ["solid shortcut: identity"]
+    if "projection" in kinds:
+        parts.append("dashed: projection (1×1 conv)")
+    if "zero-pad" in kinds:
+        parts.append("dotted: zero-padded identity")
+    return [" · ".join(parts)]
+
+
+def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) -> None:
+    stages = report.stages
+    start = _node_id(prefix, "input")
+    g.node(start, _html(["input"], [shape_text(report.input_shape)]),
+           fillcolor=COLOURS["io"], style="rounded,filled", group=prefix + "main")
+    flow = _Flow(g, start, report.input_shape)
+    if level == "stage":
+        _draw_stages(g, report, stages, prefix, flow)
+        return
+    units = _units(report)
+    for stage in stages:
+        members = [u for u in units if u.stage == stage]
+        if not members:
+            continue
+        fill, background = stage_fill(stage, stages)
+        out = members[-1].output_shape
+        label = stage if stage != "fc" else "output"
+        size = [f"{out[2]}×{out[3]}"] if len(out) == 4 else []
+        with g.subgraph(name=f"cluster_{prefix}{stage}") as c:
+            # Two short lines, left-justified, so the main path's edge misses the label.
+            c.attr(label=_html([label], size, 11), style="rounded,filled", fillcolor=background,
+                   color=fill, fontsize="13", labelloc="t", labeljust="l")
+            for u in members:
+                if isinstance(u, _Block):
+                    if level == "block":
+                        _draw_block_node(c, g, u, fill, prefix, flow)
+                    else:
+                        _draw_block_layers(c, g, u, fill, prefix, flow)
+                else:
+                    _draw_loose_layer(c, u, fill, prefix, flow, units)
+
+
+def _draw_loose_layer(c: graphviz.Digraph, r: LayerRecord, fill: str, prefix: str,
+                      flow: _Flow, units: list[_Unit]) -> None:
+    """A layer outside any block (stem, pools, fc): BN/ReLU fold into the layer before."""
+    if r.category not in _ANCHORS:
+        return  # folded into its anchor's label below
+    i = units.index(r)
+    group = [r]
+    for u in units[i + 1 :]:
+        if isinstance(u, _Block) or u.category in _ANCHORS:
+            break
+        group.append(u)
+    node = _node_id(prefix, r.name)
+    c.node(node, _chunk_label(group), fillcolor=fill, group=prefix + "main")
+    flow.to(node)
+    flow.moved(node, group[-1].output_shape)
+
+
+def _draw_block_node(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: str,
+                     prefix: str, flow: _Flow) -> None:
+    body = _node_id(prefix, b.name)
+    entry = flow.tail
+    c.node(body, _html(_block_lines(b), [f"{b.name} · {count(b.params)} params"]),
+           fillcolor=fill, group=prefix + "main")
+    flow.to(body)
+    if b.add is None:  # plain network: the block is a plain stack of layers
+        flow.moved(body, b.output_shape)
+        return
+    add = _node_id(prefix, b.name + ".add")
+    c.node(add, "+", shape="circle", width="0.28", height="0.28", fixedsize="true",
+           fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
+    flow.moved(body, b.main[-1].output_shape if b.main else b.output_shape)
+    flow.to(add)
+    label = "" if b.shortcut == "identity" else " " + _side_text(b)
+    _shortcut_edge(g, entry, add, b.shortcut, _node_id(prefix, "shortcut_" + b.name), label)
+    flow.moved(add, b.output_shape)
+
+
+def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: str,
+                       prefix: str, flow: _Flow) -> None:
+    entry = flow.tail
+    for group in _chunks(b.main):
+        anchor = next((r for r in group if r.category in _ANCHORS), group[0])
+        node = _node_id(prefix, anchor.name)
+        c.node(node, _chunk_label(group, with_params=False), fillcolor=fill,
+               group=prefix + "main")
+        flow.to(node)
+        flow.moved(node, group[-1].output_shape)
+    if b.add is None:  # plain network: the closing ReLU is already on the last node
+        return
+    add = _node_id(prefix, b.add.name)
+    after = [layer_text(r) for r in b.after]  # the ReLU after the addition, inside its node
+    if after:
+        c.node(add, _html(["+"], [" · ".join(after)]), shape="ellipse", margin="0.02,0.01",
+               fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
+    else:
+        c.node(add, "+", shape="circle", width="0.28", height="0.28", fixedsize="true",
+               fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
+    flow.to(add)
+    ident = _node_id(prefix, "shortcut_" + b.name)
+    if b.side and b.shortcut == "projection":
+        side = _node_id(prefix, b.name + ".shortcut")
+        style, colour_key = SHORTCUT_STYLE["projection"]
+        c.node(side, _chunk_label(_chunks(b.side)[0], with_params=False),
+               fillcolor=COLOURS["projection_fill"], style=f"rounded,filled,{style}",
+               color=COLOURS[colour_key], fontsize="11")
+        _shortcut_edge(g, entry, side, b.shortcut, ident + "__leg0")
+        _shortcut_edge(g, side, add, b.shortcut, ident)
+    else:
+        label = " zero-pad" if b.shortcut == "zero-pad" else ""
+        _shortcut_edge(g, entry, add, b.shortcut, ident, label)
+    flow.moved(add, b.output_shape)
+
+
+def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], prefix: str,
+                 flow: _Flow) -> None:
+    """One node per stage: '× 23 bottleneck blocks' with params and MACs."""
+    from resnet_inspect.report import rollup
+
+    rows = {r.name: r for r in rollup(report, "stage")}
+    units = _units(report)
+    for stage in stages:
+        row = rows[stage]
+        blocks = [u for u in units if isinstance(u, _Block) and u.stage == stage]
+        loose = [u for u in units if isinstance(u, LayerRecord) and u.stage == stage
+                 and u.category in _ANCHORS]
+        lines = [layer_text(r) for r in loose if r.category != "add"]
+        small: list[str] = []
+        if blocks:
+            kinds = dict.fromkeys(b.kind for b in blocks)
+            lines.append(f"× {len(blocks)} {' / '.join(kinds)} "
+                         f"block{'s' if len(blocks) != 1 else ''}")
+            paper = [t.replace(" conv", "") for t in _block_lines(blocks[-1])]  # Table 1 style
+            small.append("[" + "; ".join(paper) + "]")
+            shortcuts: dict[str, int] = {}
+            for b in blocks:
+                shortcuts[b.shortcut] = shortcuts.get(b.shortcut, 0) + 1
+            if set(shortcuts) != {"none"}:
+                small.append(", ".join(f"{n} {k}" for k, n in shortcuts.items())
+                             + " shortcut" + ("s" if len(blocks) != 1 else ""))
+        small.append(f"{count(row.params)} params · {si(row.macs)} MACs")
+        fill, _ = stage_fill(stage, stages)
+        node = _node_id(prefix, stage)
+        g.node(node, _html([f"{stage}" if stage != "fc" else "head", *lines], small),
+               fillcolor=fill, group=prefix + "main")
+        flow.to(node)
+        flow.moved(node, row.output_shape)
+
+
+# ----------------------------------------------------------------- the single block
+
+
+def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digraph:
+    """The paper's Figure 5 for one traced block: every layer, its params, the shortcut."""
+    units = [u for u in _units(report) if isinstance(u, _Block)]
+    if len(units) != 1:
+        raise InspectError(
+            f"a block diagram needs a report of exactly one residual block, got {len(units)}; "
+            "draw a network with `resnet-inspect diagram NAME` instead"
+        )
+    b = units[0]
+    convs = [r for r in b.main if r.category == "conv"]
+    conv_weights = sum(r.params for r in b.records if r.category == "conv")
+    other = b.params - conv_weights
+    spatial = b.main[0].input_shape[2:] if b.main else []
+    at = f" at {spatial[0]}×{spatial[1]}" if len(spatial) == 2 else ""
+    macs = sum(r.macs for r in b.records if r.category in ("conv", "linear"))
+    channels = " → ".join(
+        [str(convs[0].input_shape[1])] + [str(r.output_shape[1]) for r in convs]
+    ) if convs else ""
+    heading = title or f"{b.kind.capitalize()} block"
+    figure = {"basic": " (the ResNet paper's Figure 5, left)",
+              "bottleneck": " (the ResNet paper's Figure 5, right)"}.get(b.kind, "")
+    subtitle = [
+        f"{channels} channels{figure}" if channels else "",
+        f"total {count(b.params)} params = {count(conv_weights)} conv weights + "
+        f"{count(other)} batch-norm · {si(macs)} MACs{at}",
+    ]
+    g = _new_graph("block", heading, [s for s in subtitle if s])
+    g.attr("graph", nodesep="0.5", ranksep="0.22")
+    in_shape = b.records[0].input_shape
+    start = "input"
+    g.node(start, _html(["input x"], [shape_text(in_shape)]), fillcolor=COLOURS["io"],
+           group="main")
+    flow = _Flow(g, start, in_shape)
+    conv_fill = STAGE_FILLS[0][0]
+    for r in b.main:
+        node = _node_id("", r.name.split(".")[-1])
+        g.node(node, **_layer_node(r, conv_fill))
+        flow.to(node)
+        flow.moved(node, r.output_shape)
+    if b.add is not None:
+        g.node("add", "+", shape="circle", width="0.34", height="0.34", fixedsize="true",
+               fillcolor=COLOURS["add"], fontsize="14", group="main")
+        g.edge(flow.tail, "add", weight="10", label=" F(x)")
+        ident = "shortcut_" + _node_id("", b.name)
+        if b.side and b.shortcut == "projection":
+            side_tail = start
+            style, colour_key = SHORTCUT_STYLE["projection"]
+            for i, r in enumerate(b.side):
+                node = _node_id("", "shortcut." + r.name.split(".")[-1])
+                attrs = _layer_node(r, COLOURS["projection_fill"])
+                attrs["style"] = f"{attrs['style']},{style}"
+                attrs["color"] = COLOURS[colour_key]
+                g.node(node, **attrs)
+                _shortcut_edge(g, side_tail, node, b.shortcut, f"{ident}__leg{i}")
+                side_tail = node
+            _shortcut_edge(g, side_tail, "add", b.shortcut, ident, " W·x")
+        else:
+            label = " x (zero-padded)" if b.shortcut == "zero-pad" else " x (identity)"
+            _shortcut_edge(g, start, "add", b.shortcut, ident, label)
+        flow.moved("add", b.add.output_shape)
+        flow.shown = flow.carried  # F(x) + x has the block's output shape, shown below
+    for r in b.after:
+        node = _node_id("", "after." + r.name.split(".")[-1])
+        g.node(node, **_layer_node(r, conv_fill))
+        flow.to(node)
+        flow.moved(node, r.output_shape)
+    g.node("output", _html(["output"], [shape_text(b.output_shape)]),
+           fillcolor=COLOURS["io"], group="main")
+    g.edge(flow.tail, "output", weight="10")
+    return g
+
+
+def _layer_node(r: LayerRecord, conv_fill: str) -> dict[str, str]:
+    """Node attributes for one layer of a block diagram."""
+    if r.category == "conv":
+        cin = r.input_shape[1] if len(r.input_shape) > 1 else 0
+        cout = r.output_shape[1] if len(r.output_shape) > 1 else 0
+        kernel = r.kernel.replace("x", "×")
+        stride = f", stride {r.stride}" if r.stride > 1 else ""
+        groups = f", {r.groups} groups" if r.groups > 1 else ""
+        weights = f"{kernel}×{cin // r.groups}×{cout}" if r.groups > 1 else f"{kernel}×{cin}×{cout}"
+        label = _html([f"{kernel} conv, {cin} → {cout}{stride}{groups}"],
+                      [f"{weights} = {count(r.params)} params · {si(r.macs)} MACs"])
+        return {"label": label, "fillcolor": conv_fill, "style": "rounded,filled",
+                "group": "main", "fontsize": "13"}
+    if r.category == "norm":
+        return {"label": _html([_SHORT.get(r.type, r.type)], [f"{count(r.params)} params"]),
+                "fillcolor": COLOURS["norm"], "style": "rounded,filled", "group": "main",
+                "fontsize": "11", "margin": "0.08,0.02", "height": "0.3"}
+    if r.category == "activation":
+        return {"label": layer_text(r), "fillcolor": COLOURS["activation"],
+                "style": "rounded,filled", "group": "main", "fontsize": "11",
+                "margin": "0.08,0.02", "height": "0.3"}
+    return {"label": _html([layer_text(r)]), "fillcolor": conv_fill, "style": "rounded,filled",
+            "group": "main"}
+
+
+def shortcut_edges(dot: str) -> dict[str, int]:
+    """Count the shortcut edges in DOT text by style: {'solid': n, 'dashed': m, 'dotted': k}.
+
+    Counts one edge per shortcut (the edge that reaches the addition), so the figures equal
+    the number of blocks with each kind of shortcut.
+    """
+    counts = {"solid": 0, "dashed": 0, "dotted": 0}
+    for line in dot.splitlines():
+        m = re.search(r'\bid="?([A-Za-z0-9_]*shortcut_[A-Za-z0-9_]*?)"?[\s\]]', line)
+        if not m or not re.search(r"->", line):
+            continue
+        if "__leg" in m.group(1):
+            continue  # a leg through a projection node; the edge into the addition counts
+        style = re.search(r"\bstyle=(\w+)", line)
+        counts[style.group(1) if style else "solid"] += 1
+    return counts
