@@ -211,3 +211,10 @@ def test_json_round_trip(r50: Report) -> None:
         "macs",
         "flops",
     }
+
+
+def test_shape_collapsing_to_zero_names_the_layer() -> None:
+    # 5x5 conv without padding on a 3x3 input: the output would be -1 x -1
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Conv2d(4, 4, 5))
+    with pytest.raises(InspectError, match=r"3x5x5 does not fit 1 \(Conv2d\)"):
+        trace(model, (3, 5, 5), device="meta")
