@@ -35,49 +35,53 @@ class DiagramFormat(str, Enum):
     DOT = "dot"
 
 
-def block_report(kind: BlockKind, *, channels: int = 256, width: int | None = None,
-                 stride: int = 1, spatial: int = 56, device: str = "auto") -> Report:
-    """Trace one residual block alone, in the setting of the paper's Figure 5.
+def block_report(kind: BlockKind, *, channels: tuple[int, int] | int = 256,
+                 width: int | None = None, stride: int = 1,
+                 spatial: tuple[int, int] | int = 56, device: str = "auto") -> Report:
+    """Trace one residual block alone, in the same setting as `compare basic bottleneck`.
 
-    Defaults: a 256-channel input and output at 56x56; a bottleneck reduces to 64 with its
-    first 1x1 (width = channels / 4), a basic block keeps 256. The block is wrapped as
-    `layer1.0`, so the report names its layers as in a network.
+    Defaults are the paper's Figure 5: 256 channels in and out at 56x56; a bottleneck's
+    inner width is output / 4 (256 -> 64). The block is built by `compare.build_block`
+    (shortcut option B) and wrapped as `layer1.0`, so its report reads like a network's.
     """
     from collections import OrderedDict
 
     import torch
     from torch import nn
 
-    from resnet_inspect.blocks import BLOCKS
-    from resnet_inspect.spec import ShortcutUse
+    from resnet_inspect.compare import build_block
     from resnet_inspect.trace import resolve_device, trace
 
-    for value, flag in ((channels, "--channels"), (spatial, "--spatial")):
+    in_ch, out_ch = (channels, channels) if isinstance(channels, int) else channels
+    h, w = (spatial, spatial) if isinstance(spatial, int) else spatial
+    for value, flag in ((in_ch, "--channels"), (out_ch, "--channels"), (h, "--spatial"),
+                        (w, "--spatial")):
         if value < 1:
-            raise InspectError(f"{flag} {value} must be a positive integer, e.g. {flag} 256")
+            raise InspectError(f"{flag} must be a positive integer, got {value}")
     if stride not in (1, 2):
         raise InspectError(f"--stride {stride}: a ResNet block strides by 1 or 2; use --stride 2")
-    if width is not None and kind.expansion == 1:
+    if kind.expansion == 1 and width is not None:
         raise InspectError(
-            f"--width applies to bottleneck blocks only (a {kind.value} block keeps "
-            "--channels wide); drop --width or draw a bottleneck"
+            f"--width is a bottleneck's inner width and a {kind.value} block has none; "
+            "drop --width or draw a bottleneck"
         )
-    if width is not None and width < 1:
-        raise InspectError(f"--width {width} must be a positive integer, e.g. --width 64")
-    inner = width if width is not None else max(1, channels // kind.expansion)
-    out_ch = inner * kind.expansion
-    # Option B of the paper: project only where the shape changes.
-    use = ShortcutUse.PROJECTION if stride != 1 or channels != out_ch else ShortcutUse.IDENTITY
+    if kind.expansion != 1 and out_ch % kind.expansion:
+        raise InspectError(
+            f"--channels {out_ch}: a bottleneck's output must be a multiple of 4 (its last 1x1 "
+            "restores 4x its width); e.g. --channels 256"
+        )
+    inner = width if width is not None else out_ch // kind.expansion
+    if inner < 1:
+        raise InspectError(f"--width must be a positive integer, got {inner}")
     target = resolve_device(device)
-    with torch.device("meta"):
-        block = BLOCKS[kind](channels, inner, stride, use)
-        model = nn.Sequential(OrderedDict(layer1=nn.Sequential(block)))
+    block = build_block(kind, in_ch, out_ch, inner, stride)  # on the meta device
+    model = nn.Sequential(OrderedDict(layer1=nn.Sequential(block)))
     if target.type != "meta":  # counts need no weights: zeros on the chosen device
         model = model.to_empty(device=target)
         with torch.no_grad():
             for t in (*model.parameters(), *model.buffers()):
                 t.zero_()
-    return trace(model, (channels, spatial, spatial), device=target, name=f"{kind.value} block")
+    return trace(model, (in_ch, h, w), device=target, name=f"{kind.value} block")
 
 
 def parse_block_kind(text: str | None) -> BlockKind:
@@ -119,7 +123,7 @@ def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
     epilog=(
         "Examples:\n\n"
         "  resnet-inspect diagram block bottleneck -o bottleneck.svg\n\n"
-        "  resnet-inspect diagram block basic --channels 64 --stride 2 -o basic.png\n\n"
+        "  resnet-inspect diagram block basic --channels 64,128 --stride 2 -o basic.png\n\n"
         "  resnet-inspect diagram --depth 34 -o resnet34.png\n\n"
         "  resnet-inspect diagram resnet101 --level stage -o r101.svg\n\n"
         "  resnet-inspect diagram 34 --level layer --beside-plain -o figure3.png\n\n"
@@ -141,17 +145,17 @@ def diagram(
     beside_plain: Annotated[bool, typer.Option(
         "--beside-plain", help="Draw the plain network (no shortcuts) beside the residual "
         "one, as in the paper's Figure 3.")] = False,
-    channels: Annotated[int | None, typer.Option(
-        "--channels", help="Block input channels [default: 256].", rich_help_panel=BLOCK_PANEL,
-        show_default=False)] = None,
+    channels: Annotated[str | None, typer.Option(
+        "--channels", help="Block input and output channels: 256, or in,out as 64,128 "
+        "[default: 256].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     width: Annotated[int | None, typer.Option(
-        "--width", help="Bottleneck inner width [default: channels / 4].",
+        "--width", help="Bottleneck inner width [default: output channels / 4].",
         rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     stride: Annotated[int | None, typer.Option(
         "--stride", help="2 for a downsampling block, with a projection shortcut [default: 1].",
         rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
-    spatial: Annotated[int | None, typer.Option(
-        "--spatial", help="Input height and width [default: 56].", rich_help_panel=BLOCK_PANEL,
+    spatial: Annotated[str | None, typer.Option(
+        "--spatial", help="Input size, 56 or HxW [default: 56].", rich_help_panel=BLOCK_PANEL,
         show_default=False)] = None,
     fmt: Annotated[DiagramFormat | None, typer.Option(
         "--format", "-f", help="svg, png, pdf or dot [default: from --output's suffix; dot "
@@ -185,14 +189,15 @@ def diagram(
     if block_mode:
         block_kind = parse_block_kind(kind)
         _refuse_network_flags(model, run, level, beside_plain)
+        from resnet_inspect.compare import parse_channels, parse_spatial
         from resnet_inspect.render.diagram import block_diagram
 
         report = block_report(
             block_kind,
-            channels=256 if channels is None else channels,
+            channels=parse_channels(channels) or 256,
             width=width,
             stride=1 if stride is None else stride,
-            spatial=56 if spatial is None else spatial,
+            spatial=parse_spatial(spatial) or 56,
             device=run.device.value,
         )
         graph = block_diagram(report)
