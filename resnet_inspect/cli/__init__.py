@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from types import ModuleType
 
 
 def _register_commands() -> None:
@@ -22,7 +23,7 @@ def _register_commands() -> None:
     )
 
 
-def _click_exceptions():  # type: ignore[no-untyped-def]
+def _click_exceptions() -> ModuleType:
     """Click's exception module: vendored inside typer since 0.2x, the click package before."""
     try:
         from typer._click import exceptions

@@ -32,11 +32,15 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     """Write to a temporary file beside `path`, then rename it into place."""
     check_writable(path)
     path = path.expanduser()
-    mode = "wb" if isinstance(data, bytes) else "w"
+    payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent)
     try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
-            f.write(data)
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        # mkstemp makes the file private (0600); give it the permissions open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.box import Box
 from rich.console import Console, Group
 from rich.table import Table
 
@@ -116,10 +117,10 @@ def summary_table(
     return table
 
 
-def _box():  # type: ignore[no-untyped-def]
-    from rich import box
+def _box() -> Box:
+    from rich.box import SIMPLE_HEAD
 
-    return box.SIMPLE_HEAD
+    return SIMPLE_HEAD
 
 
 def totals_text(report: Report) -> Table:
