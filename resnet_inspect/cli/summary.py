@@ -71,8 +71,7 @@ def summary(
 ) -> None:
     """Per-layer shapes, parameters, MACs and memory of one network, from one forward pass.
 
-    Default input is the network's own (3x224x224 for ImageNet ResNets). MACs count conv
-    and fc layers (the paper's "FLOPs"); FLOPs = 2 x MACs.
+    The input defaults to the network's own (3x224x224 for ImageNet ResNets). MACs count conv and fc layers (the paper's "FLOPs", torchvision's GFLOPS); FLOPs = 2 x MACs.
     """
     if sum((json_out, csv_out, markdown)) > 1:
         raise InspectError("choose one of --json, --csv and --markdown")
