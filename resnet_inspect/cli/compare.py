@@ -1,1 +1,206 @@
-"""Placeholder until its command lands; registers nothing yet."""
+"""`resnet-inspect compare`: blocks or whole networks side by side.
+
+The command parses, checks which options apply to the items, calls
+`resnet_inspect.compare` and hands the result to `render/compare.py`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from resnet_inspect.cli.app import app
+from resnet_inspect.cli.options import Device, ModelOptions, RunOptions, model_options, run_options
+from resnet_inspect.errors import InspectError
+from resnet_inspect.spec import AnySpec
+
+BLOCK_PANEL = "Blocks (basic, bottleneck, preact-basic, preact-bottleneck)"
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  resnet-inspect compare basic bottleneck\n\n"
+        "  resnet-inspect compare basic bottleneck --channels 64,128 --stride 2 --spatial 224\n\n"
+        "  resnet-inspect compare 50 101\n\n"
+        "  resnet-inspect compare 18 34 50 101 152 --markdown -o table1.md\n\n"
+        "  resnet-inspect compare 50 101 152 --stride-on 1x1"
+    )
+)
+@model_options
+@run_options
+def compare(
+    items: Annotated[
+        list[str],
+        typer.Argument(
+            help="Two or more blocks (basic bottleneck) or networks (50 101, resnet152).",
+            show_default=False,
+        ),
+    ],
+    channels: Annotated[
+        str | None,
+        typer.Option(
+            "--channels",
+            help="Block input and output channels: 256, or in,out such as 64,128 "
+            "[default: 256].",
+            rich_help_panel=BLOCK_PANEL,
+            show_default=False,
+        ),
+    ] = None,
+    width: Annotated[
+        int | None,
+        typer.Option(
+            "--width",
+            help="Bottleneck inner width [default: output channels / 4, 64 at 256].",
+            rich_help_panel=BLOCK_PANEL,
+            show_default=False,
+        ),
+    ] = None,
+    spatial: Annotated[
+        str | None,
+        typer.Option(
+            "--spatial",
+            help="Block input height and width for MACs: 56 or 56x56 [default: 56].",
+            rich_help_panel=BLOCK_PANEL,
+            show_default=False,
+        ),
+    ] = None,
+    stride: Annotated[
+        int | None,
+        typer.Option(
+            "--stride",
+            help="Block stride; 2 makes a downsampling block with a projection shortcut "
+            "[default: 1].",
+            rich_help_panel=BLOCK_PANEL,
+            show_default=False,
+        ),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Write the comparison as JSON.")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Write Markdown tables (notes, slides).")
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file instead of stdout.", show_default=False
+        ),
+    ] = None,
+    *,
+    model: ModelOptions,
+    run: RunOptions,
+) -> None:
+    """Compare residual blocks layer by layer, or networks stage by stage.
+
+    Blocks: each is built at the same channels and stride and traced at --spatial; the
+    default is the ResNet paper's Figure 5 (256 channels, bottleneck width 64). Two
+    networks: one row per stage with deltas and ratios. Three or more: the paper's Table 1.
+    Architecture flags (--stride-on, --shortcut, --num-classes, ...) apply to every network.
+    Counts do not depend on the device: --device auto traces on meta here.
+    """
+    if json_out and markdown:
+        raise InspectError("choose one of --json and --markdown")
+    run.validate()
+    if output is not None:
+        from resnet_inspect.cli.output import check_writable
+
+        check_writable(output)
+
+    from resnet_inspect import compare as lib
+
+    device = "meta" if run.device is Device.AUTO else run.device.value
+    kind = lib.classify(items, lib.is_network)
+    if kind == "blocks":
+        _no_network_flags(model, run)
+        result: lib.BlockComparison | lib.NetworkComparison = lib.compare_blocks(
+            items,
+            channels=lib.parse_channels(channels) or lib.DEFAULT_CHANNELS,
+            width=width,
+            spatial=lib.parse_spatial(spatial) or lib.DEFAULT_SPATIAL,
+            stride=lib.DEFAULT_STRIDE if stride is None else stride,
+            batch=run.batch,
+            device=device,
+        )
+    else:
+        _no_block_flags(channels=channels, width=width, spatial=spatial, stride=stride)
+        if model.depth is not None:
+            raise InspectError(
+                f"--depth does not apply to compare; name the networks as items, "
+                f"e.g. compare {model.depth} 101"
+            )
+        reports = lib.network_reports(
+            items,
+            lambda item: _network_spec(model, item),
+            input_shape=run.input_shape(None) if run.input is not None else None,
+            batch=run.batch,
+            device=device,
+        )
+        result = lib.compare_reports(reports)
+
+    from resnet_inspect.cli.output import emit
+    from resnet_inspect.render import compare as render
+
+    if json_out:
+        emit(render.to_json(result), output)
+    elif markdown:
+        emit(render.to_markdown(result), output)
+    else:
+        from resnet_inspect.render.table import make_console
+
+        if output is not None:
+            import io
+
+            buf = io.StringIO()
+            render.render(result, make_console(width=100, file=buf))
+            emit(buf.getvalue(), output)
+        else:
+            render.render(result, make_console())
+
+
+def _network_spec(model: ModelOptions, item: str) -> AnySpec:
+    """A network item's spec with the architecture flags applied; an item ending in .toml,
+    .yaml or .json is read as a config file, as `--config` would be."""
+    from dataclasses import fields, replace
+
+    from resnet_inspect.compare import is_config_file
+
+    if is_config_file(item):
+        if "config" not in {f.name for f in fields(ModelOptions)}:
+            raise InspectError(
+                f"{item}: config files are not supported yet; name a preset (resnet50) or a depth"
+            )
+        spec = replace(model, config=Path(item)).spec(None)
+    else:
+        spec = model.spec(item)
+    assert spec is not None
+    return spec
+
+
+def _no_network_flags(model: ModelOptions, run: RunOptions) -> None:
+    """Blocks are set by --channels/--width/--spatial/--stride; architecture flags and
+    --input belong to networks."""
+    from dataclasses import fields
+
+    for f in fields(ModelOptions):
+        value = getattr(model, f.name)
+        if value not in (None, False):
+            flag = "--" + f.name.replace("_", "-")
+            raise InspectError(
+                f"{flag} applies to networks, not to blocks; drop it, or compare networks "
+                "(e.g. compare 50 101)"
+            )
+    if run.input is not None:
+        raise InspectError(
+            "--input applies to networks; for blocks give --channels and --spatial "
+            "(e.g. --channels 256 --spatial 56)"
+        )
+
+
+def _no_block_flags(**given: object) -> None:
+    for name, value in given.items():
+        if value is not None:
+            raise InspectError(
+                f"--{name} applies to blocks (basic, bottleneck), not to networks; drop it, "
+                "or use --input / --widths for networks"
+            )
