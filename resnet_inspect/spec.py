@@ -140,6 +140,12 @@ def validate(spec: ArchSpec) -> None:
         )
     for i, stage in enumerate(spec.stages, start=1):
         inner = inner_width(spec, stage)
+        if inner < 1:
+            raise InspectError(
+                f"stage {i}: its 3x3 width {stage.width} x {spec.width_per_group}/64 x "
+                f"{spec.groups} groups rounds down to 0 channels; raise --width-per-group "
+                "or --widths"
+            )
         if inner % spec.groups:
             raise InspectError(
                 f"stage {i}: {spec.groups} groups do not divide its inner width {inner}; "

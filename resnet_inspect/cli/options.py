@@ -14,12 +14,13 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from resnet_inspect.errors import InspectError
-from resnet_inspect.spec import ArchSpec, BlockKind, ShortcutKind, StemKind, StrideOn
+from resnet_inspect.spec import AnySpec, BlockKind, ShortcutKind, StemKind, StrideOn
 
 MODEL_PANEL = "Architecture"
 RUN_PANEL = "Input and device"
@@ -80,114 +81,122 @@ class ModelOptions:
     groups: int | None = None
     width_per_group: int | None = None
     stem: StemKind | None = None
+    stem_width: int | None = None
     shortcut: ShortcutKind | None = None
     stride_on: StrideOn | None = None
+    avg_down: bool = False
     num_classes: int | None = None
     plain: bool = False
+    config: Path | None = None
 
     def overrides(self) -> dict[str, Any]:
         """Flags that change a spec, as ArchSpec field names (unset flags are absent)."""
         out: dict[str, Any] = {}
-        for name in ("groups", "width_per_group", "stem", "shortcut", "stride_on", "num_classes"):
+        for name in ("groups", "width_per_group", "stem", "stem_width", "shortcut", "stride_on",
+                     "num_classes"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value
+        if self.avg_down:
+            out["avg_down"] = True
         if self.plain:
             out["plain"] = True
         return out
 
     @property
     def custom(self) -> bool:
-        return self.block is not None or self.layers is not None or self.widths is not None
+        """Whether the flags describe a network of their own (or a config file does)."""
+        return (self.block is not None or self.layers is not None or self.widths is not None
+                or self.config is not None)
 
-    def spec(self, arch: str | None = None, required: bool = True) -> ArchSpec | None:
-        """The architecture these flags describe, starting from `arch` when given."""
-        from resnet_inspect.presets import get_spec, spec_for_depth
-        from resnet_inspect.spec import StageSpec, imagenet_stages
+    def settings(self) -> dict[str, Any]:
+        """The config file's settings with the flags given on top (flags win)."""
+        from resnet_inspect.config import load_config
+
+        merged: dict[str, Any] = load_config(self.config) if self.config is not None else {}
+        flags: dict[str, Any] = {
+            "depth": self.depth,
+            "block": self.block,
+            "layers": parse_int_list(self.layers, "--layers"),
+            "widths": parse_int_list(self.widths, "--widths"),
+            **self.overrides(),
+        }
+        if self.depth is not None:
+            merged.pop("arch", None)  # --depth on the command line beats the file's arch
+        merged.update({k: v for k, v in flags.items() if v is not None})
+        return merged
+
+    def spec(self, arch: str | None = None, required: bool = True) -> AnySpec | None:
+        """The architecture these flags describe, starting from `arch` when given.
+
+        Order of precedence: flags, then the --config file, then the preset (`arch`, or
+        the file's `arch`/`depth`). LeNet-5, AlexNet and VGG give a ClassicSpec.
+        """
+        from resnet_inspect.config import spec_from_settings
 
         if arch is not None and self.depth is not None:
             raise InspectError(
                 f"both a name ({arch}) and --depth {self.depth} were given; use one of them"
             )
+        settings = self.settings()
         if arch is not None:
-            base: ArchSpec | None = get_spec(arch)
-        elif self.depth is not None:
-            base = spec_for_depth(self.depth)
-        else:
-            base = None
-        layers = parse_int_list(self.layers, "--layers")
-        widths = parse_int_list(self.widths, "--widths")
-        if base is None:
-            if not self.custom:
-                if not required:
-                    return None
-                raise InspectError(
-                    "no architecture given; name one (resnet-inspect summary resnet50), "
-                    "give --depth 50, or describe one with --block bottleneck --layers 3,4,6,3"
-                )
-            if self.block is None or layers is None:
-                missing = "--block" if self.block is None else "--layers"
-                raise InspectError(
-                    f"a custom network needs {missing} too, e.g. --block bottleneck --layers 3,4,6,3"
-                )
-            default_widths = tuple(64 * 2**i for i in range(len(layers)))
-            stages = imagenet_stages(layers, widths or default_widths)
-            changes = self.overrides()
-            return ArchSpec(
-                name="custom",
-                block=self.block,
-                stages=stages,
-                description=f"custom {self.block.value} network, layers {','.join(map(str, layers))}",
-                **changes,
-            )
-        changes = self.overrides()
-        if self.block is not None:
-            changes["block"] = self.block
-        if layers is not None or widths is not None:
-            old = base.stages
-            layers = layers or tuple(s.blocks for s in old)
-            widths = widths or tuple(s.width for s in old)
-            if len(layers) != len(widths):
-                raise InspectError(
-                    f"--layers has {len(layers)} stages but the widths have {len(widths)}; "
-                    "give --widths with one width per stage"
-                )
-            strides = [s.stride for s in old] + [2] * max(0, len(layers) - len(old))
-            changes["stages"] = tuple(
-                StageSpec(n, w, strides[i]) for i, (n, w) in enumerate(zip(layers, widths))
-            )
-        if not changes:
-            return base
-        shown = " ".join(
-            f"--{k.replace('_', '-')} {getattr(v, 'value', v)}" for k, v in changes.items()
-            if k != "stages"
-        )
-        name = base.name + ("*" if "stages" in changes or "block" in changes else "")
-        return base.with_changes(
-            name=name,
-            description=f"{base.description} with {shown}".strip() if shown else base.description,
-            **changes,
-        )
+            settings.pop("depth", None)  # a name on the command line beats the file's depth
+            settings["arch"] = arch
+        return spec_from_settings(settings, required=required)  # type: ignore[no-any-return]
+
+
+def _option(kind: Any, *decls: str, help: str, panel: str = MODEL_PANEL, **extra: Any) -> Any:
+    """Annotated[kind, typer.Option(...)]; values shown as [default: ...] in the help are
+    written into `help` where the default is not the option's own (None)."""
+    if kind is not bool and "show_default" not in extra:
+        extra["show_default"] = False
+    members = typing.get_args(kind) or (kind,)
+    if any(isinstance(m, type) and issubclass(m, Enum) for m in members):
+        extra.setdefault("case_sensitive", False)
+    # rich reads "[default: ...]" as a markup tag and drops it, unless escaped
+    text = help.replace("[", "\\[")
+    return Annotated[kind, typer.Option(*decls, help=text, rich_help_panel=panel, **extra)]
 
 
 _MODEL_PARAMS: list[tuple[str, Any, Any]] = [
-    ("depth", Annotated[int | None, typer.Option("--depth", "-d", help="Depth of a standard ImageNet ResNet: 18, 34, 50, 101 or 152.", rich_help_panel=MODEL_PANEL, show_default=False)], None),
-    ("block", Annotated[BlockKind | None, typer.Option("--block", help="Block type of a custom network (or to swap a preset's).", rich_help_panel=MODEL_PANEL, show_default=False, case_sensitive=False)], None),
-    ("layers", Annotated[str | None, typer.Option("--layers", help="Blocks per stage, e.g. 3,4,6,3.", rich_help_panel=MODEL_PANEL, show_default=False)], None),
-    ("widths", Annotated[str | None, typer.Option("--widths", help="Inner width per stage [default: 64,128,256,512].", rich_help_panel=MODEL_PANEL, show_default=False)], None),
-    ("groups", Annotated[int | None, typer.Option("--groups", help="Groups of the bottleneck's 3x3 conv (ResNeXt: 32).", rich_help_panel=MODEL_PANEL, show_default=False)], None),
-    ("width_per_group", Annotated[int | None, typer.Option("--width-per-group", help="Channels per group (ResNet: 64, ResNeXt 32x4d: 4).", rich_help_panel=MODEL_PANEL, show_default=False)], None),
-    ("stem", Annotated[StemKind | None, typer.Option("--stem", help="Stem: imagenet (7x7 + max pool), cifar (3x3), deep (3 x 3x3).", rich_help_panel=MODEL_PANEL, show_default=False, case_sensitive=False)], None),
-    ("shortcut", Annotated[ShortcutKind | None, typer.Option("--shortcut", help="Shortcut option of the paper: A zero-pad, B projection when shapes change, C always.", rich_help_panel=MODEL_PANEL, show_default=False, case_sensitive=False)], None),
-    ("stride_on", Annotated[StrideOn | None, typer.Option("--stride-on", help="Bottleneck stride on the 1x1 (paper, v1) or the 3x3 (torchvision, v1.5).", rich_help_panel=MODEL_PANEL, show_default=False)], None),
-    ("num_classes", Annotated[int | None, typer.Option("--num-classes", help="Classifier outputs [default: 1000].", rich_help_panel=MODEL_PANEL, show_default=False)], None),
-    ("plain", Annotated[bool, typer.Option("--plain", help="Remove every shortcut: the paper's plain baseline.", rich_help_panel=MODEL_PANEL)], False),
+    ("depth", _option(int | None, "--depth", "-d", help="Depth of a standard ImageNet ResNet: "
+                      "18, 34, 50, 101 or 152 (every preset: resnet-inspect list)."), None),
+    ("block", _option(BlockKind | None, "--block",
+                      help="Block type of a custom network (or to swap a preset's)."), None),
+    ("layers", _option(str | None, "--layers", help="Blocks per stage, e.g. 3,4,6,3."), None),
+    ("widths", _option(str | None, "--widths", help="Inner width per stage "
+                       "[default: 64,128,256,512; 16,32,64 with --stem cifar]."), None),
+    ("groups", _option(int | None, "--groups",
+                       help="Groups of the bottleneck's 3x3 conv (ResNeXt: 32)."), None),
+    ("width_per_group", _option(int | None, "--width-per-group",
+                                help="Channels per group (ResNet: 64, ResNeXt 32x4d: 4)."), None),
+    ("stem", _option(StemKind | None, "--stem", help="Stem: imagenet (7x7 + max pool), "
+                     "cifar (3x3), deep (3 x 3x3)."), None),
+    ("stem_width", _option(int | None, "--stem-width",
+                           help="Channels out of the stem [default: 64; 16 for CIFAR]."), None),
+    ("shortcut", _option(ShortcutKind | None, "--shortcut", help="Shortcut option of the paper: A "
+                         "zero-pad, B projection when shapes change, C always."), None),
+    ("stride_on", _option(StrideOn | None, "--stride-on", help="Bottleneck stride on the 1x1 "
+                          "(paper, v1) or the 3x3 (torchvision, v1.5)."), None),
+    ("avg_down", _option(bool, "--avg-down",
+                         help="Average-pool before a strided projection (ResNet-D)."), False),
+    ("num_classes", _option(int | None, "--num-classes",
+                            help="Classifier outputs [default: 1000; 10 for CIFAR]."), None),
+    ("plain", _option(bool, "--plain",
+                      help="Remove every shortcut: the paper's plain baseline."), False),
+    ("config", _option(Path | None, "--config", help="Architecture file (.toml, .yaml, .json) "
+                       "whose keys are these flags' names; flags override it.",
+                       dir_okay=False), None),
 ]
 
 _RUN_PARAMS: list[tuple[str, Any, Any]] = [
-    ("input", Annotated[str | None, typer.Option("--input", "-i", help="Input CxHxW [default: the network's own, 3x224x224 for ImageNet].", rich_help_panel=RUN_PANEL, show_default=False)], None),
-    ("batch", Annotated[int, typer.Option("--batch", "-b", help="Batch size.", rich_help_panel=RUN_PANEL)], 1),
-    ("device", Annotated[Device, typer.Option("--device", help="auto = CUDA when available, else CPU; meta = shapes and counts only, no memory.", rich_help_panel=RUN_PANEL, case_sensitive=False)], Device.AUTO),
+    ("input", _option(str | None, "--input", "-i", panel=RUN_PANEL, help="Input CxHxW "
+                      "[default: the network's own, 3x224x224 for ImageNet]."), None),
+    ("batch", _option(int, "--batch", "-b", panel=RUN_PANEL, help="Batch size.",
+                      show_default=True), 1),
+    ("device", _option(Device, "--device", panel=RUN_PANEL, show_default=True,
+                       help="auto = CUDA when available, else CPU; meta = shapes and counts "
+                       "only, no memory."), Device.AUTO),
 ]
 
 
@@ -197,14 +206,16 @@ class RunOptions:
     batch: int = 1
     device: Device = Device.AUTO
 
-    def input_shape(self, spec: ArchSpec | None) -> tuple[int, int, int]:
+    def input_shape(self, spec: AnySpec | None) -> tuple[int, int, int]:
         if self.input is not None:
             return parse_input(self.input)
         return spec.input_shape if spec is not None else (3, 224, 224)
 
     def validate(self) -> None:
         if self.batch < 1:
-            raise InspectError(f"--batch {self.batch}: the batch size must be at least 1, e.g. --batch 8")
+            raise InspectError(
+                f"--batch {self.batch}: the batch size must be at least 1, e.g. --batch 8"
+            )
         if self.input is not None:
             parse_input(self.input)
 
