@@ -60,12 +60,13 @@ def inspect(
     (3x224x224 for ImageNet networks, 3x32x32 for CIFAR ones).
     """
     from resnet_inspect.builder import build_model
-    from resnet_inspect.trace import resolve_device, trace
+    from resnet_inspect.trace import paused_gc, resolve_device, trace
 
     if isinstance(model_or_name, (str, ArchSpec, ClassicSpec)):
         spec = resolve_spec(model_or_name, **overrides)
         target = resolve_device(device)
-        model = build_model(spec, device=target, init=False)
+        with paused_gc():  # trace.paused_gc: halves the first build of a deep network
+            model = build_model(spec, device=target, init=False)
         shape = tuple(input_shape) if input_shape is not None else spec.input_shape
         return trace(model, shape, batch=batch, device=target, headline=headline)
     shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
