@@ -180,11 +180,11 @@ def diagram(
             "(diagram block bottleneck)"
         )
     run.validate()
-    out_format = resolve_format(fmt, output)
     if output is not None:
         from resnet_inspect.cli.output import check_writable
 
         check_writable(output)
+    out_format = resolve_format(fmt, output)
 
     if block_mode:
         block_kind = parse_block_kind(kind)

@@ -1,0 +1,456 @@
+"""Diagrams: DOT built from Reports, shortcut counts against the architecture, rendering with
+and without the system Graphviz, and the `diagram` command's errors.
+
+Rendered images are checked for what they are (SVG parses as XML, PNG has PNG's magic
+bytes), never compared against stored pictures; the DOT text is the golden.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from resnet_inspect import inspect, resolve_spec
+from resnet_inspect.cli.diagram import block_report
+from resnet_inspect.render import graphviz_render
+from resnet_inspect.render.diagram import (
+    block_diagram,
+    network_diagram,
+    shortcut_edges,
+    side_by_side,
+)
+from resnet_inspect.report import Report
+from resnet_inspect.spec import BlockKind
+from tests.cli_helpers import run_cli
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@cache
+def _report(name: str, plain: bool = False) -> Report:
+    spec = resolve_spec(name)
+    return inspect(spec.with_changes(plain=True) if plain else spec, device="meta")
+
+
+@cache
+def _block(kind: BlockKind, stride: int = 1, channels: int | tuple[int, int] = 256) -> Report:
+    return block_report(kind, stride=stride, channels=channels, device="meta")
+
+
+def _edges(dot: str) -> list[str]:
+    return [line for line in dot.splitlines() if "->" in line]
+
+
+# ------------------------------------------------------------------------ block diagrams
+
+
+def test_bottleneck_nodes_carry_the_papers_counts() -> None:
+    dot = block_diagram(_block(BlockKind.BOTTLENECK)).source
+    # ResNet paper, Figure 5 (right) and the seed material (000_*.txt):
+    # 1x1x256x64 = 16,384; 3x3x64x64 = 36,864; 1x1x64x256 = 16,384; sum 69,632.
+    assert "1×1×256×64 = 16,384 params" in dot
+    assert "3×3×64×64 = 36,864 params" in dot
+    assert "1×1×64×256 = 16,384 params" in dot
+    # BN: 2 x (64 + 64 + 256) = 768 parameters; 69,632 + 768 = 70,400.
+    assert "total 70,400 params = 69,632 conv weights + 768 batch-norm" in dot
+    assert "256 → 64 → 64 → 256 channels" in dot
+
+
+def test_basic_block_nodes_carry_the_papers_counts() -> None:
+    dot = block_diagram(_block(BlockKind.BASIC)).source
+    # Seed material: 3x3x256x256 = 589,824 per conv, x 2 = 1,179,648.
+    assert dot.count("3×3×256×256 = 589,824 params") == 2
+    assert "1,179,648 conv weights" in dot
+
+
+def test_block_diagram_places_bn_and_relu_as_the_paper() -> None:
+    """Post-activation: conv-BN-ReLU, conv-BN, then the addition, then ReLU (Figure 2)."""
+    dot = block_diagram(_block(BlockKind.BASIC)).source
+    chain = [re.match(r"\s*(\w+) -> (\w+)", e).groups() for e in _edges(dot)
+             if "shortcut" not in e]
+    assert chain == [("input", "conv1"), ("conv1", "bn1"), ("bn1", "relu1"),
+                     ("relu1", "conv2"), ("conv2", "bn2"), ("bn2", "add"),
+                     ("add", "after_relu"), ("after_relu", "output")]
+    # one identity shortcut, solid, from the input straight into the addition
+    shortcut = [e for e in _edges(dot) if "shortcut" in e]
+    assert len(shortcut) == 1 and shortcut[0].strip().startswith("input -> add")
+    assert "style=solid" in shortcut[0]
+
+
+def test_downsampling_block_draws_a_dashed_projection() -> None:
+    # The seed's paddle.summary of BasicBlock(64, 128, stride 2) (004_*.txt) prints 230,912,
+    # counting BN running mean and variance as parameters: 3 BNs x 128 channels x 2 = 768.
+    # Parameters as torchvision counts them: 230,912 - 768 = 230,144.
+    dot = block_diagram(_block(BlockKind.BASIC, stride=2, channels=(64, 128))).source
+    assert "total 230,144 params" in dot
+    assert "1×1×64×128 = 8,192 params" in dot
+    assert shortcut_edges(dot) == {"solid": 0, "dashed": 1, "dotted": 0}
+    legs = [e for e in _edges(dot) if "shortcut" in e]
+    assert len(legs) == 3 and all("style=dashed" in e for e in legs)  # in -> conv -> BN -> +
+
+
+# ---------------------------------------------------------------------- network diagrams
+
+
+# ResNet paper, Table 1 and section 3.3 (option B): a projection wherever the shape
+# changes -- the first block of conv3_x, conv4_x, conv5_x, and for bottleneck networks also
+# the first block of conv2_x, which widens 64 -> 256. Blocks per network: 8, 16, 16, 33, 50.
+SHORTCUTS = [
+    ("resnet18", 8, 3),
+    ("resnet34", 16, 3),
+    ("resnet50", 16, 4),
+    ("resnet101", 33, 4),
+    ("resnet152", 50, 4),
+]
+
+
+@pytest.mark.parametrize(("name", "blocks", "projections"), SHORTCUTS)
+@pytest.mark.parametrize("level", ["block", "layer"])
+def test_shortcut_edges_match_the_architecture(name: str, blocks: int, projections: int,
+                                               level: str) -> None:
+    report = _report(name)
+    kinds = [b.shortcut for b in report.blocks]
+    assert len(kinds) == blocks
+    assert kinds.count("projection") == projections
+    dot = network_diagram(report, level).source
+    assert shortcut_edges(dot) == {
+        "solid": kinds.count("identity"),
+        "dashed": kinds.count("projection"),
+        "dotted": 0,
+    }
+    # Independently of the helper: dashed edges in the DOT are shortcut edges only, one per
+    # projection at block level, two (into and out of the 1x1 conv node) at layer level.
+    dashed = [e for e in _edges(dot) if "style=dashed" in e]
+    assert len(dashed) == projections * (1 if level == "block" else 2)
+    assert all("id=shortcut_" in e for e in dashed)
+
+
+def test_projection_of_resnet50_conv2_x_widens_64_to_256() -> None:
+    dot = network_diagram(_report("resnet50"), "block").source
+    edge = next(e for e in _edges(dot) if "id=shortcut_layer1_0" in e)
+    assert "style=dashed" in edge and "1×1 conv, 256" in edge
+
+
+def test_stage_level_collapses_blocks() -> None:
+    dot = network_diagram(_report("resnet101"), "stage").source
+    # ResNet paper, Table 1: ResNet-101's conv4_x is 23 bottleneck blocks.
+    assert "× 23 bottleneck blocks" in dot
+    assert "× 3 bottleneck blocks" in dot and "× 4 bottleneck blocks" in dot
+    assert "1 projection, 22 identity shortcuts" in dot
+    # torchvision's model table: ResNet-101 has 44,549,160 parameters, 7.80 GFLOPS (MACs).
+    assert "44,549,160 params · 7.80 G MACs" in dot
+    assert "shortcut_" not in dot  # no per-block edges when blocks are collapsed
+
+
+def test_plain_network_has_no_shortcuts() -> None:
+    for level in ("block", "layer"):
+        dot = network_diagram(_report("resnet34", plain=True), level).source
+        assert shortcut_edges(dot) == {"solid": 0, "dashed": 0, "dotted": 0}
+        assert '"+"' not in dot and "add" not in dot
+        assert "plain-34" in dot
+
+
+def test_side_by_side_plain_and_residual() -> None:
+    dot = side_by_side([_report("resnet34", plain=True), _report("resnet34")], "layer").source
+    assert "plain-34 vs ResNet-34" in dot
+    assert "cluster_net0" in dot and "cluster_net1" in dot
+    assert shortcut_edges(dot) == {"solid": 13, "dashed": 3, "dotted": 0}
+    # node ids are prefixed per network, so the two columns never share a node
+    assert "n0_layer1_0_conv1" in dot and "n1_layer1_0_conv1" in dot
+
+
+def test_shapes_on_edges_where_they_change() -> None:
+    dot = network_diagram(_report("resnet18"), "block").source
+    labels = re.findall(r'label=" ([\d×]+)"', dot)
+    # conv1 -> 64x112x112, max pool -> 64x56x56, then each stage's first block halves the
+    # size and doubles the width (ResNet paper, Table 1), then global pooling.
+    assert labels == ["64×112×112", "64×56×56", "128×28×28", "256×14×14", "512×7×7",
+                      "512×1×1"]
+
+
+def test_dot_is_deterministic() -> None:
+    a = network_diagram(_report("resnet50"), "layer").source
+    b = network_diagram(inspect("resnet50", device="meta"), "layer").source
+    assert a == b
+
+
+def test_diagram_renders_from_report_json_alone() -> None:
+    """A diagram needs the Report's data only: one restored from JSON draws the same."""
+    report = _report("resnet18")
+    again = Report.from_json(report.to_json())
+    assert network_diagram(again, "layer").source == network_diagram(report, "layer").source
+
+
+@pytest.mark.parametrize(
+    ("golden_name", "make"),
+    [
+        ("block_basic.dot", lambda: block_diagram(_block(BlockKind.BASIC)).source),
+        ("block_bottleneck.dot", lambda: block_diagram(_block(BlockKind.BOTTLENECK)).source),
+        ("block_bottleneck_stride2.dot",
+         lambda: block_diagram(_block(BlockKind.BOTTLENECK, stride=2, channels=(256, 512))).source),
+        ("resnet18_block.dot", lambda: network_diagram(_report("resnet18"), "block").source),
+        ("resnet18_layer.dot", lambda: network_diagram(_report("resnet18"), "layer").source),
+        ("resnet50_stage.dot", lambda: network_diagram(_report("resnet50"), "stage").source),
+        ("plain18_vs_resnet18.dot",
+         lambda: side_by_side([_report("resnet18", plain=True), _report("resnet18")],
+                              "block").source),
+    ],
+)
+def test_dot_golden(golden, golden_name: str, make) -> None:  # type: ignore[no-untyped-def]
+    golden(f"diagram/{golden_name}", make())
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def _no_system_dot(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_which = graphviz_render.shutil.which
+    monkeypatch.setattr(graphviz_render.shutil, "which",
+                        lambda cmd, *a, **k: None if cmd == "dot" else real_which(cmd, *a, **k))
+
+
+def test_svg_parses_as_xml() -> None:
+    svg = graphviz_render.render(network_diagram(_report("resnet18"), "block").source, "svg")
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    ids = {el.get("id") for el in root.iter() if el.get("id")}
+    assert "shortcut_layer2_0" in ids  # edge ids survive into the SVG
+
+
+def test_png_has_png_magic_bytes() -> None:
+    png = graphviz_render.render(block_diagram(_block(BlockKind.BOTTLENECK)).source, "png")
+    assert png.startswith(PNG_MAGIC)
+
+
+def test_renders_without_system_dot(monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_system_dot(monkeypatch)
+    renderer = graphviz_render.find_renderer()
+    assert renderer is not None and renderer.name == "graphviz-pure"
+    svg = graphviz_render.render(block_diagram(_block(BlockKind.BASIC)).source, "svg")
+    ET.fromstring(svg)
+    assert graphviz_render.render("digraph { a -> b }", "png").startswith(PNG_MAGIC)
+
+
+def test_finds_graphviz_pure_beside_python_when_path_is_empty(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A venv used without activation: its bin/ is not on PATH, the renderer still is found."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    beside = Path(sys.executable).parent / "graphviz-pure"
+    if not beside.exists():
+        pytest.skip("graphviz-pure is not installed beside this Python")
+    renderer = graphviz_render.find_renderer()
+    assert renderer is not None and renderer.path == str(beside)
+    assert graphviz_render.render("digraph { a -> b }", "svg").lstrip().startswith(b"<?xml")
+
+
+def test_pdf_without_system_dot_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_system_dot(monkeypatch)
+    with pytest.raises(Exception, match="apt-get install graphviz"):
+        graphviz_render.render("digraph { a -> b }", "pdf")
+
+
+def _fake_dot(folder: Path) -> Path:
+    """A stand-in `dot` that records its arguments and answers with fixed bytes."""
+    script = folder / "dot"
+    script.write_text(textwrap.dedent(f"""\
+        #!{sys.executable}
+        import sys
+        sys.stdin.read()
+        open({str(folder / "args.txt")!r}, "w").write(" ".join(sys.argv[1:]))
+        sys.stdout.buffer.write(b"%PDF-1.4 fake")
+        """))
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script
+
+
+def test_system_dot_is_preferred_and_makes_pdf(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    _fake_dot(tmp_path)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    renderer = graphviz_render.find_renderer()
+    assert renderer is not None and renderer.name == "dot"
+    assert graphviz_render.render("digraph { a -> b }", "pdf") == b"%PDF-1.4 fake"
+    assert (tmp_path / "args.txt").read_text() == "-Tpdf"
+
+
+@pytest.mark.skipif(not graphviz_render.shutil.which("dot"), reason="no system Graphviz")
+def test_system_dot_renders_the_same_dot() -> None:
+    svg = graphviz_render.render(network_diagram(_report("resnet34"), "block").source, "svg")
+    ET.fromstring(svg)
+
+
+# ----------------------------------------------------------------------------------- CLI
+
+
+def test_cli_block_to_stdout_is_dot(capsys: pytest.CaptureFixture[str]) -> None:
+    res = run_cli(capsys, "diagram", "block", "bottleneck", "--device", "meta")
+    assert res.code == 0, res.err
+    assert res.out.startswith("digraph block {")
+    assert "3×3×64×64 = 36,864 params" in res.out
+
+
+def test_cli_network_svg_and_png_files(capsys: pytest.CaptureFixture[str],
+                                       tmp_path: Path) -> None:
+    svg, png = tmp_path / "r18.svg", tmp_path / "r18.png"
+    res = run_cli(capsys, "diagram", "--depth", "18", "--device", "meta", "-o", str(svg))
+    assert res.code == 0, res.err
+    ET.parse(svg)
+    res = run_cli(capsys, "diagram", "resnet18", "--level", "stage", "--device", "meta",
+                  "--output", str(png))
+    assert res.code == 0, res.err
+    assert png.read_bytes().startswith(PNG_MAGIC)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r18.png", "r18.svg"]
+
+
+def test_cli_beside_plain(capsys: pytest.CaptureFixture[str]) -> None:
+    res = run_cli(capsys, "diagram", "34", "--beside-plain", "--device", "meta",
+                  "--format", "dot")
+    assert res.code == 0, res.err
+    assert shortcut_edges(res.out) == {"solid": 13, "dashed": 3, "dotted": 0}
+
+
+def test_cli_no_system_dot_renders_png(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_system_dot(monkeypatch)
+    out = tmp_path / "block.png"
+    res = run_cli(capsys, "diagram", "block", "basic", "--device", "meta", "-o", str(out))
+    assert res.code == 0, res.err
+    assert out.read_bytes().startswith(PNG_MAGIC)
+
+
+def test_cli_pdf_without_dot_keeps_the_gv(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_system_dot(monkeypatch)
+    out = tmp_path / "r18.pdf"
+    res = run_cli(capsys, "diagram", "18", "--device", "meta", "-o", str(out))
+    assert res.code == 2
+    assert res.err.count("\n") == 1 and res.err.startswith("resnet-inspect: error: pdf needs")
+    assert "apt-get install graphviz" in res.err and "brew install graphviz" in res.err
+    assert not out.exists()
+    gv = tmp_path / "r18.gv"
+    assert f"the DOT source is in {gv}" in res.err
+    assert gv.read_text().startswith("digraph resnet {")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "jpg"], "'jpg' is not one of 'svg', 'png', 'pdf', 'dot'"),
+        (["-o", "{tmp}/x.jpg"], "cannot tell the format from .jpg"),
+        (["--format", "png", "-o", "{tmp}/x.svg"], "--format png but --output"),
+        (["block", "bottlenek"], "unknown block 'bottlenek' (did you mean bottleneck?)"),
+        (["block"], "`diagram block` needs a block kind"),
+        (["block", "basic", "--width", "32"], "--width is a bottleneck's inner width"),
+        (["block", "basic", "--depth", "34"], "architecture flags"),
+        (["block", "basic", "--level", "layer"], "--level applies to network diagrams"),
+        (["18", "--channels", "64"], "--channels applies to block diagrams only"),
+        (["18", "extra"], "unexpected argument 'extra'"),
+        (["18", "--plain", "--beside-plain"], "drop --plain"),
+        (["-o", "{tmp}/missing/x.svg"], "does not exist"),
+        (["-o", "{tmp}"], "is a directory"),
+    ],
+)
+def test_cli_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str],
+                    message: str) -> None:
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    if argv[:1] != ["block"]:
+        argv = ["diagram", *([] if argv[0].isdigit() else ["18"]), *argv]
+    else:
+        argv = ["diagram", *argv]
+    res = run_cli(capsys, *argv, "--device", "meta")
+    assert res.code == 2, (res.code, res.out, res.err)
+    assert res.err.startswith("resnet-inspect: error: ") and res.err.count("\n") == 1
+    assert message in res.err
+    assert list(tmp_path.iterdir()) == [] or args[-1] == "{tmp}"  # nothing written
+
+
+def test_cli_unwritable_output_leaves_no_file(capsys: pytest.CaptureFixture[str],
+                                              tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A directory that exists but cannot be written: refused before any work is done.
+
+    Root writes to read-only directories anyway, so the permission check is what is made
+    to fail here (on the one folder), rather than relying on chmod.
+    """
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    from resnet_inspect.cli import output
+
+    real_access = output.os.access
+    monkeypatch.setattr(output.os, "access",
+                        lambda p, mode: False if Path(p) == locked else real_access(p, mode))
+    try:
+        res = run_cli(capsys, "diagram", "18", "--device", "meta", "-o", str(locked / "x.svg"))
+    finally:
+        locked.chmod(0o700)
+    assert res.code == 2 and res.err.count("\n") == 1
+    assert f"the directory {locked} is not writable; choose another path" in res.err
+    assert list(locked.iterdir()) == []
+
+
+def test_cli_render_failure_leaves_no_partial_file(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the renderer dies, the output file is not created (written whole or not at all)."""
+    broken = tmp_path / "bin"
+    broken.mkdir()
+    script = broken / "dot"
+    script.write_text("#!/bin/sh\necho 'Error: syntax error in line 1' >&2\nexit 1\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{broken}{os.pathsep}{os.environ.get('PATH', '')}")
+    out = tmp_path / "r18.svg"
+    res = run_cli(capsys, "diagram", "18", "--device", "meta", "-o", str(out))
+    assert res.code == 1 and "dot failed to render svg: Error: syntax error" in res.err
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["bin"]
+
+
+def test_help_shows_examples_without_importing_torch_or_graphviz() -> None:
+    code = textwrap.dedent("""\
+        import sys
+        from resnet_inspect.cli import main
+        try:
+            main(["diagram", "--help"])
+        except SystemExit:
+            pass
+        heavy = [m for m in ("torch", "graphviz") if m in sys.modules]
+        print("HEAVY", heavy)
+        """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=REPO, env={**os.environ, "COLUMNS": "100"}, check=True)
+    assert "HEAVY []" in done.stdout
+    assert "Examples:" in done.stdout
+    assert "diagram block bottleneck" in done.stdout
+    assert "block KIND" in done.stdout
+
+
+# ------------------------------------------------------------------------------- gallery
+
+
+def test_gallery_script_runs(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO / "docs"))
+    try:
+        import make_gallery
+    finally:
+        sys.path.remove(str(REPO / "docs"))
+    written = make_gallery.make_gallery(tmp_path, ("svg",))
+    names = sorted(p.name for p in written)
+    assert names == sorted(
+        f"{stem}.svg" for stem in ("block-basic", "block-bottleneck", "resnet18-blocks",
+                                   "resnet34-blocks", "resnet50-blocks", "resnet101-stages",
+                                   "plain34-vs-resnet34")
+    )
+    for path in written:
+        ET.parse(path)
