@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 FAMILY = "Classic CNN"
 
 # Simonyan & Zisserman 2014, Table 1, configurations A, B, D, E: conv widths, "M" = max pool.
+_VGG_LETTER = {11: "A", 13: "B", 16: "D", 19: "E"}
 VGG_CONFIGS: dict[int, list[int | str]] = {
     11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     13: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
@@ -130,7 +131,7 @@ def _register(name: str, summary: str, make: Callable[[], ClassicSpec]) -> None:
 
 _register(
     "lenet5",
-    "LeNet-5 (LeCun et al. 1998), 1x32x32, tanh + average pooling",
+    "LeCun 1998, tanh, avg pool",
     lambda: ClassicSpec(
         name="lenet5", arch="lenet5", num_classes=10, input_shape=(1, 32, 32),
         description="LeNet-5 (LeCun et al. 1998), fully connected C3",
@@ -138,7 +139,7 @@ _register(
 )
 _register(
     "alexnet",
-    "AlexNet, torchvision's single-tower layout",
+    "torchvision layout",
     lambda: ClassicSpec(
         name="alexnet", arch="alexnet",
         description="AlexNet (Krizhevsky et al. 2012), torchvision layout",
@@ -163,6 +164,6 @@ for _depth in VGG_CONFIGS:
     for _bn in (False, True):
         _register(
             f"vgg{_depth}" + ("_bn" if _bn else ""),
-            f"VGG-{_depth}" + (" with batch-norm" if _bn else "") + " (Simonyan & Zisserman 2014)",
+            f"config {_VGG_LETTER[_depth]}" + (" + batch-norm" if _bn else ""),
             _vgg_preset(_depth, _bn),
         )

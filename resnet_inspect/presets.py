@@ -98,7 +98,7 @@ def _imagenet(depth: int, name: str, family: str, description: str, **changes: o
 
 # --- ImageNet ResNets (torchvision layout: "v1.5", stride on the 3x3) ---------------------
 for _d in IMAGENET_DEPTHS:
-    _add(f"resnet{_d}", IMAGENET, f"ResNet-{_d}, torchvision v1.5",
+    _add(f"resnet{_d}", IMAGENET, "torchvision layout (v1.5)",
          _imagenet(_d, f"resnet{_d}", IMAGENET,
                    f"ResNet-{_d} (He et al. 2015, Table 1; torchvision layout, v1.5)"))
 
@@ -107,18 +107,20 @@ for _d in IMAGENET_DEPTHS:
 # three 3x3 convs (32, 32, 64 wide, timm's stem_width=32); D: C + a 2x2 average pool
 # before the shortcut's 1x1 projection.
 _TRICKS = {
-    "b": ("ResNet-B: stride on the bottleneck's 3x3", {"stride_on": StrideOn.CONV3X3}),
-    "c": ("ResNet-C: deep 3x3 stem", {"stem": StemKind.DEEP}),
-    "d": ("ResNet-D: deep stem, avg-pool shortcut", {"stem": StemKind.DEEP, "avg_down": True}),
+    "b": ("stride on the 3x3", {"stride_on": StrideOn.CONV3X3}),
+    "c": ("deep 3x3 stem", {"stem": StemKind.DEEP}),
+    "d": ("C + avg-pool shortcut", {"stem": StemKind.DEEP, "avg_down": True}),
 }
 for _d in IMAGENET_DEPTHS:
     for _letter, (_what, _changes) in _TRICKS.items():
         _note = ""
         if _letter == "b" and IMAGENET_DEPTHS[_d][0] is BlockKind.BASIC:
             _note = f" (same as resnet{_d}: a basic block has no 1x1 to stride)"
-        _add(f"resnet{_d}{_letter}", TRICKS, f"ResNet-{_d}{_letter.upper()}{_note}",
+        _add(f"resnet{_d}{_letter}", TRICKS,
+             f"{_letter.upper()}: " + (f"same as resnet{_d}" if _note else _what),
              _imagenet(_d, f"resnet{_d}{_letter}", TRICKS,
-                       f"ResNet-{_d}, {_what} (He et al. 2018, Bag of Tricks){_note}",
+                       f"ResNet-{_d}{_letter.upper()}: {_what} (He et al. 2018, Bag of "
+                       f"Tricks){_note}",
                        **_changes))
 
 
@@ -141,7 +143,7 @@ def cifar_resnet(depth: int) -> ArchSpec:
 
 
 for _d in CIFAR_DEPTHS:
-    _add(f"resnet{_d}", CIFAR, f"ResNet-{_d}, CIFAR-10, option A shortcuts",
+    _add(f"resnet{_d}", CIFAR, "CIFAR-10, option A",
          lambda d=_d: cifar_resnet(d))
 
 
@@ -149,7 +151,7 @@ for _d in CIFAR_DEPTHS:
 _PREACT_BLOCK = {BlockKind.BASIC: BlockKind.PREACT_BASIC,
                  BlockKind.BOTTLENECK: BlockKind.PREACT_BOTTLENECK}
 for _d, (_block, _layers) in IMAGENET_DEPTHS.items():
-    _add(f"preact_resnet{_d}", PREACT, f"Pre-activation ResNet-{_d}, ImageNet",
+    _add(f"preact_resnet{_d}", PREACT, "ImageNet",
          _imagenet(_d, f"preact_resnet{_d}", PREACT,
                    f"Pre-activation ResNet-{_d} (He et al. 2016), BN-ReLU before each conv",
                    block=_PREACT_BLOCK[_block]))
@@ -173,7 +175,7 @@ def preact_cifar(depth: int) -> ArchSpec:
 
 
 for _d in PREACT_CIFAR_DEPTHS:
-    _add(f"preact_resnet{_d}", PREACT, f"Pre-activation ResNet-{_d}, CIFAR-10",
+    _add(f"preact_resnet{_d}", PREACT, "CIFAR-10, bottleneck",
          lambda d=_d: preact_cifar(d))
 
 
@@ -205,7 +207,7 @@ for _d, _k in WRN_PRESETS:
 # torchvision's wide_resnet50_2 / 101_2: ResNet-50/101 with the bottleneck's inner width
 # doubled (width_per_group 128); the outer 256/512/1024/2048 stay.
 for _d in (50, 101):
-    _add(f"wide_resnet{_d}_2", WIDE, f"Wide ResNet-{_d}-2, ImageNet (torchvision)",
+    _add(f"wide_resnet{_d}_2", WIDE, "ImageNet, torchvision",
          _imagenet(_d, f"wide_resnet{_d}_2", WIDE,
                    f"Wide ResNet-{_d}-2: ResNet-{_d} with 2x wide bottlenecks (torchvision)",
                    width_per_group=128))
@@ -244,10 +246,10 @@ def resnext(depth: int, cardinality: int, group_width: int) -> ArchSpec:
 
 
 for _d, _c, _w in ((50, 32, 4), (101, 32, 8), (101, 64, 4)):
-    _add(f"resnext{_d}_{_c}x{_w}d", RESNEXT, f"ResNeXt-{_d} {_c}x{_w}d, ImageNet (torchvision)",
+    _add(f"resnext{_d}_{_c}x{_w}d", RESNEXT, "ImageNet, torchvision",
          lambda d=_d, c=_c, w=_w: resnext(d, c, w))
 for _c in (8, 16):
-    _add(f"resnext29_{_c}x64d", RESNEXT, f"ResNeXt-29 {_c}x64d, CIFAR-10",
+    _add(f"resnext29_{_c}x64d", RESNEXT, "CIFAR-10",
          lambda c=_c: resnext(29, c, 64))
 
 
@@ -319,6 +321,28 @@ def families() -> dict[str, list[Preset]]:
     for preset in PRESETS.values():
         out.setdefault(preset.family, []).append(preset)
     return out
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What `resnet-inspect list` shows for a preset, from one trace on the meta device."""
+
+    name: str
+    family: str
+    summary: str
+    params: int
+    macs: int  # conv + fc multiply-accumulates at the preset's own input
+    input_shape: tuple[int, int, int]
+
+
+def figures(preset: Preset) -> Figures:
+    """Params and MACs of a preset at its own input size (meta device: no memory used)."""
+    from resnet_inspect import inspect
+
+    spec = preset.make()
+    report = inspect(spec, device="meta")
+    return Figures(preset.name, preset.family, preset.summary, report.totals.params,
+                   report.totals.macs, tuple(spec.input_shape))  # type: ignore[arg-type]
 
 
 # The classic networks register themselves; imported last, as they use `register`.
