@@ -598,22 +598,29 @@ def pair_headline(a: NetworkSide, b: NetworkSide, deltas: Sequence[StageDelta]) 
     if not changed:
         return f"{a.name} and {b.name} have the same stages, params and MACs"
     top = max(changed, key=lambda d: (abs(d.params), abs(d.macs), abs(d.blocks)))
+    alike = [d.stage for d in changed
+             if (d.params, d.macs, d.blocks, d.layers) == (top.params, top.macs, top.blocks,
+                                                          top.layers)]
     sa = a.stage(top.stage) or _empty_stage(top.stage)
     sb = b.stage(top.stage) or _empty_stage(top.stage)
     if top.blocks:
         blocks = (f"{sa.blocks} vs {sb.blocks} blocks ({top.blocks:+d} "
                   f"{'block' if abs(top.blocks) == 1 else 'blocks'} = {top.layers:+d} layers)")
+    elif len(alike) > 1:
+        blocks = "same blocks"
     elif sa.blocks:
         blocks = f"{_plural(sa.blocks, 'block')} in both"
     else:
         blocks = f"{sa.layers} vs {sb.layers} layers" if top.layers else "same layers"
-    return f"{top.stage}: {blocks}, {signed_si(top.params)} params, {signed_si(top.macs)} MACs"
+    params = f"{signed_si(top.params)} params" if top.params else "same params"
+    macs = f"{signed_si(top.macs)} MACs" if top.macs else "same MACs"
+    each = " each" if len(alike) > 1 else ""
+    return f"{', '.join(alike)}: {blocks}, {params}, {macs}{each}"
 
 
 def overall_sentence(nets: Sequence[NetworkSide]) -> str:
     """'resnet50 vs resnet101: 50 vs 101 layers, 25.56 M vs 44.55 M params (1.74x), ...'"""
     from resnet_inspect.render.format import si
-
 
     def series(values: list[int], fmt: Callable[[int], str], unit: str, ratio: bool) -> str:
         text = " vs ".join(fmt(v) for v in values) + f" {unit}"

@@ -405,7 +405,9 @@ def _output_size(stage: StageSide) -> str:
 def table1(cmp: NetworkComparison, width: int = 80) -> Table:
     compact = width < WIDE
     nets = cmp.networks
-    title = f"{' vs '.join(n.name for n in nets)} · input {fmt.shape(nets[0].input_shape)}"
+    # the columns name the networks; the title says what the layout is
+    shape = fmt.shape(nets[0].input_shape)
+    title = f"Stage by stage, as the ResNet paper's Table 1 · input {shape}"
     table = _table(title, width)
     table.add_column("Stage", no_wrap=True)
     table.add_column("Output", no_wrap=True)
