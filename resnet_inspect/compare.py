@@ -544,7 +544,9 @@ def compare_reports(reports: Sequence[Report]) -> NetworkComparison:
     stages = list(order)
     deltas = []
     staged = all(_PAPER_STAGE.match(name) for name in stages)
-    if not staged:
+    if staged:  # conv1, conv2_x ... in number order, fc last, whichever network has them
+        stages.sort(key=lambda name: 10**6 if name == "fc" else int(re.sub(r"\D", "", name)))
+    else:
         return NetworkComparison(
             form="totals", networks=nets, stages=stages, deltas=[],
             headline=overall_sentence(nets), overall="",

@@ -179,6 +179,23 @@ def test_table1_paper_flops_with_stride_on_1x1() -> None:
     assert all(abs(n.macs / 1e9 - p) < 0.1 for n, p in zip(result.networks, paper, strict=True))
 
 
+def test_networks_without_paper_stages_compare_whole() -> None:
+    result = compare(["vgg16", "resnet34"])
+    assert isinstance(result, NetworkComparison) and result.form == "totals"
+    # torchvision docs: VGG-16 138,357,544 params, 15.47 GFLOPS; ResNet-34 21,797,672, 3.66
+    assert [n.params for n in result.networks] == [138_357_544, 21_797_672]
+    assert [f"{n.macs / 1e9:.2f}" for n in result.networks] == ["15.47", "3.66"]
+
+
+def test_stages_align_across_depths_of_stage() -> None:
+    # a CIFAR ResNet has three stages (paper section 4.2); ResNet-18 four: fc stays last
+    result = compare(["resnet20", "resnet18"])
+    assert isinstance(result, NetworkComparison)
+    assert result.stages == ["conv1", "conv2_x", "conv3_x", "conv4_x", "conv5_x", "fc"]
+    conv5 = next(d for d in result.deltas if d.stage == "conv5_x")
+    assert (conv5.blocks, conv5.layers) == (2, 4)
+
+
 # --- rendered text, JSON, Markdown -------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from resnet_inspect.compare import (
     BlockSide,
     ConvShape,
     NetworkComparison,
+    NetworkSide,
     StageSide,
     signed_si,
     times,
@@ -46,6 +47,16 @@ def natural_width(renderable: RenderableType, console: Console) -> int:
     """The width a renderable wants with no limit (console.measure caps it at the console)."""
     options = console.options.update(max_width=10_000)
     return Measurement.get(console, options, renderable).maximum
+
+
+def _inputs(nets: Sequence[NetworkSide]) -> str:
+    shapes = list(dict.fromkeys(fmt.shape(n.input_shape) for n in nets))
+    return f"input {shapes[0]}" if len(shapes) == 1 else f"inputs {', '.join(shapes)}"
+
+
+def _heading(text: str) -> Text:
+    """A title line above a table: it wraps at the console, not at the table's width."""
+    return Text(text, style="bold", overflow="fold")
 
 
 def _notes(lines: Sequence[str]) -> Group:
@@ -173,7 +184,7 @@ def _side_by_side(sides: Sequence[BlockSide], width: int, console: Console) -> R
 def render_blocks(cmp: BlockComparison, console: Console) -> None:
     width = console.width
     console.print(Group(
-        Text(_setting(cmp), style="bold", overflow="fold"),
+        _heading(_setting(cmp)),
         Text(""),
         _side_by_side(cmp.blocks, width, console),
         Text(""),
@@ -236,8 +247,7 @@ def pair_table(cmp: NetworkComparison, width: int = 80, level: str = "full") -> 
     a, b = cmp.networks
     wide = level in ("full", "shapes")
     ratios = level == "full"
-    title = f"{a.name} vs {b.name} · input {fmt.shape(a.input_shape)}"
-    table = _table(title, width)
+    table = _table(None, width)
     table.add_column("Stage", no_wrap=True)
     table.add_column("Blocks", justify="right", no_wrap=True)
     if wide:
@@ -313,7 +323,9 @@ def fitted_pair_table(cmp: NetworkComparison, console: Console) -> Table:
 
 
 def render_pair(cmp: NetworkComparison, console: Console) -> None:
+    a, b = cmp.networks
     console.print(Group(
+        _heading(f"{a.name} vs {b.name} · {_inputs(cmp.networks)}"),
         fitted_pair_table(cmp, console),
         Text(""),
         _notes([cmp.headline, cmp.overall, *cmp.notes]),
@@ -322,7 +334,7 @@ def render_pair(cmp: NetworkComparison, console: Console) -> None:
 
 def pair_markdown(cmp: NetworkComparison) -> str:
     a, b = cmp.networks
-    lines = [f"**{a.name} vs {b.name}**, input {fmt.shape(a.input_shape)}", "",
+    lines = [f"**{a.name} vs {b.name}**, {_inputs(cmp.networks)}", "",
              f"| Stage | Blocks | Layers | Output | Params {a.name} | Params {b.name} | "
              f"Δ params | ratio | MACs {a.name} | MACs {b.name} | Δ MACs | ratio |",
              "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -405,10 +417,7 @@ def _output_size(stage: StageSide) -> str:
 def table1(cmp: NetworkComparison, width: int = 80) -> Table:
     compact = width < WIDE
     nets = cmp.networks
-    # the columns name the networks; the title says what the layout is
-    shape = fmt.shape(nets[0].input_shape)
-    title = f"Stage by stage, as the ResNet paper's Table 1 · input {shape}"
-    table = _table(title, width)
+    table = _table(None, width)
     table.add_column("Stage", no_wrap=True)
     table.add_column("Output", no_wrap=True)
     for n in nets:
@@ -429,12 +438,22 @@ def table1(cmp: NetworkComparison, width: int = 80) -> Table:
         table.add_row(name, size, *cells, end_section=True)
     table.add_row("Layers", "", *[str(n.layers) for n in nets], style="bold")
     table.add_row("Params", "", *[fmt.si(n.params) for n in nets], style="bold")
-    table.add_row("GMACs", "", *[f"{n.macs / 1e9:.2f}" for n in nets], style="bold")
+    table.add_row(*_macs_row(nets), style="bold")
     return table
+
+
+def _macs_row(nets: Sequence[NetworkSide]) -> list[str]:
+    """'GMACs', '', '1.81', ... as Table 1 gives FLOPs in units of 10^9; small (CIFAR)
+    networks get 'MACs' with their own units instead of 0.04."""
+    if all(n.macs >= 10**8 for n in nets):
+        return ["GMACs", "", *[f"{n.macs / 1e9:.2f}" for n in nets]]
+    return ["MACs", "", *[fmt.si(n.macs) for n in nets]]
 
 
 def render_table1(cmp: NetworkComparison, console: Console) -> None:
     console.print(Group(
+        # the columns name the networks; the heading says what the layout is
+        _heading(f"Stage by stage, as in the ResNet paper's Table 1 · {_inputs(cmp.networks)}"),
         table1(cmp, console.width),
         Text(""),
         _notes([cmp.headline, *cmp.notes]),
@@ -443,7 +462,7 @@ def render_table1(cmp: NetworkComparison, console: Console) -> None:
 
 def table1_markdown(cmp: NetworkComparison) -> str:
     nets = cmp.networks
-    lines = [f"**{' vs '.join(n.name for n in nets)}**, input {fmt.shape(nets[0].input_shape)}",
+    lines = [f"**{' vs '.join(n.name for n in nets)}**, {_inputs(nets)}",
              "", "| Stage | Output | " + " | ".join(n.name for n in nets) + " |",
              "|---|---|" + "---|" * len(nets)]
     for name in cmp.stages:
@@ -454,7 +473,8 @@ def table1_markdown(cmp: NetworkComparison) -> str:
                      + " | ".join(cells) + " |")
     lines.append("| Layers | | " + " | ".join(str(n.layers) for n in nets) + " |")
     lines.append("| Params | | " + " | ".join(fmt.count(n.params) for n in nets) + " |")
-    lines.append("| GMACs | | " + " | ".join(f"{n.macs / 1e9:.2f}" for n in nets) + " |")
+    label, _, *values = _macs_row(nets)
+    lines.append(f"| {label} | | " + " | ".join(values) + " |")
     lines += ["", cmp.headline + ".", ""]
     lines += [f"- {note}" for note in cmp.notes]
     return "\n".join(lines) + "\n"
@@ -468,7 +488,7 @@ def table1_markdown(cmp: NetworkComparison) -> str:
 def totals_table(cmp: NetworkComparison, width: int = 80) -> Table:
     nets = cmp.networks
     first = nets[0]
-    table = _table(" vs ".join(n.name for n in nets), width)
+    table = _table(None, width)
     table.add_column("Network", no_wrap=True)
     table.add_column("Input", no_wrap=True)
     table.add_column("Layers", justify="right", no_wrap=True)
@@ -484,7 +504,8 @@ def totals_table(cmp: NetworkComparison, width: int = 80) -> Table:
 
 
 def render_totals(cmp: NetworkComparison, console: Console) -> None:
-    console.print(Group(totals_table(cmp, console.width), Text(""),
+    console.print(Group(_heading("Whole networks"), totals_table(cmp, console.width),
+                        Text(""),
                         _notes([cmp.headline, *cmp.notes])))
 
 
