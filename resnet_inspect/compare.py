@@ -39,6 +39,7 @@ CONFIG_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 DEFAULT_CHANNELS = 256
 DEFAULT_SPATIAL = 56
 DEFAULT_STRIDE = 1
+COMPARE_SCHEMA_VERSION = 1  # of the --json output; raise it when a field changes meaning
 
 
 # ---------------------------------------------------------------------------------------
@@ -163,6 +164,7 @@ class BlockComparison:
     blocks: list[BlockSide]
     headline: str
     notes: list[str] = field(default_factory=list)
+    schema_version: int = COMPARE_SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -448,6 +450,7 @@ class NetworkComparison:
     headline: str  # the stage where the networks differ most (two), or the growth (more)
     overall: str  # the whole networks side by side, in one sentence
     notes: list[str] = field(default_factory=list)
+    schema_version: int = COMPARE_SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
