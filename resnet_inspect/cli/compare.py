@@ -44,7 +44,7 @@ def compare(
         typer.Option(
             "--channels",
             help="Block input and output channels: 256, or in,out such as 64,128 "
-            "[default: 256].",
+            "\\[default: 256].",
             rich_help_panel=BLOCK_PANEL,
             show_default=False,
         ),
@@ -53,7 +53,7 @@ def compare(
         int | None,
         typer.Option(
             "--width",
-            help="Bottleneck inner width [default: output channels / 4, 64 at 256].",
+            help="Bottleneck inner width \\[default: output channels / 4, 64 at 256].",
             rich_help_panel=BLOCK_PANEL,
             show_default=False,
         ),
@@ -62,7 +62,7 @@ def compare(
         str | None,
         typer.Option(
             "--spatial",
-            help="Block input height and width for MACs: 56 or 56x56 [default: 56].",
+            help="Block input height and width for MACs: 56 or 56x56 \\[default: 56].",
             rich_help_panel=BLOCK_PANEL,
             show_default=False,
         ),
@@ -72,7 +72,7 @@ def compare(
         typer.Option(
             "--stride",
             help="Block stride; 2 makes a downsampling block with a projection shortcut "
-            "[default: 1].",
+            "\\[default: 1].",
             rich_help_panel=BLOCK_PANEL,
             show_default=False,
         ),
