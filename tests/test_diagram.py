@@ -178,6 +178,43 @@ def test_shapes_on_edges_where_they_change() -> None:
                       "512×1×1"]
 
 
+def test_cifar_option_a_draws_zero_padding_dotted() -> None:
+    # ResNet paper, section 4.2: CIFAR ResNets use option A, zero-padded identity shortcuts
+    # where the width doubles (into the 2nd and 3rd of 3 stages); ResNet-20 has 3 x 3 blocks.
+    report = _report("resnet20")
+    assert [b.shortcut for b in report.blocks].count("zero-pad") == 2
+    for level in ("block", "layer"):
+        dot = network_diagram(report, level).source
+        assert shortcut_edges(dot) == {"solid": 7, "dashed": 0, "dotted": 2}
+    assert "dotted: zero-padded identity" in dot
+
+
+def test_preact_projection_reads_the_preactivated_input() -> None:
+    """He et al. 2016 (Identity Mappings): a pre-activation block's projection takes the
+    BN-ReLU'd input; an identity shortcut takes x itself."""
+    dot = block_diagram(_block(BlockKind.PREACT_BOTTLENECK, stride=2,
+                               channels=(256, 512))).source
+    legs = [e.split("[")[0].strip() for e in _edges(dot) if "id=shortcut" in e]
+    assert legs == ["relu1 -> shortcut_0", "shortcut_0 -> add"]
+    chain = [e.split("[")[0].strip() for e in _edges(dot) if "shortcut" not in e]
+    assert chain[:3] == ["input -> bn1", "bn1 -> relu1", "relu1 -> conv1"]
+    assert "Pre-activation bottleneck block" in dot
+    identity = block_diagram(_block(BlockKind.PREACT_BASIC)).source
+    assert [e.split("[")[0].strip() for e in _edges(identity) if "id=shortcut" in e] == [
+        "input -> add"
+    ]
+
+
+def test_network_without_blocks_draws_a_chain() -> None:
+    """Classic CNNs have no residual blocks: a plain chain, no shortcut edges, any level."""
+    report = _report("vgg16")
+    assert report.blocks == []
+    for level in ("stage", "block", "layer"):
+        dot = network_diagram(report, level).source
+        assert shortcut_edges(dot) == {"solid": 0, "dashed": 0, "dotted": 0}
+        assert "138,357,544 params" in dot  # torchvision's model table: VGG-16 138,357,544
+
+
 def test_dot_is_deterministic() -> None:
     a = network_diagram(_report("resnet50"), "layer").source
     b = network_diagram(inspect("resnet50", device="meta"), "layer").source
@@ -357,6 +394,7 @@ def test_cli_pdf_without_dot_keeps_the_gv(capsys: pytest.CaptureFixture[str], tm
         (["18", "--channels", "64"], "--channels applies to block diagrams only"),
         (["18", "extra"], "unexpected argument 'extra'"),
         (["18", "--plain", "--beside-plain"], "drop --plain"),
+        (["vgg16", "--beside-plain"], "--beside-plain needs a residual network"),
         (["-o", "{tmp}/missing/x.svg"], "does not exist"),
         (["-o", "{tmp}"], "is a directory"),
     ],
@@ -365,7 +403,8 @@ def test_cli_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path, args: li
                     message: str) -> None:
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
     if argv[:1] != ["block"]:
-        argv = ["diagram", *([] if argv[0].isdigit() else ["18"]), *argv]
+        named = argv[0].isdigit() or argv[0].startswith("vgg")
+        argv = ["diagram", *([] if named else ["18"]), *argv]
     else:
         argv = ["diagram", *argv]
     res = run_cli(capsys, *argv, "--device", "meta")

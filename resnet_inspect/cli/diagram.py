@@ -134,11 +134,12 @@ def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
 @run_options
 def diagram(
     arch: Annotated[str | None, typer.Argument(
-        metavar="[NAME | block KIND]",
-        help="Preset name (resnet50, or a depth: 50), or the word 'block' then a block kind "
-             "(basic, bottleneck, preact-basic, preact-bottleneck) for one block, as in the "
-             "paper's Figure 5.", show_default=False)] = None,
-    kind: Annotated[str | None, typer.Argument(hidden=True, show_default=False)] = None,
+        metavar="NAME|block",
+        help="Preset name (resnet50, or a depth: 50); or the word 'block' for one block, as "
+             "in the paper's Figure 5.", show_default=False)] = None,
+    kind: Annotated[str | None, typer.Argument(
+        metavar="KIND", help="After 'block': basic, bottleneck, preact-basic or "
+        "preact-bottleneck.", show_default=False)] = None,
     level: Annotated[Level, typer.Option(
         "--level", "-l", help="Network detail: one node per stage, per block, or per layer.",
         case_sensitive=False)] = Level.BLOCK,
@@ -147,18 +148,18 @@ def diagram(
         "one, as in the paper's Figure 3.")] = False,
     channels: Annotated[str | None, typer.Option(
         "--channels", help="Block input and output channels: 256, or in,out as 64,128 "
-        "[default: 256].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
+        "\\[default: 256].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     width: Annotated[int | None, typer.Option(
-        "--width", help="Bottleneck inner width [default: output channels / 4].",
+        "--width", help="Bottleneck inner width \\[default: output channels / 4].",
         rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     stride: Annotated[int | None, typer.Option(
-        "--stride", help="2 for a downsampling block, with a projection shortcut [default: 1].",
+        "--stride", help="2 for a downsampling block, with a projection shortcut \\[default: 1].",
         rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     spatial: Annotated[str | None, typer.Option(
-        "--spatial", help="Input size, 56 or HxW [default: 56].", rich_help_panel=BLOCK_PANEL,
+        "--spatial", help="Input size, 56 or HxW \\[default: 56].", rich_help_panel=BLOCK_PANEL,
         show_default=False)] = None,
     fmt: Annotated[DiagramFormat | None, typer.Option(
-        "--format", "-f", help="svg, png, pdf or dot [default: from --output's suffix; dot "
+        "--format", "-f", help="svg, png, pdf or dot \\[default: from --output's suffix; dot "
         "on stdout without --output]. pdf needs the system Graphviz.", case_sensitive=False,
         show_default=False)] = None,
     output: Annotated[Path | None, typer.Option(
@@ -213,6 +214,13 @@ def diagram(
             raise InspectError("--beside-plain draws the plain network already; drop --plain")
         spec = model.spec(arch)
         assert spec is not None
+        from resnet_inspect.spec import ArchSpec
+
+        if beside_plain and not isinstance(spec, ArchSpec):
+            raise InspectError(
+                f"--beside-plain needs a residual network; {spec.name} has no shortcuts to "
+                "remove (try resnet34)"
+            )
         from resnet_inspect import inspect as inspect_model
         from resnet_inspect.render.diagram import network_diagram, side_by_side
 

@@ -85,15 +85,14 @@ def shape_text(dims: Sequence[int]) -> str:
 
 
 def pretty_name(report: Report) -> str:
-    """'resnet34' -> 'ResNet-34'; a plain network reads '34-layer plain' as in the paper."""
-    name = report.model
-    m = re.fullmatch(r"resnet(\d+)", name)
-    plain = bool(report.spec and report.spec.get("plain"))
-    if m and plain:
-        return f"plain-{m.group(1)}"
+    """'resnet34' -> 'ResNet-34', or 'plain-34' without shortcuts as in the paper; any
+    other network keeps its preset name (its description is shown under the title)."""
+    spec = report.spec or {}
+    plain = "block" in spec and bool(spec.get("plain"))  # classic CNNs are plain by nature
+    m = re.fullmatch(r"resnet(\d+)", report.model)
     if m:
-        return f"ResNet-{m.group(1)}"
-    return f"{name} (plain)" if plain else name
+        return f"plain-{m.group(1)}" if plain else f"ResNet-{m.group(1)}"
+    return f"{report.model} (plain)" if plain else report.model
 
 
 def layer_text(r: LayerRecord) -> str:
@@ -207,35 +206,34 @@ def _units(report: Report) -> list[_Unit]:
 
 
 def _chunks(records: Sequence[LayerRecord]) -> list[list[LayerRecord]]:
-    """One group per anchor layer (conv, fc, pool, add) with its batch-norm and activations.
+    """One group per anchor layer (conv, fc, pool, add) with the batch-norm and activations
+    that follow it, so a label lists its layers in the order they run.
 
-    Norm and activation layers join the anchor before them; those before the first anchor
-    (a pre-activation block's BN-ReLU) join the first anchor, so a label lists the layers in
-    the order they run.
+    Norm and activation layers before the first anchor (a pre-activation block's opening
+    BN-ReLU) form a group of their own: a projection shortcut branches off after them.
     """
     groups: list[list[LayerRecord]] = []
-    pending: list[LayerRecord] = []
     for r in records:
-        if r.category in _ANCHORS:
-            groups.append([*pending, r])
-            pending = []
-        elif groups:
-            groups[-1].append(r)
+        if r.category in _ANCHORS or not groups:
+            groups.append([r])
         else:
-            pending.append(r)
-    if pending:
-        groups.append(pending)
+            groups[-1].append(r)
     return groups
 
 
+def _reads_preactivated(block_kind: str, shortcut: str) -> bool:
+    """Pre-activation blocks feed their projection the BN-ReLU'd input, identity the raw x
+    (He et al. 2016, "Identity Mappings", Figure 1b and 4e)."""
+    return block_kind.startswith("preact") and shortcut == "projection"
+
+
 def _chunk_label(group: Sequence[LayerRecord], with_params: bool = True) -> str:
-    anchor = next((r for r in group if r.category in _ANCHORS), group[0])
-    before = [layer_text(r) for r in group[: group.index(anchor)]]
-    after = [layer_text(r) for r in group[group.index(anchor) + 1 :]]
+    anchor = next((r for r in group if r.category in _ANCHORS), None)
+    if anchor is None:  # a group of BN and ReLU only
+        return _html([" · ".join(layer_text(r) for r in group)])
     lines = [layer_text(anchor)]
     small = []
-    if before:
-        small.append(" · ".join(before) + " first")
+    after = [layer_text(r) for r in group[1:]]
     if after:
         small.append(" · ".join(after))
     params = sum(r.params for r in group)
@@ -333,10 +331,11 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
     """The paper's Figure 3 for any traced network: stages as clusters, top to bottom."""
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
+    described = [] if re.fullmatch(r"resnet\d+", report.model) else [report.description]
     g = _new_graph(
         "resnet",
         title or pretty_name(report),
-        [_totals_line(report), *_legend(report)],
+        [line for line in (*described, _totals_line(report), *_legend(report)) if line],
     )
     _draw_network(g, report, level, prefix)
     return g
@@ -449,13 +448,16 @@ def _draw_block_node(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: 
 def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: str,
                        prefix: str, flow: _Flow) -> None:
     entry = flow.tail
-    for group in _chunks(b.main):
+    for i, group in enumerate(_chunks(b.main)):
         anchor = next((r for r in group if r.category in _ANCHORS), group[0])
         node = _node_id(prefix, anchor.name)
         c.node(node, _chunk_label(group, with_params=False), fillcolor=fill,
                group=prefix + "main")
         flow.to(node)
         flow.moved(node, group[-1].output_shape)
+        if i == 0 and anchor.category not in _ANCHORS and _reads_preactivated(b.kind,
+                                                                               b.shortcut):
+            entry = node
     if b.add is None:  # plain network: the closing ReLU is already on the last node
         return
     add = _node_id(prefix, b.add.name)
@@ -520,6 +522,14 @@ def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], pre
 # ----------------------------------------------------------------- the single block
 
 
+_BLOCK_TITLES = {
+    "basic": "Basic block",
+    "bottleneck": "Bottleneck block",
+    "preact-basic": "Pre-activation basic block",
+    "preact-bottleneck": "Pre-activation bottleneck block",
+}
+
+
 def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digraph:
     """The paper's Figure 5 for one traced block: every layer, its params, the shortcut."""
     units = [u for u in _units(report) if isinstance(u, _Block)]
@@ -538,9 +548,11 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
     channels = " → ".join(
         [str(convs[0].input_shape[1])] + [str(r.output_shape[1]) for r in convs]
     ) if convs else ""
-    heading = title or f"{b.kind.capitalize()} block"
+    heading = title or _BLOCK_TITLES.get(b.kind, f"{b.kind} block")
     figure = {"basic": " (the ResNet paper's Figure 5, left)",
-              "bottleneck": " (the ResNet paper's Figure 5, right)"}.get(b.kind, "")
+              "bottleneck": " (the ResNet paper's Figure 5, right)",
+              "preact-basic": " (He et al. 2016, Identity Mappings, Figure 1b)",
+              "preact-bottleneck": " (He et al. 2016, Identity Mappings)"}.get(b.kind, "")
     subtitle = [
         f"{channels} channels{figure}" if channels else "",
         f"total {count(b.params)} params = {count(conv_weights)} conv weights + "
@@ -566,11 +578,16 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
         ident = "shortcut_" + _node_id("", b.name)
         if b.side and b.shortcut == "projection":
             side_tail = start
+            if _reads_preactivated(b.kind, b.shortcut):
+                opening = _chunks(b.main)[0]
+                if opening[-1].category not in _ANCHORS:
+                    side_tail = _node_id("", opening[-1].name.split(".")[-1])
             style, colour_key = SHORTCUT_STYLE["projection"]
             for i, r in enumerate(b.side):
                 node = _node_id("", "shortcut." + r.name.split(".")[-1])
                 attrs = _layer_node(r, COLOURS["projection_fill"])
                 attrs["style"] = f"{attrs['style']},{style}"
+                attrs.pop("group")  # beside the main column, not in it
                 attrs["color"] = COLOURS[colour_key]
                 g.node(node, **attrs)
                 _shortcut_edge(g, side_tail, node, b.shortcut, f"{ident}__leg{i}")
