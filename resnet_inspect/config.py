@@ -139,7 +139,8 @@ def _parse(path: Path, text: str, fmt: str) -> tuple[Any, Callable[[str], int | 
         except tomllib.TOMLDecodeError as err:
             # the message ends "(at line 3, column 9)", which already names the line
             raise _fail(path, None, f"not valid TOML: {err}; fix the syntax") from None
-        return data, _line_finder(text, r'^\s*["\']?{key}["\']?\s*=')
+        # `key = value`, or a `[key]` table header
+        return data, _line_finder(text, r'^\s*(?:\[\s*)?["\']?{key}["\']?\s*[=\]]')
     if fmt == "json":
         try:
             data = json.loads(text)
@@ -197,6 +198,10 @@ def load_config(path: str | Path) -> dict[str, Any]:
     for raw_key, value in data.items():
         key = str(raw_key).strip().lower().replace("_", "-")
         entry = KEYS.get(key)
+        if isinstance(value, dict):
+            raise _fail(path, line_of(str(raw_key)),
+                        f"{raw_key!r} is a table; keys are flat flag names, "
+                        "e.g. layers = [3, 4, 6, 3]")
         if entry is None:
             known = ", ".join(KEYS)
             raise _fail(
@@ -204,10 +209,6 @@ def load_config(path: str | Path) -> dict[str, Any]:
                 f"unknown key {raw_key!r}{did_you_mean(key, KEYS)}; the keys are the flag "
                 f"names: {known}",
             )
-        if isinstance(value, dict):
-            raise _fail(path, line_of(str(raw_key)),
-                        f"{raw_key!r} is a table; keys are flat flag names, "
-                        "e.g. layers = [3, 4, 6, 3]")
         try:
             out[entry.field] = entry.check(value)
         except (TypeError, ValueError):

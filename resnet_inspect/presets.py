@@ -256,6 +256,7 @@ for _c in (8, 16):
 # --- lookup ----------------------------------------------------------------------------------
 _WRN = re.compile(r"wrn[-_]?(\d+)[-_](\d+)$")
 _RESNEXT = re.compile(r"resnext[-_]?(\d+)[-_](\d+)x(\d+)d$")
+_PLAIN = re.compile(r"plain[-_]?(\d+)$|(.+?)[-_]plain$")
 
 
 def preset_names() -> list[str]:
@@ -285,11 +286,23 @@ def _suggest(key: str) -> str:
 
 def get_spec(name: str) -> AnySpec:
     """The spec of a preset name; 'resnet50', '50' and 'ResNet-50' all work, as does any
-    valid `wrn{depth}_{k}` or `resnext{depth}_{C}x{d}d`."""
+    valid `wrn{depth}_{k}` or `resnext{depth}_{C}x{d}d`. 'plain34' (the paper's name) or
+    any name with '-plain' is that network with every shortcut removed."""
     keys = _normalise(name)
     for key in keys:
         if key in PRESETS:
             return PRESETS[key].make()
+    for key in keys:
+        base = _PLAIN.match(key)
+        if base:  # the paper's plain baselines: plain34, resnet34-plain, wrn16_8_plain
+            depth = base.group(1)
+            if depth is not None and f"resnet{depth}" not in PRESETS:
+                raise InspectError(
+                    f"unknown architecture {name!r}; plain networks take a ResNet depth "
+                    "(plain18, plain34, plain56 ...) or a name ending in -plain (wrn16_8-plain)"
+                )
+            spec = get_spec(f"resnet{depth}" if depth else base.group(2))
+            return spec.with_changes(plain=True, name=f"{spec.name}-plain")
     for key in keys:
         m = _WRN.match(key)
         if m:

@@ -329,6 +329,16 @@ def test_plain_removes_exactly_the_shortcut_parameters(name: str) -> None:
     assert uses <= {ShortcutUse.NONE}
 
 
+def test_plain_names() -> None:
+    # He et al. 2015 name the baselines "plain-18" and "plain-34"; any name + "-plain" works
+    for name in ("plain34", "plain-34", "resnet34-plain", "resnet34_plain"):
+        spec = get_spec(name)
+        assert spec.plain and spec.name == "resnet34-plain"
+    assert get_spec("wrn16_8-plain").plain
+    with pytest.raises(InspectError, match="plain networks take a ResNet depth"):
+        get_spec("plain5")
+
+
 def test_plain34_is_the_papers_baseline() -> None:
     # He et al. 2015, Figure 3 middle: the 34-layer plain net. Its projections are gone:
     # 3 x (1x1 conv + BN): 64*128 + 256 + 128*256 + 512 + 256*512 + 1024 = 173,824.
