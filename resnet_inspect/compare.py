@@ -201,8 +201,8 @@ def parse_spatial(text: str | int | None) -> tuple[int, int] | None:
 
 
 def build_block(kind: BlockKind, in_channels: int, out_channels: int, width: int,
-                stride: int) -> nn.Module:
-    """One block on the meta device, shortcut chosen as the paper's option B.
+                stride: int, device: str = "meta") -> nn.Module:
+    """One block on `device` (meta: no memory), shortcut chosen as the paper's option B.
 
     Option B (ResNet paper, section 3.3, torchvision's choice): identity when the shape is
     kept, a 1x1 projection + BN when the stride or the channel count changes.
@@ -211,10 +211,14 @@ def build_block(kind: BlockKind, in_channels: int, out_channels: int, width: int
 
     from resnet_inspect.blocks import BLOCKS
     from resnet_inspect.spec import ShortcutUse
+    from resnet_inspect.trace import resolve_device
 
     changes_shape = stride != 1 or in_channels != out_channels
     use = ShortcutUse.PROJECTION if changes_shape else ShortcutUse.IDENTITY
-    with torch.device("meta"):
+    target = resolve_device(device)
+    if str(device) == "auto":  # counts are the same everywhere; meta allocates nothing
+        target = torch.device("meta")
+    with target:
         if kind.expansion == 1:
             return BLOCKS[kind](in_channels, out_channels, stride, use)
         # A bottleneck's class takes the width whose 4x is its output; `inner` is its 3x3's.
@@ -326,7 +330,7 @@ def compare_blocks(
         raise InspectError(f"--width must be a positive integer, got {inner}")
     sides = []
     for kind in block_kinds:
-        block = build_block(kind, in_ch, out_ch, inner, stride)
+        block = build_block(kind, in_ch, out_ch, inner, stride, device)
         report = trace(block, (in_ch, h, w), batch=batch, device=device, name=kind.value)
         side_width = inner if kind.expansion != 1 else out_ch
         use = getattr(block, "shortcut_use", None)

@@ -118,6 +118,12 @@ def test_stride_width_and_preact_blocks() -> None:
     assert pre.blocks[0].layers[0].name == "bn1" and pre.blocks[0].layers[0].out_channels == 256
 
 
+def test_block_counts_do_not_depend_on_device() -> None:
+    on_meta = compare_blocks(["basic", "bottleneck"], stride=2, device="meta")
+    on_cpu = compare_blocks(["basic", "bottleneck"], stride=2, device="cpu")
+    assert on_cpu.to_dict() == on_meta.to_dict()
+
+
 def test_parse_channels() -> None:
     assert parse_channels("256") == (256, 256)
     assert parse_channels("64,128") == (64, 128)
