@@ -731,8 +731,19 @@ def compare(
     >>> compare(["basic", "bottleneck"]).blocks[1].conv_weights
     69632
     """
-    from resnet_inspect.presets import get_spec
-
     if classify(items, is_network) == "blocks":
         return compare_blocks(items, channels, width, spatial, stride, batch, device)
-    return compare_reports(network_reports(items, get_spec, input_shape, batch, device))
+    return compare_reports(network_reports(items, resolve_network, input_shape, batch, device))
+
+
+def resolve_network(item: str) -> AnySpec:
+    """A preset name or depth through presets.get_spec; a .toml/.yaml/.json file through
+    the config loader, as `--config` reads it."""
+    from resnet_inspect.presets import get_spec
+
+    if not is_config_file(item):
+        return get_spec(item)
+    from resnet_inspect.config import load_config, spec_from_settings
+
+    spec: AnySpec = spec_from_settings(load_config(item))
+    return spec

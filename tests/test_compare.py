@@ -268,6 +268,9 @@ def test_config_file_item(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     # same weights; v1 strides the 1x1, so three stages' first 3x3 runs at a quarter the size
     assert nets[0]["params"] == nets[1]["params"] == 25_557_032
     assert nets[1]["macs"] < nets[0]["macs"]
+    library = compare(["50", str(config)])  # the library reads config files as well
+    assert isinstance(library, NetworkComparison)
+    assert [n.macs for n in library.networks] == [n["macs"] for n in nets]
 
 
 def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
