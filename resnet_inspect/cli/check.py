@@ -1,1 +1,105 @@
-"""Placeholder until its command lands; registers nothing yet."""
+"""`resnet-inspect check`: our counts against torchinfo, fvcore and torch's FLOP counter."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from resnet_inspect.cli.app import app
+from resnet_inspect.cli.options import ModelOptions, RunOptions, model_options, run_options
+from resnet_inspect.errors import InspectError
+
+_TOOLS = ("torchinfo", "fvcore", "torch")
+
+
+def parse_tools(text: str) -> tuple[str, ...]:
+    tools = tuple(t.strip().lower() for t in text.split(",") if t.strip())
+    for tool in tools:
+        if tool not in _TOOLS:
+            from resnet_inspect.errors import did_you_mean
+
+            raise InspectError(
+                f"--tools: unknown tool {tool!r}{did_you_mean(tool, _TOOLS)}; "
+                f"choose from {','.join(_TOOLS)}"
+            )
+    if not tools:
+        raise InspectError(f"--tools is empty; e.g. --tools {','.join(_TOOLS)}")
+    return tools
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  resnet-inspect check resnet50\n\n"
+        "  resnet-inspect check --depth 152 --batch 8 --tools torchinfo,torch\n\n"
+        "  resnet-inspect check --block bottleneck --layers 3,4,6,3 --json -o check.json\n\n"
+        "Exit status 1 when a tool's figure is not fully explained by its rule."
+    )
+)
+@model_options
+@run_options
+def check(
+    arch: Annotated[
+        str | None,
+        typer.Argument(help="Preset name, e.g. resnet50 (or a depth: 50).", show_default=False),
+    ] = None,
+    tools: Annotated[
+        str,
+        typer.Option("--tools", help="Tools to run, comma-separated: torchinfo,fvcore,torch."),
+    ] = ",".join(_TOOLS),
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Write the whole cross-check as JSON.")
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file instead of stdout.", show_default=False
+        ),
+    ] = None,
+    *,
+    model: ModelOptions,
+    run: RunOptions,
+) -> None:
+    """Count one network with torchinfo, fvcore and torch.utils.flop_counter beside ours.
+
+    Each tool's figure is split by layer type (conv, fc, batch-norm, activations, pooling,
+    residual add) and explained, to the unit, by that tool's rule; work a tool leaves out
+    and ops it reports unsupported are listed. paddle.summary's convention (BN running
+    statistics counted as parameters) is shown too.
+    """
+    chosen = parse_tools(tools)
+    run.validate()
+    if output is not None:
+        from resnet_inspect.cli.output import check_writable
+
+        check_writable(output)
+    spec = model.spec(arch)
+    assert spec is not None
+
+    from resnet_inspect.check import check as run_check
+    from resnet_inspect.cli.output import emit
+
+    result = run_check(spec, input_shape=run.input_shape(spec), batch=run.batch,
+                       device=run.device.value, tools=chosen)
+    if json_out:
+        import json
+
+        emit(json.dumps(result.to_dict(), indent=2) + "\n", output)
+    else:
+        from resnet_inspect.render.check_table import render_check
+        from resnet_inspect.render.table import make_console
+
+        if output is not None:
+            console = make_console(width=100, file_text=True)
+            with console.capture() as cap:
+                render_check(result, console)
+            emit(cap.get(), output)
+        else:
+            render_check(result, make_console())
+    if not result.accounted:
+        print("resnet-inspect: check: some differences are not explained by the tools' rules "
+              "(rows marked ✗)", file=sys.stderr)
+        raise typer.Exit(1)

@@ -1,0 +1,444 @@
+"""Cross-check: one network counted by resnet-inspect, torchinfo, fvcore and torch's own
+FLOP counter, with every difference attributed to a layer type and explained, to the unit.
+
+The tools disagree because they count different things, not because one is wrong
+(fvcore #69, ptflops #76/#94, thop #17 ask why, again and again). Each tool's figure is
+split by module into our layer types (conv, fc, batch-norm, activations, pooling,
+residual add); beside it stands what that tool's documented rule predicts from our own
+per-layer counts. When the two agree on every row the difference from our headline is
+fully explained; when they do not, the row says so. Nothing is dropped: work a tool
+leaves out is listed as not counted, ops a tool reports as unsupported are listed
+verbatim, and a tool's work outside any leaf module is its own `unattributed` row.
+
+The rules, from each tool's source (versions in the report):
+
+- torchinfo `summary` (`LayerInfo.calculate_macs`): every parameter named weight or bias
+  contributes params x batch, and for layers whose class name contains "Conv", params x
+  batch x output positions. For conv and fc that is our MACs plus biases; batch-norm adds
+  its weight and bias once per sample (2 per channel), not per element.
+- fvcore `FlopCountAnalysis` ("one fused multiply-add counts as one flop", so its figure
+  is MACs): conv and linear MACs without bias; eval-mode batch-norm 2 per input element
+  with affine parameters (1 without); adaptive average pooling 1 per input element;
+  ReLU is ignored by design; `aten::add` and `aten::max_pool2d` are reported unsupported.
+- torch.utils.flop_counter.FlopCounterMode: 2 FLOPs per multiply-accumulate of
+  convolutions and matrix products (bias not counted); nothing else.
+- paddle.summary (a convention, not run here): parameters include batch-norm running mean
+  and variance, so its ResNet-50 prints 25,610,152 = 25,557,032 + 53,120.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from resnet_inspect.errors import InspectError
+from resnet_inspect.report import LayerRecord, Report
+
+TOOLS = ("torchinfo", "fvcore", "torch")
+CATEGORIES = ("conv", "linear", "norm", "activation", "pool", "add", "other", "unsupported")
+UNATTRIBUTED = "unattributed"
+
+# fvcore runs the model for real (it cannot trace on meta); above this much work on a
+# CPU it would take minutes, so it is skipped with the reason instead.
+FVCORE_CPU_LIMIT_MACS = 200 * 10**9
+
+
+@dataclass
+class Term:
+    """One layer type of one tool: its figure beside what its rule predicts from ours."""
+
+    category: str
+    tool: int
+    expected: int  # what the tool's rule predicts from our per-layer counts
+    rule: str
+    ours: int = 0  # our headline (conv + fc MACs) in this layer type, in the tool's unit
+
+    @property
+    def difference(self) -> int:
+        """The tool against its own rule: zero when the rule explains the figure."""
+        return self.tool - self.expected
+
+    @property
+    def extra(self) -> int:
+        """The tool against our headline: what its convention adds (or leaves out)."""
+        return self.tool - self.ours
+
+
+@dataclass
+class ToolCheck:
+    tool: str
+    version: str
+    device: str
+    unit: str  # what the tool's figure counts, in its own words
+    scale: int  # tool units per MAC of ours: 2 for FLOPs, 1 for MAC-like figures
+    params: int | None
+    expected_params: int | None
+    params_rule: str
+    figure: int | None
+    terms: list[Term] = field(default_factory=list)
+    not_counted: list[str] = field(default_factory=list)  # our layer types it leaves out
+    unsupported: dict[str, int] = field(default_factory=dict)  # the tool's own list: op -> calls
+    ignored: list[str] = field(default_factory=list)  # ops it skips by design, silently
+    skipped: str = ""  # why it did not run
+    seconds: float = 0.0
+
+    @property
+    def expected(self) -> int:
+        return sum(t.expected for t in self.terms)
+
+    def extra(self, ours_macs: int) -> int | None:
+        return None if self.figure is None else self.figure - self.scale * ours_macs
+
+    @property
+    def accounted(self) -> bool:
+        """Every unit of the tool's figure and parameter count is explained."""
+        if self.skipped:
+            return False
+        figure_ok = self.figure is None or (
+            self.figure == self.expected and all(t.difference == 0 for t in self.terms)
+        )
+        params_ok = self.params is None or self.params == self.expected_params
+        return figure_ok and params_ok
+
+
+@dataclass
+class CheckReport:
+    model: str
+    input_shape: list[int]
+    device: str  # where resnet-inspect traced
+    params: int
+    running_stats: int
+    macs: int  # conv + fc, our headline
+    by_category: dict[str, dict[str, int]]
+    tools: list[ToolCheck]
+    unsupported: list[str]  # module types resnet-inspect has no formula for
+
+    def tool(self, name: str) -> ToolCheck:
+        return next(t for t in self.tools if t.tool == name)
+
+    @property
+    def accounted(self) -> bool:
+        return all(t.accounted for t in self.tools if not t.skipped)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for tool, out in zip(self.tools, data["tools"], strict=True):
+            out["accounted"] = tool.accounted
+            out["expected"] = tool.expected
+        data["accounted"] = self.accounted
+        return data
+
+
+# --- rules: what each tool should report for one of our layer records -----------------
+
+Rule = Callable[[LayerRecord, Any], int]
+
+
+def _numel(shape: list[int]) -> int:
+    return math.prod(shape) if shape else 0
+
+
+def _torchinfo_rule(r: LayerRecord, module: Any) -> int:
+    # LayerInfo.calculate_macs: params x output_size[0], and x output positions for convs.
+    # A module called twice has its parameters on its first row only, as torchinfo's.
+    if not r.params or not r.output_shape:
+        return 0
+    if r.category == "conv":
+        return r.params * r.output_shape[0] * _numel(r.output_shape[2:])
+    return r.params * r.output_shape[0]
+
+
+def _fvcore_rule(r: LayerRecord, module: Any) -> int:
+    from torch import nn
+
+    if r.category in ("conv", "linear"):
+        return r.macs  # conv_flop_jit / linear_flop_jit: MACs, bias not counted
+    if isinstance(module, nn.modules.batchnorm._BatchNorm):
+        # batchnorm_flop_jit, eval mode: 2 per element with affine parameters, else 1
+        return _numel(r.input_shape) * (2 if module.affine else 1)
+    if isinstance(module, (nn.GroupNorm, nn.LayerNorm)):
+        affine = getattr(module, "affine", getattr(module, "elementwise_affine", False))
+        return _numel(r.input_shape) * (5 if affine else 4)  # norm_flop_counter: "rough"
+    if isinstance(module, nn.AdaptiveAvgPool2d):
+        return _numel(r.input_shape)  # elementwise_flop_counter(1, 0)
+    return 0
+
+
+def _torch_rule(r: LayerRecord, module: Any) -> int:
+    return 2 * r.macs if r.category in ("conv", "linear") else 0
+
+
+RULE_TEXT: dict[str, dict[str, str]] = {
+    "torchinfo": {
+        "conv": "params x batch x output HxW",
+        "linear": "params incl. bias x batch",
+        "norm": "weight+bias x batch (not per element)",
+        "*": "no parameters: 0",
+    },
+    "fvcore": {
+        "conv": "MACs (1 FMA = 1 flop)",
+        "linear": "MACs, bias not counted",
+        "norm": "2 per element (eval, affine)",
+        "pool": "adaptive avg: 1 per input element",
+        "*": "not counted",
+    },
+    "torch": {
+        "conv": "2 x MACs",
+        "linear": "2 x MACs (addmm, no bias)",
+        "*": "not counted",
+    },
+}
+
+RULES: dict[str, Rule] = {
+    "torchinfo": _torchinfo_rule, "fvcore": _fvcore_rule, "torch": _torch_rule,
+}
+
+
+def _terms(tool: str, report: Report, modules: dict[str, Any], by_leaf: dict[str, int],
+           unattributed: int, scale: int) -> tuple[list[Term], list[str]]:
+    """Split a tool's per-module figures by our layer types, beside its rule's prediction."""
+    rule = RULES[tool]
+    category_of = {}
+    for r in report.layers:
+        category_of.setdefault(r.name, r.category)
+    tool_by: dict[str, int] = {}
+    for name, value in by_leaf.items():
+        cat = category_of.get(name, UNATTRIBUTED)
+        tool_by[cat] = tool_by.get(cat, 0) + value
+    expected_by: dict[str, int] = {}
+    ours_work: dict[str, int] = {}
+    for r in report.layers:
+        expected_by[r.category] = expected_by.get(r.category, 0) + rule(r, modules.get(r.name))
+        ours_work[r.category] = ours_work.get(r.category, 0) + r.flops
+    headline = ("conv", "linear")
+    tool_by[UNATTRIBUTED] = tool_by.get(UNATTRIBUTED, 0) + unattributed
+    texts = RULE_TEXT[tool]
+    terms = []
+    for cat in (*CATEGORIES, UNATTRIBUTED):
+        value, expected = tool_by.get(cat, 0), expected_by.get(cat, 0)
+        if value or expected:
+            if cat == UNATTRIBUTED:
+                text = "outside every leaf module"
+            else:
+                text = texts.get(cat, texts["*"])
+            ours = scale * report.totals.by_category.get(cat, {}).get("macs", 0)
+            terms.append(Term(cat, value, expected, text, ours if cat in headline else 0))
+    counted = {t.category for t in terms}
+    not_counted = [c for c in CATEGORIES if ours_work.get(c) and c not in counted]
+    return terms, not_counted
+
+
+# --- running the tools ----------------------------------------------------------------
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
+
+
+def _leaf_names(model: Any) -> dict[int, str]:
+    return {id(m): name for name, m in model.named_modules() if name and not m._modules}
+
+
+def _run_torchinfo(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> ToolCheck:
+    import torchinfo
+
+    start = time.perf_counter()
+    stats = torchinfo.summary(model, input_data=x, verbose=0, device=x.device)
+    seconds = time.perf_counter() - start
+    names = _leaf_names(model)
+    by_leaf: dict[str, int] = {}
+    for layer in stats.summary_list:
+        if layer.is_leaf_layer:
+            name = names.get(id(layer.module), "")
+            by_leaf[name] = by_leaf.get(name, 0) + int(layer.macs)
+    leaf_total = sum(by_leaf.values())
+    unattributed = int(stats.total_mult_adds) - leaf_total
+    terms, not_counted = _terms("torchinfo", report, modules, by_leaf, unattributed, 1)
+    return ToolCheck(
+        tool="torchinfo", version=_version("torchinfo"), device=str(x.device),
+        unit="mult-adds", scale=1, params=int(stats.total_params),
+        expected_params=report.totals.params,
+        params_rule="nn.Parameters, as ours", figure=int(stats.total_mult_adds),
+        terms=terms, not_counted=not_counted, seconds=seconds,
+    )
+
+
+def _run_fvcore(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> ToolCheck:
+    from fvcore.nn import FlopCountAnalysis, parameter_count
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # jit tracer warnings: fvcore's, not the user's
+        analysis = FlopCountAnalysis(model, x)
+        analysis.unsupported_ops_warnings(False)
+        analysis.uncalled_modules_warnings(False)
+        analysis.tracer_warnings("none")
+        total = int(analysis.total())
+        per_module = analysis.by_module_and_operator()
+        unsupported = dict(analysis.unsupported_ops())
+    seconds = time.perf_counter() - start
+    leaves = set(_leaf_names(model).values())
+    by_leaf = {n: int(sum(ops.values())) for n, ops in per_module.items() if n in leaves}
+    unattributed = total - sum(by_leaf.values())
+    terms, not_counted = _terms("fvcore", report, modules, by_leaf, unattributed, 1)
+    # ops it skips by design without a word (fvcore.nn.jit_analysis._IGNORED_OPS) that a
+    # residual network uses: listed so that nothing is silently zero
+    ignored = [op for op, cat in (("aten::relu_", "activation"), ("aten::flatten", "other"))
+               if report.totals.by_category.get(cat, {}).get("flops", 0)
+               or (cat == "other" and any(r.type == "Flatten" for r in report.layers))]
+    return ToolCheck(
+        tool="fvcore", version=_version("fvcore"), device=str(x.device),
+        unit="flops, FMA=1", scale=1, params=int(parameter_count(model)[""]),
+        expected_params=report.totals.params, params_rule="fvcore.nn.parameter_count, as ours",
+        figure=total, terms=terms, not_counted=not_counted, unsupported=unsupported,
+        ignored=ignored, seconds=seconds,
+    )
+
+
+def _run_torch(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> ToolCheck:
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    start = time.perf_counter()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(x)
+    seconds = time.perf_counter() - start
+    total = int(counter.get_total_flops())
+    root = type(model).__name__ + "."
+    leaves = set(_leaf_names(model).values())
+    by_leaf: dict[str, int] = {}
+    for key, ops in counter.get_flop_counts().items():
+        name = key[len(root):] if key.startswith(root) else ""
+        if name in leaves:
+            by_leaf[name] = int(sum(ops.values()))
+    unattributed = total - sum(by_leaf.values())
+    terms, not_counted = _terms("torch", report, modules, by_leaf, unattributed, 2)
+    return ToolCheck(
+        tool="torch", version=_version("torch"), device=str(x.device),
+        unit="FLOPs", scale=2, params=None, expected_params=None,
+        params_rule="(counts no parameters)", figure=total, terms=terms,
+        not_counted=not_counted, seconds=seconds,
+    )
+
+
+def paddle_convention(report: Report) -> ToolCheck:
+    """paddle.summary's parameter count, from its rule (Paddle is not needed to know it)."""
+    t = report.totals
+    return ToolCheck(
+        tool="paddle.summary", version="rule", device="-", unit="params", scale=1,
+        params=t.params + t.running_stats, expected_params=t.params + t.running_stats,
+        params_rule=f"ours + BN running mean/var {t.running_stats:,}",
+        figure=None,
+    )
+
+
+RUNNERS = {"torchinfo": _run_torchinfo, "fvcore": _run_fvcore, "torch": _run_torch}
+
+
+def check(
+    model_or_name: Any,
+    input_shape: tuple[int, ...] | None = None,
+    batch: int = 1,
+    device: str = "auto",
+    tools: tuple[str, ...] = TOOLS,
+) -> CheckReport:
+    """Count one network with every tool and explain each difference, layer type by type.
+
+    Names and specs are built here; a module is copied, never modified. torchinfo and
+    torch's counter run on meta when `device` is auto or meta (they support it); fvcore
+    traces with torch.jit, which needs real tensors, so it runs on CUDA or CPU, and is
+    skipped (with the reason) when that would take minutes on a CPU.
+    """
+    import torch
+
+    from resnet_inspect import inspect as inspect_model
+    from resnet_inspect import resolve_spec
+    from resnet_inspect.builder import build_model
+    from resnet_inspect.trace import resolve_device
+
+    unknown = [t for t in tools if t not in RUNNERS]
+    if unknown:
+        raise InspectError(f"unknown tool {unknown[0]!r}; choose from {', '.join(TOOLS)}")
+    if isinstance(model_or_name, torch.nn.Module):
+        spec = None
+        shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
+        report = inspect_model(model_or_name, shape, batch=batch, device=device)
+    else:
+        spec = resolve_spec(model_or_name)
+        shape = tuple(input_shape) if input_shape is not None else spec.input_shape
+        report = inspect_model(spec, shape, batch=batch, device=device)
+
+    def model_on(where: torch.device) -> torch.nn.Module:
+        if spec is not None:
+            return build_model(spec, device=where, init=False)
+        return copy.deepcopy(model_or_name).to(where).eval()
+
+    traced_on = resolve_device(device)
+    real = resolve_device(device, measure=True) if traced_on.type == "meta" else traced_on
+    results: list[ToolCheck] = []
+    models: dict[str, torch.nn.Module] = {}
+    for tool in tools:
+        where = real if tool == "fvcore" else traced_on
+        work = report.totals.macs
+        if tool == "fvcore" and where.type == "cpu" and work > FVCORE_CPU_LIMIT_MACS:
+            results.append(_skipped(tool, (
+                f"it runs the model for real and cannot trace on meta: {work / 1e9:,.0f} "
+                "GMACs would take minutes on a CPU; use a smaller --input or --batch, or a GPU"
+            )))
+            continue
+        key = str(where)
+        if key not in models:
+            models[key] = model_on(where)
+        model = models[key]
+        modules = {name: m for name, m in model.named_modules()}
+        x = torch.zeros((batch, *shape), device=where)
+        try:
+            results.append(RUNNERS[tool](model, x, report, modules))
+        except ImportError as err:
+            results.append(_skipped(tool, f"not installed ({err.name}); pip install {tool}"))
+        except Exception as err:  # a tool failing is a finding to show, not a crash
+            first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+            results.append(_skipped(tool, f"{type(err).__name__}: {first}"[:200]))
+    results.append(paddle_convention(report))
+    t = report.totals
+    conv_fc = sum(t.by_category.get(c, {}).get("macs", 0) for c in ("conv", "linear"))
+    return CheckReport(
+        model=report.model, input_shape=report.input_shape, device=report.device,
+        params=t.params, running_stats=t.running_stats, macs=conv_fc,
+        by_category=t.by_category, tools=results, unsupported=report.unsupported,
+    )
+
+
+def _skipped(tool: str, why: str) -> ToolCheck:
+    return ToolCheck(tool=tool, version=_version(tool), device="-", unit="", scale=1,
+                     params=None, expected_params=None, params_rule="", figure=None, skipped=why)
+
+
+def explain(tool: ToolCheck, ours_macs: int) -> str:
+    """One line: the tool's figure as our headline plus what its convention adds."""
+    if tool.skipped:
+        return f"{tool.tool}: not run ({tool.skipped})"
+    if tool.figure is None:
+        return f"{tool.tool} params {tool.params:,} = {tool.params_rule}"
+    ours = f"{tool.scale} x ours" if tool.scale != 1 else "ours"
+    text = f"{tool.tool} {tool.figure:,} = {ours}"
+    for t in tool.terms:
+        if t.extra:
+            sign = "+" if t.extra > 0 else "-"
+            text += f" {sign} {LABEL.get(t.category, t.category)} {abs(t.extra):,}"
+    return text + ("" if tool.accounted else " (NOT fully accounted for)")
+
+
+LABEL = {"conv": "conv", "linear": "fc", "norm": "batch-norm", "activation": "activations",
+          "pool": "pooling", "add": "residual adds", "other": "other",
+          "unsupported": "no formula", UNATTRIBUTED: "unattributed"}
