@@ -238,12 +238,15 @@ def _ratio(r: float | None) -> str:
     return "-" if r is None else f"{r:.2f}x"
 
 
-PAIR_LEVELS = ("full", "shapes", "narrow")
+PAIR_LEVELS = ("full", "shapes", "narrow", "deltas")
 
 
 def pair_table(cmp: NetworkComparison, width: int = 80, level: str = "full") -> Table:
     """level: 'full' (blocks, layers, output, params and MACs with deltas and ratios),
-    'shapes' (no ratio columns), 'narrow' (blocks, params and MACs with deltas: 80 columns)."""
+    'shapes' (no ratio columns), 'narrow' (blocks, params and MACs with deltas: 80 columns),
+    'deltas' (blocks and the two deltas only, for consoles narrower still)."""
+    if level == "deltas":
+        return _deltas_table(cmp, width)
     a, b = cmp.networks
     wide = level in ("full", "shapes")
     ratios = level == "full"
@@ -290,6 +293,25 @@ def pair_table(cmp: NetworkComparison, width: int = 80, level: str = "full") -> 
     if ratios:
         cells.append(_ratio(b.macs / a.macs if a.macs else None))
     table.add_row(*cells, style="bold")
+    return table
+
+
+def _deltas_table(cmp: NetworkComparison, width: int) -> Table:
+    a, b = cmp.networks
+    table = _table(None, width)
+    table.add_column("Stage", no_wrap=True)
+    table.add_column("Blocks", justify="right", no_wrap=True)
+    table.add_column("\u0394 params", justify="right", no_wrap=True)
+    table.add_column("\u0394 MACs", justify="right", no_wrap=True)
+    for name, d in zip(cmp.stages, cmp.deltas, strict=True):
+        sa = a.stage(name) or StageSide(name, 0, 0, [], 0, 0, [], [])
+        sb = b.stage(name) or StageSide(name, 0, 0, [], 0, 0, [], [])
+        blocks = _pair(sa.blocks, sb.blocks) if sa.blocks or sb.blocks else ""
+        table.add_row(name, blocks, _delta(d.params), _delta(d.macs),
+                      style="bold" if d.params or d.macs or d.blocks else None)
+    table.add_section()
+    table.add_row("Total", _pair(sum(s.blocks for s in a.stages), sum(s.blocks for s in b.stages)),
+                  _delta(b.params - a.params), _delta(b.macs - a.macs), style="bold")
     return table
 
 
@@ -420,8 +442,8 @@ def table1(cmp: NetworkComparison, width: int = 80) -> Table:
     table = _table(None, width)
     table.add_column("Stage", no_wrap=True)
     table.add_column("Output", no_wrap=True)
-    for n in nets:
-        table.add_column(n.name, no_wrap=True)
+    for n in nets:  # wrap rather than cut when even the compact cells do not fit
+        table.add_column(n.name, overflow="fold")
     for name in cmp.stages:
         stages = [n.stage(name) for n in nets]
         sizes = {_output_size(s) for s in stages if s is not None}
