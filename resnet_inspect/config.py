@@ -270,10 +270,12 @@ def spec_from_settings(settings: dict[str, Any], required: bool = True) -> Any:
                 f"{base.name} is not a residual network, so {_flag(extra[0])} does not apply; "
                 "its settings are --num-classes and --input"
             )
-        changes = {k: s[k] for k in ("num_classes", "name", "description") if k in s}
+        classic: dict[str, Any] = {
+            k: s[k] for k in ("num_classes", "name", "description") if k in s
+        }
         if "input" in s:
-            changes["input_shape"] = s["input"]
-        return base.with_changes(**changes) if changes else base
+            classic["input_shape"] = s["input"]
+        return base.with_changes(**classic) if classic else base
 
     if base is None:
         if not any(k in s for k in ("block", "layers", "widths")):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from resnet_inspect.errors import InspectError, did_you_mean
 from resnet_inspect.spec import (
@@ -106,7 +108,7 @@ for _d in IMAGENET_DEPTHS:
 # B: stride on the 3x3 (torchvision's v1.5, so resnetNb == resnetN); C: B + a deep stem of
 # three 3x3 convs (32, 32, 64 wide, timm's stem_width=32); D: C + a 2x2 average pool
 # before the shortcut's 1x1 projection.
-_TRICKS = {
+_TRICKS: dict[str, tuple[str, dict[str, Any]]] = {
     "b": ("stride on the 3x3", {"stride_on": StrideOn.CONV3X3}),
     "c": ("deep 3x3 stem", {"stem": StemKind.DEEP}),
     "d": ("C + avg-pool shortcut", {"stem": StemKind.DEEP, "avg_down": True}),
@@ -144,7 +146,7 @@ def cifar_resnet(depth: int) -> ArchSpec:
 
 for _d in CIFAR_DEPTHS:
     _add(f"resnet{_d}", CIFAR, "CIFAR-10, option A",
-         lambda d=_d: cifar_resnet(d))
+         partial(cifar_resnet, _d))
 
 
 # --- Pre-activation ResNets (He et al. 2016, "Identity Mappings in Deep Residual Nets") ---
@@ -176,7 +178,7 @@ def preact_cifar(depth: int) -> ArchSpec:
 
 for _d in PREACT_CIFAR_DEPTHS:
     _add(f"preact_resnet{_d}", PREACT, "CIFAR-10, bottleneck",
-         lambda d=_d: preact_cifar(d))
+         partial(preact_cifar, _d))
 
 
 # --- Wide ResNets --------------------------------------------------------------------------
@@ -202,7 +204,7 @@ def wide_resnet_cifar(depth: int, k: int) -> ArchSpec:
 
 for _d, _k in WRN_PRESETS:
     _add(f"wrn{_d}_{_k}", WIDE, f"WRN-{_d}-{_k}, CIFAR-10",
-         lambda d=_d, k=_k: wide_resnet_cifar(d, k))
+         partial(wide_resnet_cifar, _d, _k))
 
 # torchvision's wide_resnet50_2 / 101_2: ResNet-50/101 with the bottleneck's inner width
 # doubled (width_per_group 128); the outer 256/512/1024/2048 stay.
@@ -247,10 +249,10 @@ def resnext(depth: int, cardinality: int, group_width: int) -> ArchSpec:
 
 for _d, _c, _w in ((50, 32, 4), (101, 32, 8), (101, 64, 4)):
     _add(f"resnext{_d}_{_c}x{_w}d", RESNEXT, "ImageNet, torchvision",
-         lambda d=_d, c=_c, w=_w: resnext(d, c, w))
+         partial(resnext, _d, _c, _w))
 for _c in (8, 16):
     _add(f"resnext29_{_c}x64d", RESNEXT, "CIFAR-10",
-         lambda c=_c: resnext(29, c, 64))
+         partial(resnext, 29, _c, 64))
 
 
 # --- lookup ----------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def parse_input(text: str) -> tuple[int, int, int]:
         raise InspectError(
             f"--input {text}: every dimension must be at least 1; use CxHxW, e.g. 3x224x224"
         )
-    return dims  # type: ignore[return-value]
+    return dims
 
 
 @dataclass
@@ -142,7 +142,7 @@ class ModelOptions:
         if arch is not None:
             settings.pop("depth", None)  # a name on the command line beats the file's depth
             settings["arch"] = arch
-        return spec_from_settings(settings, required=required)  # type: ignore[no-any-return]
+        return spec_from_settings(settings, required=required)
 
 
 def _option(kind: Any, *decls: str, help: str, panel: str = MODEL_PANEL, **extra: Any) -> Any:
