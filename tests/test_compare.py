@@ -220,6 +220,14 @@ def test_golden_text(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mon
     assert "…" not in result.out  # nothing cut: the layout fits rather than truncates
 
 
+def test_pair_below_80_columns_keeps_the_deltas(capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    out = run_cli(capsys, "compare", "50", "101").out
+    assert "…" not in out and max(len(line.rstrip()) for line in out.splitlines()) <= 60
+    assert " conv4_x   6 -> 23  +18.99 M  +3.71 G" in out
+
+
 @pytest.mark.parametrize(
     ("name", "args"),
     [("blocks", ["basic", "bottleneck"]), ("pair", ["50", "101"]), ("table1", list(DEPTHS))],

@@ -427,8 +427,7 @@ def structure_inline(stage: StageSide) -> str:
 def _extra(text: str, compact: bool) -> str:
     if not compact:
         return text
-    return (text.replace(" max pool, /", " max/").replace("average pool", "avg pool")
-            .replace("-d fc", "-d fc"))
+    return text.replace(" max pool, /", " max/").replace("average pool", "avg pool")
 
 
 def _output_size(stage: StageSide) -> str:
