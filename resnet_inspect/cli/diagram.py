@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -224,7 +224,7 @@ def diagram(
         from resnet_inspect import inspect as inspect_model
         from resnet_inspect.render.diagram import network_diagram, side_by_side
 
-        def traced(s):  # type: ignore[no-untyped-def]
+        def traced(s: Any) -> Report:
             return inspect_model(s, input_shape=run.input_shape(s), batch=run.batch,
                                  device=run.device.value)
 
