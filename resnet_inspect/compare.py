@@ -472,7 +472,7 @@ def _stage_extras(stage: str, records: Sequence[LayerRecord]) -> list[str]:
         elif r.type.startswith("Adaptive") or r.type.startswith("Avg"):
             out.append("average pool")
         else:
-            kind = "max pool" if "Max" in r.type else "pool"
+            kind = "max pool" if r.type.startswith("MaxPool") else "pool"
             stride = f", /{r.stride}" if r.stride > 1 else ""
             out.append(f"{r.kernel} {kind}{stride}")
     return out
