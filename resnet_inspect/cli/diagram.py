@@ -171,8 +171,9 @@ def diagram(
 ) -> None:
     """Graphviz diagrams of one block (paper's Figure 5) or a network (Figure 3).
 
-    Shortcuts are drawn as in the paper: identity solid, projection dashed. Renders with
-    the system Graphviz when installed, else with graphviz-pure (installed with this tool).
+    Shortcuts as in the paper: identity solid, projection dashed.
+
+    Renders with the system Graphviz when installed, else with graphviz-pure.
     """
     block_mode = arch is not None and arch.lower() == BLOCK_WORD
     if not block_mode and kind is not None:
