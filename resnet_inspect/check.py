@@ -274,11 +274,13 @@ def _run_torchinfo(model: Any, x: Any, report: Report, modules: dict[str, Any]) 
 
 
 def _run_fvcore(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> ToolCheck:
-    from fvcore.nn import FlopCountAnalysis, parameter_count
-
     start = time.perf_counter()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # jit tracer warnings: fvcore's, not the user's
+        # fvcore's import and its jit tracer warn (deprecations, tracer warnings): fvcore's
+        # business, not the user's
+        warnings.simplefilter("ignore")
+        from fvcore.nn import FlopCountAnalysis, parameter_count
+
         analysis = FlopCountAnalysis(model, x)
         analysis.unsupported_ops_warnings(False)
         analysis.uncalled_modules_warnings(False)
@@ -286,6 +288,7 @@ def _run_fvcore(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> 
         total = int(analysis.total())
         per_module = analysis.by_module_and_operator()
         unsupported = dict(analysis.unsupported_ops())
+        params = int(parameter_count(model)[""])
     seconds = time.perf_counter() - start
     leaves = set(_leaf_names(model).values())
     by_leaf = {n: int(sum(ops.values())) for n, ops in per_module.items() if n in leaves}
@@ -298,7 +301,7 @@ def _run_fvcore(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> 
                or (cat == "other" and any(r.type == "Flatten" for r in report.layers))]
     return ToolCheck(
         tool="fvcore", version=_version("fvcore"), device=str(x.device),
-        unit="flops, FMA=1", scale=1, params=int(parameter_count(model)[""]),
+        unit="flops, FMA=1", scale=1, params=params,
         expected_params=report.totals.params, params_rule="fvcore.nn.parameter_count, as ours",
         figure=total, terms=terms, not_counted=not_counted, unsupported=unsupported,
         ignored=ignored, seconds=seconds,

@@ -93,10 +93,11 @@ def check(
         from resnet_inspect.render.table import make_console
 
         if output is not None:
-            console = make_console(width=100, file_text=True)
-            with console.capture() as cap:
-                render_check(result, console)
-            emit(cap.get(), output)
+            import io
+
+            buf = io.StringIO()
+            render_check(result, make_console(width=100, file=buf))
+            emit(buf.getvalue(), output)
         else:
             render_check(result, make_console())
     if not result.accounted:

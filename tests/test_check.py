@@ -1,0 +1,180 @@
+"""The cross-check: every tool's figure explained to the unit, for ResNet-18 ... 152."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+import torch
+from torch import nn
+
+import resnet_inspect
+from resnet_inspect.blocks import BasicBlock
+from resnet_inspect.check import CheckReport, check, explain
+from resnet_inspect.render.check_table import render_check
+from resnet_inspect.render.table import make_console
+from resnet_inspect.spec import ShortcutUse
+from tests.cli_helpers import run_cli
+
+# torchvision model docs (GFLOPS column = GMACs of conv + fc at 224x224) and parameter
+# counts: resnet18 11,689,512 ... resnet152 60,192,808.
+TORCHVISION = {
+    18: (11_689_512, 1_814_073_344),
+    34: (21_797_672, 3_663_761_408),
+    50: (25_557_032, 4_089_184_256),
+    101: (44_549_160, 7_801_405_440),
+    152: (60_192_808, 11_513_626_624),
+}
+
+
+# fvcore runs the model for real on the CPU (it cannot trace on meta); the deep two are
+# checked with it at a smaller input below, to keep the suite light on two cores.
+FVCORE_AT_224 = (18, 34, 50)
+
+
+@pytest.fixture(scope="module")
+def checks() -> dict[int, CheckReport]:
+    return {
+        depth: check(f"resnet{depth}", tools=("torchinfo", "fvcore", "torch")
+                     if depth in FVCORE_AT_224 else ("torchinfo", "torch"))
+        for depth in TORCHVISION
+    }
+
+
+@pytest.mark.parametrize("depth", [101, 152])
+def test_fvcore_accounted_for_on_the_deep_networks(depth: int) -> None:
+    c = check(f"resnet{depth}", input_shape=(3, 64, 64), tools=("fvcore",))
+    fv = c.tool("fvcore")
+    assert fv.accounted, explain(fv, c.macs)
+    # 64x64 input: the global pool sees 2048 x 2 x 2 elements
+    assert fv.figure == c.macs + 2 * c.by_category["norm"]["macs"] + 2048 * 2 * 2
+
+
+@pytest.mark.parametrize("depth", TORCHVISION)
+def test_every_tool_accounted_for_to_the_unit(checks: dict[int, CheckReport], depth: int) -> None:
+    c = checks[depth]
+    params, macs = TORCHVISION[depth]
+    assert (c.params, c.macs) == (params, macs)
+    assert c.accounted
+    for tool in c.tools:
+        assert not tool.skipped, tool.skipped
+        assert tool.accounted, explain(tool, c.macs)
+        assert all(t.difference == 0 for t in tool.terms)
+        if tool.figure is not None:
+            assert tool.figure == sum(t.tool for t in tool.terms)
+
+
+@pytest.mark.parametrize("depth", TORCHVISION)
+def test_the_differences_are_the_conventions(checks: dict[int, CheckReport], depth: int) -> None:
+    c = checks[depth]
+    params, macs = TORCHVISION[depth]
+    # Batch-norm channels: running mean + variance is 2 per channel, and so is weight +
+    # bias; paddle.summary counts the first as parameters, torchinfo the second as MACs.
+    bn_2c = c.running_stats
+    fc_in = 512 if depth < 50 else 2048
+    # torchinfo: our MACs + the fc bias (1,000 outputs) + BN weight and bias per sample
+    assert c.tool("torchinfo").figure == macs + 1_000 + bn_2c
+    assert c.tool("torchinfo").params == params
+    # torch.utils.flop_counter: 2 FLOPs per MAC of conv and fc, nothing else
+    assert c.tool("torch").figure == 2 * macs
+    assert c.tool("paddle.summary").params == params + bn_2c
+    if depth not in FVCORE_AT_224:
+        return
+    # fvcore: our MACs + 2 per batch-norm element + 1 per element into the global pool
+    norm_elements = c.by_category["norm"]["macs"]  # ours: 1 MAC per BN element
+    assert c.tool("fvcore").figure == macs + 2 * norm_elements + fc_in * 7 * 7
+    assert c.tool("fvcore").unsupported == {"aten::add": {18: 8, 34: 16, 50: 16, 101: 33,
+                                                          152: 50}[depth],
+                                            "aten::max_pool2d": 1}
+
+
+def test_resnet50_figures_from_outside() -> None:
+    c = check("resnet50", tools=("torchinfo", "torch"))
+    # Seed 004: paddle.summary prints 25,610,152 total params for its ResNet-50
+    # (torchvision's 25,557,032 + 53,120 batch-norm running mean and variance).
+    assert c.tool("paddle.summary").params == 25_610_152
+    assert c.running_stats == 53_120
+    # torchinfo's own summary of torchvision's resnet50 reports total mult-adds 4.09 G
+    assert round(c.tool("torchinfo").figure / 1e9, 2) == 4.09
+
+
+def test_paddle_convention_on_the_seed_block() -> None:
+    # Seed 004, paddle.summary of BasicBlock(64, 128, stride 2) with a projection: 230,912
+    # params = convs 73,728 + 147,456 + 8,192 plus 3 BNs x 128 channels x 4 (weight, bias,
+    # running mean, running variance) = 229,376 + 1,536.
+    block = BasicBlock(64, 128, 2, ShortcutUse.PROJECTION)
+    c = check(block, input_shape=(64, 56, 56), tools=("torch",))
+    assert c.params == 229_376 + 768
+    assert c.tool("paddle.summary").params == 230_912
+
+
+class _MatmulNoFormula(nn.Module):
+    """A layer resnet-inspect has no formula for, doing real work (a matrix product)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(8, 4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x @ self.weight
+
+
+def test_work_we_cannot_count_is_shown_never_silently_zero() -> None:
+    model = nn.Sequential(nn.Linear(3, 8), _MatmulNoFormula())
+    c = check(model, input_shape=(3,), batch=2, tools=("torch",))
+    assert c.unsupported == ["_MatmulNoFormula"]
+    torch_check = c.tool("torch")
+    # torch counts the matmul: 2 x (2 x 8 x 4) = 128 FLOPs, on top of the linear's
+    # 2 x (2 x 3 x 8) = 96; our rule predicts 0 for a layer we cannot count
+    term = next(t for t in torch_check.terms if t.category == "unsupported")
+    assert (term.tool, term.expected, term.difference) == (128, 0, 128)
+    assert not torch_check.accounted and not c.accounted
+    assert "NOT fully accounted for" in explain(torch_check, c.macs)
+
+
+def test_fvcore_is_skipped_with_the_reason_when_it_would_take_minutes() -> None:
+    c = check("resnet50", input_shape=(3, 2048, 2048), batch=8, tools=("fvcore",),
+              device="auto")
+    fv = c.tool("fvcore")
+    if torch.cuda.is_available():
+        pytest.skip("with a GPU fvcore runs")
+    assert fv.skipped and "cannot trace on meta" in fv.skipped
+    assert not fv.accounted
+
+
+def test_rendered_check_at_80_columns(golden) -> None:  # type: ignore[no-untyped-def]
+    c = check("resnet18", tools=("torchinfo", "torch"))
+    buf = io.StringIO()
+    render_check(c, make_console(width=80, file=buf))
+    text = buf.getvalue()
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 80
+    golden("check/resnet18_80.txt", text)
+
+
+def test_cli_check_json(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "check", "--depth", "18", "--tools", "torch", "--json")
+    assert result.code == 0
+    data = json.loads(result.out)
+    assert data["accounted"] is True
+    assert data["macs"] == 1_814_073_344
+    torch_row = next(t for t in data["tools"] if t["tool"] == "torch")
+    assert torch_row["figure"] == 2 * 1_814_073_344
+
+
+def test_cli_check_text_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "check", "resnet34", "--tools", "torchinfo")
+    assert result.code == 0
+    assert "torchinfo 3,663,779,432 = ours + fc 1,000 + batch-norm 17,024" in result.out
+    bad = run_cli(capsys, "check", "50", "--tools", "ptflops")
+    assert bad.code == 2
+    assert bad.err.startswith("resnet-inspect: error: --tools: unknown tool 'ptflops'")
+    assert bad.err.count("\n") == 1
+
+
+def test_check_leaves_a_users_model_untouched() -> None:
+    model = resnet_inspect.build("resnet18")
+    weight = model.conv1.weight.detach().clone()
+    check(model, tools=("torchinfo", "torch"))
+    assert model.conv1.weight.device.type == "cpu"
+    assert torch.equal(model.conv1.weight, weight)
