@@ -205,6 +205,31 @@ def test_preact_projection_reads_the_preactivated_input() -> None:
     ]
 
 
+@pytest.mark.parametrize("name", ["resnet50", "preact_resnet18", "resnet20", "vgg16"])
+def test_layer_level_draws_every_layer(name: str) -> None:
+    """Invariant: at layer level every conv, fc, pool and addition of the report is a node,
+    and every batch-norm and activation is written on one (none silently dropped)."""
+    report = _report(name)
+    dot = network_diagram(report, "layer").source
+    ids = set(re.findall(r"^\s+(\w+) \[label=", dot, flags=re.M))
+    kinds = {b.name: b.shortcut for b in report.blocks}
+    for r in report.layers:
+        node = re.sub(r"[^A-Za-z0-9_]", "_", r.name)
+        block = re.sub(r"[^A-Za-z0-9_]", "_", r.block)
+        if r.shortcut and kinds[r.block] == "projection":  # its own dashed node
+            assert f"{block}_shortcut" in ids, r.name
+        elif r.shortcut:  # zero-padding: written on the dotted edge
+            edge = next(e for e in _edges(dot) if f"id=shortcut_{block} " in e)
+            assert "zero-pad" in edge and "style=dotted" in edge
+        elif r.category in ("conv", "linear", "pool", "add"):
+            assert node in ids, r.name
+    labels = re.findall(r"label=<(.*?)>\s", dot)
+    folded = sum(lbl.count("BN") + lbl.count("ReLU") for lbl in labels)
+    norms_and_acts = [r for r in report.layers if r.category in ("norm", "activation")
+                      and not r.shortcut]
+    assert folded >= len(norms_and_acts)
+
+
 def test_network_without_blocks_draws_a_chain() -> None:
     """Classic CNNs have no residual blocks: a plain chain, no shortcut edges, any level."""
     report = _report("vgg16")

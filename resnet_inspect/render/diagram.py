@@ -410,10 +410,17 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) 
 
 def _draw_loose_layer(c: graphviz.Digraph, r: LayerRecord, fill: str, prefix: str,
                       flow: _Flow, units: list[_Unit]) -> None:
-    """A layer outside any block (stem, pools, fc): BN/ReLU fold into the layer before."""
-    if r.category not in _ANCHORS:
-        return  # folded into its anchor's label below
-    i = units.index(r)
+    """A layer outside any block (stem, pools, fc): BN/ReLU fold into the layer before.
+
+    Norm and activation layers with no such layer before them (a pre-activation network's
+    final BN-ReLU, right after its last block) get a node of their own.
+    """
+    i = next(k for k, u in enumerate(units) if u is r)
+    previous = units[i - 1] if i else None
+    opens_group = (r.category in _ANCHORS or previous is None
+                   or isinstance(previous, _Block))
+    if not opens_group:
+        return  # folded into the label of the layer before it
     group = [r]
     for u in units[i + 1 :]:
         if isinstance(u, _Block) or u.category in _ANCHORS:
