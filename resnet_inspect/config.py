@@ -186,8 +186,12 @@ def load_config(path: str | Path) -> dict[str, Any]:
         )
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        reason = getattr(err, "strerror", None) or type(err).__name__
+    except UnicodeDecodeError:
+        raise InspectError(
+            f"cannot read config file {path}: it is not UTF-8 text; save it as UTF-8"
+        ) from None
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
         raise InspectError(f"cannot read config file {path}: {reason}; check the path") from None
     data, line_of = _parse(path, text, fmt)
     if data is None:

@@ -161,6 +161,22 @@ def test_config_errors(tmp_path: Path, name: str, text: str, message: str) -> No
     assert "\n" not in str(err.value)
 
 
+def test_file_without_a_network(tmp_path: Path) -> None:
+    path = write(tmp_path, "nc.toml", "num-classes = 10\n")
+    with pytest.raises(InspectError, match=r"nc\.toml names no network; add arch"):
+        ModelOptions(config=path).spec()
+    # ... but it can modify a network named elsewhere
+    spec = ModelOptions(config=path).spec("resnet18")
+    assert isinstance(spec, ArchSpec) and spec.num_classes == 10
+
+
+def test_binary_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "bin.toml"
+    path.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(InspectError, match="it is not UTF-8 text"):
+        load_config(path)
+
+
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(InspectError, match=r"cannot read config file .*: No such file"):
         load_config(tmp_path / "nope.toml")

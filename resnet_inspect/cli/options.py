@@ -139,6 +139,12 @@ class ModelOptions:
                 f"both a name ({arch}) and --depth {self.depth} were given; use one of them"
             )
         settings = self.settings()
+        if (self.config is not None and arch is None
+                and not {"arch", "depth", "block", "layers"} & settings.keys()):
+            raise InspectError(
+                f"{self.config} names no network; add arch = \"resnet50\" (a preset) or "
+                "block and layers, e.g. block = \"bottleneck\" and layers = [3, 4, 6, 3]"
+            )
         if arch is not None:
             settings.pop("depth", None)  # a name on the command line beats the file's depth
             settings["arch"] = arch
