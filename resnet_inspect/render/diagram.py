@@ -311,6 +311,7 @@ class _Flow:
         self.tail = start
         self.carried = shape_text(shape)  # the tensor leaving `tail`
         self.shown = self.carried  # the start node already shows its shape
+        self.visited = [start]  # main-path nodes, in order
 
     def to(self, head: str) -> None:
         attrs = {"weight": "10"}
@@ -319,6 +320,7 @@ class _Flow:
             self.shown = self.carried
         self.g.edge(self.tail, head, **attrs)
         self.tail = head
+        self.visited.append(head)
 
     def moved(self, tail: str, shape_out: Sequence[int]) -> None:
         """`tail` is now the end of the main path, and it outputs `shape_out`."""
@@ -349,12 +351,24 @@ def side_by_side(reports: Sequence[Report], level: str = "block", *,
     names = [pretty_name(r) for r in reports]
     legend = _legend(reports[-1]) if reports else []
     g = _new_graph("resnets", title or " vs ".join(names), legend)
+    columns: list[list[str]] = []  # each network's main-path node ids, prefix removed
     for i, report in enumerate(reports):
         with g.subgraph(name=f"cluster_net{i}") as sub:
             # A titled column without a frame: the label shows, the border does not.
             sub.attr(label=_html([names[i]], [_totals_line(report)], 11), style="solid",
                      color=COLOURS["background"], fontsize="15", labelloc="t", labeljust="c")
-            _draw_network(sub, report, level, f"n{i}_")
+            columns.append(_draw_network(sub, report, level, f"n{i}_"))
+    # Line the columns up as the paper's Figure 3 does: a layer (or block) with the same
+    # module name in every network sits on the same rank; the residual column's `+` nodes
+    # fall between, where the plain column just draws a longer edge.
+    common = set.intersection(*(set(ids) for ids in columns)) if columns else set()
+    for ids in columns[:1]:
+        for node in ids:
+            if node in common:
+                with g.subgraph() as rank:
+                    rank.attr(rank="same")
+                    for i in range(len(columns)):
+                        rank.node(f"n{i}_{node}")
     return g
 
 
@@ -376,7 +390,8 @@ def _legend(report: Report) -> list[str]:
     return [" · ".join(parts)]
 
 
-def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) -> None:
+def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) -> list[str]:
+    """Draw one network into `g`; returns its main-path node ids without `prefix`."""
     stages = report.stages
     start = _node_id(prefix, "input")
     g.node(start, _html(["input"], [shape_text(report.input_shape)]),
@@ -384,7 +399,7 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) 
     flow = _Flow(g, start, report.input_shape)
     if level == "stage":
         _draw_stages(g, report, stages, prefix, flow)
-        return
+        return [v[len(prefix):] for v in flow.visited]
     units = _units(report)
     for stage in stages:
         members = [u for u in units if u.stage == stage]
@@ -406,6 +421,7 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) 
                         _draw_block_layers(c, g, u, fill, prefix, flow)
                 else:
                     _draw_loose_layer(c, u, fill, prefix, flow, units)
+    return [v[len(prefix):] for v in flow.visited]
 
 
 def _draw_loose_layer(c: graphviz.Digraph, r: LayerRecord, fill: str, prefix: str,
