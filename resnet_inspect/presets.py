@@ -321,6 +321,12 @@ def get_spec(name: str) -> AnySpec:
 def spec_for_depth(depth: int) -> ArchSpec:
     if depth not in IMAGENET_DEPTHS:
         valid = ", ".join(str(d) for d in IMAGENET_DEPTHS)
+        other = PRESETS.get(f"resnet{depth}")
+        if other is not None:  # a CIFAR depth: --depth means the ImageNet family
+            raise InspectError(
+                f"--depth {depth} is not an ImageNet ResNet depth ({valid}); "
+                f"for the {other.family} network name it: resnet{depth}"
+            )
         raise InspectError(
             f"--depth {depth} is not a ResNet depth; use one of {valid}, "
             "or build your own with --block and --layers (e.g. --block basic --layers 2,3,4,2)"

@@ -377,6 +377,13 @@ def test_name_errors(name: str, message: str) -> None:
     assert message in str(err.value)
 
 
+def test_depth_flag_points_to_cifar_names() -> None:
+    from resnet_inspect.presets import spec_for_depth
+
+    with pytest.raises(InspectError, match="for the ResNet \\(CIFAR\\) network name it: resnet56"):
+        spec_for_depth(56)
+
+
 # --- `resnet-inspect list` -------------------------------------------------------------------
 
 
@@ -423,3 +430,10 @@ def test_meta_and_cpu_builds_agree_for_a_classic_net() -> None:
     meta = resnet_inspect.inspect(spec, device="meta")
     assert cpu.totals == meta.totals
     assert torch.Size(cpu.layers[-1].output_shape) == torch.Size([1, 10])
+
+
+def test_list_golden(capsys: pytest.CaptureFixture[str], width80: None, golden) -> None:  # type: ignore[no-untyped-def]
+    # every preset's params and MACs in one reviewed file; regenerate with --update-golden
+    result = run_cli(capsys, "list")
+    assert result.code == 0
+    golden("list/list_80.txt", result.out)
