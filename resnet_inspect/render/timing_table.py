@@ -1,0 +1,96 @@
+"""Measured times (`--time`) as a rich table, grouped like the summary (stage, block,
+layer), with the whole-network figures underneath."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from resnet_inspect.render import format as fmt
+from resnet_inspect.report import Report
+from resnet_inspect.timing import Timing
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.3f}" if seconds < 0.01 else f"{seconds * 1e3:.2f}"
+
+
+def _rate(flops: int, seconds: float) -> str:
+    return f"{flops / seconds / 1e9:,.1f}" if flops and seconds > 0 else "-"
+
+
+def timing_rows(report: Report, timing: Timing,
+                level: str = "block") -> list[tuple[str, float, int]]:
+    """(group name, seconds, FLOPs) in execution order, grouped as the summary groups."""
+    rows: list[tuple[str, float, int]] = []
+    for layer in timing.layers:
+        record = next((r for r in report.layers if r.name == layer.name), None)
+        if level == "layer" or record is None:
+            key = layer.name
+        elif level == "block":
+            key = record.block or record.name
+        else:
+            key = record.stage
+        if rows and rows[-1][0] == key:
+            name, seconds, flops = rows[-1]
+            rows[-1] = (name, seconds + layer.seconds, flops + layer.flops)
+        else:
+            rows.append((key, layer.seconds, layer.flops))
+    return rows
+
+
+def timing_table(report: Report, timing: Timing, level: str = "block") -> Table:
+    table = Table(
+        title=f"{timing.model} · input {fmt.shape(timing.input_shape)} · {timing.device_name}",
+        title_justify="left", header_style="bold", pad_edge=False, box=_box(),
+    )
+    table.add_column({"stage": "Stage", "block": "Block", "layer": "Layer"}[level],
+                     overflow="fold")
+    table.add_column("Time (ms)", justify="right", no_wrap=True)
+    table.add_column("Share", justify="right", no_wrap=True)
+    table.add_column("GFLOP/s", justify="right", no_wrap=True)
+    total = timing.layer_seconds or 1.0
+    for name, seconds, flops in timing_rows(report, timing, level):
+        table.add_row(name, _ms(seconds), f"{100 * seconds / total:.1f}%", _rate(flops, seconds))
+    table.add_section()
+    table.add_row("Sum of layers", _ms(timing.layer_seconds), "100%",
+                  _rate(sum(layer.flops for layer in timing.layers), timing.layer_seconds),
+                  style="bold")
+    return table
+
+
+def timing_text(timing: Timing) -> Text:
+    overhead = timing.hook_overhead_seconds
+    share = 100 * overhead / timing.bare_seconds if timing.bare_seconds else 0.0
+    lines = [
+        f"Timed with {timing.method} on {timing.device}: median of {timing.repeats} passes "
+        f"after {timing.warmup} warm-up",
+        f"Forward: {_ms(timing.bare_seconds)} ms bare, {_ms(timing.forward_seconds)} ms with "
+        f"the timing hooks (overhead {overhead * 1e3:+.3f} ms, {share:+.1f}%); "
+        f"layers sum to {_ms(timing.layer_seconds)} ms",
+        f"Achieved: {timing.gflops_per_s:,.1f} GFLOP/s (conv+fc FLOPs = 2 x MACs, "
+        f"over the bare forward)",
+    ]
+    if timing.peak_inference_bytes is not None:
+        lines.append(
+            f"Peak memory (torch.cuda.max_memory_allocated): inference "
+            f"{fmt.mib(timing.peak_inference_bytes)} (estimate at least "
+            f"{fmt.mib(timing.estimate_inference_bytes)}), with autograd "
+            f"{fmt.mib(timing.peak_training_bytes or 0)} (estimate "
+            f"{fmt.mib(timing.estimate_bytes)})"
+        )
+    else:
+        lines.append("Peak memory: measured on CUDA only (the estimate is in the summary)")
+    lines += timing.notes
+    return Text("\n".join(lines))
+
+
+def render_timing(report: Report, timing: Timing, console: Console, level: str = "block") -> None:
+    console.print(Group(timing_table(report, timing, level), Text(""), timing_text(timing)))
+
+
+def _box():  # type: ignore[no-untyped-def]
+    from rich import box
+
+    return box.SIMPLE_HEAD

@@ -1,0 +1,363 @@
+"""Measured on the device (`--time`): per-layer forward time, achieved GFLOP/s, peak memory
+beside the estimate, and what the timing hooks themselves cost.
+
+How it measures:
+- On a GPU, each leaf module is bracketed by CUDA events recorded on the current stream
+  (a pre-hook and a forward hook), so a layer's time is the GPU's own, not the launch
+  time; the whole forward is bracketed the same way. After `warmup` untimed passes,
+  `repeats` timed passes are run and each figure is the median over them.
+- On a CPU, the same hooks read `time.perf_counter()`; the work is synchronous there.
+- The bare forward (no hooks) is timed the same number of times; the difference is the
+  hook overhead, reported, never hidden in the layer figures.
+- GFLOP/s of a layer = its FLOPs (the report's per-layer FLOPs: 2 per MAC of conv and fc,
+  the counted FLOPs of batch-norm, activations, pooling and adds) / its median time. The
+  network's figure uses the headline FLOPs (2 x conv+fc MACs) over the bare forward.
+- Peak memory (CUDA only) is `torch.cuda.max_memory_allocated()` over a forward, from a
+  reset, once under no_grad (inference) and once with autograd recording (what training
+  keeps for backward), beside the report's estimate.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from resnet_inspect.errors import InspectError
+from resnet_inspect.report import Report
+
+Progress = Callable[[int, int], None]  # (done, total) passes
+
+
+@dataclass
+class LayerTime:
+    name: str
+    type: str
+    category: str
+    seconds: float  # median over the timed passes
+    flops: int
+    gflops_per_s: float | None  # None for layers that do no counted arithmetic
+
+
+@dataclass
+class Timing:
+    model: str
+    device: str  # "cuda:0", "cpu"
+    device_name: str  # the GPU's name, or the CPU's
+    input_shape: list[int]
+    dtype: str
+    method: str  # "CUDA events" or "wall clock"
+    warmup: int
+    repeats: int
+    layers: list[LayerTime]
+    forward_seconds: float  # with the timing hooks, median
+    bare_seconds: float  # without hooks, median
+    headline_flops: int
+    peak_inference_bytes: int | None = None  # CUDA only
+    peak_training_bytes: int | None = None  # CUDA only: forward with autograd recording
+    estimate_bytes: int = 0  # the report's total estimate
+    estimate_inference_bytes: int = 0  # params + buffers + input + largest activation pair
+    # each timed pass: (forward with hooks, sum of its layers), both in seconds
+    passes: list[tuple[float, float]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def layer_seconds(self) -> float:
+        return sum(layer.seconds for layer in self.layers)
+
+    @property
+    def hook_overhead_seconds(self) -> float:
+        return self.forward_seconds - self.bare_seconds
+
+    @property
+    def gflops_per_s(self) -> float:
+        return self.headline_flops / self.bare_seconds / 1e9 if self.bare_seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(layer_seconds=self.layer_seconds,
+                    hook_overhead_seconds=self.hook_overhead_seconds,
+                    gflops_per_s=self.gflops_per_s)
+        return data
+
+
+def time_forward(
+    model: Any,
+    report: Report,
+    device: str = "auto",
+    warmup: int = 3,
+    repeats: int = 10,
+    progress: Progress | None = None,
+) -> Timing:
+    """Time `model`'s forward on a real device, layer by layer; `report` is its trace.
+
+    The model is moved to the device for the measurement and moved back afterwards.
+    """
+    import torch
+
+    from resnet_inspect.trace import paused_gc, resolve_device
+
+    if warmup < 0 or repeats < 1:
+        raise InspectError("--repeats must be at least 1 and --warmup at least 0")
+    target = resolve_device(device, measure=True)
+    if target.type == "meta":
+        raise InspectError(
+            "--time measures on a real device, and meta computes nothing; "
+            "use --device auto, cpu or cuda"
+        )
+    dtype = getattr(torch, report.dtype)
+    params = list(model.parameters())
+    original = params[0].device if params else target
+    if original.type == "meta":
+        raise InspectError("--time needs a model with real weights, not one built on meta")
+    was_training = model.training
+    model.to(target).eval()
+    cuda = target.type == "cuda"
+    x = torch.zeros(report.input_shape, dtype=dtype, device=target)
+    total = warmup + 2 * repeats
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    try:
+        with torch.no_grad(), paused_gc():
+            clock = _CudaClock(torch) if cuda else _WallClock()
+            for _ in range(warmup):
+                model(x)
+                tick()
+            if cuda:
+                torch.cuda.synchronize(target)
+            bare = []
+            for _ in range(repeats):
+                start = clock.mark()
+                model(x)
+                bare.append(clock.since(start))
+                tick()
+            per_call, forward = _hooked_passes(model, x, clock, repeats, tick)
+        peaks = _peaks(torch, model, x, target) if cuda else (None, None)
+    finally:
+        model.to(original)
+        model.train(was_training)
+
+    layers = _layer_times(report, per_call)
+    flops_headline = report.totals.flops if report.totals.headline == "conv" else sum(
+        report.totals.by_category.get(c, {}).get("flops", 0) for c in ("conv", "linear")
+    )
+    notes = []
+    if len(layers) != len(report.layers):
+        notes.append(f"timed {len(layers)} layer calls but the trace has {len(report.layers)}")
+    return Timing(
+        model=report.model,
+        device=str(target),
+        device_name=_device_name(torch, target),
+        input_shape=report.input_shape,
+        dtype=report.dtype,
+        method="CUDA events" if cuda else "wall clock",
+        warmup=warmup,
+        repeats=repeats,
+        layers=layers,
+        forward_seconds=statistics.median(forward),
+        bare_seconds=statistics.median(bare),
+        headline_flops=flops_headline,
+        peak_inference_bytes=peaks[0],
+        peak_training_bytes=peaks[1],
+        estimate_bytes=report.memory.total_bytes,
+        estimate_inference_bytes=_inference_estimate(report),
+        passes=[(f, sum(s for _, s in calls)) for f, calls in zip(forward, per_call, strict=True)],
+        notes=notes,
+    )
+
+
+def measure(
+    model_or_name: Any,
+    input_shape: tuple[int, ...] | None = None,
+    batch: int = 1,
+    device: str = "auto",
+    warmup: int = 3,
+    repeats: int = 10,
+    progress: Progress | None = None,
+) -> tuple[Report, Timing]:
+    """Trace (on meta, for the counts) and time (on the real device) one network."""
+    import torch
+
+    from resnet_inspect import inspect as inspect_model
+    from resnet_inspect import resolve_spec
+    from resnet_inspect.builder import build_model
+    from resnet_inspect.trace import resolve_device
+
+    target = resolve_device(device, measure=True)
+    if isinstance(model_or_name, torch.nn.Module):
+        model = model_or_name
+        shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
+    else:
+        spec = resolve_spec(model_or_name)
+        shape = tuple(input_shape) if input_shape is not None else spec.input_shape
+        if target.type == "meta":
+            raise InspectError("--time measures on a real device; use --device auto, cpu or cuda")
+        # zero weights (BN at identity) time the same as trained ones and build faster
+        model = build_model(spec, device=target, init=False)
+    report = inspect_model(model, shape, batch=batch, device="meta")
+    timing = time_forward(model, report, str(target), warmup, repeats, progress)
+    report.memory.measured_peak_bytes = timing.peak_inference_bytes
+    return report, timing
+
+
+class _WallClock:
+    def mark(self) -> float:
+        return time.perf_counter()
+
+    def since(self, start: float) -> float:
+        return time.perf_counter() - start
+
+    def event(self) -> float:
+        return time.perf_counter()
+
+    def elapsed(self, start: Any, end: Any) -> float:
+        return float(end - start)
+
+    def settle(self) -> None:
+        pass
+
+
+class _CudaClock:
+    """CUDA events on the current stream: times are the GPU's, read after a sync."""
+
+    def __init__(self, torch: Any) -> None:
+        self.torch = torch
+
+    def event(self) -> Any:
+        e = self.torch.cuda.Event(enable_timing=True)
+        e.record()
+        return e
+
+    def elapsed(self, start: Any, end: Any) -> float:
+        return float(start.elapsed_time(end)) / 1000.0  # ms -> s
+
+    def settle(self) -> None:
+        self.torch.cuda.synchronize()
+
+    def mark(self) -> Any:
+        return self.event()
+
+    def since(self, start: Any) -> float:
+        end = self.event()
+        end.synchronize()
+        return self.elapsed(start, end)
+
+
+def _hooked_passes(model: Any, x: Any, clock: Any, repeats: int,
+                   tick: Callable[[], None]) -> tuple[list[list[tuple[str, float]]], list[float]]:
+    """Run `repeats` forwards with a pre-hook and a forward hook on every leaf module."""
+    calls: list[tuple[str, Any, Any]] = []
+    open_: dict[int, list[Any]] = {}
+    handles = []
+
+    def pre(name: str):  # type: ignore[no-untyped-def]
+        def hook(m: Any, args: Any) -> None:
+            open_.setdefault(id(m), []).append(clock.event())
+
+        return hook
+
+    def post(name: str):  # type: ignore[no-untyped-def]
+        def hook(m: Any, args: Any, out: Any) -> None:
+            calls.append((name, open_[id(m)].pop(), clock.event()))
+
+        return hook
+
+    for name, m in model.named_modules():
+        if name and not m._modules:
+            handles.append(m.register_forward_pre_hook(pre(name)))
+            handles.append(m.register_forward_hook(post(name)))
+    passes: list[list[tuple[str, float]]] = []
+    forward: list[float] = []
+    try:
+        for _ in range(repeats):
+            calls.clear()
+            start = clock.mark()
+            model(x)
+            forward.append(clock.since(start))
+            clock.settle()
+            passes.append([(name, clock.elapsed(a, b)) for name, a, b in calls])
+            tick()
+    finally:
+        for h in handles:
+            h.remove()
+    return passes, forward
+
+
+def _layer_times(report: Report, passes: list[list[tuple[str, float]]]) -> list[LayerTime]:
+    """Median time of each call, matched to the report's rows by name and occurrence."""
+    by_key: dict[tuple[str, int], list[float]] = {}
+    for calls in passes:
+        seen: dict[str, int] = {}
+        for name, seconds in calls:
+            n = seen.get(name, 0)
+            seen[name] = n + 1
+            by_key.setdefault((name, n), []).append(seconds)
+    out = []
+    seen_report: dict[str, int] = {}
+    for r in report.layers:
+        n = seen_report.get(r.name, 0)
+        seen_report[r.name] = n + 1
+        samples = by_key.get((r.name, n))
+        if not samples:
+            continue
+        seconds = statistics.median(samples)
+        rate = r.flops / seconds / 1e9 if r.flops and seconds > 0 else None
+        out.append(LayerTime(r.name, r.type, r.category, seconds, r.flops, rate))
+    return out
+
+
+def _peaks(torch: Any, model: Any, x: Any, device: Any) -> tuple[int, int]:
+    """Peak bytes allocated over one forward: inference (no_grad), then with autograd."""
+    results = []
+    for grad in (False, True):
+        torch.cuda.synchronize(device)
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(device)
+        with torch.set_grad_enabled(grad):
+            out = model(x)
+            torch.cuda.synchronize(device)
+            results.append(int(torch.cuda.max_memory_allocated(device)))
+        del out
+    return results[0], results[1]
+
+
+def _inference_estimate(report: Report) -> int:
+    """What an inference forward needs at least: weights, buffers, the input, and the
+    largest layer input + output alive together."""
+    m = report.memory
+    elem = m.input_bytes // max(1, _numel(report.input_shape))
+    pair = max(((_numel(r.input_shape) + _numel(r.output_shape)) * elem for r in report.layers),
+               default=0)
+    return m.param_bytes + m.buffer_bytes + m.input_bytes + pair
+
+
+def _numel(shape: list[int]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _device_name(torch: Any, device: Any) -> str:
+    if device.type == "cuda":
+        return str(torch.cuda.get_device_name(device))
+    import platform
+
+    name = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    name = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{name} ({torch.get_num_threads()} threads)"

@@ -1,0 +1,48 @@
+"""The CUDA paths: tracing on the GPU and `--time` with CUDA events and measured peak
+memory. Skipped cleanly where PyTorch sees no CUDA device."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import resnet_inspect
+from resnet_inspect.timing import measure
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU"),
+]
+
+
+def test_cuda_trace_counts_equal_meta() -> None:
+    meta = resnet_inspect.inspect("resnet50", device="meta")
+    cuda = resnet_inspect.inspect("resnet50", device="cuda")
+    assert cuda.device.startswith("cuda")
+    assert cuda.totals == meta.totals
+    assert [r.output_shape for r in cuda.layers] == [r.output_shape for r in meta.layers]
+    # torchvision docs: resnet50 4.09 GFLOPS (GMACs), 25,557,032 params
+    assert (cuda.totals.params, round(cuda.totals.macs / 1e9, 2)) == (25_557_032, 4.09)
+
+
+@pytest.mark.parametrize("batch", [1, 8])
+def test_cuda_timing_with_events_and_peak_memory(batch: int) -> None:
+    report, timing = measure("resnet50", batch=batch, device="cuda", warmup=2, repeats=3)
+    assert timing.method == "CUDA events"
+    assert timing.device_name  # the GPU's name, for the docs
+    assert all(layer.seconds > 0 for layer in timing.layers)
+    assert [layer.name for layer in timing.layers] == [r.name for r in report.layers]
+    # GPU time of the layers fits inside the GPU time of the forward that ran them
+    forward, layers = min(timing.passes)
+    assert 0 < layers <= forward * 1.05
+    m = report.memory
+    assert timing.peak_inference_bytes is not None and timing.peak_training_bytes is not None
+    assert timing.peak_inference_bytes >= m.param_bytes + m.input_bytes
+    assert timing.peak_training_bytes >= timing.peak_inference_bytes
+    assert m.measured_peak_bytes == timing.peak_inference_bytes
+
+
+def test_cuda_timing_leaves_a_cpu_model_on_the_cpu() -> None:
+    model = resnet_inspect.build("resnet18")
+    measure(model, input_shape=(3, 64, 64), device="cuda", warmup=1, repeats=1)
+    assert model.conv1.weight.device.type == "cpu"

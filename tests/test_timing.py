@@ -1,0 +1,87 @@
+"""`--time` on the CPU: real, positive per-layer times that add up to the forward."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import torch
+
+import resnet_inspect
+from resnet_inspect.errors import InspectError
+from resnet_inspect.render.table import make_console
+from resnet_inspect.render.timing_table import render_timing, timing_rows
+from resnet_inspect.timing import measure, time_forward
+
+
+@pytest.fixture(scope="module")
+def timed():  # type: ignore[no-untyped-def]
+    # Large enough an input that arithmetic, not Python, dominates each layer's time.
+    return measure("resnet18", input_shape=(3, 128, 128), device="cpu", warmup=1, repeats=3)
+
+
+def test_every_layer_is_timed_and_positive(timed) -> None:  # type: ignore[no-untyped-def]
+    report, timing = timed
+    assert timing.method == "wall clock" and timing.device == "cpu"
+    assert [layer.name for layer in timing.layers] == [r.name for r in report.layers]
+    assert all(layer.seconds > 0 for layer in timing.layers)
+    assert timing.bare_seconds > 0 and timing.forward_seconds > 0
+    assert not timing.notes
+
+
+def test_layer_times_sum_close_to_the_measured_forward(timed) -> None:  # type: ignore[no-untyped-def]
+    # Not a speed assertion: the layers run inside the forward, so their times add up to
+    # most of it (the rest is Python between modules and flatten), and not more than it
+    # beyond the noise of taking medians separately.
+    # Compared within one pass (the fastest, least disturbed by other processes).
+    _, timing = timed
+    forward, layers = min(timing.passes)
+    assert 0.5 * forward <= layers <= forward
+    assert len(timing.passes) == timing.repeats
+
+
+def test_gflops_use_the_reports_flops(timed) -> None:  # type: ignore[no-untyped-def]
+    report, timing = timed
+    conv1 = timing.layers[0]
+    assert conv1.name == "conv1"
+    # 64 x 64 x 64 outputs x (3 x 7 x 7) MACs x 2 = 77,070,336 FLOPs
+    assert conv1.flops == 2 * 64 * 64 * 64 * 3 * 7 * 7 == 77_070_336
+    assert conv1.gflops_per_s == pytest.approx(conv1.flops / conv1.seconds / 1e9)
+    assert timing.headline_flops == 2 * report.totals.macs
+    assert timing.peak_inference_bytes is None  # CUDA only
+
+
+def test_rows_group_like_the_summary(timed) -> None:  # type: ignore[no-untyped-def]
+    report, timing = timed
+    stages = timing_rows(report, timing, "stage")
+    assert [name for name, _, _ in stages] == ["conv1", "conv2_x", "conv3_x", "conv4_x",
+                                               "conv5_x", "fc"]
+    assert sum(s for _, s, _ in stages) == pytest.approx(timing.layer_seconds)
+    buf = io.StringIO()
+    render_timing(report, timing, make_console(width=80, file=buf), "stage")
+    text = buf.getvalue()
+    assert "Sum of layers" in text and "GFLOP/s" in text
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 80
+
+
+def test_model_is_left_as_found() -> None:
+    model = resnet_inspect.build("resnet18")
+    model.train()
+    report = resnet_inspect.inspect(model, (3, 32, 32), device="meta")
+    time_forward(model, report, device="cpu", warmup=0, repeats=1)
+    assert model.training and model.conv1.weight.device.type == "cpu"
+
+
+def test_meta_cannot_be_timed() -> None:
+    with pytest.raises(InspectError, match="real device"):
+        measure("resnet18", device="meta")
+    with pytest.raises(InspectError, match="--repeats"):
+        measure("resnet18", input_shape=(3, 32, 32), device="cpu", repeats=0)
+
+
+def test_progress_is_reported_per_pass() -> None:
+    seen: list[tuple[int, int]] = []
+    measure(torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3)), input_shape=(3, 8, 8),
+            device="cpu", warmup=2, repeats=3, progress=lambda d, t: seen.append((d, t)))
+    # 2 warm-up + 3 bare + 3 hooked passes
+    assert seen == [(i, 8) for i in range(1, 9)]
