@@ -62,10 +62,8 @@ def test_resnet50_v1_macs() -> None:
 
 
 def test_stride_on_changes_macs_not_params() -> None:
-    # Moving the stride from the 3x3 to the first 1x1 changes where the 3x3 runs at full
-    # resolution, never a weight: the three downsampling blocks' 3x3 convs run on 4x the
-    # positions in v1.5. ResNet-50, layer2.0.conv2: 3x3x128x128 x 28x28 = 115,605,504 MACs
-    # in v1.5 and the same in v1, but v1's layer2.0.conv1 runs at 28x28 instead of 56x56.
+    # Moving the stride changes where a conv runs, never a weight. The 3x3 outputs 28x28
+    # either way; the first 1x1 runs at 56x56 in v1.5 and at 28x28 in v1.
     assert params(v1("resnet50")) == params("resnet50") == 25_557_032
     r1 = resnet_inspect.inspect(v1("resnet50"), device="meta")
     r15 = resnet_inspect.inspect("resnet50", device="meta")
@@ -120,11 +118,9 @@ def test_resnet_d_shortcut_pools_before_projecting() -> None:
 
 # --- CIFAR ResNets and shortcut options A/B/C ------------------------------------------------
 
-# He et al. 2015, Table 6: 0.27M, 0.46M, 0.66M, 0.85M, 1.7M, 19.4M params (option A). The
-# exact counts are the ones widely reproduced for these networks (e.g. the README of
-# akamaster/pytorch_resnet_cifar10: 0.27M, 0.46M, 0.66M, 0.85M, 1.7M, 19.4M with the same
-# option-A layout); they are derived here: 3x3 stem 432 + BN 32, per stage 2n 3x3 convs
-# and BNs, fc 64 x 10 + 10.
+# He et al. 2015, Table 6: 0.27M, 0.46M, 0.66M, 0.85M, 1.7M, 19.4M params (option A).
+# The exact counts are derived from the layout (test_resnet20_by_hand writes one out):
+# 3x3 stem 432 + BN 32, per stage 2n 3x3 convs with BN, fc 64 x 10 + 10.
 CIFAR_PARAMS = {
     20: (269_722, 0.27), 32: (464_154, 0.46), 44: (658_586, 0.66), 56: (853_018, 0.85),
     110: (1_727_962, 1.7), 1202: (19_421_274, 19.4),
