@@ -245,3 +245,34 @@ def test_flag_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
         result = run_cli(capsys, "summary", *args, "--device", "meta")
         assert result.code == 2, args
         assert message in result.err and result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["summary", "wrn16_8", "--device", "meta"],
+        ["summary", "vgg11_bn", "--device", "meta", "--level", "layer"],
+        ["summary", "resnet50", "--stride-on", "1x1", "--avg-down", "--stem", "deep"],
+        ["summary", "--block", "preact-bottleneck", "--layers", "2,2,2", "--stem", "cifar"],
+        ["compare", "resnet34", "plain34"],
+        ["compare", "resnet50", "resnext50_32x4d", "wide_resnet50_2"],
+        ["compare", "resnet20", "lenet5"],
+        ["diagram", "resnext29_8x64d", "--format", "dot"],
+        ["diagram", "lenet5", "--format", "dot"],
+    ],
+)
+def test_every_command_takes_the_variants(capsys: pytest.CaptureFixture[str],
+                                          tmp_path: Path, args: list[str]) -> None:
+    if args[0] == "diagram":
+        args = [*args, "-o", str(tmp_path / "net.dot")]
+    result = run_cli(capsys, *args)
+    assert result.code == 0, result.err
+    if args[0] == "diagram":
+        assert (tmp_path / "net.dot").read_text().startswith("digraph")
+
+
+def test_compare_takes_a_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "r50.toml", RESNET50_FILES["r50.toml"])
+    result = run_cli(capsys, "compare", "resnet50", str(path), "--json")
+    assert result.code == 0, result.err
+    assert "25557032" in result.out.replace(",", "").replace(" ", "")
