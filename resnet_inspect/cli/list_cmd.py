@@ -25,8 +25,10 @@ def list_presets(
     counts: Annotated[bool, typer.Option("--counts/--no-counts", help="Trace each preset (on the meta device) for its params and MACs.")] = True,
     json_out: Annotated[bool, typer.Option("--json", help="Write the list as JSON.")] = False,
 ) -> None:
-    """Every named architecture, grouped by family, with parameters and GMACs at the
-    network's own input size (conv + fc multiply-accumulates, torchvision's GFLOPS).
+    """Every named architecture by family, with its parameters and MACs.
+
+    Counted at each network's own input size (MACs: conv + fc multiply-accumulates,
+    torchvision's GFLOPS).
 
     Any name works with summary, compare and diagram; `wrn{depth}_{k}` and
     `resnext{depth}_{C}x{d}d` also work for depths and widths not listed.
