@@ -6,7 +6,7 @@ file before anything is built. `build.py` turns a spec into an `nn.Module`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 
 from resnet_inspect.errors import InspectError
@@ -114,7 +114,20 @@ class ArchSpec:
         return stem + self.block.convs * sum(self.layer_counts) + 1
 
     def with_changes(self, **changes: object) -> ArchSpec:
+        _known_fields(self, changes)
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _known_fields(spec: object, changes: dict[str, object]) -> None:
+    """A setting the spec does not have is a user error (vgg16 has no `block`)."""
+    names = {f.name for f in fields(spec)}  # type: ignore[arg-type]
+    unknown = [k for k in changes if k not in names]
+    if unknown:
+        what = "a residual network" if isinstance(spec, ArchSpec) else "this network"
+        raise InspectError(
+            f"{getattr(spec, 'name', 'the network')} has no setting {unknown[0]!r}; "
+            f"{what} takes {', '.join(sorted(names - {'extras'}))}"
+        )
 
 
 def _positive(value: int, what: str, fix: str) -> None:
@@ -220,6 +233,7 @@ class ClassicSpec:
             )
 
     def with_changes(self, **changes: object) -> ClassicSpec:
+        _known_fields(self, changes)
         return replace(self, **changes)  # type: ignore[arg-type]
 
 

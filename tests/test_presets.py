@@ -439,3 +439,10 @@ def test_list_golden(capsys: pytest.CaptureFixture[str], width80: None, golden) 
     result = run_cli(capsys, "list")
     assert result.code == 0
     golden("list/list_80.txt", result.out)
+
+
+def test_unknown_override_is_a_user_error() -> None:
+    with pytest.raises(InspectError, match="vgg16 has no setting 'block'"):
+        resnet_inspect.resolve_spec("vgg16", block="basic")
+    with pytest.raises(InspectError, match="resnet50 has no setting 'widht'"):
+        resnet_inspect.resolve_spec("resnet50", widht=3)
