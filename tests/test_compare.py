@@ -320,3 +320,14 @@ def test_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[s
     assert len(lines) == 1 and lines[0].startswith("resnet-inspect: error: ")
     assert message in lines[0]
     assert not target.exists()  # no partial file
+
+
+def test_repeated_item_with_plain_is_residual_vs_plain(capsys: pytest.CaptureFixture[str]) -> None:
+    # `compare resnet34 resnet34 --plain`: the paper's Figure 3 pair. Plain-34 lacks exactly
+    # the three projection shortcuts (1x1 conv + BN): (64*128 + 256) + (128*256 + 512) +
+    # (256*512 + 1024) = 173,824 parameters.
+    data = json.loads(
+        run_cli(capsys, "compare", "resnet34", "resnet34", "--plain", "--json").out
+    )
+    params = [n["params"] for n in data["networks"]]
+    assert params == [21_797_672, 21_797_672 - 173_824]

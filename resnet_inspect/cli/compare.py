@@ -6,6 +6,7 @@ The command parses, checks which options apply to the items, calls
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -96,7 +97,7 @@ def compare(
     Blocks: each is built at the same channels and stride and traced at --spatial; the
     default is the ResNet paper's Figure 5 (256 channels, bottleneck width 64). Two
     networks: one row per stage with deltas and ratios. Three or more: the paper's Table 1.
-    Architecture flags (--stride-on, --shortcut, --num-classes, ...) apply to every network.
+    Architecture flags (--stride-on, --shortcut, --num-classes, ...) apply to every network; with --plain, a repeated item keeps its first copy residual (compare resnet34 resnet34 --plain).
     Counts do not depend on the device: --device auto traces on meta here.
     """
     if json_out and markdown:
@@ -129,9 +130,17 @@ def compare(
                 f"--depth does not apply to compare; name the networks as items, "
                 f"e.g. compare {model.depth} 101"
             )
+        # --plain applies to every network, except the first of a repeated item: so
+        # `compare resnet34 resnet34 --plain` sets ResNet-34 beside its plain baseline.
+        residual_first = {i for i, item in enumerate(items) if model.plain and items.count(item) > 1
+                          and items.index(item) == i}
+        specs = [
+            _network_spec(replace(model, plain=False) if i in residual_first else model, item)
+            for i, item in enumerate(items)
+        ]
         reports = lib.network_reports(
-            items,
-            lambda item: _network_spec(model, item),
+            [str(i) for i in range(len(specs))],
+            lambda key: specs[int(key)],
             input_shape=run.input_shape(None) if run.input is not None else None,
             batch=run.batch,
             device=device,
@@ -161,7 +170,7 @@ def compare(
 def _network_spec(model: ModelOptions, item: str) -> AnySpec:
     """A network item's spec with the architecture flags applied; an item ending in .toml,
     .yaml or .json is read as a config file, as `--config` would be."""
-    from dataclasses import fields, replace
+    from dataclasses import fields
 
     from resnet_inspect.compare import is_config_file
 
