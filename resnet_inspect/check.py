@@ -354,6 +354,7 @@ def check(
     batch: int = 1,
     device: str = "auto",
     tools: tuple[str, ...] = TOOLS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CheckReport:
     """Count one network with every tool and explain each difference, layer type by type.
 
@@ -390,7 +391,9 @@ def check(
     real = resolve_device(device, measure=True) if traced_on.type == "meta" else traced_on
     results: list[ToolCheck] = []
     models: dict[str, torch.nn.Module] = {}
-    for tool in tools:
+    for step, tool in enumerate(tools, start=1):
+        if progress is not None:
+            progress(step, len(tools) + 1)
         where = real if tool == "fvcore" else traced_on
         work = report.totals.macs
         if tool == "fvcore" and where.type == "cpu" and work > FVCORE_CPU_LIMIT_MACS:
@@ -412,6 +415,8 @@ def check(
         except Exception as err:  # a tool failing is a finding to show, not a crash
             first = str(err).strip().splitlines()[0] if str(err).strip() else ""
             results.append(_skipped(tool, f"{type(err).__name__}: {first}"[:200]))
+    if progress is not None:
+        progress(len(tools) + 1, len(tools) + 1)
     results.append(paddle_convention(report))
     t = report.totals
     conv_fc = sum(t.by_category.get(c, {}).get("macs", 0) for c in ("conv", "linear"))

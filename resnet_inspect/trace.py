@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -284,6 +285,19 @@ def _trace_meta(
 
 _META = torch.device("meta")
 
+# Where a running trace reports its progress, (calls done, leaf modules): set by the CLI
+# around a call (`with progress_to(update): inspect(...)`), so the library API is unchanged.
+_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar("progress", default=None)
+
+
+@contextmanager
+def progress_to(update: Callable[[int, int], None]) -> Iterator[None]:
+    token = _PROGRESS.set(update)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
 
 @dataclass
 class _Sizes:
@@ -373,6 +387,8 @@ def _trace(
             op = fn(mod, in_shapes, out_shape) if fn is not None else _UNSUPPORTED
             first = id(mod) not in counted
             counted.add(id(mod))
+            if progress is not None and len(records) % 64 == 0:
+                progress(len(records), leaves)
             records.append(
                 LayerRecord(
                     name=mod_name,
@@ -404,6 +420,8 @@ def _trace(
 
         return hook
 
+    progress = _PROGRESS.get()
+    leaves = 0
     block_modules: dict[str, nn.Module] = {}
     for mod_name, m in model.named_modules():
         if not mod_name:
@@ -412,6 +430,7 @@ def _trace(
             block_modules[mod_name] = m
             handles.append(m.register_forward_hook(block_hook(mod_name)))
         if not m._modules:
+            leaves += 1
             handles.append(m.register_forward_hook(leaf_hook(mod_name, m)))
 
     x = torch.zeros((batch, *input_shape), dtype=dtype, device=device)

@@ -81,9 +81,11 @@ def check(
 
     from resnet_inspect.check import check as run_check
     from resnet_inspect.cli.output import emit
+    from resnet_inspect.cli.progress import progress_bar
 
-    result = run_check(spec, input_shape=run.input_shape(spec), batch=run.batch,
-                       device=run.device.value, tools=chosen)
+    with progress_bar(f"Counting with {', '.join(chosen)}") as update:
+        result = run_check(spec, input_shape=run.input_shape(spec), batch=run.batch,
+                           device=run.device.value, tools=chosen, progress=update)
     if json_out:
         import json
 
