@@ -158,13 +158,18 @@ def _fvcore_rule(r: LayerRecord, module: Any) -> int:
 
     if r.category in ("conv", "linear"):
         return r.macs  # conv_flop_jit / linear_flop_jit: MACs, bias not counted
-    if isinstance(module, nn.modules.batchnorm._BatchNorm):
+    # Without the module (a report alone), its class is torch.nn's of that exact name.
+    cls = type(module) if module is not None else getattr(nn, r.type, None)
+    if not isinstance(cls, type):
+        return 0
+    affine = bool(r.params) if module is None else bool(
+        getattr(module, "affine", getattr(module, "elementwise_affine", False)))
+    if issubclass(cls, nn.modules.batchnorm._BatchNorm):
         # batchnorm_flop_jit, eval mode: 2 per element with affine parameters, else 1
-        return _numel(r.input_shape) * (2 if module.affine else 1)
-    if isinstance(module, (nn.GroupNorm, nn.LayerNorm)):
-        affine = getattr(module, "affine", getattr(module, "elementwise_affine", False))
+        return _numel(r.input_shape) * (2 if affine else 1)
+    if issubclass(cls, (nn.GroupNorm, nn.LayerNorm)):
         return _numel(r.input_shape) * (5 if affine else 4)  # norm_flop_counter: "rough"
-    if isinstance(module, nn.AdaptiveAvgPool2d):
+    if issubclass(cls, nn.AdaptiveAvgPool2d):
         return _numel(r.input_shape)  # elementwise_flop_counter(1, 0)
     return 0
 
@@ -231,6 +236,32 @@ def _terms(tool: str, report: Report, modules: dict[str, Any], by_leaf: dict[str
     counted = {t.category for t in terms}
     not_counted = [c for c in CATEGORIES if ours_work.get(c) and c not in counted]
     return terms, not_counted
+
+
+def predict(report: Report) -> dict[str, int]:
+    """What each tool would print for this report, by its rule, without running it.
+
+    `check` runs the tools and proves these; the summary footer only quotes them.
+    """
+    out = {tool: sum(rule(r, None) for r in report.layers) for tool, rule in RULES.items()}
+    out["paddle.summary"] = report.totals.params + report.totals.running_stats
+    return out
+
+
+def footer_lines(report: Report) -> list[str]:
+    """One line per tool: its figure for this network and how it differs from ours."""
+    t = report.totals
+    ours = sum(t.by_category.get(c, {}).get("macs", 0) for c in ("conv", "linear"))
+    p = predict(report)
+    ti, fv = p["torchinfo"] - ours, p["fvcore"] - ours
+    return [
+        f"torchinfo: {p['torchinfo']:,} mult-adds (ours {ti:+,}: biases and BN weight+bias "
+        "once per sample)",
+        f"fvcore: {p['fvcore']:,} flops (ours {fv:+,}: BN 2 per element, global pool)",
+        f"torch.utils.flop_counter: {p['torch']:,} FLOPs (2 x ours)",
+        f"paddle.summary: {p['paddle.summary']:,} params (+ BN running mean/var "
+        f"{t.running_stats:,})",
+    ]
 
 
 # --- running the tools ----------------------------------------------------------------

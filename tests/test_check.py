@@ -178,3 +178,14 @@ def test_check_leaves_a_users_model_untouched() -> None:
     check(model, tools=("torchinfo", "torch"))
     assert model.conv1.weight.device.type == "cpu"
     assert torch.equal(model.conv1.weight, weight)
+
+
+@pytest.mark.parametrize("depth", TORCHVISION)
+def test_predictions_from_a_report_alone_match_the_tools(checks: dict[int, CheckReport],
+                                                         depth: int) -> None:
+    # What the summary footer quotes without running the tools, against their real output
+    from resnet_inspect.check import predict
+
+    predicted = predict(resnet_inspect.inspect(f"resnet{depth}"))
+    for tool in checks[depth].tools:
+        assert predicted[tool.tool] == (tool.figure if tool.figure is not None else tool.params)
