@@ -183,8 +183,8 @@ def _eval_mode(model: nn.Module) -> Iterator[None]:
     """Eval mode for the trace (BN uses its running statistics), then each module's own
     flag back: a model with some modules frozen in eval keeps them so."""
     training = [m for m in model.modules() if m.training]
-    for m in training:
-        m.training = False
+    if training:
+        model.eval()  # through train(False), for modules that override it
     try:
         yield
     finally:
