@@ -7,7 +7,7 @@ no renderer touches the model. Reports round-trip through JSON (`to_dict`/`from_
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -198,7 +198,7 @@ def rollup(report: Report, level: str, categories: tuple[str, ...] | None = None
     def headline_only(r: LayerRecord) -> LayerRecord:
         if r.category in cats:
             return r
-        return LayerRecord(**{**asdict(r), "macs": 0, "flops": 0})
+        return replace(r, macs=0, flops=0)  # not asdict(): that deep-copies every row
 
     records = [headline_only(r) for r in report.layers]
     kinds = {b.name: b.kind for b in report.blocks}
