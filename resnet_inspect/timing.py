@@ -97,7 +97,7 @@ def time_forward(
     """
     import torch
 
-    from resnet_inspect.trace import paused_gc, resolve_device
+    from resnet_inspect.trace import _eval_mode, paused_gc, resolve_device
 
     if warmup < 0 or repeats < 1:
         raise InspectError("--repeats must be at least 1 and --warmup at least 0")
@@ -107,13 +107,13 @@ def time_forward(
             "--time measures on a real device, and meta computes nothing; "
             "use --device auto, cpu or cuda"
         )
-    dtype = getattr(torch, report.dtype)
     params = list(model.parameters())
+    # the input takes the weights' dtype: a half-precision model is timed in half
+    dtype = params[0].dtype if params else getattr(torch, report.dtype)
     original = params[0].device if params else target
     if original.type == "meta":
         raise InspectError("--time needs a model with real weights, not one built on meta")
-    was_training = model.training
-    model.to(target).eval()
+    model.to(target)
     cuda = target.type == "cuda"
     x = torch.zeros(report.input_shape, dtype=dtype, device=target)
     total = warmup + 2 * repeats
@@ -126,7 +126,7 @@ def time_forward(
             progress(done, total)
 
     try:
-        with torch.no_grad(), paused_gc():
+        with _eval_mode(model), torch.no_grad(), paused_gc():
             clock = _CudaClock(torch) if cuda else _WallClock()
             for _ in range(warmup):
                 model(x)
@@ -140,10 +140,10 @@ def time_forward(
                 bare.append(clock.since(start))
                 tick()
             per_call, forward = _hooked_passes(model, x, clock, repeats, tick)
-        peaks = _peaks(torch, model, x, target) if cuda else (None, None)
+        with _eval_mode(model):
+            peaks = _peaks(torch, model, x, target) if cuda else (None, None)
     finally:
         model.to(original)
-        model.train(was_training)
 
     layers = _layer_times(report, per_call)
     flops_headline = report.totals.flops if report.totals.headline == "conv" else sum(
