@@ -126,7 +126,17 @@ def render_check(check: CheckReport, console: Console) -> None:
                           + " (counted as zero by us, shown as 'no formula' above)"))
     summary = [explain(t, check.macs) for t in check.tools if not t.skipped]
     parts.append(Text("In one line each:\n" + "\n".join(f"  {s}" for s in summary)))
-    console.print(Group(*parts))
+    _print(console, Group(*parts))
+
+
+def _print(console: Console, body: object) -> None:
+    """On a terminal as rich draws it; piped or captured, without trailing padding."""
+    if console.is_terminal:
+        console.print(body)
+        return
+    with console.capture() as cap:
+        console.print(body)
+    console.file.write("\n".join(line.rstrip() for line in cap.get().splitlines()) + "\n")
 
 
 def _box():  # type: ignore[no-untyped-def]

@@ -87,7 +87,17 @@ def timing_text(timing: Timing) -> Text:
 
 
 def render_timing(report: Report, timing: Timing, console: Console, level: str = "block") -> None:
-    console.print(Group(timing_table(report, timing, level), Text(""), timing_text(timing)))
+    _print(console, Group(timing_table(report, timing, level), Text(""), timing_text(timing)))
+
+
+def _print(console: Console, body: object) -> None:
+    """On a terminal as rich draws it; piped or captured, without trailing padding."""
+    if console.is_terminal:
+        console.print(body)
+        return
+    with console.capture() as cap:
+        console.print(body)
+    console.file.write("\n".join(line.rstrip() for line in cap.get().splitlines()) + "\n")
 
 
 def _box():  # type: ignore[no-untyped-def]
