@@ -176,8 +176,15 @@ def _pad(*args: Any, **kwargs: Any) -> list[int] | None:
     return shape if all(d >= 0 for d in shape) else None
 
 
+@_rule(F.dropout, F.dropout2d)
+def _dropout(*args: Any, **kwargs: Any) -> list[int] | torch.Tensor | None:
+    if _arg(args, kwargs, 2, "training", True):
+        return None  # random masks are torch's business
+    return args[0] if _arg(args, kwargs, 3, "inplace", False) else list(args[0].shape)
+
+
 @_rule(F.batch_norm, F.relu, F.relu6, torch.relu, torch.Tensor.relu, torch.sigmoid,
-       torch.Tensor.sigmoid, F.silu, F.gelu, F.hardswish)
+       torch.Tensor.sigmoid, torch.tanh, torch.Tensor.tanh, F.silu, F.gelu, F.hardswish)
 def _same(*args: Any, **kwargs: Any) -> list[int] | torch.Tensor | None:
     x = args[0]
     if kwargs.get("inplace") or (len(args) > 1 and args[1] is True and not kwargs):

@@ -32,6 +32,8 @@ CASES = [
     (F.linear, lambda: (torch.zeros(3, 7), torch.zeros(5, 7)), {}),
     (F.pad, lambda: (torch.zeros(1, 4, 5, 5),), {"pad": (0, 0, 0, 0, 0, 4)}),
     (F.relu, lambda: (torch.zeros(2, 3),), {}),
+    (torch.tanh, lambda: (torch.zeros(2, 3),), {}),
+    (F.dropout, lambda: (torch.zeros(2, 3),), {"p": 0.5, "training": False}),
 ]
 
 
@@ -102,11 +104,14 @@ def test_meta_trace_of_a_resnet_needs_no_torch_decompositions() -> None:
     # needed to see imports, so this runs in a subprocess.
     import subprocess
 
-    code = ("import sys, resnet_inspect; r = resnet_inspect.inspect('resnet50'); "
-            "print(r.device, 'torch._dynamo' in sys.modules, 'sympy' in sys.modules)")
+    code = ("import sys, resnet_inspect\n"
+            "for name in ('resnet50', 'preact_resnet18', 'resnet20', 'resnet50d', 'lenet5',"
+            " 'vgg11_bn'):\n"
+            "    assert resnet_inspect.inspect(name).device == 'meta'\n"
+            "print('torch._dynamo' in sys.modules, 'sympy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
-    assert out == ["meta", "False", "False"]
+    assert out == ["False", "False"]
 
 
 class _DataDependent(torch.nn.Module):
@@ -128,3 +133,12 @@ def test_auto_falls_back_to_a_real_device_when_meta_cannot_run() -> None:
     assert report.totals.macs == 3_888
     with pytest.raises(resnet_inspect.InspectError, match="does not run on the meta device"):
         resnet_inspect.inspect(_DataDependent(), input_shape=(3, 8, 8), device="meta")
+
+
+@pytest.mark.parametrize("name", ["lenet5", "alexnet", "vgg11_bn", "resnet20"])
+def test_meta_trace_equals_cpu_trace_for_other_families(name: str) -> None:
+    meta = resnet_inspect.inspect(name, device="meta")
+    cpu = resnet_inspect.inspect(name, device="cpu")
+    assert [(r.name, r.output_shape, r.macs, r.flops) for r in meta.layers] == [
+        (r.name, r.output_shape, r.macs, r.flops) for r in cpu.layers]
+    assert meta.totals == cpu.totals
