@@ -144,13 +144,26 @@ def _numel(shape: list[int]) -> int:
 
 
 def _torchinfo_rule(r: LayerRecord, module: Any) -> int:
-    # LayerInfo.calculate_macs: params x output_size[0], and x output positions for convs.
-    # A module called twice has its parameters on its first row only, as torchinfo's.
-    if not r.params or not r.output_shape:
+    # LayerInfo.calculate_macs: a parameter named weight or bias adds params x batch, and
+    # x output positions when the class name contains "Conv" (torchinfo's own substring
+    # test, mirrored here on purpose); other names containing weight or bias (RNNs) add
+    # params x batch x channels; any other name adds nothing. A module called twice has
+    # its parameters on its first row only, as in torchinfo.
+    out = r.output_shape
+    if not r.params or not out:
         return 0
-    if r.category == "conv":
-        return r.params * r.output_shape[0] * _numel(r.output_shape[2:])
-    return r.params * r.output_shape[0]
+    if module is None:  # a report alone: parameters are assumed to be weight and bias
+        conv = r.category == "conv"
+        return r.params * out[0] * (_numel(out[2:]) if conv else 1)
+    total = 0
+    for name, p in module.named_parameters():
+        n = p.numel()
+        if name in ("weight", "bias"):
+            positions = _numel(out[2:]) if "Conv" in type(module).__name__ else 1
+            total += n * out[0] * positions
+        elif "weight" in name or "bias" in name:
+            total += n * _numel(out[:2])
+    return total
 
 
 def _fvcore_rule(r: LayerRecord, module: Any) -> int:

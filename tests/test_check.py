@@ -122,8 +122,13 @@ class _MatmulNoFormula(nn.Module):
 
 def test_work_we_cannot_count_is_shown_never_silently_zero() -> None:
     model = nn.Sequential(nn.Linear(3, 8), _MatmulNoFormula())
-    c = check(model, input_shape=(3,), batch=2, tools=("torch",))
+    c = check(model, input_shape=(3,), batch=2)
     assert c.unsupported == ["_MatmulNoFormula"]
+    # torchinfo ignores a parameter not named weight or bias: its rule explains it
+    assert c.tool("torchinfo").accounted and c.tool("torchinfo").figure == 2 * (24 + 8)
+    # fvcore counts the matmul as 2 x 8 x 4 = 64 MACs we cannot attribute to a formula
+    fv = next(t for t in c.tool("fvcore").terms if t.category == "unsupported")
+    assert (fv.tool, fv.expected) == (64, 0)
     torch_check = c.tool("torch")
     # torch counts the matmul: 2 x (2 x 8 x 4) = 128 FLOPs, on top of the linear's
     # 2 x (2 x 3 x 8) = 96; our rule predicts 0 for a layer we cannot count
