@@ -1,0 +1,34 @@
+"""Per-op-type columns (`summary --ops`): each column sums to its category's total."""
+
+from __future__ import annotations
+
+import pytest
+
+import resnet_inspect
+from resnet_inspect.render.ops import op_columns
+from resnet_inspect.report import rollup
+
+
+@pytest.mark.parametrize("level", ["stage", "block", "layer"])
+def test_columns_sum_to_the_category_totals(level: str) -> None:
+    report = resnet_inspect.inspect("resnet50", device="meta")
+    columns = op_columns(report, level)
+    assert [c.category for c in columns] == ["conv", "linear", "norm", "activation", "pool",
+                                             "add"]
+    rows = rollup(report, level)
+    for column in columns:
+        assert len(column.values) == len(rows)
+        assert sum(column.values) == column.total_value
+    by = {c.category: c.total_value for c in columns}
+    # torchvision: resnet50 4,089,184,256 MACs = conv + fc (fc 2048 x 1000 = 2,048,000)
+    assert by["conv"] + by["linear"] == 4_089_184_256
+    assert by["linear"] == 2_048_000
+    # 16 residual adds; the first, layer1.0's, adds 256 x 56 x 56 = 802,816 elements
+    adds = [r for r in report.layers if r.category == "add"]
+    assert len(adds) == 16 and adds[0].flops == 802_816
+    assert by["add"] == sum(r.flops for r in adds)
+
+
+def test_a_plain_network_has_no_add_column() -> None:
+    report = resnet_inspect.inspect("resnet18", device="meta", plain=True)
+    assert "add" not in [c.category for c in op_columns(report, "stage")]
