@@ -87,8 +87,8 @@ def time_forward(
     model: Any,
     report: Report,
     device: str = "auto",
-    warmup: int = 3,
-    repeats: int = 10,
+    warmup: int | None = None,
+    repeats: int | None = None,
     progress: Progress | None = None,
 ) -> Timing:
     """Time `model`'s forward on a real device, layer by layer; `report` is its trace.
@@ -99,9 +99,13 @@ def time_forward(
 
     from resnet_inspect.trace import _eval_mode, paused_gc, resolve_device
 
+    target = resolve_device(device, measure=True)
+    # A GPU forward takes milliseconds and its first calls pick kernels: more of both.
+    default_warmup, default_repeats = (5, 20) if target.type == "cuda" else (2, 5)
+    warmup = default_warmup if warmup is None else warmup
+    repeats = default_repeats if repeats is None else repeats
     if warmup < 0 or repeats < 1:
         raise InspectError("--repeats must be at least 1 and --warmup at least 0")
-    target = resolve_device(device, measure=True)
     if target.type == "meta":
         raise InspectError(
             "--time measures on a real device, and meta computes nothing; "
@@ -179,8 +183,8 @@ def measure(
     input_shape: tuple[int, ...] | None = None,
     batch: int = 1,
     device: str = "auto",
-    warmup: int = 3,
-    repeats: int = 10,
+    warmup: int | None = None,
+    repeats: int | None = None,
     progress: Progress | None = None,
 ) -> tuple[Report, Timing]:
     """Trace (on meta, for the counts) and time (on the real device) one network."""
