@@ -221,7 +221,7 @@ def _terms(tool: str, report: Report, modules: dict[str, Any], by_leaf: dict[str
            unattributed: int, scale: int) -> tuple[list[Term], list[str]]:
     """Split a tool's per-module figures by our layer types, beside its rule's prediction."""
     rule = RULES[tool]
-    category_of = {}
+    category_of: dict[str, str] = {}
     for r in report.layers:
         category_of.setdefault(r.name, r.category)
     tool_by: dict[str, int] = {}

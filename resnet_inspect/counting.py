@@ -67,7 +67,9 @@ def numel(shape: Shape) -> int:
 
 
 def _pair(v: int | Sequence[int]) -> tuple[int, ...]:
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+    if isinstance(v, int):
+        return (v, v)
+    return tuple(v)
 
 
 @formula(nn.Conv1d, nn.Conv2d, nn.Conv3d)

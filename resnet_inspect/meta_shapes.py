@@ -211,7 +211,8 @@ def _add(*args: Any, **kwargs: Any) -> list[int] | None:
 class MetaShapes(torch.overrides.TorchFunctionMode):
     """Answer covered ops on meta tensors from `_RULES`; everything else runs as usual."""
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         rule = _RULES.get(func)
         if rule is not None and args:

@@ -262,13 +262,13 @@ def _hooked_passes(model: Any, x: Any, clock: Any, repeats: int,
     open_: dict[int, list[Any]] = {}
     handles = []
 
-    def pre(name: str):  # type: ignore[no-untyped-def]
+    def pre(name: str) -> Callable[..., None]:
         def hook(m: Any, args: Any) -> None:
             open_.setdefault(id(m), []).append(clock.event())
 
         return hook
 
-    def post(name: str):  # type: ignore[no-untyped-def]
+    def post(name: str) -> Callable[..., None]:
         def hook(m: Any, args: Any, out: Any) -> None:
             calls.append((name, open_[id(m)].pop(), clock.event()))
 

@@ -249,7 +249,8 @@ def _meta_stand_ins(model: nn.Module, dtype: torch.dtype) -> Iterator[None]:
 
     try:
         for m in model.modules():
-            for table in (m._parameters, m._buffers):
+            tables: tuple[dict[str, Any], ...] = (m._parameters, m._buffers)
+            for table in tables:
                 for key, t in table.items():
                     if t is not None:
                         swapped.append((table, key, t))
@@ -366,7 +367,7 @@ def _trace(
     handles = []
     shape_text = "x".join(map(str, input_shape))
 
-    def leaf_hook(mod_name: str, m: nn.Module):  # type: ignore[no-untyped-def]
+    def leaf_hook(mod_name: str, m: nn.Module) -> Callable[..., None]:
         # Everything that does not depend on the call is worked out once, here, not per call.
         type_name = type(m).__name__
         stage, block = paper_stage(mod_name), block_of(mod_name)
@@ -414,7 +415,7 @@ def _trace(
 
         return hook
 
-    def block_hook(mod_name: str):  # type: ignore[no-untyped-def]
+    def block_hook(mod_name: str) -> Callable[..., None]:
         def hook(m: nn.Module, args: tuple[Any, ...], out: Any) -> None:
             block_shapes[mod_name] = (_shape(args[0]) if args else [], _shape(out))
 

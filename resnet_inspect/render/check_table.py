@@ -6,7 +6,8 @@ Fits 80 columns: the rule column folds when it must; numbers never wrap.
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.box import Box
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -106,7 +107,7 @@ def notes(tool: ToolCheck) -> list[str]:
 
 
 def render_check(check: CheckReport, console: Console) -> None:
-    parts: list[object] = [overview_table(check), Text("")]
+    parts: list[RenderableType] = [overview_table(check), Text("")]
     for tool in check.tools:
         if tool.skipped:
             parts.append(Text(f"{_title(tool)}: not run: {tool.skipped}", style="dim"))
@@ -139,7 +140,7 @@ def _print(console: Console, body: object) -> None:
     console.file.write("\n".join(line.rstrip() for line in cap.get().splitlines()) + "\n")
 
 
-def _box():  # type: ignore[no-untyped-def]
-    from rich import box
+def _box() -> Box:
+    from rich.box import SIMPLE_HEAD
 
-    return box.SIMPLE_HEAD
+    return SIMPLE_HEAD

@@ -3,6 +3,7 @@ layer), with the whole-network figures underneath."""
 
 from __future__ import annotations
 
+from rich.box import Box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -100,7 +101,7 @@ def _print(console: Console, body: object) -> None:
     console.file.write("\n".join(line.rstrip() for line in cap.get().splitlines()) + "\n")
 
 
-def _box():  # type: ignore[no-untyped-def]
-    from rich import box
+def _box() -> Box:
+    from rich.box import SIMPLE_HEAD
 
-    return box.SIMPLE_HEAD
+    return SIMPLE_HEAD
