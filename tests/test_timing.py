@@ -85,3 +85,13 @@ def test_progress_is_reported_per_pass() -> None:
             device="cpu", warmup=2, repeats=3, progress=lambda d, t: seen.append((d, t)))
     # 2 warm-up + 3 bare + 3 hooked passes
     assert seen == [(i, 8) for i in range(1, 9)]
+
+
+def test_progress_bar_is_silent_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from resnet_inspect.cli.progress import progress_bar
+
+    with progress_bar("Timing", delay=0) as update:
+        for i in range(3):
+            update(i + 1, 3)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
