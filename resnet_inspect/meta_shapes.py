@@ -209,12 +209,20 @@ def _add(*args: Any, **kwargs: Any) -> list[int] | None:
 
 
 class MetaShapes(torch.overrides.TorchFunctionMode):
-    """Answer covered ops on meta tensors from `_RULES`; everything else runs as usual."""
+    """Answer covered ops on meta tensors from `_RULES`; everything else runs as usual.
+
+    `keep` names functions to leave to torch even when a rule covers them: a dispatch-level
+    counter (torch.utils.flop_counter) must see the convolutions and matmuls it counts.
+    """
+
+    def __init__(self, keep: tuple[Any, ...] = ()) -> None:
+        super().__init__()
+        self.rules = {f: r for f, r in _RULES.items() if f not in keep}
 
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
-        rule = _RULES.get(func)
+        rule = self.rules.get(func)
         if rule is not None and args:
             x = args[0]
             if isinstance(x, torch.Tensor) and x.device.type == "meta":
@@ -224,6 +232,10 @@ class MetaShapes(torch.overrides.TorchFunctionMode):
                 if out is not None and all(d > 0 for d in out):
                     return torch.empty(out, dtype=x.dtype, device="meta")
         return func(*args, **kwargs)
+
+
+# What a FLOP counter working below torch functions counts: leave these to torch.
+MATMUL_AND_CONV = (torch.conv1d, torch.conv2d, torch.conv3d, F.linear)
 
 
 def covered() -> list[str]:
