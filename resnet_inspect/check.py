@@ -269,8 +269,7 @@ def footer_lines(report: Report) -> list[str]:
     p = predict(report)
     ti, fv = p["torchinfo"] - ours, p["fvcore"] - ours
     return [
-        f"torchinfo: {p['torchinfo']:,} mult-adds (ours {ti:+,}: biases and BN weight+bias "
-        "once per sample)",
+        f"torchinfo: {p['torchinfo']:,} mult-adds (ours {ti:+,}: biases, BN per sample)",
         f"fvcore: {p['fvcore']:,} flops (ours {fv:+,}: BN 2 per element, global pool)",
         f"torch.utils.flop_counter: {p['torch']:,} FLOPs (2 x ours)",
         f"paddle.summary: {p['paddle.summary']:,} params (+ BN running mean/var "

@@ -32,3 +32,19 @@ def test_columns_sum_to_the_category_totals(level: str) -> None:
 def test_a_plain_network_has_no_add_column() -> None:
     report = resnet_inspect.inspect("resnet18", device="meta", plain=True)
     assert "add" not in [c.category for c in op_columns(report, "stage")]
+
+
+def test_ops_table_reads_at_80_columns(golden) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from resnet_inspect.render.ops import render_ops
+    from resnet_inspect.render.table import make_console
+
+    report = resnet_inspect.inspect("resnet50", device="meta")
+    buf = io.StringIO()
+    render_ops(report, make_console(width=80, file=buf), "stage")
+    text = buf.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    # torchinfo 4,089,184,256 + fc bias 1,000 + BN weight and bias 53,120 (test_check.py)
+    assert "torchinfo: 4,089,238,376 mult-adds" in text
+    golden("ops/resnet50_stage_80.txt", text)

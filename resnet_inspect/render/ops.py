@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
 from resnet_inspect.render import format as fmt
 from resnet_inspect.report import Report, rollup
 
@@ -52,3 +56,42 @@ def op_columns(report: Report, level: str) -> list[OpColumn]:
             total_value=total,
         ))
     return out
+
+
+def ops_table(report: Report, level: str = "block") -> Table:
+    """Name, then one column per op type, then the row's total in the headline's terms."""
+    from rich.box import SIMPLE_HEAD
+
+    columns = op_columns(report, level)
+    rows = rollup(report, level)
+    table = Table(title=f"Per op type · {report.model} · input {fmt.shape(report.input_shape)}",
+                  title_justify="left", header_style="bold", pad_edge=False, box=SIMPLE_HEAD)
+    table.add_column({"stage": "Stage", "block": "Block", "layer": "Layer"}[level],
+                     overflow="fold")
+    for column in columns:
+        table.add_column(column.header, justify="right", no_wrap=True)
+    for i, row in enumerate(rows):
+        table.add_row(row.name, *(c.cells[i] for c in columns),
+                      style="dim" if level == "layer" and row.records[0].shortcut else None)
+    table.add_section()
+    table.add_row("Total", *(c.total for c in columns), style="bold")
+    return table
+
+
+def other_tools_text(report: Report) -> Text:
+    """What torchinfo, fvcore, torch's counter and paddle.summary would print, by rule."""
+    from resnet_inspect.check import footer_lines
+
+    lines = ["Other tools, by their rules (resnet-inspect check runs them):"]
+    lines += [f"  {line}" for line in footer_lines(report)]
+    return Text("\n".join(lines))
+
+
+def render_ops(report: Report, console: Console, level: str = "block") -> None:
+    body = Group(ops_table(report, level), Text(""), other_tools_text(report))
+    if console.is_terminal:
+        console.print(body)
+        return
+    with console.capture() as cap:  # piped or captured: no trailing padding
+        console.print(body)
+    console.file.write("\n".join(line.rstrip() for line in cap.get().splitlines()) + "\n")
