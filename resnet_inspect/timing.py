@@ -186,6 +186,7 @@ def measure(
     warmup: int | None = None,
     repeats: int | None = None,
     progress: Progress | None = None,
+    headline: str = "conv",
 ) -> tuple[Report, Timing]:
     """Trace (on meta, for the counts) and time (on the real device) one network."""
     import torch
@@ -206,7 +207,7 @@ def measure(
             raise InspectError("--time measures on a real device; use --device auto, cpu or cuda")
         # zero weights (BN at identity) time the same as trained ones and build faster
         model = build_model(spec, device=target, init=False)
-    report = inspect_model(model, shape, batch=batch, device="meta")
+    report = inspect_model(model, shape, batch=batch, device="meta", headline=headline)
     timing = time_forward(model, report, str(target), warmup, repeats, progress)
     report.memory.measured_peak_bytes = timing.peak_inference_bytes
     return report, timing
