@@ -196,14 +196,14 @@ RULE_TEXT: dict[str, dict[str, str]] = {
     "torchinfo": {
         "conv": "params x batch x output HxW",
         "linear": "params incl. bias x batch",
-        "norm": "weight+bias x batch (not per element)",
+        "norm": "weight+bias x batch, per sample",
         "*": "no parameters: 0",
     },
     "fvcore": {
         "conv": "MACs (1 FMA = 1 flop)",
         "linear": "MACs, bias not counted",
         "norm": "2 per element (eval, affine)",
-        "pool": "adaptive avg: 1 per input element",
+        "pool": "adaptive avg: 1 per input",
         "*": "not counted",
     },
     "torch": {
@@ -269,9 +269,9 @@ def footer_lines(report: Report) -> list[str]:
     p = predict(report)
     ti, fv = p["torchinfo"] - ours, p["fvcore"] - ours
     return [
-        f"torchinfo: {p['torchinfo']:,} mult-adds (ours {ti:+,}: biases, BN per sample)",
-        f"fvcore: {p['fvcore']:,} flops (ours {fv:+,}: BN 2 per element, global pool)",
-        f"torch.utils.flop_counter: {p['torch']:,} FLOPs (2 x ours)",
+        f"torchinfo: {p['torchinfo']:,} mult-adds = conv+fc {ti:+,} (biases, BN per sample)",
+        f"fvcore: {p['fvcore']:,} flops = conv+fc {fv:+,} (BN 2/element, global pool)",
+        f"torch.utils.flop_counter: {p['torch']:,} FLOPs = 2 x conv+fc MACs",
         f"paddle.summary: {p['paddle.summary']:,} params (+ BN running mean/var "
         f"{t.running_stats:,})",
     ]

@@ -107,7 +107,7 @@ def notes(tool: ToolCheck) -> list[str]:
 
 
 def render_check(check: CheckReport, console: Console) -> None:
-    parts: list[RenderableType] = [overview_table(check), Text("")]
+    parts: list[RenderableType] = [overview_table(check)]
     for tool in check.tools:
         if tool.skipped:
             parts.append(Text(f"{_title(tool)}: not run: {tool.skipped}", style="dim"))
@@ -121,7 +121,7 @@ def render_check(check: CheckReport, console: Console) -> None:
         extra = notes(tool)
         if extra:
             parts.append(Text("\n".join(extra)))
-        parts.append(Text(""))
+            parts.append(Text(""))
     if check.unsupported:
         parts.append(Text("resnet-inspect has no formula for: " + ", ".join(check.unsupported)
                           + " (counted as zero by us, shown as 'no formula' above)"))

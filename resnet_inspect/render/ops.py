@@ -88,7 +88,8 @@ def other_tools_text(report: Report) -> Text:
 
 
 def render_ops(report: Report, console: Console, level: str = "block") -> None:
-    body = Group(ops_table(report, level), Text(""), other_tools_text(report))
+    # the table's own bottom edge is the blank line before the text
+    body = Group(ops_table(report, level), other_tools_text(report))
     if console.is_terminal:
         console.print(body)
         return

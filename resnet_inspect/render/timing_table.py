@@ -43,7 +43,7 @@ def timing_rows(report: Report, timing: Timing,
 
 def timing_table(report: Report, timing: Timing, level: str = "block") -> Table:
     table = Table(
-        title=f"{timing.model} · input {fmt.shape(timing.input_shape)} · {timing.device_name}",
+        title=f"Measured · {timing.model} · {fmt.shape(timing.input_shape)}",
         title_justify="left", header_style="bold", pad_edge=False, box=_box(),
     )
     table.add_column({"stage": "Stage", "block": "Block", "layer": "Layer"}[level],
@@ -65,8 +65,8 @@ def timing_text(timing: Timing) -> Text:
     overhead = timing.hook_overhead_seconds
     share = 100 * overhead / timing.bare_seconds if timing.bare_seconds else 0.0
     lines = [
-        f"Timed with {timing.method} on {timing.device}: median of {timing.repeats} passes "
-        f"after {timing.warmup} warm-up",
+        f"Timed on {timing.device} ({timing.device_name}) with {timing.method}: median of "
+        f"{timing.repeats} passes after {timing.warmup} warm-up",
         f"Forward: {_ms(timing.bare_seconds)} ms bare, {_ms(timing.forward_seconds)} ms with "
         f"the timing hooks (overhead {overhead * 1e3:+.3f} ms, {share:+.1f}%); "
         f"layers sum to {_ms(timing.layer_seconds)} ms",
@@ -88,7 +88,7 @@ def timing_text(timing: Timing) -> Text:
 
 
 def render_timing(report: Report, timing: Timing, console: Console, level: str = "block") -> None:
-    _print(console, Group(timing_table(report, timing, level), Text(""), timing_text(timing)))
+    _print(console, Group(timing_table(report, timing, level), timing_text(timing)))
 
 
 def _print(console: Console, body: object) -> None:
