@@ -201,8 +201,8 @@ _RUN_PARAMS: list[tuple[str, Any, Any]] = [
     ("batch", _option(int, "--batch", "-b", panel=RUN_PANEL, help="Batch size.",
                       show_default=True), 1),
     ("device", _option(Device, "--device", panel=RUN_PANEL, show_default=True,
-                       help="auto = CUDA when available, else CPU; meta = shapes and counts "
-                       "only, no memory."), Device.AUTO),
+                       help="auto = count on meta (same figures on every device, no memory), "
+                       "time on CUDA when available, else CPU."), Device.AUTO),
 ]
 
 
