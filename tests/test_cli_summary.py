@@ -250,3 +250,43 @@ def test_help_does_not_import_torch() -> None:
     )
     assert "resnet-inspect summary --depth 101" in done.stdout  # the example in the help
     assert done.stdout.strip().endswith("NO-TORCH")
+
+
+def test_count_changes_the_headline(capsys: pytest.CaptureFixture[str]) -> None:
+    conv = json.loads(run_cli(capsys, "summary", "18", "--json").out)["totals"]
+    norm = json.loads(run_cli(capsys, "summary", "18", "--json", "--count", "conv+norm").out)
+    every = json.loads(run_cli(capsys, "summary", "18", "--json", "--count", "all").out)
+    cats = conv["by_category"]
+    # conv+norm adds batch-norm's MACs (one per element in eval mode) to conv+fc
+    assert norm["totals"]["macs"] == conv["macs"] + cats["norm"]["macs"]
+    # all: FLOPs also take activations, pooling and residual adds (they are not MACs)
+    extra = sum(cats[c]["flops"] for c in ("norm", "activation", "pool", "add"))
+    assert every["totals"]["flops"] == conv["flops"] + extra
+    text = run_cli(capsys, "summary", "18", "--count", "conv+norm").out
+    assert "(conv+fc+bn)" in text
+
+
+def test_ops_columns_sum_to_categories(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_cli(capsys, "summary", "18", "--ops", "--level", "stage").out
+    assert "Per op type" in out
+    # the footer quotes the other tools' figures by their rules; e.g. fvcore adds BN at
+    # 2 per element (2 x 2,483,712) and the global pool's 25,088 inputs to conv+fc
+    assert "fvcore: 1,819,065,856 flops" in out
+    assert 1_814_073_344 + 2 * 2_483_712 + 25_088 == 1_819_065_856
+    assert "paddle.summary: 11,699,112 params" in out  # 11,689,512 + 9,600 running stats
+
+
+def test_time_on_cpu(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "summary", "resnet18", "--time", "--device", "cpu",
+                     "--input", "3x64x64", "--json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    timing = data["timing"]
+    assert timing["device"].startswith("cpu")
+    times = [layer["seconds"] for layer in timing["layers"]]
+    assert times and all(t >= 0 for t in times) and sum(times) > 0
+
+
+def test_time_refuses_meta(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "summary", "18", "--time", "--device", "meta")
+    assert result.code == 2 and "--time measures on a real device" in result.err

@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from resnet_inspect.cli.app import app
-from resnet_inspect.cli.options import ModelOptions, RunOptions, model_options, run_options
+from resnet_inspect.cli.options import (
+    Device,
+    ModelOptions,
+    RunOptions,
+    model_options,
+    run_options,
+)
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.names import NameScheme
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from resnet_inspect.report import Report
+    from resnet_inspect.timing import Timing
+
+
+class Headline(str, Enum):
+    """--count choices; the same values as counting.Headline (which imports torch)."""
+
+    CONV = "conv"
+    CONV_NORM = "conv+norm"
+    ALL = "all"
 
 
 class Level(str, Enum):
@@ -26,7 +46,9 @@ class Level(str, Enum):
         "  resnet-inspect summary --depth 101\n\n"
         "  resnet-inspect summary resnet50 --level layer --names caffe\n\n"
         "  resnet-inspect summary resnet18 --input 3x512x512 --batch 32 --device meta\n\n"
-        "  resnet-inspect summary --block bottleneck --layers 3,4,6,3 --json -o r50.json"
+        "  resnet-inspect summary --block bottleneck --layers 3,4,6,3 --json -o r50.json\n\n"
+        "  resnet-inspect summary resnet50 --ops --count conv+norm\n\n"
+        "  resnet-inspect summary resnet50 --time --batch 8"
     )
 )
 @model_options
@@ -65,6 +87,18 @@ def summary(
             "--output", "-o", help="Write to this file instead of stdout.", show_default=False
         ),
     ] = None,
+    count: Annotated[
+        Headline,
+        typer.Option("--count", help="What the headline MACs count: conv (conv+fc, the paper's and torchvision's figure), conv+norm, or all.", case_sensitive=False),
+    ] = Headline.CONV,
+    ops: Annotated[
+        bool,
+        typer.Option("--ops", help="Add a table with one column per op type (conv, fc, BN, activations, pooling, adds) and what torchinfo, fvcore, torch's counter and paddle.summary would print."),
+    ] = False,
+    time_it: Annotated[
+        bool,
+        typer.Option("--time", help="Measure each layer's forward time on the device (CUDA events on a GPU, wall clock on CPU), GFLOP/s and peak memory."),
+    ] = False,
     *,
     model: ModelOptions,
     run: RunOptions,
@@ -75,6 +109,8 @@ def summary(
     """
     if sum((json_out, csv_out, markdown)) > 1:
         raise InspectError("choose one of --json, --csv and --markdown")
+    if time_it and run.device is Device.META:
+        raise InspectError("--time measures on a real device; use --device auto, cpu or cuda")
     run.validate()
     if output is not None:
         from resnet_inspect.cli.output import check_writable
@@ -83,17 +119,33 @@ def summary(
     spec = model.spec(arch)
     assert spec is not None
 
-    from resnet_inspect import inspect as inspect_model
+    timing = None
+    if time_it:
+        from resnet_inspect.cli.progress import progress_bar
+        from resnet_inspect.timing import measure
 
-    report = inspect_model(
-        spec, input_shape=run.input_shape(spec), batch=run.batch, device=run.device.value
-    )
+        with progress_bar("Timing forward passes") as update:
+            report, timing = measure(spec, input_shape=run.input_shape(spec), batch=run.batch,
+                                     device=run.device.value, progress=update,
+                                     headline=count.value)
+    else:
+        from resnet_inspect import inspect as inspect_model
+
+        report = inspect_model(spec, input_shape=run.input_shape(spec), batch=run.batch,
+                               device=run.device.value, headline=count.value)
     from resnet_inspect.cli.output import emit
 
     if json_out:
+        import json
+
         from resnet_inspect.render.export import to_json
 
-        emit(to_json(report), output)
+        text = to_json(report)
+        if timing is not None:  # the report's JSON, plus the measured times beside it
+            data = json.loads(text)
+            data["timing"] = timing.to_dict()
+            text = json.dumps(data, indent=2)
+        emit(text, output)
     elif csv_out:
         from resnet_inspect.render.export import to_csv
 
@@ -103,13 +155,31 @@ def summary(
 
         emit(to_markdown(report, level.value, names), output)
     else:
-        from resnet_inspect.render.table import make_console, render_summary
+        from resnet_inspect.render.table import make_console
 
         if output is not None:
             import io
 
             buf = io.StringIO()
-            render_summary(report, make_console(width=100, file=buf), level.value, names)
+            _render(report, timing, make_console(width=100, file=buf), level.value, names, ops)
             emit(buf.getvalue(), output)
         else:
-            render_summary(report, make_console(), level.value, names)
+            _render(report, timing, make_console(), level.value, names, ops)
+
+
+def _render(report: Report, timing: Timing | None, console: Console, level: str,
+            names: NameScheme, ops: bool) -> None:
+    """The summary table; then, when asked, the per-op table and the measured times."""
+    from resnet_inspect.render.table import render_summary
+
+    render_summary(report, console, level, names)
+    if ops:
+        from resnet_inspect.render.ops import render_ops
+
+        console.file.write("\n") if not console.is_terminal else console.print()
+        render_ops(report, console, level)
+    if timing is not None:
+        from resnet_inspect.render.timing_table import render_timing
+
+        console.file.write("\n") if not console.is_terminal else console.print()
+        render_timing(report, timing, console, level)
