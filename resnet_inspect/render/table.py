@@ -47,7 +47,7 @@ def summary_table(
     namer = Namer(report, names)
     rows = rollup(report, level)
     shortcuts = {b.name: b.shortcut for b in report.blocks}
-    title = f"{report.model} · input {fmt.shape(report.input_shape)} · {report.device}"
+    title = f"{report.model} · input {fmt.shape(report.input_shape)} · traced on {report.device}"
     table = Table(
         title=title,
         title_justify="left",
