@@ -130,9 +130,13 @@ def summary(
                                      headline=count.value)
     else:
         from resnet_inspect import inspect as inspect_model
+        from resnet_inspect.cli.progress import progress_bar
+        from resnet_inspect.trace import progress_to
 
-        report = inspect_model(spec, input_shape=run.input_shape(spec), batch=run.batch,
-                               device=run.device.value, headline=count.value)
+        # a bar on stderr (terminal only) when a deep network takes more than a moment
+        with progress_bar("Tracing") as update, progress_to(update):
+            report = inspect_model(spec, input_shape=run.input_shape(spec), batch=run.batch,
+                                   device=run.device.value, headline=count.value)
     from resnet_inspect.cli.output import emit
 
     if json_out:
