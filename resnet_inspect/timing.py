@@ -137,13 +137,20 @@ def time_forward(
                 tick()
             if cuda:
                 torch.cuda.synchronize(target)
-            bare = []
+            # Bare and hooked passes alternate, so that a busy moment on the machine (or a
+            # GPU clock change) falls on both alike rather than on one set.
+            bare: list[float] = []
+            per_call: list[list[tuple[str, float]]] = []
+            forward: list[float] = []
             for _ in range(repeats):
                 start = clock.mark()
                 model(x)
                 bare.append(clock.since(start))
                 tick()
-            per_call, forward = _hooked_passes(model, x, clock, repeats, tick)
+                calls, seconds = _hooked_pass(model, x, clock)
+                per_call.append(calls)
+                forward.append(seconds)
+                tick()
         with _eval_mode(model):
             peaks = _peaks(torch, model, x, target) if cuda else (None, None)
     finally:
@@ -256,9 +263,9 @@ class _CudaClock:
         return self.elapsed(start, end)
 
 
-def _hooked_passes(model: Any, x: Any, clock: Any, repeats: int,
-                   tick: Callable[[], None]) -> tuple[list[list[tuple[str, float]]], list[float]]:
-    """Run `repeats` forwards with a pre-hook and a forward hook on every leaf module."""
+def _hooked_pass(model: Any, x: Any, clock: Any) -> tuple[list[tuple[str, float]], float]:
+    """One forward with a pre-hook and a forward hook on every leaf module: each call's
+    time, and the whole forward's. The hooks are removed before anything else runs."""
     calls: list[tuple[str, Any, Any]] = []
     open_: dict[int, list[Any]] = {}
     handles = []
@@ -279,21 +286,15 @@ def _hooked_passes(model: Any, x: Any, clock: Any, repeats: int,
         if name and not m._modules:
             handles.append(m.register_forward_pre_hook(pre(name)))
             handles.append(m.register_forward_hook(post(name)))
-    passes: list[list[tuple[str, float]]] = []
-    forward: list[float] = []
     try:
-        for _ in range(repeats):
-            calls.clear()
-            start = clock.mark()
-            model(x)
-            forward.append(clock.since(start))
-            clock.settle()
-            passes.append([(name, clock.elapsed(a, b)) for name, a, b in calls])
-            tick()
+        start = clock.mark()
+        model(x)
+        seconds = clock.since(start)
     finally:
         for h in handles:
             h.remove()
-    return passes, forward
+    clock.settle()
+    return [(name, clock.elapsed(a, b)) for name, a, b in calls], seconds
 
 
 def _layer_times(report: Report, passes: list[list[tuple[str, float]]]) -> list[LayerTime]:

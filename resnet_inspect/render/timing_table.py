@@ -65,11 +65,12 @@ def timing_text(timing: Timing) -> Text:
     overhead = timing.hook_overhead_seconds
     share = 100 * overhead / timing.bare_seconds if timing.bare_seconds else 0.0
     lines = [
-        f"Timed on {timing.device} ({timing.device_name}) with {timing.method}: median of "
-        f"{timing.repeats} passes after {timing.warmup} warm-up",
+        f"Timed on {timing.device}, {timing.device_name}, {timing.method}: median of "
+        f"{timing.repeats} after {timing.warmup} warm-up",
         f"Forward: {_ms(timing.bare_seconds)} ms bare, {_ms(timing.forward_seconds)} ms with "
-        f"the timing hooks (overhead {overhead * 1e3:+.3f} ms, {share:+.1f}%); "
-        f"layers sum to {_ms(timing.layer_seconds)} ms",
+        f"the timing hooks (overhead {overhead * 1e3:+.3f} ms, {share:+.1f}%"
+        + ("; below the noise" if overhead <= 0 else "")
+        + f"); layers sum to {_ms(timing.layer_seconds)} ms",
         f"Achieved: {timing.gflops_per_s:,.1f} GFLOP/s (conv+fc FLOPs = 2 x MACs, "
         f"over the bare forward)",
     ]
