@@ -23,6 +23,11 @@ def si(n: float, digits: int = 2) -> str:
 
 
 def mib(n_bytes: int, digits: int = 2) -> str:
+    """Bytes in MiB (2^20, as torchinfo and paddle.summary print); from 10 GiB up in GiB,
+    from 10 TiB up in TiB, so a 4096x4096 batch of 64 does not read as 321,617,920 MiB."""
+    for unit, scale in (("TiB", MIB * 1024 * 1024), ("GiB", MIB * 1024)):
+        if n_bytes >= 10 * scale:
+            return f"{n_bytes / scale:,.{digits}f} {unit}"
     return f"{n_bytes / MIB:,.{digits}f} MiB"
 
 
