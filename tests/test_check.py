@@ -13,7 +13,7 @@ import resnet_inspect
 from resnet_inspect.blocks import BasicBlock
 from resnet_inspect.check import CheckReport, check, explain
 from resnet_inspect.render.check_table import render_check
-from resnet_inspect.render.table import make_console
+from resnet_inspect.render.console import make_console
 from resnet_inspect.spec import ShortcutUse
 from tests.cli_helpers import run_cli
 

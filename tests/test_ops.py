@@ -37,8 +37,8 @@ def test_a_plain_network_has_no_add_column() -> None:
 def test_ops_table_reads_at_80_columns(golden) -> None:  # type: ignore[no-untyped-def]
     import io
 
+    from resnet_inspect.render.console import make_console
     from resnet_inspect.render.ops import render_ops
-    from resnet_inspect.render.table import make_console
 
     report = resnet_inspect.inspect("resnet50", device="meta")
     buf = io.StringIO()

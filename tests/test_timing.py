@@ -9,7 +9,7 @@ import torch
 
 import resnet_inspect
 from resnet_inspect.errors import InspectError
-from resnet_inspect.render.table import make_console
+from resnet_inspect.render.console import make_console
 from resnet_inspect.render.timing_table import render_timing, timing_rows
 from resnet_inspect.timing import measure, time_forward
 

@@ -92,7 +92,7 @@ def check(
         emit(json.dumps(result.to_dict(), indent=2) + "\n", output)
     else:
         from resnet_inspect.render.check_table import render_check
-        from resnet_inspect.render.table import make_console
+        from resnet_inspect.render.console import make_console
 
         if output is not None:
             import io

@@ -155,7 +155,7 @@ def compare(
     elif markdown:
         emit(render.to_markdown(result), output)
     else:
-        from resnet_inspect.render.table import make_console
+        from resnet_inspect.render.console import make_console
 
         if output is not None:
             import io

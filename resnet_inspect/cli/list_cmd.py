@@ -64,7 +64,7 @@ def list_presets(
     from rich.table import Table
 
     from resnet_inspect.render import format as fmt
-    from resnet_inspect.render.table import make_console
+    from resnet_inspect.render.console import make_console
 
     console = make_console()
     for family, presets in groups.items():

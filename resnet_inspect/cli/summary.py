@@ -159,7 +159,7 @@ def summary(
 
         emit(to_markdown(report, level.value, names), output)
     else:
-        from resnet_inspect.render.table import make_console
+        from resnet_inspect.render.console import make_console
 
         if output is not None:
             import io
@@ -174,16 +174,17 @@ def summary(
 def _render(report: Report, timing: Timing | None, console: Console, level: str,
             names: NameScheme, ops: bool) -> None:
     """The summary table; then, when asked, the per-op table and the measured times."""
+    from resnet_inspect.render.console import print_block
     from resnet_inspect.render.table import render_summary
 
     render_summary(report, console, level, names)
     if ops:
         from resnet_inspect.render.ops import render_ops
 
-        console.file.write("\n") if not console.is_terminal else console.print()
+        print_block(console, "")
         render_ops(report, console, level)
     if timing is not None:
         from resnet_inspect.render.timing_table import render_timing
 
-        console.file.write("\n") if not console.is_terminal else console.print()
+        print_block(console, "")
         render_timing(report, timing, console, level)

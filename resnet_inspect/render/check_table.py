@@ -6,13 +6,13 @@ Fits 80 columns: the rule column folds when it must; numbers never wrap.
 
 from __future__ import annotations
 
-from rich.box import Box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from resnet_inspect.check import LABEL, CheckReport, ToolCheck, explain
 from resnet_inspect.render import format as fmt
+from resnet_inspect.render.console import TABLE_BOX, print_block
 
 _NAMES = {"torch": "torch counter"}  # torch.utils.flop_counter.FlopCounterMode
 
@@ -37,7 +37,7 @@ def overview_table(check: CheckReport) -> Table:
     table = Table(
         title=f"Cross-check · {check.model} · input {fmt.shape(check.input_shape)} · "
               f"ours traced on {check.device}",
-        title_justify="left", header_style="bold", pad_edge=False, box=_box(),
+        title_justify="left", header_style="bold", pad_edge=False, box=TABLE_BOX,
     )
     table.add_column("Tool", no_wrap=True)
     table.add_column("Params", justify="right", no_wrap=True)
@@ -69,7 +69,7 @@ def tool_table(check: CheckReport, tool: ToolCheck) -> Table:
     verdict = "all accounted for" if tool.accounted else "NOT fully accounted for"
     table = Table(
         title=f"{_title(tool)}: {tool.figure:,} {tool.unit}, {verdict}",
-        title_justify="left", header_style="bold", pad_edge=False, box=_box(),
+        title_justify="left", header_style="bold", pad_edge=False, box=TABLE_BOX,
     )
     table.add_column("Layer type", no_wrap=True)
     table.add_column(tool.tool, justify="right", no_wrap=True)
@@ -127,20 +127,6 @@ def render_check(check: CheckReport, console: Console) -> None:
                           + " (counted as zero by us, shown as 'no formula' above)"))
     summary = [explain(t, check.macs) for t in check.tools if not t.skipped]
     parts.append(Text("In one line each:\n" + "\n".join(f"  {s}" for s in summary)))
-    _print(console, Group(*parts))
+    print_block(console, Group(*parts))
 
 
-def _print(console: Console, body: object) -> None:
-    """On a terminal as rich draws it; piped or captured, without trailing padding."""
-    if console.is_terminal:
-        console.print(body)
-        return
-    with console.capture() as cap:
-        console.print(body)
-    console.file.write("\n".join(line.rstrip() for line in cap.get().splitlines()) + "\n")
-
-
-def _box() -> Box:
-    from rich.box import SIMPLE_HEAD
-
-    return SIMPLE_HEAD

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from resnet_inspect.render import format as fmt
+from resnet_inspect.render.console import print_block
 from resnet_inspect.report import Report, rollup
 
 # (category, header, unit): MACs where the work is multiply-accumulates, FLOPs elsewhere
@@ -89,10 +90,4 @@ def other_tools_text(report: Report) -> Text:
 
 def render_ops(report: Report, console: Console, level: str = "block") -> None:
     # the table's own bottom edge is the blank line before the text
-    body = Group(ops_table(report, level), other_tools_text(report))
-    if console.is_terminal:
-        console.print(body)
-        return
-    with console.capture() as cap:  # piped or captured: no trailing padding
-        console.print(body)
-    console.file.write("\n".join(line.rstrip() for line in cap.get().splitlines()) + "\n")
+    print_block(console, Group(ops_table(report, level), other_tools_text(report)))

@@ -7,13 +7,11 @@ memory. Rows sum to the printed totals (the golden tests check it).
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.box import Box
 from rich.console import Console, Group
 from rich.table import Table
 
 from resnet_inspect.render import format as fmt
+from resnet_inspect.render.console import TABLE_BOX, print_block
 from resnet_inspect.render.names import Namer, NameScheme
 from resnet_inspect.report import Report, rollup
 
@@ -54,7 +52,7 @@ def summary_table(
         header_style="bold",
         show_lines=False,
         pad_edge=False,
-        box=None if width < 60 else _box(),
+        box=None if width < 60 else TABLE_BOX,
     )
     first = {"stage": "Stage", "block": "Block", "layer": "Layer"}[level]
     table.add_column(first, overflow="fold", no_wrap=False)
@@ -116,11 +114,6 @@ def summary_table(
     table.add_row(*total_cells, style="bold")
     return table
 
-
-def _box() -> Box:
-    from rich.box import SIMPLE_HEAD
-
-    return SIMPLE_HEAD
 
 
 def totals_text(report: Report) -> Table:
@@ -194,21 +187,6 @@ def _headline_cats(report: Report) -> tuple[str, ...]:
 def render_summary(
     report: Report, console: Console, level: str = "block", names: NameScheme | str = "torchvision"
 ) -> None:
-    body = Group(summary_table(report, level, names, console.width), totals_text(report))
-    if console.is_terminal:
-        console.print(body)
-        return
-    # Piped or captured: plain lines without rich's padding to the full width.
-    with console.capture() as cap:
-        console.print(body)
-    console.file.write("\n".join(line.rstrip() for line in cap.get().splitlines()) + "\n")
+    print_block(console, Group(summary_table(report, level, names, console.width),
+                               totals_text(report)))
 
-
-def make_console(width: int | None = None, stderr: bool = False, file: Any = None) -> Console:
-    """One console factory: width from the terminal (or fixed, for tests); colour off when
-    not a TTY or NO_COLOR is set (rich honours both)."""
-    if file is not None:  # plain text for a file or a test: no colour codes
-        return Console(
-            width=width, file=file, color_system=None, force_terminal=False, highlight=False
-        )
-    return Console(width=width, stderr=stderr, highlight=False, soft_wrap=False)

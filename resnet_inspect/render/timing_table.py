@@ -3,12 +3,12 @@ layer), with the whole-network figures underneath."""
 
 from __future__ import annotations
 
-from rich.box import Box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 from resnet_inspect.render import format as fmt
+from resnet_inspect.render.console import TABLE_BOX, print_block
 from resnet_inspect.report import Report
 from resnet_inspect.timing import Timing
 
@@ -44,7 +44,7 @@ def timing_rows(report: Report, timing: Timing,
 def timing_table(report: Report, timing: Timing, level: str = "block") -> Table:
     table = Table(
         title=f"Measured · {timing.model} · {fmt.shape(timing.input_shape)}",
-        title_justify="left", header_style="bold", pad_edge=False, box=_box(),
+        title_justify="left", header_style="bold", pad_edge=False, box=TABLE_BOX,
     )
     table.add_column({"stage": "Stage", "block": "Block", "layer": "Layer"}[level],
                      overflow="fold")
@@ -89,20 +89,6 @@ def timing_text(timing: Timing) -> Text:
 
 
 def render_timing(report: Report, timing: Timing, console: Console, level: str = "block") -> None:
-    _print(console, Group(timing_table(report, timing, level), timing_text(timing)))
+    print_block(console, Group(timing_table(report, timing, level), timing_text(timing)))
 
 
-def _print(console: Console, body: object) -> None:
-    """On a terminal as rich draws it; piped or captured, without trailing padding."""
-    if console.is_terminal:
-        console.print(body)
-        return
-    with console.capture() as cap:
-        console.print(body)
-    console.file.write("\n".join(line.rstrip() for line in cap.get().splitlines()) + "\n")
-
-
-def _box() -> Box:
-    from rich.box import SIMPLE_HEAD
-
-    return SIMPLE_HEAD
