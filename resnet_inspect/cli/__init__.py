@@ -57,7 +57,9 @@ def main(argv: list[str] | None = None) -> None:
         hint = ""
         if err.ctx is not None:
             hint = f"; see '{err.ctx.command_path} --help'"
-        _fail(f"{err.format_message()}{hint}", 2)
+        # typer 0.2x validates choices through pydantic, which prefixes "Value error, "
+        message = err.format_message().replace("Value error, ", "").rstrip(".")
+        _fail(f"{message}{hint}", 2)
     except click.ClickException as err:
         _fail(err.format_message(), err.exit_code)
     except typer.Abort:
