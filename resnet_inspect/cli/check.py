@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from resnet_inspect.cli.app import app
-from resnet_inspect.cli.options import ModelOptions, RunOptions, model_options, run_options
+from resnet_inspect.cli.options import (
+    ModelOptions,
+    OutputPath,
+    RunOptions,
+    model_options,
+    run_options,
+)
 from resnet_inspect.errors import InspectError
 
 _TOOLS = ("torchinfo", "fvcore", "torch")
@@ -53,12 +58,7 @@ def check(
     json_out: Annotated[
         bool, typer.Option("--json", help="Write the whole cross-check as JSON.")
     ] = False,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Write to this file instead of stdout.", show_default=False
-        ),
-    ] = None,
+    output: OutputPath = None,
     *,
     model: ModelOptions,
     run: RunOptions,
@@ -80,7 +80,7 @@ def check(
     assert spec is not None
 
     from resnet_inspect.check import check as run_check
-    from resnet_inspect.cli.output import emit
+    from resnet_inspect.cli.output import emit, emit_rendered
     from resnet_inspect.cli.progress import progress_bar
 
     with progress_bar(f"Counting with {', '.join(chosen)}") as update:
@@ -92,16 +92,8 @@ def check(
         emit(json.dumps(result.to_dict(), indent=2) + "\n", output)
     else:
         from resnet_inspect.render.check_table import render_check
-        from resnet_inspect.render.console import make_console
 
-        if output is not None:
-            import io
-
-            buf = io.StringIO()
-            render_check(result, make_console(width=100, file=buf))
-            emit(buf.getvalue(), output)
-        else:
-            render_check(result, make_console())
+        emit_rendered(lambda console: render_check(result, console), output)
     if not result.accounted:
         print("resnet-inspect: check: some differences are not explained by the tools' rules "
               "(rows marked ✗)", file=sys.stderr)

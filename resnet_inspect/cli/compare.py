@@ -13,7 +13,14 @@ from typing import Annotated
 import typer
 
 from resnet_inspect.cli.app import app
-from resnet_inspect.cli.options import Device, ModelOptions, RunOptions, model_options, run_options
+from resnet_inspect.cli.options import (
+    Device,
+    ModelOptions,
+    OutputPath,
+    RunOptions,
+    model_options,
+    run_options,
+)
 from resnet_inspect.errors import InspectError
 from resnet_inspect.spec import AnySpec
 
@@ -82,12 +89,7 @@ def compare(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Write Markdown tables (notes, slides).")
     ] = False,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Write to this file instead of stdout.", show_default=False
-        ),
-    ] = None,
+    output: OutputPath = None,
     *,
     model: ModelOptions,
     run: RunOptions,
@@ -147,7 +149,7 @@ def compare(
         )
         result = lib.compare_reports(reports)
 
-    from resnet_inspect.cli.output import emit
+    from resnet_inspect.cli.output import emit, emit_rendered
     from resnet_inspect.render import compare as render
 
     if json_out:
@@ -155,16 +157,8 @@ def compare(
     elif markdown:
         emit(render.to_markdown(result), output)
     else:
-        from resnet_inspect.render.console import make_console
 
-        if output is not None:
-            import io
-
-            buf = io.StringIO()
-            render.render(result, make_console(width=100, file=buf))
-            emit(buf.getvalue(), output)
-        else:
-            render.render(result, make_console())
+        emit_rendered(lambda console: render.render(result, console), output)
 
 
 def _network_spec(model: ModelOptions, item: str) -> AnySpec:

@@ -206,6 +206,14 @@ _RUN_PARAMS: list[tuple[str, Any, Any]] = [
 ]
 
 
+# --output, shared by every command that writes a result
+OutputPath = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to this file instead of stdout (written "
+                 "whole or not at all).", show_default=False),
+]
+
+
 @dataclass
 class RunOptions:
     input: str | None = None

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from resnet_inspect.errors import InspectError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def check_writable(path: Path) -> None:
@@ -46,6 +52,19 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def emit_rendered(render: Callable[[Console], None], output: Path | None) -> None:
+    """Call `render` with the terminal's console, or with a 100-column plain-text console
+    whose text goes to `output` (atomically)."""
+    from resnet_inspect.render.console import make_console
+
+    if output is None:
+        render(make_console())
+        return
+    buf = io.StringIO()
+    render(make_console(width=100, file=buf))
+    emit(buf.getvalue(), output)
 
 
 def emit(text: str, output: Path | None) -> None:

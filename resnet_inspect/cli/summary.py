@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,6 +11,7 @@ from resnet_inspect.cli.app import app
 from resnet_inspect.cli.options import (
     Device,
     ModelOptions,
+    OutputPath,
     RunOptions,
     model_options,
     run_options,
@@ -81,12 +81,7 @@ def summary(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Write the rows (at --level) as a Markdown table.")
     ] = False,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Write to this file instead of stdout.", show_default=False
-        ),
-    ] = None,
+    output: OutputPath = None,
     count: Annotated[
         Headline,
         typer.Option("--count", help="What the headline MACs count: conv (conv+fc, the paper's and torchvision's figure), conv+norm, or all.", case_sensitive=False),
@@ -137,7 +132,7 @@ def summary(
         with progress_bar("Tracing") as update, progress_to(update):
             report = inspect_model(spec, input_shape=run.input_shape(spec), batch=run.batch,
                                    device=run.device.value, headline=count.value)
-    from resnet_inspect.cli.output import emit
+    from resnet_inspect.cli.output import emit, emit_rendered
 
     if json_out:
         import json
@@ -159,16 +154,9 @@ def summary(
 
         emit(to_markdown(report, level.value, names), output)
     else:
-        from resnet_inspect.render.console import make_console
 
-        if output is not None:
-            import io
-
-            buf = io.StringIO()
-            _render(report, timing, make_console(width=100, file=buf), level.value, names, ops)
-            emit(buf.getvalue(), output)
-        else:
-            _render(report, timing, make_console(), level.value, names, ops)
+        emit_rendered(lambda console: _render(report, timing, console, level.value, names, ops),
+                      output)
 
 
 def _render(report: Report, timing: Timing | None, console: Console, level: str,
