@@ -30,6 +30,7 @@ from resnet_inspect.compare import (
     times,
 )
 from resnet_inspect.render import format as fmt
+from resnet_inspect.render.console import print_block
 
 WIDE = 110
 
@@ -183,7 +184,7 @@ def _side_by_side(sides: Sequence[BlockSide], width: int, console: Console) -> R
 
 def render_blocks(cmp: BlockComparison, console: Console) -> None:
     width = console.width
-    console.print(Group(
+    print_block(console, Group(
         _heading(_setting(cmp)),
         Text(""),
         _side_by_side(cmp.blocks, width, console),
@@ -346,7 +347,7 @@ def fitted_pair_table(cmp: NetworkComparison, console: Console) -> Table:
 
 def render_pair(cmp: NetworkComparison, console: Console) -> None:
     a, b = cmp.networks
-    console.print(Group(
+    print_block(console, Group(
         _heading(f"{a.name} vs {b.name} · {_inputs(cmp.networks)}"),
         fitted_pair_table(cmp, console),
         Text(""),
@@ -472,7 +473,7 @@ def _macs_row(nets: Sequence[NetworkSide]) -> list[str]:
 
 
 def render_table1(cmp: NetworkComparison, console: Console) -> None:
-    console.print(Group(
+    print_block(console, Group(
         # the columns name the networks; the heading says what the layout is
         _heading(f"Stage by stage, as in the ResNet paper's Table 1 · {_inputs(cmp.networks)}"),
         table1(cmp, console.width),
@@ -525,7 +526,7 @@ def totals_table(cmp: NetworkComparison, width: int = 80) -> Table:
 
 
 def render_totals(cmp: NetworkComparison, console: Console) -> None:
-    console.print(Group(_heading("Whole networks"), totals_table(cmp, console.width),
+    print_block(console, Group(_heading("Whole networks"), totals_table(cmp, console.width),
                         Text(""),
                         _notes([cmp.headline, *cmp.notes])))
 
