@@ -37,11 +37,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from resnet_inspect.categories import LABEL as CATEGORY_LABEL
+from resnet_inspect.categories import Category
 from resnet_inspect.errors import InspectError
 from resnet_inspect.report import LayerRecord, Report
 
 TOOLS = ("torchinfo", "fvcore", "torch")
-CATEGORIES = ("conv", "linear", "norm", "activation", "pool", "add", "other", "unsupported")
+CATEGORIES = tuple(c.value for c in Category)
 UNATTRIBUTED = "unattributed"
 
 # fvcore runs the model for real (it cannot trace on meta); above this much work on a
@@ -503,6 +505,4 @@ def explain(tool: ToolCheck, ours_macs: int) -> str:
     return text + ("" if tool.accounted else " (NOT fully accounted for)")
 
 
-LABEL = {"conv": "conv", "linear": "fc", "norm": "batch-norm", "activation": "activations",
-          "pool": "pooling", "add": "residual adds", "other": "other",
-          "unsupported": "no formula", UNATTRIBUTED: "unattributed"}
+LABEL = {**CATEGORY_LABEL, UNATTRIBUTED: "unattributed"}

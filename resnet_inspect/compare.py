@@ -666,7 +666,7 @@ def many_headline(nets: Sequence[NetworkSide]) -> str:
 
 
 def network_notes(nets: Sequence[NetworkSide]) -> list[str]:
-    from resnet_inspect.counting import Headline
+    from resnet_inspect.categories import Headline
 
     label = {Headline.CONV.value: "conv and fc layers",
              Headline.CONV_NORM.value: "conv, fc and batch-norm layers",

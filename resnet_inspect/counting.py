@@ -18,24 +18,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 from torch import nn
 
 from resnet_inspect.blocks import Add, ZeroPadShortcut
+from resnet_inspect.categories import HEADLINE_CATEGORIES, Category, Headline
 
 Shape = Sequence[int]
-
-
-class Category(str, Enum):
-    CONV = "conv"
-    LINEAR = "linear"
-    NORM = "norm"
-    ACTIVATION = "activation"
-    POOL = "pool"
-    ADD = "add"
-    OTHER = "other"  # reshapes, padding, dropout: no arithmetic
-    UNSUPPORTED = "unsupported"
 
 
 @dataclass(frozen=True)
@@ -124,7 +113,7 @@ def adaptive_avg_pool(m: nn.Module, inputs: Sequence[Shape], out: Shape) -> OpCo
 
 @formula(Add)
 def residual_add(m: nn.Module, inputs: Sequence[Shape], out: Shape) -> OpCount:
-    return OpCount(Category.ADD, 0, numel(out))
+    return OpCount(Category.ELEMENTWISE, 0, numel(out))
 
 
 @formula(nn.Flatten, nn.Identity, nn.Dropout, nn.Dropout2d, ZeroPadShortcut)
@@ -148,19 +137,3 @@ def count(module: nn.Module, inputs: Sequence[Shape], out: Shape) -> OpCount:
     if fn is None:
         return OpCount(Category.UNSUPPORTED)
     return fn(module, inputs, out)
-
-
-class Headline(str, Enum):
-    """What the headline MACs count (`--count`)."""
-
-    CONV = "conv"  # conv + linear: torchvision's and the paper's figure
-    CONV_NORM = "conv+norm"
-    ALL = "all"  # every category: FLOPs then include the ops that are not MACs
-
-
-HEADLINE_CATEGORIES: dict[Headline, tuple[Category, ...]] = {
-    Headline.CONV: (Category.CONV, Category.LINEAR),
-    Headline.CONV_NORM: (Category.CONV, Category.LINEAR, Category.NORM),
-    Headline.ALL: (Category.CONV, Category.LINEAR, Category.NORM, Category.ACTIVATION,
-                   Category.POOL, Category.ADD),
-}

@@ -189,7 +189,7 @@ def rollup(report: Report, level: str, categories: tuple[str, ...] | None = None
     MACs/FLOPs of a group count only `categories` (default: the report's headline), so
     the rows of any level sum to the report's headline totals.
     """
-    from resnet_inspect.counting import HEADLINE_CATEGORIES, Headline
+    from resnet_inspect.categories import HEADLINE_CATEGORIES, Headline
 
     cats = categories or tuple(
         c.value for c in HEADLINE_CATEGORIES[Headline(report.totals.headline)]

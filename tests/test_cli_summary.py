@@ -66,7 +66,7 @@ def test_summary_states_the_convention(capsys: pytest.CaptureFixture[str]) -> No
     assert "101 = 1 conv + 3 x (3 + 4 + 23 + 3) block convs + 1 fc" in out
     assert "(conv+fc)" in out  # the header states the convention
     assert "7.80 G conv+fc (7,801,405,440); FLOPs 15.60 G = 2 x MACs" in out
-    assert "batch-norm" in out and "residual adds" in out
+    assert "batch-norm" in out and "elementwise" in out
 
 
 def test_caffe_and_paper_names(capsys: pytest.CaptureFixture[str]) -> None:
@@ -260,7 +260,7 @@ def test_count_changes_the_headline(capsys: pytest.CaptureFixture[str]) -> None:
     # conv+norm adds batch-norm's MACs (one per element in eval mode) to conv+fc
     assert norm["totals"]["macs"] == conv["macs"] + cats["norm"]["macs"]
     # all: FLOPs also take activations, pooling and residual adds (they are not MACs)
-    extra = sum(cats[c]["flops"] for c in ("norm", "activation", "pool", "add"))
+    extra = sum(cats[c]["flops"] for c in ("norm", "activation", "pool", "elementwise"))
     assert every["totals"]["flops"] == conv["flops"] + extra
     text = run_cli(capsys, "summary", "18", "--count", "conv+norm").out
     assert "(conv+fc+bn)" in text

@@ -89,7 +89,7 @@ def test_adaptive_avg_pool_touches_each_input_once() -> None:
 def test_residual_add_is_one_flop_per_output_element() -> None:
     # 2 x 3 x 2 x 2 = 24 additions
     a = torch.zeros(2, 3, 2, 2)
-    assert run(Add(), a, a) == OpCount(Category.ADD, 0, 24)
+    assert run(Add(), a, a) == OpCount(Category.ELEMENTWISE, 0, 24)
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ def test_registering_a_type_twice_is_refused() -> None:
 
 def test_headline_categories() -> None:
     # conv: the ResNet paper's and torchvision's figure (conv + fc); all: every category
-    assert HEADLINE_CATEGORIES[Headline.CONV] == (Category.CONV, Category.LINEAR)
+    assert HEADLINE_CATEGORIES[Headline.CONV] == (Category.CONV, Category.LINEAR, Category.ATTENTION)
     assert Category.NORM in HEADLINE_CATEGORIES[Headline.CONV_NORM]
     assert set(HEADLINE_CATEGORIES[Headline.ALL]) == set(Category) - {
         Category.OTHER, Category.UNSUPPORTED}

@@ -221,7 +221,7 @@ def test_layer_level_draws_every_layer(name: str) -> None:
         elif r.shortcut:  # zero-padding: written on the dotted edge
             edge = next(e for e in _edges(dot) if f"id=shortcut_{block} " in e)
             assert "zero-pad" in edge and "style=dotted" in edge
-        elif r.category in ("conv", "linear", "pool", "add"):
+        elif r.category in ("conv", "linear", "pool", "elementwise"):
             assert node in ids, r.name
     labels = re.findall(r"label=<(.*?)>\s", dot)
     folded = sum(lbl.count("BN") + lbl.count("ReLU") for lbl in labels)

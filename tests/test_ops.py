@@ -14,7 +14,7 @@ def test_columns_sum_to_the_category_totals(level: str) -> None:
     report = resnet_inspect.inspect("resnet50", device="meta")
     columns = op_columns(report, level)
     assert [c.category for c in columns] == ["conv", "linear", "norm", "activation", "pool",
-                                             "add"]
+                                             "elementwise"]
     rows = rollup(report, level)
     for column in columns:
         assert len(column.values) == len(rows)
@@ -24,14 +24,14 @@ def test_columns_sum_to_the_category_totals(level: str) -> None:
     assert by["conv"] + by["linear"] == 4_089_184_256
     assert by["linear"] == 2_048_000
     # 16 residual adds; the first, layer1.0's, adds 256 x 56 x 56 = 802,816 elements
-    adds = [r for r in report.layers if r.category == "add"]
+    adds = [r for r in report.layers if r.category == "elementwise"]
     assert len(adds) == 16 and adds[0].flops == 802_816
-    assert by["add"] == sum(r.flops for r in adds)
+    assert by["elementwise"] == sum(r.flops for r in adds)
 
 
 def test_a_plain_network_has_no_add_column() -> None:
     report = resnet_inspect.inspect("resnet18", device="meta", plain=True)
-    assert "add" not in [c.category for c in op_columns(report, "stage")]
+    assert "elementwise" not in [c.category for c in op_columns(report, "stage")]
 
 
 def test_ops_table_reads_at_80_columns(golden) -> None:  # type: ignore[no-untyped-def]

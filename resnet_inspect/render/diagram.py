@@ -71,7 +71,7 @@ SHORTCUT_STYLE: dict[str, tuple[str, str]] = {  # shortcut kind -> (style, colou
 FONT = "Helvetica"
 _SMALL = 9  # point size of the muted second lines
 
-_ANCHORS = {"conv", "linear", "pool", "add", "unsupported"}  # categories that get a node
+_ANCHORS = {"conv", "linear", "pool", "elementwise", "unsupported"}  # categories that get a node
 _SHORT = {"BatchNorm2d": "BN", "BatchNorm1d": "BN", "GroupNorm": "GN", "LayerNorm": "LN"}
 
 
@@ -110,7 +110,7 @@ def layer_text(r: LayerRecord) -> str:
     if r.category == "pool":
         kind = "max" if "Max" in r.type else "avg"
         return f"{kernel} {kind} pool{stride}".strip()
-    if r.category == "add":
+    if r.category == "elementwise":
         return "+"
     if r.type == "ZeroPadShortcut":
         return "zero-pad"
@@ -196,7 +196,7 @@ def _units(report: Report) -> list[_Unit]:
             units.append(current)
         if r.shortcut:
             current.side.append(r)
-        elif r.category == "add":
+        elif r.category == "elementwise":
             current.add = r
         elif current.add is not None:
             current.after.append(r)
@@ -519,7 +519,7 @@ def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], pre
         blocks = [u for u in units if isinstance(u, _Block) and u.stage == stage]
         loose = [u for u in units if isinstance(u, LayerRecord) and u.stage == stage
                  and u.category in _ANCHORS]
-        lines = [layer_text(r) for r in loose if r.category != "add"]
+        lines = [layer_text(r) for r in loose if r.category != "elementwise"]
         small: list[str] = []
         if blocks:
             kinds = dict.fromkeys(b.kind for b in blocks)

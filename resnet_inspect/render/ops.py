@@ -25,7 +25,7 @@ OP_COLUMNS = (
     ("norm", "BN", "macs"),
     ("activation", "act", "flops"),
     ("pool", "pool", "flops"),
-    ("add", "add", "flops"),
+    ("elementwise", "elem", "flops"),
 )
 
 

@@ -30,7 +30,7 @@ _CATEGORY_TEXT = {
     "norm": "batch-norm",
     "activation": "activations",
     "pool": "pooling",
-    "add": "residual adds",
+    "elementwise": "elementwise",
 }
 
 
@@ -179,7 +179,7 @@ def totals_text(report: Report) -> Table:
 
 
 def _headline_cats(report: Report) -> tuple[str, ...]:
-    from resnet_inspect.counting import HEADLINE_CATEGORIES, Headline
+    from resnet_inspect.categories import HEADLINE_CATEGORIES, Headline
 
     return tuple(c.value for c in HEADLINE_CATEGORIES[Headline(report.totals.headline)])
 

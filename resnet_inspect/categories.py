@@ -1,0 +1,83 @@
+"""The categories every count falls into: defined once, here, without importing torch.
+
+Every renderer, export and the cross-check read their names, labels and units from this
+module, so a category is added or renamed in one place.
+
+- conv, linear and attention are multiply-accumulate work (products): their MACs make the
+  headline (the ResNet paper's "FLOPs (multiply-adds)", torchvision's GFLOPS).
+- norm is one fused multiply-add per element in eval mode: MACs, outside the headline.
+- activation, pool (pooling and mean/sum reductions) and elementwise (the residual add,
+  and any other add, sub, mul, div) are not multiply-accumulates: FLOPs only.
+- other is work with no arithmetic (views, reshapes, copies, padding, concatenation).
+- unsupported is an operator with arithmetic and no formula: it is named with its call
+  count in every report, never counted as zero in silence.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Category(str, Enum):
+    CONV = "conv"
+    LINEAR = "linear"  # mm / addmm: weights applied to activations (nn.Linear, F.linear, x @ W)
+    ATTENTION = "attention"  # bmm / baddbmm / scaled-dot-product: activations times activations
+    NORM = "norm"
+    ACTIVATION = "activation"
+    POOL = "pool"
+    ELEMENTWISE = "elementwise"  # the residual add lives here
+    OTHER = "other"  # no arithmetic
+    UNSUPPORTED = "unsupported"
+
+
+class Headline(str, Enum):
+    """What the headline MACs count (`--count`)."""
+
+    CONV = "conv"  # conv + linear + attention products: torchvision's and the paper's figure
+    CONV_NORM = "conv+norm"
+    ALL = "all"  # every category: FLOPs then include the ops that are not MACs
+
+
+HEADLINE_CATEGORIES: dict[Headline, tuple[Category, ...]] = {
+    Headline.CONV: (Category.CONV, Category.LINEAR, Category.ATTENTION),
+    Headline.CONV_NORM: (Category.CONV, Category.LINEAR, Category.ATTENTION, Category.NORM),
+    Headline.ALL: (Category.CONV, Category.LINEAR, Category.ATTENTION, Category.NORM,
+                   Category.ACTIVATION, Category.POOL, Category.ELEMENTWISE),
+}
+
+# Categories whose work is multiply-accumulates (shown in MACs); the rest are FLOPs only.
+MAC_CATEGORIES = (Category.CONV, Category.LINEAR, Category.ATTENTION, Category.NORM)
+
+# Words for prose and footers ("batch-norm 16.23 M MACs") and short column headers.
+LABEL: dict[str, str] = {
+    "conv": "conv",
+    "linear": "fc",
+    "attention": "attention",
+    "norm": "batch-norm",
+    "activation": "activations",
+    "pool": "pooling",
+    "elementwise": "elementwise",
+    "other": "other",
+    "unsupported": "no formula",
+}
+SHORT: dict[str, str] = {
+    "conv": "conv",
+    "linear": "fc",
+    "attention": "attn",
+    "norm": "BN",
+    "activation": "act",
+    "pool": "pool",
+    "elementwise": "elem",
+    "other": "other",
+    "unsupported": "?",
+}
+HEADLINE_LABEL: dict[str, str] = {"conv": "conv+fc", "conv+norm": "conv+fc+bn", "all": "all ops"}
+
+
+def unit(category: str) -> str:
+    """'macs' for multiply-accumulate categories, 'flops' for the rest."""
+    return "macs" if category in {c.value for c in MAC_CATEGORIES} else "flops"
+
+
+def headline_values(headline: str) -> tuple[str, ...]:
+    return tuple(c.value for c in HEADLINE_CATEGORIES[Headline(headline)])
