@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from resnet_inspect.errors import InspectError
+from resnet_inspect.errors import InspectError, ModelError
 from resnet_inspect.spec import AnySpec, ArchSpec, ClassicSpec
 
 if TYPE_CHECKING:
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from resnet_inspect.report import Report
 
 __all__ = [
-    "ArchSpec", "ClassicSpec", "InspectError", "__version__", "build", "inspect", "resolve_spec",
+    "ArchSpec", "ClassicSpec", "InspectError", "ModelError", "__version__", "build", "inspect",
+    "resolve_spec",
 ]
 __version__ = "0.1.0"
 

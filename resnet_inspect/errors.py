@@ -18,3 +18,8 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' (did you mean X?)' for the closest choice, or '' when nothing is close."""
     close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]}?)" if close else ""
+
+
+class ModelError(RuntimeError):
+    """A runtime failure while running the model (it raised, or ran out of memory): the
+    message keeps the real cause. The CLI prints it as one line and exits 1."""

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
+from collections.abc import Collection
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 CONVENTIONS = (
-    "MACs = multiply-accumulates of conv and linear layers (the ResNet paper's 'FLOPs "
-    "(multiply-adds)', torchvision's GFLOPS); FLOPs = 2 x MACs; biases not counted.",
-    "Batch-norm (eval: 1 MAC per element), activations, pooling and residual additions "
-    "(FLOPs only) are counted in their own categories, outside the headline.",
+    "MACs = multiply-accumulates of conv, linear and attention products (the ResNet paper's "
+    "'FLOPs (multiply-adds)', torchvision's GFLOPS); FLOPs = 2 x MACs; biases not counted.",
+    "Every operator that runs is counted and charged to the module running it. Batch-norm "
+    "(eval: 1 MAC per element), activations, pooling and elementwise ops such as the residual "
+    "add (FLOPs only) are counted in their own categories, outside the headline; an operator "
+    "without a formula is named, never counted as zero.",
     "Params are trainable and frozen nn.Parameters (torchvision's count); BN running "
     "statistics are buffers, counted apart.",
 )
@@ -24,13 +27,15 @@ CONVENTIONS = (
 
 @dataclass
 class LayerRecord:
-    """One call of one leaf module, in execution order."""
+    """One call of one leaf module, or the operators a module runs in its own forward
+    between its children's calls, in execution order. A module that never ran (an auxiliary
+    head) has one row with `called` False, holding its parameters."""
 
     name: str  # torchvision-style module path, e.g. layer3.5.conv2
     type: str  # module class name
     stage: str  # the paper's stage: conv1, conv2_x ... conv5_x, fc
     block: str  # the residual block this layer belongs to ("layer3.5"), or ""
-    category: str  # counting.Category value
+    category: str  # categories.Category value: the row's largest by FLOPs
     input_shape: list[int]
     output_shape: list[int]
     kernel: str = ""  # "3x3"
@@ -39,11 +44,22 @@ class LayerRecord:
     params: int = 0
     trainable_params: int = 0
     buffers: int = 0
-    macs: int = 0
+    macs: int = 0  # every category of the row
     flops: int = 0
     output_bytes: int = 0
     shortcut: bool = False  # on the shortcut path (projection / zero-pad), not the residual branch
     depth: int = 0  # nesting depth of the module path
+    categories: dict[str, list[int]] = field(default_factory=dict)  # category -> [macs, flops]
+    called: bool = True
+
+    def work(self, categories: Collection[str]) -> tuple[int, int]:
+        """MACs and FLOPs of this row in `categories`."""
+        macs = flops = 0
+        for cat, (m, f) in self.categories.items():
+            if cat in categories:
+                macs += m
+                flops += f
+        return macs, flops
 
 
 @dataclass
@@ -114,7 +130,10 @@ class Report:
     memory: Memory
     layer_count: LayerCount
     description: str = ""
-    unsupported: list[str] = field(default_factory=list)
+    # operators with arithmetic and no formula: [{"op": "aten._fft_r2c", "calls": 2}]
+    unsupported: list[dict[str, Any]] = field(default_factory=list)
+    # every operator with arithmetic that ran: {"op", "category", "calls", "macs", "flops"}
+    operators: list[dict[str, Any]] = field(default_factory=list)
     conventions: list[str] = field(default_factory=lambda: list(CONVENTIONS))
     spec: dict[str, Any] | None = None
     schema_version: int = SCHEMA_VERSION
@@ -129,7 +148,9 @@ class Report:
     def from_dict(cls, data: dict[str, Any]) -> Report:
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in known}
-        kwargs["layers"] = [LayerRecord(**r) for r in data["layers"]]
+        kwargs["layers"] = [_layer(r) for r in data["layers"]]
+        if data.get("schema_version", 1) < 2:  # unsupported was a list of module types
+            kwargs["unsupported"] = [{"op": t, "calls": 0} for t in data.get("unsupported", [])]
         kwargs["blocks"] = [BlockRecord(**b) for b in data["blocks"]]
         kwargs["totals"] = Totals(**data["totals"])
         kwargs["memory"] = Memory(**data["memory"])
@@ -147,6 +168,13 @@ class Report:
         for r in self.layers:
             seen.setdefault(r.stage, None)
         return list(seen)
+
+
+def _layer(row: dict[str, Any]) -> LayerRecord:
+    record = LayerRecord(**row)
+    if not record.categories and (record.macs or record.flops or record.category != "other"):
+        record.categories = {record.category: [record.macs, record.flops]}  # schema 1
+    return record
 
 
 @dataclass
@@ -189,16 +217,15 @@ def rollup(report: Report, level: str, categories: tuple[str, ...] | None = None
     MACs/FLOPs of a group count only `categories` (default: the report's headline), so
     the rows of any level sum to the report's headline totals.
     """
-    from resnet_inspect.categories import HEADLINE_CATEGORIES, Headline
+    from resnet_inspect.categories import headline_values
 
-    cats = categories or tuple(
-        c.value for c in HEADLINE_CATEGORIES[Headline(report.totals.headline)]
-    )
+    cats = frozenset(categories or headline_values(report.totals.headline))
 
     def headline_only(r: LayerRecord) -> LayerRecord:
-        if r.category in cats:
+        if len(r.categories) <= 1 and (not r.categories or next(iter(r.categories)) in cats):
             return r
-        return replace(r, macs=0, flops=0)  # not asdict(): that deep-copies every row
+        macs, flops = r.work(cats)
+        return replace(r, macs=macs, flops=flops)  # not asdict(): that deep-copies every row
 
     records = [headline_only(r) for r in report.layers]
     kinds = {b.name: b.kind for b in report.blocks}
