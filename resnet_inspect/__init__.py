@@ -52,6 +52,7 @@ def inspect(
     batch: int = 1,
     device: str = "auto",
     headline: str = "conv",
+    name: str | None = None,
     **overrides: Any,
 ) -> Report:
     """Trace one forward pass and return the Report (rows, totals, memory, layer count).
@@ -69,6 +70,6 @@ def inspect(
         with paused_gc():  # trace.paused_gc: halves the first build of a deep network
             model = build_model(spec, device=target, init=False)
         shape = tuple(input_shape) if input_shape is not None else spec.input_shape
-        return trace(model, shape, batch=batch, device=target, headline=headline)
+        return trace(model, shape, batch=batch, device=target, headline=headline, name=name)
     shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
-    return trace(model_or_name, shape, batch=batch, device=device, headline=headline)
+    return trace(model_or_name, shape, batch=batch, device=device, headline=headline, name=name)

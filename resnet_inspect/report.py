@@ -7,8 +7,8 @@ no renderer touches the model. Reports round-trip through JSON (`to_dict`/`from_
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields, replace
 from collections.abc import Collection
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 SCHEMA_VERSION = 2

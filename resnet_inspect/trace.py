@@ -278,7 +278,8 @@ def _trace_meta(
 ) -> Report:
     """Trace on meta without copying the model or touching its data."""
     needs_swap = any(
-        t.device.type != "meta" or (dtype is not None and t.is_floating_point() and t.dtype != dtype)
+        t.device.type != "meta"
+        or (dtype is not None and t.is_floating_point() and t.dtype != dtype)
         for t in (*model.parameters(), *model.buffers())
     )
     with _eval_mode(model):
@@ -465,10 +466,11 @@ class _Counter(TorchDispatchMode):
                     cell[1] += c.flops
                 row.macs += c.macs
                 row.flops += c.flops
-            op = self.operators.get(name)
-            if op is None:
+            found = self.operators.get(name)
+            if found is None:
                 cat = counts[0].category.value if counts else Category.OTHER.value
-                op = self.operators[name] = [cat, 0, 0, 0]
+                found = self.operators[name] = [cat, 0, 0, 0]
+            op = found
             op[1] += 1
             op[2] += sum(c.macs for c in counts)
             op[3] += sum(c.flops for c in counts)
@@ -650,7 +652,7 @@ def _same_kernels_everywhere() -> Iterator[None]:
 
     mha = getattr(torch.backends, "mha", None)
     fast = mha.get_fastpath_enabled() if mha is not None else None
-    backends = torch.backends.mkldnn, torch.backends.cudnn
+    backends: tuple[Any, ...] = (torch.backends.mkldnn, torch.backends.cudnn)
     enabled = [b.enabled for b in backends]
     if mha is not None:
         mha.set_fastpath_enabled(False)
@@ -660,13 +662,13 @@ def _same_kernels_everywhere() -> Iterator[None]:
         with sdpa_kernel(SDPBackend.MATH):
             yield
     finally:
-        for b, was in zip(backends, enabled):
+        for b, was in zip(backends, enabled, strict=True):
             b.enabled = was
         if mha is not None and fast is not None:
             mha.set_fastpath_enabled(fast)
 
 
-_SHAPE_WORDS = ("shape", "size", "mat1 and mat2", "channels", "expected input", "kernel size",
+_SHAPE_WORDS = ("shape", "size", "mat1 and mat2", "channel", "expected input", "kernel size",
                 "padding", "dimension", "must match", "Given groups", "too small")
 
 

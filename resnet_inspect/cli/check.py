@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -76,15 +76,19 @@ def check(
         from resnet_inspect.cli.output import check_writable
 
         check_writable(output)
-    spec = model.spec(arch)
-    assert spec is not None
+    user = model.user_module()
+    if user is not None and arch is not None:
+        raise InspectError(f"both a name ({arch}) and --model were given; use one of them")
+    spec = model.spec(arch) if user is None else None
+    subject: Any = spec if user is None else user[0]
 
     from resnet_inspect.check import check as run_check
     from resnet_inspect.cli.output import emit, emit_rendered
     from resnet_inspect.cli.progress import progress_bar
 
     with progress_bar(f"Counting with {', '.join(chosen)}") as update:
-        result = run_check(spec, input_shape=run.input_shape(spec), batch=run.batch,
+        result = run_check(subject, input_shape=run.input_shape(spec, any_rank=user is not None),
+                           batch=run.batch,
                            device=run.device.value, tools=chosen, progress=update)
     if json_out:
         import json

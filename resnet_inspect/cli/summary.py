@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -48,7 +48,8 @@ class Level(str, Enum):
         "  resnet-inspect summary resnet18 --input 3x512x512 --batch 32 --device meta\n\n"
         "  resnet-inspect summary --block bottleneck --layers 3,4,6,3 --json -o r50.json\n\n"
         "  resnet-inspect summary resnet50 --ops --count conv+norm\n\n"
-        "  resnet-inspect summary resnet50 --time --batch 8"
+        "  resnet-inspect summary resnet50 --time --batch 8\n\n"
+        "  resnet-inspect summary --model mymodels.py:make_net --input 3x256x256"
     )
 )
 @model_options
@@ -111,8 +112,13 @@ def summary(
         from resnet_inspect.cli.output import check_writable
 
         check_writable(output)
-    spec = model.spec(arch)
-    assert spec is not None
+    user = model.user_module()
+    if user is not None and arch is not None:
+        raise InspectError(f"both a name ({arch}) and --model were given; use one of them "
+                           f"(compare {arch} --model ... sets them side by side)")
+    spec = model.spec(arch) if user is None else None
+    subject: Any = spec if user is None else user[0]
+    shape = run.input_shape(spec, any_rank=user is not None)
 
     timing = None
     if time_it:
@@ -120,7 +126,7 @@ def summary(
         from resnet_inspect.timing import measure
 
         with progress_bar("Timing forward passes") as update:
-            report, timing = measure(spec, input_shape=run.input_shape(spec), batch=run.batch,
+            report, timing = measure(subject, input_shape=shape, batch=run.batch,
                                      device=run.device.value, progress=update,
                                      headline=count.value)
     else:
@@ -130,8 +136,9 @@ def summary(
 
         # a bar on stderr (terminal only) when a deep network takes more than a moment
         with progress_bar("Tracing") as update, progress_to(update):
-            report = inspect_model(spec, input_shape=run.input_shape(spec), batch=run.batch,
-                                   device=run.device.value, headline=count.value)
+            report = inspect_model(subject, input_shape=shape, batch=run.batch,
+                                   device=run.device.value, headline=count.value,
+                                   name=user[1] if user is not None else None)
     from resnet_inspect.cli.output import emit, emit_rendered
 
     if json_out:

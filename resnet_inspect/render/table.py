@@ -10,6 +10,7 @@ from __future__ import annotations
 from rich.console import Console, Group
 from rich.table import Table
 
+from resnet_inspect.categories import HEADLINE_LABEL, LABEL, headline_values
 from resnet_inspect.render import format as fmt
 from resnet_inspect.render.console import TABLE_BOX, print_block
 from resnet_inspect.render.names import Namer, NameScheme
@@ -24,18 +25,14 @@ _SHORTCUT_MARK = {
     "none": "none",
 }
 
-_CATEGORY_TEXT = {
-    "conv": "conv",
-    "linear": "fc",
-    "norm": "batch-norm",
-    "activation": "activations",
-    "pool": "pooling",
-    "elementwise": "elementwise",
-}
-
 
 def headline_label(report: Report) -> str:
-    return {"conv": "conv+fc", "conv+norm": "conv+fc+bn", "all": "all ops"}[report.totals.headline]
+    """'conv+fc' (the paper's and torchvision's figure), naming attention where a network
+    has it, so the label always says what the headline holds."""
+    label = HEADLINE_LABEL[report.totals.headline]
+    if report.totals.headline != "all" and report.totals.by_category.get("attention"):
+        label = label.replace("conv+fc", "conv+fc+attn")
+    return label
 
 
 def summary_table(
@@ -146,19 +143,29 @@ def totals_text(report: Report) -> Table:
     outside_macs = []
     outside_flops = []
     for c, v in t.by_category.items():
-        if c not in _CATEGORY_TEXT or c in _headline_cats(report):
+        if c in ("other", "unsupported") or c in _headline_cats(report):
             continue
         if v["macs"]:
-            outside_macs.append(f"{_CATEGORY_TEXT[c]} {fmt.si(v['macs'])} MACs")
+            outside_macs.append(f"{LABEL[c]} {fmt.si(v['macs'])} MACs")
         elif v["flops"]:
-            outside_flops.append(f"{_CATEGORY_TEXT[c]} {fmt.si(v['flops'])}")
+            outside_flops.append(f"{LABEL[c]} {fmt.si(v['flops'])}")
     other = "; ".join(
         outside_macs + ([", ".join(outside_flops) + " FLOPs"] if outside_flops else [])
     )
     if other:
         grid.add_row("Not counted", other)
     if report.unsupported:
-        grid.add_row("No formula", ", ".join(report.unsupported))
+        # never a silent zero: what ran without a formula, by name and call count
+        ops = ", ".join(f"{u['op']} x{u['calls']}" for u in report.unsupported)
+        grid.add_row("No formula", f"{ops} (not in the counts)")
+    not_called = [r for r in report.layers if not r.called]
+    if not_called:
+        names = ", ".join(r.name for r in not_called[:4]) + (", ..." if len(not_called) > 4 else "")
+        grid.add_row(
+            "Not called",
+            f"{len(not_called)} module{'s' if len(not_called) != 1 else ''} never called as a "
+            f"module ({names}): parameters counted, work charged to whoever used them",
+        )
     projections = [b.name for b in report.blocks if b.shortcut == "projection"]
     if report.blocks:
         kinds: dict[str, int] = {}
@@ -179,9 +186,7 @@ def totals_text(report: Report) -> Table:
 
 
 def _headline_cats(report: Report) -> tuple[str, ...]:
-    from resnet_inspect.categories import HEADLINE_CATEGORIES, Headline
-
-    return tuple(c.value for c in HEADLINE_CATEGORIES[Headline(report.totals.headline)])
+    return headline_values(report.totals.headline)
 
 
 def render_summary(
