@@ -51,6 +51,12 @@ class LayerRecord:
     depth: int = 0  # nesting depth of the module path
     categories: dict[str, list[int]] = field(default_factory=dict)  # category -> [macs, flops]
     called: bool = True
+    # a training step (--train): what autograd ran for this row's operators, by category,
+    # and the bytes autograd saved for backward while this row ran (storages counted once)
+    backward_categories: dict[str, list[int]] = field(default_factory=dict)
+    backward_macs: int = 0
+    backward_flops: int = 0
+    saved_bytes: int = 0
 
     def work(self, categories: Collection[str]) -> tuple[int, int]:
         """MACs and FLOPs of this row in `categories`."""
@@ -87,6 +93,10 @@ class Totals:
     flops: int
     headline: str  # counting.Headline value
     by_category: dict[str, dict[str, int]] = field(default_factory=dict)  # cat -> {macs, flops}
+    # a training step (--train): backward work in the headline's categories, and by category
+    backward_macs: int = 0
+    backward_flops: int = 0
+    backward_by_category: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def frozen_params(self) -> int:
@@ -104,6 +114,27 @@ class Memory:
     buffer_bytes: int
     total_bytes: int
     measured_peak_bytes: int | None = None
+
+
+@dataclass
+class TrainingMemory:
+    """One training step, in bytes, counted from what autograd does (--train).
+
+    `activations_saved` are the tensors autograd saves for backward (their storages, each
+    once; parameters excluded). `peak` is the most held at once: parameters, buffers and
+    optimizer state, plus the largest live total of every tensor the forward and backward
+    passes allocated (saved activations, outputs, gradients), followed operator by operator.
+    """
+
+    activations_saved: int
+    params: int
+    grads: int
+    optimizer_state: int
+    optimizer: str
+    input: int
+    peak: int
+    live_peak: int  # the forward/backward part of the peak
+    torchinfo_estimate: int  # torchinfo's rule: input + 2 x every layer's output + params
 
 
 @dataclass
@@ -136,6 +167,7 @@ class Report:
     operators: list[dict[str, Any]] = field(default_factory=list)
     conventions: list[str] = field(default_factory=lambda: list(CONVENTIONS))
     spec: dict[str, Any] | None = None
+    training_memory: TrainingMemory | None = None  # with --train
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -155,6 +187,8 @@ class Report:
         kwargs["totals"] = Totals(**data["totals"])
         kwargs["memory"] = Memory(**data["memory"])
         kwargs["layer_count"] = LayerCount(**data["layer_count"])
+        if data.get("training_memory") is not None:
+            kwargs["training_memory"] = TrainingMemory(**data["training_memory"])
         return cls(**kwargs)
 
     @classmethod
@@ -192,6 +226,8 @@ class Rollup:
     output_bytes: int
     layers: int  # leaf records in the group
     records: list[LayerRecord] = field(default_factory=list, repr=False)
+    backward_macs: int = 0  # a training step: the headline categories' backward MACs
+    saved_bytes: int = 0
 
 
 def _group(name: str, stage: str, kind: str, records: list[LayerRecord]) -> Rollup:
@@ -208,6 +244,8 @@ def _group(name: str, stage: str, kind: str, records: list[LayerRecord]) -> Roll
         output_bytes=sum(r.output_bytes for r in records),
         layers=len(records),
         records=records,
+        backward_macs=sum(r.backward_macs for r in records),
+        saved_bytes=sum(r.saved_bytes for r in records),
     )
 
 
@@ -222,6 +260,10 @@ def rollup(report: Report, level: str, categories: tuple[str, ...] | None = None
     cats = frozenset(categories or headline_values(report.totals.headline))
 
     def headline_only(r: LayerRecord) -> LayerRecord:
+        if r.backward_categories:
+            back = sum(m for c, (m, _) in r.backward_categories.items() if c in cats)
+            if back != r.backward_macs:
+                r = replace(r, backward_macs=back)
         if len(r.categories) <= 1 and (not r.categories or next(iter(r.categories)) in cats):
             return r
         macs, flops = r.work(cats)

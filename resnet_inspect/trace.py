@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import gc
 import re
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,7 +26,15 @@ from resnet_inspect.categories import HEADLINE_CATEGORIES, Category, Headline
 from resnet_inspect.counting import FORMULAS, NO_ARITHMETIC, counts_for, op_name
 from resnet_inspect.errors import InspectError, ModelError
 from resnet_inspect.meta_ops import RULES as META_RULES
-from resnet_inspect.report import BlockRecord, LayerCount, LayerRecord, Memory, Report, Totals
+from resnet_inspect.report import (
+    BlockRecord,
+    LayerCount,
+    LayerRecord,
+    Memory,
+    Report,
+    Totals,
+    TrainingMemory,
+)
 
 _STAGE = re.compile(r"layer(\d+)$")
 _STEM = {"conv1", "bn1", "relu"}
@@ -132,8 +141,15 @@ def trace(
     headline: Headline | str = Headline.CONV,
     dtype: torch.dtype | None = None,
     name: str | None = None,
+    train: bool = False,
+    optimizer: str = "adam",
 ) -> Report:
     """Trace one forward pass of `model` on a zero input and return its Report.
+
+    With `train`, one training step instead: the forward in train mode and the backward
+    autograd runs, each operator counted and charged to its module, with the bytes
+    autograd saves and a peak followed operator by operator (report.training); optimizer
+    state per `optimizer` (sgd, momentum, adam, adamw).
 
     Every ATen operator the pass runs is counted from one registry (counting.py) and
     charged to the innermost module running it, so a row holds the work a module does in
@@ -147,12 +163,16 @@ def trace(
     """
     validate_input(input_shape, batch)
     headline = Headline(headline)
+    step = _Step(optimizer) if train else None
+    if step is not None and not any(p.requires_grad for p in model.parameters()):
+        raise InspectError("--train: no parameter of this model requires a gradient, so there "
+                           "is no training step to count; unfreeze some (requires_grad=True)")
     target = resolve_device(device)
     shape = [int(d) for d in input_shape]
     with paused_gc():
         if target.type == "meta":
             try:
-                return _trace_meta(model, shape, batch, headline, dtype, name)
+                return _trace_meta(model, shape, batch, headline, dtype, name, step)
             except _MetaUnsupported as err:
                 if str(device).lower() != "auto":
                     raise InspectError(
@@ -160,7 +180,7 @@ def trace(
                         "use --device cpu or cuda"
                     ) from None
                 target = resolve_device(device, measure=True)
-        return _trace_on(model, shape, batch, target, headline, dtype, name)
+        return _trace_on(model, shape, batch, target, headline, dtype, name, step)
 
 
 @contextmanager
@@ -185,6 +205,36 @@ class _MetaUnsupported(Exception):
     """A model that cannot run on meta tensors (no meta kernel, data-dependent code)."""
 
 
+OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}  # buffers per parameter
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A training step: what the optimizer keeps (its state, per trainable parameter)."""
+
+    optimizer: str = "adam"
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZER_STATES:
+            raise InspectError(
+                f"--optimizer {self.optimizer}: not one this tool knows; use one of "
+                f"{', '.join(OPTIMIZER_STATES)}"
+            )
+
+
+@contextmanager
+def _train_mode(model: nn.Module) -> Iterator[None]:
+    """Train mode for a training step (batch-norm uses batch statistics, dropout drops),
+    then each module's own flag back."""
+    evaluating = [m for m in model.modules() if not m.training]
+    model.train()
+    try:
+        yield
+    finally:
+        for m in evaluating:
+            m.training = False
+
+
 @contextmanager
 def _eval_mode(model: nn.Module) -> Iterator[None]:
     """Eval mode for the trace (BN uses its running statistics), then each module's own
@@ -207,10 +257,12 @@ def _trace_on(
     headline: Headline,
     dtype: torch.dtype | None,
     name: str | None,
+    step: _Step | None = None,
 ) -> Report:
     """Trace on a real device. A model that must move or be cast is traced as a copy, so
     the user's own tensors are never touched (a float64 model cast to float32 and back
-    would lose precision; a mixed-precision one would come back all one dtype)."""
+    would lose precision; a mixed-precision one would come back all one dtype); so is a
+    training step, which writes gradients and batch-norm statistics."""
     original = _model_device(model)
     if original is not None and original.type == "meta":
         raise InspectError(
@@ -222,14 +274,15 @@ def _trace_on(
         t.is_floating_point() and t.dtype != dtype for t in (*model.parameters(), *model.buffers())
     )
     subject = model
-    if moved or cast:
+    if moved or cast or step is not None:
         subject = copy.deepcopy(model).to(device=target, dtype=dtype)
-    with _eval_mode(subject):
-        return _trace(subject, input_shape, batch, target, headline, dtype, name)
+    with _train_mode(subject) if step is not None else _eval_mode(subject):
+        return _trace(subject, input_shape, batch, target, headline, dtype, name, step=step)
 
 
 @contextmanager
-def _meta_stand_ins(model: nn.Module, dtype: torch.dtype | None) -> Iterator[None]:
+def _meta_stand_ins(model: nn.Module, dtype: torch.dtype | None,
+                    shared: bool = True) -> Iterator[None]:
     """Swap every parameter and buffer for an empty meta tensor (of `dtype`, or of its own
     dtype when None), and put the real ones back afterwards.
 
@@ -245,7 +298,8 @@ def _meta_stand_ins(model: nn.Module, dtype: torch.dtype | None) -> Iterator[Non
     def stand_in(t: torch.Tensor) -> torch.Tensor:
         param = isinstance(t, nn.Parameter)
         want = dtype if dtype is not None and t.is_floating_point() else t.dtype
-        key = (t.shape, want, param, t.requires_grad)
+        # a training step gives every parameter its own gradient: no sharing then
+        key = (t.shape, want, param, t.requires_grad) if shared else (id(t),)
         new = made.get(key)
         if new is None:
             new = torch.empty(t.shape, device="meta", dtype=want)
@@ -275,20 +329,21 @@ def _trace_meta(
     headline: Headline,
     dtype: torch.dtype | None,
     name: str | None,
+    step: _Step | None = None,
 ) -> Report:
     """Trace on meta without copying the model or touching its data."""
-    needs_swap = any(
+    needs_swap = step is not None or any(
         t.device.type != "meta"
         or (dtype is not None and t.is_floating_point() and t.dtype != dtype)
         for t in (*model.parameters(), *model.buffers())
     )
-    with _eval_mode(model):
+    with _train_mode(model) if step is not None else _eval_mode(model):
         if not needs_swap:
             return _trace(model, input_shape, batch, _META, headline, dtype, name)
         # Sizes come from the real tensors (same numbers; byte counts use the traced dtype)
         sizes = _tensor_sizes(model, dtype)
-        with _meta_stand_ins(model, dtype):
-            return _trace(model, input_shape, batch, _META, headline, dtype, name, sizes)
+        with _meta_stand_ins(model, dtype, shared=step is None):
+            return _trace(model, input_shape, batch, _META, headline, dtype, name, sizes, step)
 
 
 _META = torch.device("meta")
@@ -414,6 +469,18 @@ class _Counter(TorchDispatchMode):
         self.unsupported: dict[str, int] = {}
         self.operators: dict[str, list[Any]] = {}  # op -> [category, calls, macs, flops]
         self.kinds: dict[Any, int] = {}  # OpOverload -> 0 no arithmetic, 1 formula, 2 none
+        # a training step: the backward's operators go to the row whose forward made
+        # their autograd node; live storages are followed for the peak
+        self.backward = False
+        self.node_rows: dict[Any, LayerRecord] = {}
+        self.fallback: Callable[[], LayerRecord] | None = None
+        self.track_live = False
+        self.live = 0
+        self.live_peak = 0
+        self.live_keys: set[int] = set()
+        self.saved_keys: set[int] = set()
+        self.saved_total = 0
+        self.exclude: set[int] = set()  # storages of parameters, buffers and the input
 
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
@@ -433,14 +500,87 @@ class _Counter(TorchDispatchMode):
                 out = rule(args, kwargs)
         if out is None:
             out = func(*args, **kwargs)
+        if self.track_live:
+            self._track(out, args)
         kind = self.kinds.get(func)
         if kind is None:
             packet = func.overloadpacket
             kind = 1 if packet in FORMULAS else 0 if packet in NO_ARITHMETIC else 2
             self.kinds[func] = kind
-        if kind and self.stack:
+        if kind and self.backward:
+            self._charge_backward(func, kind, args, kwargs, out)
+        elif kind and self.stack:
             self._charge(func, kind, args, kwargs, out)
         return out
+
+    def _track(self, out: Any, args: tuple[Any, ...]) -> None:
+        """Add each new storage an operator allocates to the live total until it is freed."""
+        for t in out if isinstance(out, (tuple, list)) else (out,):
+            if not isinstance(t, torch.Tensor) or any(t is a for a in args):
+                continue  # an in-place result is its input's storage
+            storage = t.untyped_storage()
+            key = storage._cdata
+            if key in self.live_keys:
+                continue  # a view of a storage already counted
+            n = storage.nbytes()
+            self.live_keys.add(key)
+            self.live += n
+            self.live_peak = max(self.live_peak, self.live)
+            weakref.finalize(t, self._free, key, n)
+
+    def _free(self, key: int, n: int) -> None:
+        if key in self.live_keys:
+            self.live_keys.discard(key)
+            self.live -= n
+
+    def pack(self, t: torch.Tensor) -> torch.Tensor:
+        """autograd's saved-tensor hook: charge each storage saved for backward, once, to
+        the row running (parameters and the input image are not activations)."""
+        storage = t.untyped_storage()
+        key = storage._cdata
+        if key not in self.exclude and key not in self.saved_keys:
+            self.saved_keys.add(key)
+            n = storage.nbytes()
+            self.saved_total += n
+            if self.stack:
+                frame = self.stack[-1]
+                row = frame.open or self._open(frame, (t,))
+                row.saved_bytes += n
+            elif self.fallback is not None:
+                self.fallback().saved_bytes += n
+        return t
+
+    def assign(self, tensors: Any, row: LayerRecord) -> None:
+        """Charge to `row` every autograd node behind `tensors` not charged yet: the
+        backward of the operators this row ran."""
+        todo = [t.grad_fn for t in _tensors(tensors) if t.grad_fn is not None]
+        while todo:
+            node = todo.pop()
+            if node is None or node in self.node_rows:
+                continue
+            self.node_rows[node] = row
+            todo.extend(n for n, _ in node.next_functions if n is not None)
+
+    def _charge_backward(self, func: Any, kind: int, args: tuple[Any, ...],
+                         kwargs: dict[str, Any], out: Any) -> None:
+        node = torch._C._current_autograd_node()
+        row = self.node_rows.get(node)
+        if row is None:
+            assert self.fallback is not None
+            row = self.fallback()
+        name = op_name(func)
+        if kind == 2:
+            self.unsupported[name] = self.unsupported.get(name, 0) + 1
+            row.backward_categories.setdefault(Category.UNSUPPORTED.value, [0, 0])
+            return
+        first = out[0] if isinstance(out, (tuple, list)) and out else out
+        out_shape = tuple(first.shape) if isinstance(first, torch.Tensor) else ()
+        for c in counts_for(func, args, kwargs, out_shape) or ():
+            cell = row.backward_categories.setdefault(c.category.value, [0, 0])
+            cell[0] += c.macs
+            cell[1] += c.flops
+            row.backward_macs += c.macs
+            row.backward_flops += c.flops
 
     def _charge(self, func: Any, kind: int, args: tuple[Any, ...], kwargs: dict[str, Any],
                 out: Any) -> None:
@@ -513,6 +653,7 @@ def _trace(
     dtype: torch.dtype | None,
     name: str | None,
     sizes: _Sizes | None = None,
+    step: _Step | None = None,
 ) -> Report:
     x_dtype = _input_dtype(model, dtype)
     elem = torch.empty((), dtype=x_dtype).element_size()
@@ -535,6 +676,8 @@ def _trace(
         if info is None:  # a module that is not part of the model (made in a forward)
             return
         if stack:
+            if training and stack[-1].open is not None:
+                counter.assign(args, stack[-1].open)
             stack[-1].open = None  # the parent's next own operator starts a new row
         first = id(m) not in called
         called.add(id(m))
@@ -547,6 +690,8 @@ def _trace(
         frame = stack.pop()
         if stack:
             stack[-1].open = None
+        if training and frame.open is not None:
+            counter.assign(out, frame.open)
         if info.leaf:
             out_shape = _shape(out)
             if out_shape and 0 in out_shape:
@@ -557,6 +702,8 @@ def _trace(
                 )
             in_shapes = [list(a.shape) for a in args if isinstance(a, torch.Tensor)]
             row = frame.open or counter.new_row(info, frame, [])
+            if training and frame.open is None:
+                counter.assign(out, row)
             row.input_shape = in_shapes[0] if in_shapes else []
             row.output_shape = out_shape
             row.output_bytes = batch_numel(out_shape) * elem if out_shape else 0
@@ -597,9 +744,38 @@ def _trace(
     handles.append(nn.modules.module.register_module_forward_hook(post_hook))
 
     x = torch.zeros((batch, *input_shape), dtype=x_dtype, device=device)
+    training = step is not None
+    root: list[LayerRecord] = []
+
+    def fallback() -> LayerRecord:
+        # backward work no forward row made (a gradient accumulated for a shared weight)
+        if not root:
+            root.append(counter.new_row(infos[id(model)], None, []))
+        return root[0]
+
+    counter.fallback = fallback
+    if training:
+        counter.track_live = True
+        counter.exclude = {t.untyped_storage()._cdata
+                           for t in (*model.parameters(), *model.buffers(), x)}
     try:
-        with torch.no_grad(), _same_kernels_everywhere(), counter:
-            model(x)
+        if not training:
+            with torch.no_grad(), _same_kernels_everywhere(), counter:
+                model(x)
+        else:
+            with torch.enable_grad(), _same_kernels_everywhere(), counter, \
+                    torch.autograd.graph.saved_tensors_hooks(counter.pack, lambda t: t):
+                out = model(x)
+            counter.assign(out, fallback())
+            outs = [t for t in _tensors(out) if t.requires_grad]
+            if not outs:
+                raise InspectError("--train: the model's output does not depend on any "
+                                   "parameter that requires a gradient; nothing to train")
+            seeds = [torch.ones_like(t) for t in outs]  # d(loss)/d(output), made uncounted
+            counter.backward = True
+            with _same_kernels_everywhere(), counter:
+                torch.autograd.backward(outs, seeds)
+            counter.backward = False
     except (RuntimeError, NotImplementedError) as err:
         detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         if device.type == "meta" and _no_meta_kernel(err):
@@ -611,6 +787,9 @@ def _trace(
         for h in handles:
             h.remove()
 
+    if training and root and not root[0].categories and not root[0].backward_categories \
+            and not root[0].saved_bytes and not root[0].params:
+        records.remove(root[0])  # the fallback row was never needed
     for r in records:
         if r.categories:
             r.category = max(r.categories, key=lambda c: r.categories[c][1])
@@ -634,7 +813,58 @@ def _trace(
             for op, v in counter.operators.items()
         ],
         spec=_enum_values(asdict(spec)) if spec is not None else None,
+        training_memory=(_training_memory(model, sizes, counter, step, x, records)
+                         if step else None),
     )
+
+
+def _tensors(value: Any) -> list[torch.Tensor]:
+    """The tensors in a model's output (a tensor, or a tuple, list or dict of them)."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in _tensors(v)]
+    return []
+
+
+def _training_memory(model: nn.Module, sizes: _Sizes, counter: _Counter, step: _Step,
+                     x: torch.Tensor, records: list[LayerRecord]) -> TrainingMemory:
+    seen: set[int] = set()
+    grads = 0
+    for p in model.parameters():
+        if p.grad is not None and id(p) not in seen:
+            seen.add(id(p))
+            grads += p.grad.untyped_storage().nbytes()
+            p.grad = None  # stand-ins or a copy: nothing of the user's
+    trainable_bytes = sum(
+        p.numel() * p.element_size() for p in _unique(model.parameters()) if p.requires_grad
+    )
+    state = OPTIMIZER_STATES[step.optimizer] * trainable_bytes
+    input_bytes = x.untyped_storage().nbytes()
+    outputs = sum(r.output_bytes for r in records)
+    return TrainingMemory(
+        activations_saved=counter.saved_total,
+        params=sizes.param_bytes,
+        grads=grads,
+        optimizer_state=state,
+        optimizer=step.optimizer,
+        input=input_bytes,
+        peak=sizes.param_bytes + sizes.buffer_bytes + state + input_bytes + counter.live_peak,
+        live_peak=counter.live_peak,
+        torchinfo_estimate=input_bytes + 2 * outputs + sizes.param_bytes,
+    )
+
+
+def _unique(params: Iterator[nn.Parameter]) -> list[nn.Parameter]:
+    seen: set[int] = set()
+    out = []
+    for p in params:
+        if id(p) not in seen:
+            seen.add(id(p))
+            out.append(p)
+    return out
 
 
 @contextmanager
@@ -773,7 +1003,16 @@ def _totals(sizes: _Sizes, records: list[LayerRecord], headline: Headline) -> To
     cats = [c.value for c in HEADLINE_CATEGORIES[headline]]
     macs = sum(by_cat.get(c, {}).get("macs", 0) for c in cats)
     flops = sum(by_cat.get(c, {}).get("flops", 0) for c in cats)
+    back: dict[str, dict[str, int]] = {}
+    for r in records:
+        for cat, (m, f) in r.backward_categories.items():
+            c = back.setdefault(cat, {"macs": 0, "flops": 0})
+            c["macs"] += m
+            c["flops"] += f
     return Totals(
+        backward_macs=sum(back.get(c, {}).get("macs", 0) for c in cats),
+        backward_flops=sum(back.get(c, {}).get("flops", 0) for c in cats),
+        backward_by_category=back,
         params=sizes.params,
         trainable_params=sizes.trainable,
         buffers=sizes.buffers,

@@ -59,14 +59,21 @@ def summary_table(
         table.add_column("Shortcut", no_wrap=True)
     else:
         table.add_column("Blocks", justify="right", no_wrap=True)
+    train = report.training_memory is not None
     if wide:
         table.add_column("Input shape", no_wrap=True)
-    table.add_column("Output shape", no_wrap=True)
+    if wide or not train:  # a training step's columns take the output's place at 80
+        table.add_column("Output shape", no_wrap=True)
     table.add_column("Params", justify="right", no_wrap=True)
     # The convention sits in the header itself; on two lines when the terminal is narrow.
     sep = " " if wide else "\n"
-    table.add_column(f"MACs{sep}({headline_label(report)})", justify="right", no_wrap=True)
-    if wide:
+    if train:
+        table.add_column(f"Forward{sep}MACs", justify="right", no_wrap=True)
+        table.add_column(f"Backward{sep}MACs", justify="right", no_wrap=True)
+        table.add_column(f"Saved for{sep}backward", justify="right", no_wrap=True)
+    else:
+        table.add_column(f"MACs{sep}({headline_label(report)})", justify="right", no_wrap=True)
+    if wide and not train:
         table.add_column("FLOPs", justify="right", no_wrap=True)
         table.add_column("Activations", justify="right", no_wrap=True)
     blocks_in_stage: dict[str, int] = {}
@@ -92,20 +99,28 @@ def summary_table(
         cells = [label, second]
         if wide:
             cells.append(fmt.shape(row.input_shape))
+        if wide or not train:
+            cells.append(fmt.shape(row.output_shape))
         cells += [
-            fmt.shape(row.output_shape),
             fmt.count(row.params) if row.params else "-",
             fmt.si(row.macs) if row.macs else "-",
         ]
-        if wide:
+        if train:
+            cells += [fmt.si(row.backward_macs) if row.backward_macs else "-",
+                      fmt.mib(row.saved_bytes) if row.saved_bytes else "-"]
+        elif wide:
             cells += [fmt.si(row.flops) if row.flops else "-", fmt.mib(row.output_bytes)]
         table.add_row(*cells, style=style)
     t = report.totals
     total_cells = ["Total", ""]
     if wide:
         total_cells.append("")
-    total_cells += ["", fmt.count(t.params), fmt.si(t.macs)]
-    if wide:
+    if wide or not train:
+        total_cells.append("")
+    total_cells += [fmt.count(t.params), fmt.si(t.macs)]
+    if report.training_memory is not None:
+        total_cells += [fmt.si(t.backward_macs), fmt.mib(report.training_memory.activations_saved)]
+    elif wide:
         total_cells += [fmt.si(t.flops), fmt.mib(report.memory.activation_bytes)]
     table.add_section()
     table.add_row(*total_cells, style="bold")
@@ -175,6 +190,9 @@ def totals_text(report: Report) -> Table:
         if projections and len(projections) <= 6:
             text += f" (projections: {', '.join(projections)})"
         grid.add_row("Shortcuts", text)
+    if report.training_memory is not None:
+        _training_rows(report, grid)
+        return grid
     grid.add_row(
         "Memory",
         f"{report.dtype}, batch {report.input_shape[0]}: input {fmt.mib(m.input_bytes)}, "
@@ -183,6 +201,26 @@ def totals_text(report: Report) -> Table:
         f"total {fmt.mib(m.total_bytes)}",
     )
     return grid
+
+
+def _training_rows(report: Report, grid: Table) -> None:
+    """One training step: the backward's work, and memory counted from autograd."""
+    t, tm = report.totals, report.training_memory
+    assert tm is not None
+    ratio = f", {t.backward_macs / t.macs:.2f}x the forward" if t.macs else ""
+    grid.add_row("Backward", f"{fmt.si(t.backward_macs)} {headline_label(report)} MACs "
+                             f"({fmt.count(t.backward_macs)}){ratio}; a step "
+                             f"{fmt.si(t.macs + t.backward_macs)} MACs")
+    grid.add_row(
+        "Training",
+        f"{report.dtype}, batch {report.input_shape[0]}, {tm.optimizer}: activations saved "
+        f"{fmt.mib(tm.activations_saved)}, params {fmt.mib(tm.params)}, grads "
+        f"{fmt.mib(tm.grads)}, optimizer state {fmt.mib(tm.optimizer_state)}, input "
+        f"{fmt.mib(tm.input)}; peak {fmt.mib(tm.peak)}",
+    )
+    grid.add_row("torchinfo", f"its estimate (input + 2 x every output + params): "
+                              f"{fmt.mib(tm.torchinfo_estimate)}, {tm.torchinfo_estimate / tm.peak:.1f}x "
+                              "our counted peak")
 
 
 def _headline_cats(report: Report) -> tuple[str, ...]:
