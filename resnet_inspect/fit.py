@@ -62,7 +62,7 @@ def gpu_bytes(name: str) -> tuple[str, int]:
         raise InspectError(f"--gpu {name}: not a card this tool knows{did_you_mean(key, GPUS)}; "
                            f"use one of {', '.join(GPUS)}, or --fit SIZE (e.g. --fit 24GiB)")
     label, sold = GPUS[key]
-    return label, sold - RESERVED
+    return f"{label} less 1 GiB reserved", sold - RESERVED
 
 
 @dataclass

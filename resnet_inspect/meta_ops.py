@@ -75,8 +75,13 @@ def _convolution(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     return _empty([x.shape[0], w.shape[0], *spatial], x)
 
 
+def _stats_dtype(x: torch.Tensor) -> torch.dtype:
+    # torch's meta kernels keep a half-precision input's statistics in float32
+    return torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+
+
 def _stats(x: torch.Tensor, channels: int) -> Any:
-    return torch.empty((channels,), dtype=x.dtype, device="meta")
+    return torch.empty((channels,), dtype=_stats_dtype(x), device="meta")
 
 
 @_rule(aten.native_batch_norm.default)
@@ -103,8 +108,8 @@ def _layer_norm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     stats = [*x.shape[:-k], *([1] * k)]
     if out is None:
         return None
-    return (out, torch.empty(stats, dtype=x.dtype, device="meta"),
-            torch.empty(stats, dtype=x.dtype, device="meta"))
+    return (out, torch.empty(stats, dtype=_stats_dtype(x), device="meta"),
+            torch.empty(stats, dtype=_stats_dtype(x), device="meta"))
 
 
 @_rule(aten.native_group_norm.default)
@@ -113,8 +118,8 @@ def _group_norm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     out = _empty(x.shape, x)
     if out is None:
         return None
-    return (out, torch.empty((n, groups), dtype=x.dtype, device="meta"),
-            torch.empty((n, groups), dtype=x.dtype, device="meta"))
+    return (out, torch.empty((n, groups), dtype=_stats_dtype(x), device="meta"),
+            torch.empty((n, groups), dtype=_stats_dtype(x), device="meta"))
 
 
 def _same_shape(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:

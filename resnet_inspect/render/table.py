@@ -7,6 +7,8 @@ memory. Rows sum to the printed totals (the golden tests check it).
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console, Group
 from rich.table import Table
 
@@ -218,9 +220,23 @@ def _training_rows(report: Report, grid: Table) -> None:
         f"{fmt.mib(tm.grads)}, optimizer state {fmt.mib(tm.optimizer_state)}, input "
         f"{fmt.mib(tm.input)}; peak {fmt.mib(tm.peak)}",
     )
+    times = tm.torchinfo_estimate / tm.peak
     grid.add_row("torchinfo", f"its estimate (input + 2 x every output + params): "
-                              f"{fmt.mib(tm.torchinfo_estimate)}, {tm.torchinfo_estimate / tm.peak:.1f}x "
-                              "our counted peak")
+                              f"{fmt.mib(tm.torchinfo_estimate)}, {times:.1f}x our counted peak")
+
+
+def fit_text(fit: Any, report: Report) -> str:
+    """The answer to "will it fit?", in two lines that read at 80 columns."""
+    if fit.batch == 0:
+        return (f"Fit          not even batch 1 fits {fit.label}: its step needs "
+                f"{fmt.mib(fit.next_peak)}")
+    share = fit.parts[fit.dominant] / fit.peak
+    return (
+        f"Fit          largest batch {fit.batch} in {fit.label}: peak {fmt.mib(fit.peak)} "
+        f"(batch {fit.batch + 1}: {fmt.mib(fit.next_peak)});\n"
+        f"             {fit.dominant} dominate ({share:.0%}); each sample adds "
+        f"{fmt.mib(fit.per_sample)}, {fmt.mib(fit.fixed)} does not grow with the batch"
+    )
 
 
 def _headline_cats(report: Report) -> tuple[str, ...]:
