@@ -46,12 +46,12 @@ def check_training(subject: Any, report: Report) -> TrainCheck:
     model = subject if isinstance(subject, nn.Module) else build_model(subject, device="meta",
                                                                          init=False)
     shape = report.input_shape
-    with _train_mode(model), _meta_stand_ins(model, None, shared=False):
-        with FlopCounterMode(display=False) as counter:
-            out = model(torch.zeros(shape, device="meta"))
-            outs = [t for t in (out if isinstance(out, (tuple, list)) else (out,))
-                    if isinstance(t, torch.Tensor) and t.requires_grad]
-            torch.autograd.backward(outs, [torch.ones_like(t) for t in outs])
+    with _train_mode(model), _meta_stand_ins(model, None, shared=False), \
+            FlopCounterMode(display=False) as counter:
+        out = model(torch.zeros(shape, device="meta"))
+        outs = [t for t in (out if isinstance(out, (tuple, list)) else (out,))
+                if isinstance(t, torch.Tensor) and t.requires_grad]
+        torch.autograd.backward(outs, [torch.ones_like(t) for t in outs])
     heads = ("conv", "linear", "attention")
     fwd = sum(report.totals.by_category.get(c, {}).get("macs", 0) for c in heads)
     back = sum(report.totals.backward_by_category.get(c, {}).get("macs", 0) for c in heads)
