@@ -226,18 +226,22 @@ def _training_rows(report: Report, grid: Table) -> None:
                               f"{fmt.mib(tm.torchinfo_estimate)}, {times:.1f}x our counted peak")
 
 
-def fit_text(fit: Any, report: Report) -> str:
-    """The answer to "will it fit?", in two lines that read at 80 columns."""
+def fit_text(fit: Any, report: Report) -> Table:
+    """The answer to "will it fit?", laid out as the footer is."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
     if fit.batch == 0:
-        return (f"Fit          not even batch 1 fits {fit.label}: its step needs "
-                f"{fmt.mib(fit.next_peak)}")
+        grid.add_row("Fit".ljust(11), f"not even batch 1 fits {fit.label}: its step needs "
+                            f"{fmt.mib(fit.next_peak)}")
+        return grid
     share = fit.parts[fit.dominant] / fit.peak
-    return (
-        f"Fit          largest batch {fit.batch} in {fit.label}: peak {fmt.mib(fit.peak)} "
-        f"(batch {fit.batch + 1}: {fmt.mib(fit.next_peak)});\n"
-        f"             {fit.dominant} dominate ({share:.0%}); each sample adds "
-        f"{fmt.mib(fit.per_sample)}, {fmt.mib(fit.fixed)} does not grow with the batch"
-    )
+    grid.add_row("Fit".ljust(11), f"largest batch {fit.batch} in {fit.label}: peak "
+                                  f"{fmt.mib(fit.peak)} "
+                        f"(batch {fit.batch + 1}: {fmt.mib(fit.next_peak)}); {fit.dominant} "
+                        f"dominate ({share:.0%}); each sample adds {fmt.mib(fit.per_sample)}, "
+                        f"{fmt.mib(fit.fixed)} does not grow with the batch")
+    return grid
 
 
 def _headline_cats(report: Report) -> tuple[str, ...]:
