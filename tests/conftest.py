@@ -6,6 +6,7 @@ code before committing it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -33,5 +34,26 @@ def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         assert text == path.read_text(encoding="utf-8"), (
             f"output differs from {path}; if the change is intended, run pytest --update-golden"
         )
+        if relative.startswith("summary/"):
+            # the invariant every summary snapshot keeps (as torchinfo's fixture checks):
+            # the rows' parameters add up to the printed total
+            rows, total = table_params(text)
+            assert sum(rows) == total, f"{path}: rows sum to {sum(rows):,}, total {total:,}"
 
     return check
+
+
+def table_params(text: str) -> tuple[list[int], int]:
+    """Params column of each row, and the Total row's, parsed from a printed summary."""
+    rows, total = [], None
+    for line in text.splitlines():
+        m = re.match(r"^\s+(\S+)\s.*?\s([\d,]+|-)\s+([\d.]+ [kMGT]|-|\d+)$", line)
+        if not m:
+            continue
+        value = 0 if m.group(2) == "-" else int(m.group(2).replace(",", ""))
+        if m.group(1) == "Total":
+            total = value
+        else:
+            rows.append(value)
+    assert total is not None, "no Total row in the summary"
+    return rows, total

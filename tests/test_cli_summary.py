@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from tests.cli_helpers import run_cli
+from tests.conftest import table_params
 
 
 @pytest.fixture(autouse=True)
@@ -23,29 +24,13 @@ def fixed_width(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FORCE_COLOR", raising=False)
 
 
-def _table_params(text: str) -> tuple[list[int], int]:
-    """Params column of each row, and the Total row's, parsed from the printed table."""
-    rows, total = [], None
-    for line in text.splitlines():
-        m = re.match(r"^\s+(\S+)\s.*?\s([\d,]+|-)\s+([\d.]+ [kMG]|-|\d+)$", line)
-        if not m:
-            continue
-        value = 0 if m.group(2) == "-" else int(m.group(2).replace(",", ""))
-        if m.group(1) == "Total":
-            total = value
-        else:
-            rows.append(value)
-    assert total is not None
-    return rows, total
-
-
 @pytest.mark.parametrize("level", ["stage", "block", "layer"])
 def test_summary_golden_resnet50(capsys: pytest.CaptureFixture[str], golden, level: str) -> None:  # type: ignore[no-untyped-def]
     result = run_cli(capsys, "summary", "--depth", "50", "--device", "cpu", "--level", level)
     assert result.code == 0, result.err
     golden(f"summary/resnet50_{level}_80.txt", result.out)
     assert max(len(line) for line in result.out.splitlines()) <= 80
-    rows, total = _table_params(result.out)
+    rows, total = table_params(result.out)
     # invariant: the rows add up to the printed total, which is torchvision's count
     assert sum(rows) == total == 25_557_032
 
