@@ -18,3 +18,8 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' (did you mean X?)' for the closest choice, or '' when nothing is close."""
     close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]}?)" if close else ""
+
+
+class RunFailure(RuntimeError):
+    """A runtime failure that is not the input's fault (a write that failed, a device
+    without the memory the run needs): one line with the real cause, exit code 1."""
