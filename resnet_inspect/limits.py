@@ -52,8 +52,8 @@ def check_range(value: int, low: int, high: int, what: str, example: str) -> int
     if isinstance(value, bool) or not isinstance(value, int):
         raise InspectError(f"{what} must be an integer, got {_short(value)}; e.g. {example}")
     if value < low:
-        raise InspectError(f"{what} must be at least {low:,}, got {_short(value)}; "
-                           f"e.g. {example}")
+        need = "a positive integer" if low == 1 else f"at least {low:,}"
+        raise InspectError(f"{what} must be {need}, got {_short(value)}; e.g. {example}")
     if value > high:
         raise InspectError(f"{what} {_short(value)} is above the limit of {high:,}; "
                            f"e.g. {example}")

@@ -138,7 +138,7 @@ def test_config_is_data_only(tmp_path: Path) -> None:
         ("a.toml", 'block = "bottleneck"\nlayers = [3, 4, 6, 3]\ngroups = "32"\n',
          "a.toml, line 3: 'groups' must be a positive integer, got \"32\""),
         ("a.toml", "groups = true\n", "'groups' must be a positive integer, got true"),
-        ("a.toml", "layers = [3, 0, 6]\n", "line 1: 'layers' must be a list of positive"),
+        ("a.toml", "layers = [3, 0, 6]\n", "line 1: 'layers' must be a list of at most 16 positive"),
         ("a.toml", 'block = "bottle"\n', "'block' must be one of \"basic\", \"bottleneck\""),
         ("a.toml", "layers = [3, 4, 6, 3\n", "a.toml: not valid TOML"),
         ("a.toml", "[model]\nblock = 'basic'\n", "line 1: 'model' is a table"),
