@@ -9,6 +9,7 @@ import typer
 
 from resnet_inspect.cli.app import app
 from resnet_inspect.cli.options import (
+    Device,
     ModelOptions,
     OutputPath,
     RunOptions,
@@ -78,6 +79,13 @@ def check(
         check_writable(output)
     spec = model.spec(arch)
     assert spec is not None
+
+    if run.device in (Device.CPU, Device.CUDA):
+        # every tool then runs the model there (with auto, only fvcore runs for real, and
+        # only below a work limit on a CPU; a failure of it is shown as its finding)
+        from resnet_inspect.cli.memory import ensure_fits
+
+        ensure_fits(spec, run.input_shape(spec), run.batch, run.device.value)
 
     from resnet_inspect.check import check as run_check
     from resnet_inspect.cli.output import emit, emit_rendered

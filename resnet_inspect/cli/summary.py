@@ -113,6 +113,11 @@ def summary(
         check_writable(output)
     spec = model.spec(arch)
     assert spec is not None
+    if time_it or run.device in (Device.CPU, Device.CUDA):
+        from resnet_inspect.cli.memory import ensure_fits
+
+        ensure_fits(spec, run.input_shape(spec), run.batch, run.device.value,
+                    autograd=time_it, headline=count.value)
 
     timing = None
     if time_it:
