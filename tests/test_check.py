@@ -195,3 +195,38 @@ def test_predictions_from_a_report_alone_match_the_tools(checks: dict[int, Check
     predicted = predict(resnet_inspect.inspect(f"resnet{depth}"))
     for tool in checks[depth].tools:
         assert predicted[tool.tool] == (tool.figure if tool.figure is not None else tool.params)
+
+
+def _crash(*args: object) -> None:
+    raise RuntimeError("tool exploded\nwith a second line")
+
+
+def test_a_check_in_which_every_tool_crashed_is_not_accounted_for(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # issue 12: "check reports 'all accounted for' and exits 0 when every other tool
+    # crashed". A crash is a failure of the check, named with its cause, exit 1.
+    import resnet_inspect.check as lib
+
+    monkeypatch.setattr(lib, "RUNNERS", {k: _crash for k in lib.RUNNERS})
+    c = check("resnet18", tools=("torchinfo", "torch"))
+    assert [t.tool for t in c.failed] == ["torchinfo", "torch"]
+    assert not c.ran and not c.accounted
+    assert "FAILED (RuntimeError: tool exploded)" in explain(c.tool("torch"), c.macs)
+
+    result = run_cli(capsys, "check", "resnet18", "--tools", "torchinfo,torch")
+    assert result.code == 1
+    assert result.err.count("\n") == 1
+    assert "check: failed: torchinfo (RuntimeError: tool exploded)" in result.err
+    assert "FAILED" in result.out and "all accounted for" not in result.out
+
+
+def test_one_crashed_tool_fails_the_check_even_when_the_others_agree(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import resnet_inspect.check as lib
+
+    monkeypatch.setitem(lib.RUNNERS, "torchinfo", _crash)
+    c = check("resnet18", tools=("torchinfo", "torch"))
+    assert c.tool("torch").accounted  # the one that ran still agrees to the unit
+    assert not c.accounted and c.to_dict()["accounted"] is False

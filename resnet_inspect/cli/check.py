@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,9 @@ from resnet_inspect.cli.options import (
     run_options,
 )
 from resnet_inspect.errors import InspectError
+
+if TYPE_CHECKING:
+    from resnet_inspect.check import CheckReport
 
 _TOOLS = ("torchinfo", "fvcore", "torch")
 
@@ -103,6 +106,16 @@ def check(
 
         emit_rendered(lambda console: render_check(result, console), output)
     if not result.accounted:
-        print("resnet-inspect: check: some differences are not explained by the tools' rules "
-              "(rows marked ✗)", file=sys.stderr)
+        print(f"resnet-inspect: check: {_verdict(result)}", file=sys.stderr)
         raise typer.Exit(1)
+
+
+def _verdict(result: CheckReport) -> str:
+    """Why the check did not pass, in one line (exit code 1)."""
+    if result.failed:
+        crashed = "; ".join(f"{t.tool} ({t.skipped})" for t in result.failed)
+        return f"failed: {crashed}; its figures are not checked"
+    if not result.ran:
+        why = "; ".join(f"{t.tool}: {t.skipped}" for t in result.tools if t.skipped)
+        return f"no tool ran, so nothing was cross-checked ({why})"
+    return "some differences are not explained by the tools' rules (rows marked ✗)"
