@@ -106,6 +106,10 @@ def summary(
         raise InspectError("choose one of --json, --csv and --markdown")
     if time_it and run.device is Device.META:
         raise InspectError("--time measures on a real device; use --device auto, cpu or cuda")
+    if time_it and (csv_out or markdown):
+        # refused before half a minute of measuring, not dropped after it
+        raise InspectError(f"--{'csv' if csv_out else 'markdown'} rows carry no timing; use "
+                           "--time --json (a \"timing\" key) or the table, or drop --time")
     run.validate()
     if output is not None:
         from resnet_inspect.cli.output import check_writable
@@ -124,6 +128,11 @@ def summary(
         from resnet_inspect.cli.progress import progress_bar
         from resnet_inspect.timing import measure
 
+        import sys
+
+        if not sys.stderr.isatty():  # no bar off a terminal: say why nothing comes yet
+            print(f"resnet-inspect: timing {spec.name} at batch {run.batch} (warm-up and "
+                  "timed passes, often a minute on a CPU)...", file=sys.stderr, flush=True)
         with progress_bar("Timing forward passes") as update:
             report, timing = measure(spec, input_shape=run.input_shape(spec), batch=run.batch,
                                      device=run.device.value, progress=update,
