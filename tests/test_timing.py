@@ -118,5 +118,5 @@ def test_the_docs_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(timing_module, "measure", small)
     buf = io.StringIO()
     monkeypatch.setattr("sys.stdout", buf)
-    exec(block.group(1), {})  # noqa: S102 - our own documentation
+    exec(block.group(1), {})
     assert "resnet18" in buf.getvalue() or "conv2_x" in buf.getvalue()

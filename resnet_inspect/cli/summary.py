@@ -125,10 +125,10 @@ def summary(
 
     timing = None
     if time_it:
+        import sys
+
         from resnet_inspect.cli.progress import progress_bar
         from resnet_inspect.timing import measure
-
-        import sys
 
         if not sys.stderr.isatty():  # no bar off a terminal: say why nothing comes yet
             print(f"resnet-inspect: timing {spec.name} at batch {run.batch} (warm-up and "
