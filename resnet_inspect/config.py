@@ -172,8 +172,9 @@ def _parse(path: Path, text: str, fmt: str) -> tuple[Any, Callable[[str], int | 
         line = err.problem_mark.line + 1 if err.problem_mark is not None else None
         problem = err.problem or "syntax error"
         raise _fail(path, line, f"not valid YAML: {problem}; fix the syntax") from None
-    except yaml.YAMLError as err:
-        raise _fail(path, None, f"not valid YAML: {err}; fix the syntax") from None
+    except yaml.YAMLError as err:  # a ReaderError (a NUL byte ...) spans two lines
+        text = " ".join(str(err).split())
+        raise _fail(path, None, f"not valid YAML: {text}; fix the syntax") from None
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
