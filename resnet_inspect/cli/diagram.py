@@ -16,6 +16,7 @@ import typer
 
 from resnet_inspect.cli.app import app
 from resnet_inspect.cli.options import ModelOptions, RunOptions, model_options, run_options
+from resnet_inspect.cli.output import output_callback
 from resnet_inspect.cli.summary import Level
 from resnet_inspect.errors import InspectError, did_you_mean
 from resnet_inspect.spec import BlockKind
@@ -163,8 +164,8 @@ def diagram(
         "on stdout without --output]. pdf needs the system Graphviz.", case_sensitive=False,
         show_default=False)] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write to this file (written whole or not at all).",
-        show_default=False)] = None,
+        "--output", "-o", help="Write to this file (written whole or not at all; - is "
+        "stdout).", show_default=False, callback=output_callback)] = None,
     *,
     model: ModelOptions,
     run: RunOptions,

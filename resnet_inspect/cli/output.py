@@ -76,6 +76,9 @@ def check_writable(path: Path) -> None:
             "report.json"
         )
     if _through(path):
+        if not path.exists() and str(path) not in _STDOUT_NAMES:
+            raise InspectError(f"--output {shown} does not exist, and a file under /dev or "
+                               "/proc is not created; choose another path")
         if path.exists() and not os.access(path, os.W_OK):
             raise InspectError(f"--output {shown} is not writable by this user; choose "
                                "another path")
