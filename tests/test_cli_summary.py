@@ -300,3 +300,43 @@ def test_time_on_cpu(capsys: pytest.CaptureFixture[str]) -> None:
 def test_time_refuses_meta(capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "summary", "18", "--time", "--device", "meta")
     assert result.code == 2 and "--time measures on a real device" in result.err
+
+
+def test_version_is_fast_and_needs_no_torch() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from resnet_inspect.cli import main\n"
+            "try:\n    main(['--version'])\nexcept SystemExit as e:\n    code = e.code\n"
+            "print('torch' in sys.modules, code)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    from resnet_inspect import __version__
+
+    assert done.stdout.splitlines() == [f"resnet-inspect {__version__}", "False 0"]
+
+
+def test_time_off_a_terminal_says_what_it_is_doing(capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 12: `summary resnet50 --time` off a terminal printed nothing for minutes
+    result = run_cli(capsys, "summary", "18", "--time", "--device", "cpu", "--input",
+                     "3x32x32", "--level", "stage", "--json")
+    assert result.code == 0
+    assert result.err == ("resnet-inspect: timing resnet18 at batch 1 (warm-up and timed "
+                          "passes; the result follows when they finish)\n")
+    assert json.loads(result.out)["timing"]["device"] == "cpu"
+
+
+def test_csv_rows_carry_every_category(capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 12: CSV gave batch-norm, ReLU and pooling macs=0,flops=0 with no category.
+    # ResNet-18's bn1 normalises 64x112x112 = 802,816 elements (one MAC each, eval mode);
+    # relu touches the same 802,816; the 3x3 max pool makes 64x56x56 outputs x 8
+    # comparisons = 1,605,632 FLOPs.
+    out = run_cli(capsys, "summary", "18", "--csv", "--level", "layer").out
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(out))}
+    bn, relu, pool = rows["bn1"], rows["relu"], rows["maxpool"]
+    assert (bn["category"], bn["all_macs"], bn["all_flops"]) == ("norm", "802816", "1605632")
+    assert (relu["category"], relu["all_flops"]) == ("activation", "802816")
+    assert (pool["category"], pool["all_flops"]) == ("pool", "1605632")
+    assert bn["macs"] == "0"  # the headline (conv+fc) leaves batch-norm out, as it says
+    # headline columns still sum to torchvision's figure: 1,814,073,344 MACs
+    assert sum(int(r["macs"]) for r in rows.values()) == 1_814_073_344

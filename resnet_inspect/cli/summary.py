@@ -132,7 +132,8 @@ def summary(
 
         if not sys.stderr.isatty():  # no bar off a terminal: say why nothing comes yet
             print(f"resnet-inspect: timing {spec.name} at batch {run.batch} (warm-up and "
-                  "timed passes, often a minute on a CPU)...", file=sys.stderr, flush=True)
+                  "timed passes; the result follows when they finish)", file=sys.stderr,
+                  flush=True)
         with progress_bar("Timing forward passes") as update:
             report, timing = measure(spec, input_shape=run.input_shape(spec), batch=run.batch,
                                      device=run.device.value, progress=update,
