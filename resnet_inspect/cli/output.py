@@ -94,8 +94,7 @@ def check_writable(path: Path) -> None:
         )
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InspectError(
-            f"--output {shown}: the directory {parent} is not writable (the file is written "
-            "beside its old version, then renamed); choose another path"
+            f"--output {shown}: the directory {parent} is not writable; choose another path"
         )
 
 
