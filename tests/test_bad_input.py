@@ -462,3 +462,36 @@ def test_config_bytes_never_crash(tmp_path: Path, raw: bytes) -> None:
             load_config(path)
         except InspectError as err:
             assert "\n" not in str(err)
+
+
+def test_cuda_free_memory_comes_from_the_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No GPU here: the CUDA branch is checked against a stand-in for the driver's figure.
+    import torch
+
+    from resnet_inspect.cli.memory import device_available
+
+    calls: list[object] = []
+
+    def mem_get_info(device: object) -> tuple[int, int]:
+        calls.append(device)
+        return (3 * 2**30, 80 * 2**30)
+
+    monkeypatch.setattr(torch.cuda, "mem_get_info", mem_get_info)
+    gpu = torch.device("cuda", 0)
+    assert device_available(gpu) == 3 * 2**30 and calls == [gpu]
+    assert device_available(torch.device("meta")) is None
+
+
+def test_cpu_free_memory_is_memavailable_or_less() -> None:
+    from pathlib import Path
+
+    from resnet_inspect.cli.memory import cpu_available
+
+    meminfo = Path("/proc/meminfo")
+    if not meminfo.exists():
+        pytest.skip("no /proc/meminfo")
+    line = next(x for x in meminfo.read_text().splitlines() if x.startswith("MemAvailable:"))
+    available = int(line.split()[1]) * 1024
+    got = cpu_available()
+    # the kernel's figure moves between two reads; a cgroup limit can only lower it
+    assert got is not None and 0 < got <= available * 1.1
