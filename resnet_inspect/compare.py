@@ -312,10 +312,11 @@ def compare_blocks(
     block_kinds = [k if isinstance(k, BlockKind) else _block_or_error(k) for k in kinds]
     in_ch, out_ch = (channels, channels) if isinstance(channels, int) else channels
     h, w = (spatial, spatial) if isinstance(spatial, int) else spatial
-    for value, flag in ((in_ch, "--channels"), (out_ch, "--channels"), (h, "--spatial"),
-                        (w, "--spatial"), (stride, "--stride"), (batch, "--batch")):
-        if value < 1:
-            raise InspectError(f"{flag} must be a positive integer, got {value}")
+    from resnet_inspect.limits import check_block, check_range
+
+    check_block(in_ch, out_ch, h, w, width, batch)
+    # a stride beyond the input samples nothing new: the output is 1x1 from stride max(h, w)
+    check_range(stride, 1, max(h, w), "--stride", "--stride 2")
     has_bottleneck = any(k.expansion != 1 for k in block_kinds)
     if has_bottleneck and out_ch % 4:
         raise InspectError(

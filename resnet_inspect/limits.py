@@ -64,7 +64,8 @@ def check_batch(batch: int) -> int:
     return check_range(batch, 1, MAX_BATCH, "--batch", "--batch 8")
 
 
-def check_input(shape: Iterable[int], batch: int = 1, what: str = "--input") -> None:
+def check_input(shape: Iterable[int], batch: int = 1, what: str = "--input",
+                smaller: str = "--input") -> None:
     c, h, w = shape
     check_range(c, 1, MAX_CHANNELS, f"{what}: the channel count", "3x224x224")
     check_range(h, 1, MAX_SPATIAL, f"{what}: the height", "3x224x224")
@@ -73,7 +74,7 @@ def check_input(shape: Iterable[int], batch: int = 1, what: str = "--input") -> 
     if elements > MAX_INPUT_ELEMENTS:
         raise InspectError(
             f"--batch {batch} x {what} {c}x{h}x{w} is {elements:.3g} input elements, above the "
-            f"limit of {MAX_INPUT_ELEMENTS:.3g}; use a smaller --batch or --input"
+            f"limit of {MAX_INPUT_ELEMENTS:.3g}; use a smaller --batch or {smaller}"
         )
 
 
@@ -137,3 +138,21 @@ def check_spec(spec: Any) -> None:
 def _short(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 24 else f"{text[:10]}...({len(text)} digits)"
+
+
+def check_block(in_ch: int, out_ch: int, h: int, w: int, width: int | None = None,
+                batch: int = 1) -> None:
+    """One block alone (`compare basic bottleneck`, `diagram block`): channels, inner
+    width and spatial size in range, and the input tensor within MAX_INPUT_ELEMENTS."""
+    for value, flag, high, example in (
+        (in_ch, "--channels", MAX_CHANNELS, "--channels 256"),
+        (out_ch, "--channels", MAX_CHANNELS, "--channels 256"),
+        (h, "--spatial", MAX_SPATIAL, "--spatial 56"),
+        (w, "--spatial", MAX_SPATIAL, "--spatial 56"),
+    ):
+        check_range(value, 1, high, flag, example)
+    if width is not None:
+        check_range(width, 1, MAX_CHANNELS, "--width", "--width 64")
+    check_batch(batch)
+    check_input((in_ch, h, w), batch, what="--channels x --spatial",
+                smaller="--channels or --spatial")

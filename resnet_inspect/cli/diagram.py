@@ -55,10 +55,9 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int = 256,
 
     in_ch, out_ch = (channels, channels) if isinstance(channels, int) else channels
     h, w = (spatial, spatial) if isinstance(spatial, int) else spatial
-    for value, flag in ((in_ch, "--channels"), (out_ch, "--channels"), (h, "--spatial"),
-                        (w, "--spatial")):
-        if value < 1:
-            raise InspectError(f"{flag} must be a positive integer, got {value}")
+    from resnet_inspect.limits import check_block
+
+    check_block(in_ch, out_ch, h, w, width)
     if stride not in (1, 2):
         raise InspectError(f"--stride {stride}: a ResNet block strides by 1 or 2; use --stride 2")
     if kind.expansion == 1 and width is not None:
