@@ -509,3 +509,21 @@ def test_cpu_free_memory_is_memavailable_or_less() -> None:
     got = cpu_available()
     # the kernel's figure moves between two reads; a cgroup limit can only lower it
     assert got is not None and 0 < got <= available * 1.1
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.text(alphabet="0123456789x,", max_size=16), st.text(max_size=12)),
+       st.text(alphabet="0123456789,", max_size=10))
+def test_the_cli_answers_any_input_and_layers_in_one_line(
+    capsys: pytest.CaptureFixture[str], shape: str, layers: str
+) -> None:
+    # End to end through the CLI: whatever --input and --layers hold, the answer is a
+    # result (exit 0) or one line (exit 2), never a traceback or an exit 1.
+    result = run_cli(capsys, "summary", "--block", "basic", "--layers", layers, "--input",
+                     shape, "--level", "stage", "--json")
+    assert result.code in (0, 2), result.err
+    if result.code == 2:
+        assert result.err.count("\n") == 1 and result.err.startswith("resnet-inspect: error: ")
+    else:
+        assert json.loads(result.out)["input_shape"][1:] == list(parse_input(shape))
