@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from resnet_inspect.errors import InspectError
+from resnet_inspect.errors import InspectError, ModelError
 from resnet_inspect.spec import AnySpec, ArchSpec, ClassicSpec
 
 if TYPE_CHECKING:
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from resnet_inspect.report import Report
 
 __all__ = [
-    "ArchSpec", "ClassicSpec", "InspectError", "__version__", "build", "inspect", "resolve_spec",
+    "ArchSpec", "ClassicSpec", "InspectError", "ModelError", "__version__", "build", "inspect",
+    "resolve_spec",
 ]
 __version__ = "0.1.0"
 
@@ -51,13 +52,21 @@ def inspect(
     batch: int = 1,
     device: str = "auto",
     headline: str = "conv",
+    name: str | None = None,
+    train: bool = False,
+    optimizer: str = "adam",
+    dtype: str | None = None,
     **overrides: Any,
 ) -> Report:
     """Trace one forward pass and return the Report (rows, totals, memory, layer count).
 
     Any nn.Module works; a name or spec is built without weight initialisation (counts
     and shapes do not depend on weights). The input shape defaults to the spec's own
-    (3x224x224 for ImageNet networks, 3x32x32 for CIFAR ones).
+    (3x224x224 for ImageNet networks, 3x32x32 for CIFAR ones). `train=True` counts one
+    training step (backward MACs, saved activations, gradients, `optimizer` state, the
+    peak: `report.training_memory`); `dtype` ("bfloat16", ...) counts as if cast to it.
+
+    >>> inspect("resnet50", batch=32, train=True).training_memory.peak   # bytes
     """
     from resnet_inspect.builder import build_model
     from resnet_inspect.trace import paused_gc, resolve_device, trace
@@ -68,6 +77,19 @@ def inspect(
         with paused_gc():  # trace.paused_gc: halves the first build of a deep network
             model = build_model(spec, device=target, init=False)
         shape = tuple(input_shape) if input_shape is not None else spec.input_shape
-        return trace(model, shape, batch=batch, device=target, headline=headline)
+        return trace(model, shape, batch=batch, device=target, headline=headline, name=name,
+                     train=train, optimizer=optimizer, dtype=_dtype(dtype))
     shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
-    return trace(model_or_name, shape, batch=batch, device=device, headline=headline)
+    return trace(model_or_name, shape, batch=batch, device=device, headline=headline, name=name,
+                 train=train, optimizer=optimizer, dtype=_dtype(dtype))
+
+
+def _dtype(name: str | None) -> Any:
+    import torch
+
+    if name is None:
+        return None
+    value = getattr(torch, name, None)
+    if not isinstance(value, torch.dtype) or not value.is_floating_point:
+        raise InspectError(f"dtype {name!r}: use float32, bfloat16, float16 or float64")
+    return value

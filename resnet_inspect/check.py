@@ -120,7 +120,7 @@ class CheckReport:
     macs: int  # conv + fc, our headline
     by_category: dict[str, dict[str, int]]
     tools: list[ToolCheck]
-    unsupported: list[str]  # module types resnet-inspect has no formula for
+    unsupported: list[dict[str, Any]]  # operators resnet-inspect has no formula for: op, calls
 
     def tool(self, name: str) -> ToolCheck:
         return next(t for t in self.tools if t.tool == name)

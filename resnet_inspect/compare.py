@@ -742,7 +742,7 @@ def network_notes(nets: Sequence[NetworkSide]) -> list[str]:
 def network_reports(
     items: Sequence[str],
     resolve: Callable[[str], AnySpec],
-    input_shape: tuple[int, int, int] | None = None,
+    input_shape: tuple[int, ...] | None = None,
     batch: int = 1,
     device: str = "meta",
 ) -> list[Report]:

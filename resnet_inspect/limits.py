@@ -66,14 +66,25 @@ def check_batch(batch: int) -> int:
 
 def check_input(shape: Iterable[int], batch: int = 1, what: str = "--input",
                 smaller: str = "--input") -> None:
-    c, h, w = shape
-    check_range(c, 1, MAX_CHANNELS, f"{what}: the channel count", "3x224x224")
-    check_range(h, 1, MAX_SPATIAL, f"{what}: the height", "3x224x224")
-    check_range(w, 1, MAX_SPATIAL, f"{what}: the width", "3x224x224")
-    elements = batch * c * h * w
+    """An input shape (batch left out) in range: CxHxW for our networks, any rank for a
+    user's model (each dimension up to MAX_SPATIAL), and at most MAX_INPUT_ELEMENTS."""
+    dims = tuple(shape)
+    if len(dims) == 3:
+        c, h, w = dims
+        check_range(c, 1, MAX_CHANNELS, f"{what}: the channel count", "3x224x224")
+        check_range(h, 1, MAX_SPATIAL, f"{what}: the height", "3x224x224")
+        check_range(w, 1, MAX_SPATIAL, f"{what}: the width", "3x224x224")
+    else:
+        for d in dims:
+            check_range(d, 1, max(MAX_SPATIAL, MAX_CHANNELS), f"{what}: a dimension",
+                        "3x224x224")
+    elements = batch
+    for d in dims:
+        elements *= d
     if elements > MAX_INPUT_ELEMENTS:
+        shown = "x".join(map(str, dims))
         raise InspectError(
-            f"--batch {batch} x {what} {c}x{h}x{w} is {elements:.3g} input elements, above the "
+            f"--batch {batch} x {what} {shown} is {elements:.3g} input elements, above the "
             f"limit of {MAX_INPUT_ELEMENTS:.3g}; use a smaller --batch or {smaller}"
         )
 

@@ -7,16 +7,19 @@ no renderer touches the model. Reports round-trip through JSON (`to_dict`/`from_
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 CONVENTIONS = (
-    "MACs = multiply-accumulates of conv and linear layers (the ResNet paper's 'FLOPs "
-    "(multiply-adds)', torchvision's GFLOPS); FLOPs = 2 x MACs; biases not counted.",
-    "Batch-norm (eval: 1 MAC per element), activations, pooling and residual additions "
-    "(FLOPs only) are counted in their own categories, outside the headline.",
+    "MACs = multiply-accumulates of conv, linear and attention products (the ResNet paper's "
+    "'FLOPs (multiply-adds)', torchvision's GFLOPS); FLOPs = 2 x MACs; biases not counted.",
+    "Every operator that runs is counted and charged to the module running it. Batch-norm "
+    "(eval: 1 MAC per element), activations, pooling and elementwise ops such as the residual "
+    "add (FLOPs only) are counted in their own categories, outside the headline; an operator "
+    "without a formula is named, never counted as zero.",
     "Params are trainable and frozen nn.Parameters (torchvision's count); BN running "
     "statistics are buffers, counted apart.",
 )
@@ -24,13 +27,15 @@ CONVENTIONS = (
 
 @dataclass
 class LayerRecord:
-    """One call of one leaf module, in execution order."""
+    """One call of one leaf module, or the operators a module runs in its own forward
+    between its children's calls, in execution order. A module that never ran (an auxiliary
+    head) has one row with `called` False, holding its parameters."""
 
     name: str  # torchvision-style module path, e.g. layer3.5.conv2
     type: str  # module class name
     stage: str  # the paper's stage: conv1, conv2_x ... conv5_x, fc
     block: str  # the residual block this layer belongs to ("layer3.5"), or ""
-    category: str  # counting.Category value
+    category: str  # categories.Category value: the row's largest by FLOPs
     input_shape: list[int]
     output_shape: list[int]
     kernel: str = ""  # "3x3"
@@ -39,11 +44,28 @@ class LayerRecord:
     params: int = 0
     trainable_params: int = 0
     buffers: int = 0
-    macs: int = 0
+    macs: int = 0  # every category of the row
     flops: int = 0
     output_bytes: int = 0
     shortcut: bool = False  # on the shortcut path (projection / zero-pad), not the residual branch
     depth: int = 0  # nesting depth of the module path
+    categories: dict[str, list[int]] = field(default_factory=dict)  # category -> [macs, flops]
+    called: bool = True
+    # a training step (--train): what autograd ran for this row's operators, by category,
+    # and the bytes autograd saved for backward while this row ran (storages counted once)
+    backward_categories: dict[str, list[int]] = field(default_factory=dict)
+    backward_macs: int = 0
+    backward_flops: int = 0
+    saved_bytes: int = 0
+
+    def work(self, categories: Collection[str]) -> tuple[int, int]:
+        """MACs and FLOPs of this row in `categories`."""
+        macs = flops = 0
+        for cat, (m, f) in self.categories.items():
+            if cat in categories:
+                macs += m
+                flops += f
+        return macs, flops
 
 
 @dataclass
@@ -71,6 +93,10 @@ class Totals:
     flops: int
     headline: str  # counting.Headline value
     by_category: dict[str, dict[str, int]] = field(default_factory=dict)  # cat -> {macs, flops}
+    # a training step (--train): backward work in the headline's categories, and by category
+    backward_macs: int = 0
+    backward_flops: int = 0
+    backward_by_category: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def frozen_params(self) -> int:
@@ -88,6 +114,27 @@ class Memory:
     buffer_bytes: int
     total_bytes: int
     measured_peak_bytes: int | None = None
+
+
+@dataclass
+class TrainingMemory:
+    """One training step, in bytes, counted from what autograd does (--train).
+
+    `activations_saved` are the tensors autograd saves for backward (their storages, each
+    once; parameters excluded). `peak` is the most held at once: parameters, buffers and
+    optimizer state, plus the largest live total of every tensor the forward and backward
+    passes allocated (saved activations, outputs, gradients), followed operator by operator.
+    """
+
+    activations_saved: int
+    params: int
+    grads: int
+    optimizer_state: int
+    optimizer: str
+    input: int
+    peak: int
+    live_peak: int  # the forward/backward part of the peak
+    torchinfo_estimate: int  # torchinfo's rule: input + 2 x every layer's output + params
 
 
 @dataclass
@@ -114,9 +161,13 @@ class Report:
     memory: Memory
     layer_count: LayerCount
     description: str = ""
-    unsupported: list[str] = field(default_factory=list)
+    # operators with arithmetic and no formula: [{"op": "aten._fft_r2c", "calls": 2}]
+    unsupported: list[dict[str, Any]] = field(default_factory=list)
+    # every operator with arithmetic that ran: {"op", "category", "calls", "macs", "flops"}
+    operators: list[dict[str, Any]] = field(default_factory=list)
     conventions: list[str] = field(default_factory=lambda: list(CONVENTIONS))
     spec: dict[str, Any] | None = None
+    training_memory: TrainingMemory | None = None  # with --train
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,11 +180,15 @@ class Report:
     def from_dict(cls, data: dict[str, Any]) -> Report:
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in known}
-        kwargs["layers"] = [LayerRecord(**r) for r in data["layers"]]
+        kwargs["layers"] = [_layer(r) for r in data["layers"]]
+        if data.get("schema_version", 1) < 2:  # unsupported was a list of module types
+            kwargs["unsupported"] = [{"op": t, "calls": 0} for t in data.get("unsupported", [])]
         kwargs["blocks"] = [BlockRecord(**b) for b in data["blocks"]]
         kwargs["totals"] = Totals(**data["totals"])
         kwargs["memory"] = Memory(**data["memory"])
         kwargs["layer_count"] = LayerCount(**data["layer_count"])
+        if data.get("training_memory") is not None:
+            kwargs["training_memory"] = TrainingMemory(**data["training_memory"])
         return cls(**kwargs)
 
     @classmethod
@@ -147,6 +202,13 @@ class Report:
         for r in self.layers:
             seen.setdefault(r.stage, None)
         return list(seen)
+
+
+def _layer(row: dict[str, Any]) -> LayerRecord:
+    record = LayerRecord(**row)
+    if not record.categories and (record.macs or record.flops or record.category != "other"):
+        record.categories = {record.category: [record.macs, record.flops]}  # schema 1
+    return record
 
 
 @dataclass
@@ -164,6 +226,8 @@ class Rollup:
     output_bytes: int
     layers: int  # leaf records in the group
     records: list[LayerRecord] = field(default_factory=list, repr=False)
+    backward_macs: int = 0  # a training step: the headline categories' backward MACs
+    saved_bytes: int = 0
 
 
 def _group(name: str, stage: str, kind: str, records: list[LayerRecord]) -> Rollup:
@@ -180,6 +244,8 @@ def _group(name: str, stage: str, kind: str, records: list[LayerRecord]) -> Roll
         output_bytes=sum(r.output_bytes for r in records),
         layers=len(records),
         records=records,
+        backward_macs=sum(r.backward_macs for r in records),
+        saved_bytes=sum(r.saved_bytes for r in records),
     )
 
 
@@ -189,16 +255,19 @@ def rollup(report: Report, level: str, categories: tuple[str, ...] | None = None
     MACs/FLOPs of a group count only `categories` (default: the report's headline), so
     the rows of any level sum to the report's headline totals.
     """
-    from resnet_inspect.categories import HEADLINE_CATEGORIES, Headline
+    from resnet_inspect.categories import headline_values
 
-    cats = categories or tuple(
-        c.value for c in HEADLINE_CATEGORIES[Headline(report.totals.headline)]
-    )
+    cats = frozenset(categories or headline_values(report.totals.headline))
 
     def headline_only(r: LayerRecord) -> LayerRecord:
-        if r.category in cats:
+        if r.backward_categories:
+            back = sum(m for c, (m, _) in r.backward_categories.items() if c in cats)
+            if back != r.backward_macs:
+                r = replace(r, backward_macs=back)
+        if len(r.categories) <= 1 and (not r.categories or next(iter(r.categories)) in cats):
             return r
-        return replace(r, macs=0, flops=0)  # not asdict(): that deep-copies every row
+        macs, flops = r.work(cats)
+        return replace(r, macs=macs, flops=flops)  # not asdict(): that deep-copies every row
 
     records = [headline_only(r) for r in report.layers]
     kinds = {b.name: b.kind for b in report.blocks}

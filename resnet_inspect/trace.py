@@ -7,8 +7,10 @@ hooks removed, train/eval mode and device restored.
 
 from __future__ import annotations
 
+import copy
 import gc
 import re
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,11 +20,21 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
 
-from resnet_inspect.counting import HEADLINE_CATEGORIES, Category, Headline, OpCount, formula_for
-from resnet_inspect.errors import InspectError
-from resnet_inspect.meta_shapes import MetaShapes
-from resnet_inspect.report import BlockRecord, LayerCount, LayerRecord, Memory, Report, Totals
+from resnet_inspect.categories import HEADLINE_CATEGORIES, Category, Headline
+from resnet_inspect.counting import FORMULAS, NO_ARITHMETIC, counts_for, op_name
+from resnet_inspect.errors import InspectError, ModelError
+from resnet_inspect.meta_ops import RULES as META_RULES
+from resnet_inspect.report import (
+    BlockRecord,
+    LayerCount,
+    LayerRecord,
+    Memory,
+    Report,
+    Totals,
+    TrainingMemory,
+)
 
 _STAGE = re.compile(r"layer(\d+)$")
 _STEM = {"conv1", "bn1", "relu"}
@@ -127,25 +139,40 @@ def trace(
     batch: int = 1,
     device: str | torch.device = "auto",
     headline: Headline | str = Headline.CONV,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
     name: str | None = None,
+    train: bool = False,
+    optimizer: str = "adam",
 ) -> Report:
     """Trace one forward pass of `model` on a zero input and return its Report.
 
-    `device="auto"` traces on meta: shapes and counts do not depend on the device, and meta
-    computes nothing, so ResNet-152 at any input size takes a few tens of milliseconds.
-    Should a model not run on meta (an op without a meta kernel), auto falls back to CUDA or
-    CPU. The report's `device` says where the trace actually ran. The model is left as
-    found: its own tensors, device, dtype and train/eval flags.
+    With `train`, one training step instead: the forward in train mode and the backward
+    autograd runs, each operator counted and charged to its module, with the bytes
+    autograd saves and a peak followed operator by operator (report.training); optimizer
+    state per `optimizer` (sgd, momentum, adam, adamw).
+
+    Every ATen operator the pass runs is counted from one registry (counting.py) and
+    charged to the innermost module running it, so a row holds the work a module does in
+    its own `forward` as well as its layers'. `device="auto"` traces on meta: counts do not
+    depend on the device, and meta computes nothing, so ResNet-152 at any input size takes
+    a few tens of milliseconds. Should a model not run on meta (an op without a meta
+    kernel), auto falls back to CUDA or CPU; the report's `device` says where the trace
+    ran. `dtype=None` keeps the model's own dtypes (the input takes the first floating
+    parameter's); a dtype traces as if the model were cast to it. The model is left
+    exactly as found: tensors, dtypes, device, train/eval flags and hooks.
     """
     validate_input(input_shape, batch)
     headline = Headline(headline)
+    step = _Step(optimizer) if train else None
+    if step is not None and not any(p.requires_grad for p in model.parameters()):
+        raise InspectError("--train: no parameter of this model requires a gradient, so there "
+                           "is no training step to count; unfreeze some (requires_grad=True)")
     target = resolve_device(device)
     shape = [int(d) for d in input_shape]
     with paused_gc():
         if target.type == "meta":
             try:
-                return _trace_meta(model, shape, batch, headline, dtype, name)
+                return _trace_meta(model, shape, batch, headline, dtype, name, step)
             except _MetaUnsupported as err:
                 if str(device).lower() != "auto":
                     raise InspectError(
@@ -153,7 +180,7 @@ def trace(
                         "use --device cpu or cuda"
                     ) from None
                 target = resolve_device(device, measure=True)
-        return _trace_on(model, shape, batch, target, headline, dtype, name)
+        return _trace_on(model, shape, batch, target, headline, dtype, name, step)
 
 
 @contextmanager
@@ -178,6 +205,36 @@ class _MetaUnsupported(Exception):
     """A model that cannot run on meta tensors (no meta kernel, data-dependent code)."""
 
 
+OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}  # buffers per parameter
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A training step: what the optimizer keeps (its state, per trainable parameter)."""
+
+    optimizer: str = "adam"
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZER_STATES:
+            raise InspectError(
+                f"--optimizer {self.optimizer}: not one this tool knows; use one of "
+                f"{', '.join(OPTIMIZER_STATES)}"
+            )
+
+
+@contextmanager
+def _train_mode(model: nn.Module) -> Iterator[None]:
+    """Train mode for a training step (batch-norm uses batch statistics, dropout drops),
+    then each module's own flag back."""
+    evaluating = [m for m in model.modules() if not m.training]
+    model.train()
+    try:
+        yield
+    finally:
+        for m in evaluating:
+            m.training = False
+
+
 @contextmanager
 def _eval_mode(model: nn.Module) -> Iterator[None]:
     """Eval mode for the trace (BN uses its running statistics), then each module's own
@@ -198,33 +255,36 @@ def _trace_on(
     batch: int,
     target: torch.device,
     headline: Headline,
-    dtype: torch.dtype,
+    dtype: torch.dtype | None,
     name: str | None,
+    step: _Step | None = None,
 ) -> Report:
-    """Trace on a real device: the model is moved (and cast) there and back afterwards."""
+    """Trace on a real device. A model that must move or be cast is traced as a copy, so
+    the user's own tensors are never touched (a float64 model cast to float32 and back
+    would lose precision; a mixed-precision one would come back all one dtype); so is a
+    training step, which writes gradients and batch-norm statistics."""
     original = _model_device(model)
     if original is not None and original.type == "meta":
         raise InspectError(
             f"the model lives on the meta device and has no weights to run on {target}; "
             "use --device meta, or build it on a real device"
         )
-    original_dtype = next((p.dtype for p in model.parameters()), torch.float32)
     moved = original is not None and original != target
-    cast = dtype != original_dtype
-    if moved or cast:
-        model.to(device=target, dtype=dtype)
-    try:
-        with _eval_mode(model):
-            return _trace(model, input_shape, batch, target, headline, dtype, name)
-    finally:
-        if moved or cast:
-            model.to(device=original or target, dtype=original_dtype)
+    cast = dtype is not None and any(
+        t.is_floating_point() and t.dtype != dtype for t in (*model.parameters(), *model.buffers())
+    )
+    subject = model
+    if moved or cast or step is not None:
+        subject = copy.deepcopy(model).to(device=target, dtype=dtype)
+    with _train_mode(subject) if step is not None else _eval_mode(subject):
+        return _trace(subject, input_shape, batch, target, headline, dtype, name, step=step)
 
 
 @contextmanager
-def _meta_stand_ins(model: nn.Module, dtype: torch.dtype) -> Iterator[None]:
-    """Swap every parameter and buffer for an empty meta tensor of the traced dtype, and
-    put the real ones back afterwards.
+def _meta_stand_ins(model: nn.Module, dtype: torch.dtype | None,
+                    shared: bool = True) -> Iterator[None]:
+    """Swap every parameter and buffer for an empty meta tensor (of `dtype`, or of its own
+    dtype when None), and put the real ones back afterwards.
 
     This is what torch.func.functional_call does, without its generality (and its cost:
     a third of the trace): the model is not copied and no data is touched.
@@ -237,8 +297,9 @@ def _meta_stand_ins(model: nn.Module, dtype: torch.dtype) -> Iterator[None]:
 
     def stand_in(t: torch.Tensor) -> torch.Tensor:
         param = isinstance(t, nn.Parameter)
-        want = dtype if t.is_floating_point() else t.dtype
-        key = (t.shape, want, param, t.requires_grad)
+        want = dtype if dtype is not None and t.is_floating_point() else t.dtype
+        # a training step gives every parameter its own gradient: no sharing then
+        key = (t.shape, want, param, t.requires_grad) if shared else (id(t),)
         new = made.get(key)
         if new is None:
             new = torch.empty(t.shape, device="meta", dtype=want)
@@ -266,22 +327,23 @@ def _trace_meta(
     input_shape: list[int],
     batch: int,
     headline: Headline,
-    dtype: torch.dtype,
+    dtype: torch.dtype | None,
     name: str | None,
+    step: _Step | None = None,
 ) -> Report:
     """Trace on meta without copying the model or touching its data."""
-    needs_swap = any(
-        t.device.type != "meta" or (t.is_floating_point() and t.dtype != dtype)
+    needs_swap = step is not None or any(
+        t.device.type != "meta"
+        or (dtype is not None and t.is_floating_point() and t.dtype != dtype)
         for t in (*model.parameters(), *model.buffers())
     )
-    with _eval_mode(model):
+    with _train_mode(model) if step is not None else _eval_mode(model):
         if not needs_swap:
             return _trace(model, input_shape, batch, _META, headline, dtype, name)
-        # Sizes come from the real tensors (same numbers, and the report's byte counts
-        # use the traced dtype either way).
+        # Sizes come from the real tensors (same numbers; byte counts use the traced dtype)
         sizes = _tensor_sizes(model, dtype)
-        with _meta_stand_ins(model, dtype):
-            return _trace(model, input_shape, batch, _META, headline, dtype, name, sizes)
+        with _meta_stand_ins(model, dtype, shared=step is None):
+            return _trace(model, input_shape, batch, _META, headline, dtype, name, sizes, step)
 
 
 _META = torch.device("meta")
@@ -310,43 +372,276 @@ class _Sizes:
     running_stats: int = 0
     param_bytes: int = 0
     buffer_bytes: int = 0
-    own: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # id(module) -> p, t, b
+    # id(module) -> (params, trainable, buffers) of the tensors it is the first owner of, so
+    # that rows sum to the totals even when modules share a weight
+    own: dict[int, tuple[int, int, int]] = field(default_factory=dict)
 
 
-def _tensor_sizes(model: nn.Module, dtype: torch.dtype) -> _Sizes:
+def _tensor_sizes(model: nn.Module, dtype: torch.dtype | None) -> _Sizes:
     """One walk over the modules: the model's totals and each module's own counts."""
-    elem = torch.empty((), dtype=dtype).element_size()
+    cast = torch.empty((), dtype=dtype).element_size() if dtype is not None else None
     sizes = _Sizes()
     seen: set[int] = set()
     for m in model.modules():
         p_own = t_own = b_own = 0
         for p in m._parameters.values():
-            if p is None:
+            if p is None or id(p) in seen:
                 continue
+            seen.add(id(p))
             n = p.numel()
             p_own += n
             t_own += n if p.requires_grad else 0
-            if id(p) not in seen:
-                seen.add(id(p))
-                sizes.params += n
-                sizes.trainable += n if p.requires_grad else 0
-                sizes.param_bytes += n * (elem if p.is_floating_point() else p.element_size())
-        for name, b in m._buffers.items():
-            if b is None:
+            sizes.param_bytes += n * (cast if cast and p.is_floating_point() else p.element_size())
+        for key, b in m._buffers.items():
+            if b is None or id(b) in seen:
                 continue
+            seen.add(id(b))
             n = b.numel()
             b_own += n
-            if id(b) not in seen:
-                seen.add(id(b))
-                sizes.buffers += n
-                sizes.buffer_bytes += n * (elem if b.is_floating_point() else b.element_size())
-                if isinstance(m, _BATCH_NORM) and name in ("running_mean", "running_var"):
-                    sizes.running_stats += n
-        sizes.own[id(m)] = (p_own, t_own, b_own)
+            sizes.buffer_bytes += n * (cast if cast and b.is_floating_point() else b.element_size())
+            if isinstance(m, _BATCH_NORM) and key in ("running_mean", "running_var"):
+                sizes.running_stats += n
+        sizes.params += p_own
+        sizes.trainable += t_own
+        sizes.buffers += b_own
+        if p_own or b_own:
+            sizes.own[id(m)] = (p_own, t_own, b_own)
     return sizes
 
 
 _BATCH_NORM = nn.modules.batchnorm._BatchNorm
+
+
+def _input_dtype(model: nn.Module, dtype: torch.dtype | None) -> torch.dtype:
+    if dtype is not None:
+        return dtype
+    for m in model.modules():
+        for t in (*m._parameters.values(), *m._buffers.values()):
+            if t is not None and t.is_floating_point():
+                return t.dtype
+    return torch.float32
+
+
+class _Frame:
+    """One running module call: where its own operators are charged."""
+
+    __slots__ = ("called_first", "info", "open", "rows")
+
+    def __init__(self, info: _ModuleInfo, called_first: bool) -> None:
+        self.info = info
+        self.open: LayerRecord | None = None  # the row taking this module's own operators
+        self.rows = 0  # rows this call made
+        self.called_first = called_first
+
+
+class _ModuleInfo:
+    """What does not change between calls of one module, worked out once."""
+
+    __slots__ = ("block", "depth", "groups", "is_block", "kernel", "leaf", "module", "name", "own",
+                 "row_name", "shortcut", "stage", "stride", "type_name")
+
+    def __init__(self, name: str, m: nn.Module, sizes: _Sizes, root_name: str) -> None:
+        self.module = m
+        self.name = name
+        self.row_name = name or root_name
+        self.type_name = type(m).__name__
+        self.leaf = not m._modules
+        self.stage = paper_stage(name) if name else self.row_name
+        self.is_block = bool(name) and block_of(name + ".x") == name and not self.leaf
+        self.block = name if self.is_block else block_of(name)
+        self.kernel, self.stride, self.groups = _kernel(m) if self.leaf else ("", 1, 1)
+        self.own = sizes.own.get(id(m), (0, 0, 0))
+        self.shortcut = bool(_SHORTCUT_PARTS & set(name.split(".")))
+        self.depth = name.count(".") if name else 0
+
+
+class _Counter(TorchDispatchMode):
+    """Counts every ATen operator of a forward pass and charges it to the innermost
+    running module. On meta, answers common operators from plain-Python shape rules
+    (meta_ops.py) instead of torch's slow reference kernels."""
+
+    def __init__(self, meta: bool, elem: int) -> None:
+        super().__init__()
+        self.meta = meta
+        self.elem = elem
+        self.stack: list[_Frame] = []
+        self.records: list[LayerRecord] = []
+        self.unsupported: dict[str, int] = {}
+        self.operators: dict[str, list[Any]] = {}  # op -> [category, calls, macs, flops]
+        self.kinds: dict[Any, int] = {}  # OpOverload -> 0 no arithmetic, 1 formula, 2 none
+        # a training step: the backward's operators go to the row whose forward made
+        # their autograd node; live storages are followed for the peak
+        self.backward = False
+        self.node_rows: dict[Any, LayerRecord] = {}
+        self.fallback: Callable[[], LayerRecord] | None = None
+        self.track_live = False
+        self.live = 0
+        self.live_peak = 0
+        self.live_keys: set[int] = set()
+        self.saved_keys: set[int] = set()
+        self.saved_total = 0
+        self.exclude: set[int] = set()  # storages of parameters, buffers and the input
+
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # TorchDispatchMode wraps __torch_dispatch__ in torch._disable_dynamo unless a mode
+        # says no, and the wrapper imports torch._dynamo (and sympy) on its first call:
+        # about a second of start-up. Nothing here is ever compiled, so there is nothing
+        # to disable.
+        return False
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        out = None
+        if self.meta:
+            rule = META_RULES.get(func)
+            if rule is not None:
+                out = rule(args, kwargs)
+        if out is None:
+            out = func(*args, **kwargs)
+        if self.track_live:
+            self._track(out, args)
+        kind = self.kinds.get(func)
+        if kind is None:
+            packet = func.overloadpacket
+            kind = 1 if packet in FORMULAS else 0 if packet in NO_ARITHMETIC else 2
+            self.kinds[func] = kind
+        if kind and self.backward:
+            self._charge_backward(func, kind, args, kwargs, out)
+        elif kind and self.stack:
+            self._charge(func, kind, args, kwargs, out)
+        return out
+
+    def _track(self, out: Any, args: tuple[Any, ...]) -> None:
+        """Add each new storage an operator allocates to the live total until it is freed."""
+        for t in out if isinstance(out, (tuple, list)) else (out,):
+            if not isinstance(t, torch.Tensor) or any(t is a for a in args):
+                continue  # an in-place result is its input's storage
+            storage = t.untyped_storage()
+            key = storage._cdata
+            if key in self.live_keys:
+                continue  # a view of a storage already counted
+            n = storage.nbytes()
+            self.live_keys.add(key)
+            self.live += n
+            self.live_peak = max(self.live_peak, self.live)
+            weakref.finalize(t, self._free, key, n)
+
+    def _free(self, key: int, n: int) -> None:
+        if key in self.live_keys:
+            self.live_keys.discard(key)
+            self.live -= n
+
+    def pack(self, t: torch.Tensor) -> torch.Tensor:
+        """autograd's saved-tensor hook: charge each storage saved for backward, once, to
+        the row running (parameters and the input image are not activations)."""
+        storage = t.untyped_storage()
+        key = storage._cdata
+        if key not in self.exclude and key not in self.saved_keys:
+            self.saved_keys.add(key)
+            n = storage.nbytes()
+            self.saved_total += n
+            if self.stack:
+                frame = self.stack[-1]
+                row = frame.open or self._open(frame, (t,))
+                row.saved_bytes += n
+            elif self.fallback is not None:
+                self.fallback().saved_bytes += n
+        return t
+
+    def assign(self, tensors: Any, row: LayerRecord) -> None:
+        """Charge to `row` every autograd node behind `tensors` not charged yet: the
+        backward of the operators this row ran."""
+        todo = [t.grad_fn for t in _tensors(tensors) if t.grad_fn is not None]
+        while todo:
+            node = todo.pop()
+            if node is None or node in self.node_rows:
+                continue
+            self.node_rows[node] = row
+            todo.extend(n for n, _ in node.next_functions if n is not None)
+
+    def _charge_backward(self, func: Any, kind: int, args: tuple[Any, ...],
+                         kwargs: dict[str, Any], out: Any) -> None:
+        node = torch._C._current_autograd_node()
+        row = self.node_rows.get(node)
+        if row is None:
+            assert self.fallback is not None
+            row = self.fallback()
+        name = op_name(func)
+        if kind == 2:
+            self.unsupported[name] = self.unsupported.get(name, 0) + 1
+            row.backward_categories.setdefault(Category.UNSUPPORTED.value, [0, 0])
+            return
+        first = out[0] if isinstance(out, (tuple, list)) and out else out
+        out_shape = tuple(first.shape) if isinstance(first, torch.Tensor) else ()
+        for c in counts_for(func, args, kwargs, out_shape) or ():
+            cell = row.backward_categories.setdefault(c.category.value, [0, 0])
+            cell[0] += c.macs
+            cell[1] += c.flops
+            row.backward_macs += c.macs
+            row.backward_flops += c.flops
+
+    def _charge(self, func: Any, kind: int, args: tuple[Any, ...], kwargs: dict[str, Any],
+                out: Any) -> None:
+        first = out[0] if isinstance(out, (tuple, list)) and out else out
+        out_shape = tuple(first.shape) if isinstance(first, torch.Tensor) else ()
+        frame = self.stack[-1]
+        row = frame.open or self._open(frame, args)
+        name = op_name(func)
+        if kind == 2:
+            self.unsupported[name] = self.unsupported.get(name, 0) + 1
+            row.categories.setdefault(Category.UNSUPPORTED.value, [0, 0])
+            op = self.operators.setdefault(name, [Category.UNSUPPORTED.value, 0, 0, 0])
+            op[1] += 1
+        else:
+            counts = counts_for(func, args, kwargs, out_shape) or ()
+            for c in counts:
+                cat = c.category.value
+                cell = row.categories.get(cat)
+                if cell is None:
+                    row.categories[cat] = [c.macs, c.flops]
+                else:
+                    cell[0] += c.macs
+                    cell[1] += c.flops
+                row.macs += c.macs
+                row.flops += c.flops
+            found = self.operators.get(name)
+            if found is None:
+                cat = counts[0].category.value if counts else Category.OTHER.value
+                found = self.operators[name] = [cat, 0, 0, 0]
+            op = found
+            op[1] += 1
+            op[2] += sum(c.macs for c in counts)
+            op[3] += sum(c.flops for c in counts)
+        if not frame.info.leaf and out_shape:
+            row.output_shape = list(out_shape)
+            if isinstance(first, torch.Tensor) and not any(first is a for a in args):
+                row.output_bytes += batch_numel(out_shape) * self.elem
+
+    def _open(self, frame: _Frame, args: tuple[Any, ...]) -> LayerRecord:
+        """A new row for the module's own operators, in execution order."""
+        info = frame.info
+        x = next((a for a in args if isinstance(a, torch.Tensor)), None)
+        row = self.new_row(info, frame, list(x.shape) if x is not None else [])
+        frame.open = row
+        return row
+
+    def new_row(self, info: _ModuleInfo, frame: _Frame | None, in_shape: list[int],
+                called: bool = True) -> LayerRecord:
+        first_row = frame is None or (frame.called_first and frame.rows == 0)
+        params, trainable, buffers = info.own if first_row else (0, 0, 0)
+        row = LayerRecord(
+            name=info.row_name, type=info.type_name, stage=info.stage, block=info.block,
+            category=Category.OTHER.value, input_shape=in_shape, output_shape=[],
+            kernel=info.kernel, stride=info.stride, groups=info.groups, params=params,
+            trainable_params=trainable, buffers=buffers, shortcut=info.shortcut,
+            depth=info.depth, categories={}, called=called,
+        )
+        if frame is not None:
+            frame.rows += 1
+        self.records.append(row)
+        return row
 
 
 def _trace(
@@ -355,135 +650,284 @@ def _trace(
     batch: int,
     device: torch.device,
     headline: Headline,
-    dtype: torch.dtype,
+    dtype: torch.dtype | None,
     name: str | None,
     sizes: _Sizes | None = None,
+    step: _Step | None = None,
 ) -> Report:
-    elem = torch.empty((), dtype=dtype).element_size()
+    x_dtype = _input_dtype(model, dtype)
+    elem = torch.empty((), dtype=x_dtype).element_size()
     sizes = sizes or _tensor_sizes(model, dtype)
-    records: list[LayerRecord] = []
+    counter = _Counter(device.type == "meta", elem)
+    records = counter.records
+    stack = counter.stack
     block_shapes: dict[str, tuple[list[int], list[int]]] = {}
-    counted: set[int] = set()  # modules whose parameters already appear on a row
+    called: set[int] = set()  # modules that ran, and so have their parameters on a row
     handles = []
     shape_text = "x".join(map(str, input_shape))
+    spec = getattr(model, "spec", None)
+    report_name = name or (spec.name if spec is not None else type(model).__name__)
+    infos: dict[int, _ModuleInfo] = {}
+    progress = _PROGRESS.get()
+    leaves = 0
 
-    def leaf_hook(mod_name: str, m: nn.Module) -> Callable[..., None]:
-        # Everything that does not depend on the call is worked out once, here, not per call.
-        type_name = type(m).__name__
-        stage, block = paper_stage(mod_name), block_of(mod_name)
-        kernel, stride, groups = _kernel(m)
-        params, trainable, buffers = sizes.own.get(id(m), (0, 0, 0))
-        shortcut = bool(_SHORTCUT_PARTS & set(mod_name.split(".")))
-        depth = mod_name.count(".")
-        fn = formula_for(m)
+    def pre_hook(m: nn.Module, args: tuple[Any, ...]) -> None:
+        info = infos.get(id(m))
+        if info is None:  # a module that is not part of the model (made in a forward)
+            return
+        if stack:
+            if training and stack[-1].open is not None:
+                counter.assign(args, stack[-1].open)
+            stack[-1].open = None  # the parent's next own operator starts a new row
+        first = id(m) not in called
+        called.add(id(m))
+        stack.append(_Frame(info, first))
 
-        def hook(mod: nn.Module, args: tuple[Any, ...], out: Any) -> None:
-            in_shapes = [list(a.shape) for a in args if isinstance(a, torch.Tensor)]
+    def post_hook(m: nn.Module, args: tuple[Any, ...], out: Any) -> None:
+        info = infos.get(id(m))
+        if info is None:
+            return
+        frame = stack.pop()
+        if stack:
+            stack[-1].open = None
+        if training and frame.open is not None:
+            counter.assign(out, frame.open)
+        if info.leaf:
             out_shape = _shape(out)
             if out_shape and 0 in out_shape:
                 raise InspectError(
                     f"the input {shape_text} is too small: the output of "
-                    f"{mod_name} ({type_name}) has size {out_shape}; use a larger --input"
+                    f"{info.name} ({info.type_name}) has size {out_shape}; "
+                    "use a larger --input"
                 )
-            op = fn(mod, in_shapes, out_shape) if fn is not None else _UNSUPPORTED
-            first = id(mod) not in counted
-            counted.add(id(mod))
+            in_shapes = [list(a.shape) for a in args if isinstance(a, torch.Tensor)]
+            row = frame.open or counter.new_row(info, frame, [])
+            if training and frame.open is None:
+                counter.assign(out, row)
+            row.input_shape = in_shapes[0] if in_shapes else []
+            row.output_shape = out_shape
+            row.output_bytes = batch_numel(out_shape) * elem if out_shape else 0
             if progress is not None and len(records) % 64 == 0:
                 progress(len(records), leaves)
-            records.append(
-                LayerRecord(
-                    name=mod_name,
-                    type=type_name,
-                    stage=stage,
-                    block=block,
-                    category=op.category.value,
-                    input_shape=in_shapes[0] if in_shapes else [],
-                    output_shape=out_shape,
-                    kernel=kernel,
-                    stride=stride,
-                    groups=groups,
-                    params=params if first else 0,
-                    trainable_params=trainable if first else 0,
-                    buffers=buffers if first else 0,
-                    macs=op.macs,
-                    flops=op.flops,
-                    output_bytes=batch_numel(out_shape) * elem if out_shape else 0,
-                    shortcut=shortcut,
-                    depth=depth,
-                )
-            )
+        elif frame.called_first and frame.rows == 0 and any(info.own):
+            # parameters a module holds itself (a class token, an attention's packed
+            # projection) need a row even when it ran no operator of its own
+            row = counter.new_row(info, frame, _shape(args[0]) if args else [])
+            row.output_shape = _shape(out)
+        if frame.called_first:
+            _not_called_rows(m, info)
+        if info.is_block:
+            block_shapes[info.name] = (_shape(args[0]) if args else [], _shape(out))
 
-        return hook
+    def _not_called_rows(m: nn.Module, info: _ModuleInfo) -> None:
+        # Children this call never ran (an auxiliary head, a Linear whose weight the parent
+        # applies with F.linear): their parameters stay in the total, shown on rows that
+        # say so, right after the parent's own rows.
+        for child in m.children():
+            if id(child) in called:
+                continue
+            for sub in child.modules():
+                if id(sub) not in called and any(infos[id(sub)].own):
+                    called.add(id(sub))
+                    counter.new_row(infos[id(sub)], None, [], called=False)
 
-    def block_hook(mod_name: str) -> Callable[..., None]:
-        def hook(m: nn.Module, args: tuple[Any, ...], out: Any) -> None:
-            block_shapes[mod_name] = (_shape(args[0]) if args else [], _shape(out))
-
-        return hook
-
-    progress = _PROGRESS.get()
-    leaves = 0
     block_modules: dict[str, nn.Module] = {}
     for mod_name, m in model.named_modules():
-        if not mod_name:
-            continue
-        if block_of(mod_name + ".x") == mod_name and m._modules:  # a leaf is no block
+        info = _ModuleInfo(mod_name, m, sizes, report_name)
+        infos[id(m)] = info
+        if info.is_block:
             block_modules[mod_name] = m
-            handles.append(m.register_forward_hook(block_hook(mod_name)))
-        if not m._modules:
-            leaves += 1
-            handles.append(m.register_forward_hook(leaf_hook(mod_name, m)))
+        leaves += info.leaf
+    # Two global hooks rather than two on each module: registering ~1,200 handles on
+    # ResNet-152 cost more than the hooks themselves. Only modules of this model count.
+    handles.append(nn.modules.module.register_module_forward_pre_hook(pre_hook))
+    handles.append(nn.modules.module.register_module_forward_hook(post_hook))
 
-    x = torch.zeros((batch, *input_shape), dtype=dtype, device=device)
+    x = torch.zeros((batch, *input_shape), dtype=x_dtype, device=device)
+    training = step is not None
+    root: list[LayerRecord] = []
+
+    def fallback() -> LayerRecord:
+        # backward work no forward row made (a gradient accumulated for a shared weight)
+        if not root:
+            root.append(counter.new_row(infos[id(model)], None, []))
+        return root[0]
+
+    counter.fallback = fallback
+    if training:
+        counter.track_live = True
+        counter.exclude = {t.untyped_storage()._cdata
+                           for t in (*model.parameters(), *model.buffers(), x)}
     try:
-        with torch.no_grad():
-            if device.type == "meta":
-                with MetaShapes():
-                    model(x)
-            else:
+        if not training:
+            with torch.no_grad(), _same_kernels_everywhere(), counter:
                 model(x)
+        else:
+            with torch.enable_grad(), _same_kernels_everywhere(), counter, \
+                    torch.autograd.graph.saved_tensors_hooks(counter.pack, lambda t: t):
+                out = model(x)
+            counter.assign(out, fallback())
+            outs = [t for t in _tensors(out) if t.requires_grad]
+            if not outs:
+                raise InspectError("--train: the model's output does not depend on any "
+                                   "parameter that requires a gradient; nothing to train")
+            seeds = [torch.ones_like(t) for t in outs]  # d(loss)/d(output), made uncounted
+            counter.backward = True
+            with _same_kernels_everywhere(), counter:
+                torch.autograd.backward(outs, seeds)
+            counter.backward = False
     except (RuntimeError, NotImplementedError) as err:
         detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         if device.type == "meta" and _no_meta_kernel(err):
             raise _MetaUnsupported(detail) from err
         if not isinstance(err, RuntimeError):
             raise
-        where = _failing_module(err, model)
-        raise InspectError(
-            f"the input {'x'.join(map(str, [batch, *input_shape]))} does not fit {where}: "
-            f"{detail}; check --input (CxHxW, e.g. 3x224x224)"
-        ) from None
+        raise _explain(err, model, [batch, *input_shape], detail) from None
     finally:
         for h in handles:
             h.remove()
 
+    if training and root and not root[0].categories and not root[0].backward_categories \
+            and not root[0].saved_bytes and not root[0].params:
+        records.remove(root[0])  # the fallback row was never needed
+    for r in records:
+        if r.categories:
+            r.category = max(r.categories, key=lambda c: r.categories[c][1])
+            if r.category != Category.UNSUPPORTED.value and r.categories[r.category][1] == 0:
+                r.category = next(iter(r.categories))
     blocks = _block_records(block_modules, block_shapes)
-    spec = getattr(model, "spec", None)
-    report_name = name or (spec.name if spec is not None else type(model).__name__)
     return Report(
         model=report_name,
         description=getattr(spec, "description", "") if spec is not None else "",
         input_shape=[batch, *input_shape],
         device=str(device),
-        dtype=str(dtype).replace("torch.", ""),
+        dtype=str(x_dtype).replace("torch.", ""),
         layers=records,
         blocks=blocks,
         totals=_totals(sizes, records, headline),
         memory=_memory(sizes, records, batch, input_shape, elem),
         layer_count=layer_count(records, blocks),
-        unsupported=sorted({r.type for r in records if r.category == Category.UNSUPPORTED.value}),
+        unsupported=[{"op": op, "calls": n} for op, n in sorted(counter.unsupported.items())],
+        operators=[
+            {"op": op, "category": v[0], "calls": v[1], "macs": v[2], "flops": v[3]}
+            for op, v in counter.operators.items()
+        ],
         spec=_enum_values(asdict(spec)) if spec is not None else None,
+        training_memory=(_training_memory(model, sizes, counter, step, x, records)
+                         if step else None),
     )
 
 
-_UNSUPPORTED = OpCount(Category.UNSUPPORTED)
+def _tensors(value: Any) -> list[torch.Tensor]:
+    """The tensors in a model's output (a tensor, or a tuple, list or dict of them)."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in _tensors(v)]
+    return []
+
+
+def _training_memory(model: nn.Module, sizes: _Sizes, counter: _Counter, step: _Step,
+                     x: torch.Tensor, records: list[LayerRecord]) -> TrainingMemory:
+    seen: set[int] = set()
+    grads = 0
+    for p in model.parameters():
+        if p.grad is not None and id(p) not in seen:
+            seen.add(id(p))
+            grads += p.grad.untyped_storage().nbytes()
+            p.grad = None  # stand-ins or a copy: nothing of the user's
+    trainable_bytes = sum(
+        p.numel() * p.element_size() for p in _unique(model.parameters()) if p.requires_grad
+    )
+    state = OPTIMIZER_STATES[step.optimizer] * trainable_bytes
+    input_bytes = x.untyped_storage().nbytes()
+    outputs = sum(r.output_bytes for r in records)
+    return TrainingMemory(
+        activations_saved=counter.saved_total,
+        params=sizes.param_bytes,
+        grads=grads,
+        optimizer_state=state,
+        optimizer=step.optimizer,
+        input=input_bytes,
+        peak=sizes.param_bytes + sizes.buffer_bytes + state + input_bytes + counter.live_peak,
+        live_peak=counter.live_peak,
+        torchinfo_estimate=input_bytes + 2 * outputs + sizes.param_bytes,
+    )
+
+
+def _unique(params: Iterator[nn.Parameter]) -> list[nn.Parameter]:
+    seen: set[int] = set()
+    out = []
+    for p in params:
+        if id(p) not in seen:
+            seen.add(id(p))
+            out.append(p)
+    return out
+
+
+@contextmanager
+def _same_kernels_everywhere() -> Iterator[None]:
+    """The same operators on meta, CPU and CUDA, so the counts are the same everywhere.
+
+    Fused kernels are picked per device: scaled-dot-product attention runs as one fused
+    operator on CPU and CUDA but as matmuls and a softmax on meta; nn.MultiheadAttention
+    takes a one-operator fast path on CPU and CUDA only; an LSTM is one oneDNN or cuDNN
+    operator on CPU and CUDA. During the trace all take their math path, which is what
+    every device runs (the same arithmetic, in operators the registry knows); restored
+    after. Convolutions are counted above the backends, so they are not affected.
+    """
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    mha = getattr(torch.backends, "mha", None)
+    fast = mha.get_fastpath_enabled() if mha is not None else None
+    backends: tuple[Any, ...] = (torch.backends.mkldnn, torch.backends.cudnn)
+    enabled = [b.enabled for b in backends]
+    if mha is not None:
+        mha.set_fastpath_enabled(False)
+    for b in backends:  # not b.flags(): it also resets TF32 and warns about it
+        b.enabled = False
+    try:
+        with sdpa_kernel(SDPBackend.MATH):
+            yield
+    finally:
+        for b, was in zip(backends, enabled, strict=True):
+            b.enabled = was
+        if mha is not None and fast is not None:
+            mha.set_fastpath_enabled(fast)
+
+
+_SHAPE_WORDS = ("shape", "size", "mat1 and mat2", "channel", "expected input", "kernel size",
+                "padding", "dimension", "must match", "Given groups", "too small")
+
+
+def _explain(err: RuntimeError, model: nn.Module, shape: list[int], detail: str) -> Exception:
+    """A one-line error that keeps the real cause: bad input (a shape the model cannot
+    take) is the user's to fix (exit 2); anything else is the model failing (exit 1)."""
+    where = _failing_module(err, model)
+    dims = "x".join(map(str, shape))
+    text = str(err).lower()
+    if isinstance(err, torch.OutOfMemoryError) or "out of memory" in text or (
+        "alloc" in text and "bytes" in text
+    ):
+        return ModelError(
+            f"out of memory running {where} on input {dims}: {detail}; "
+            "use a smaller --batch or --input, or --device meta for counts without memory"
+        )
+    if any(w.lower() in text for w in _SHAPE_WORDS):
+        return InspectError(
+            f"the input {dims} does not fit {where}: {detail}; "
+            "check --input (CxHxW, e.g. 3x224x224)"
+        )
+    return ModelError(f"the model failed in {where}: {type(err).__name__}: {detail}")
 
 
 def _failing_module(err: BaseException, model: nn.Module) -> str:
     """The innermost module whose forward was running when `err` was raised.
 
     Read from the traceback's frames (each forward's `self`), so that finding it costs
-    nothing while the forward succeeds: no pre-hook on every module.
+    nothing while the forward succeeds.
     """
     names = {id(m): name for name, m in model.named_modules()}
     where = "the model"
@@ -548,17 +992,27 @@ def _block_records(
 
 
 def _totals(sizes: _Sizes, records: list[LayerRecord], headline: Headline) -> Totals:
-    # Totals come from every tensor once (_tensor_sizes deduplicates shared weights), not
-    # from the rows, so a module called twice is not counted twice.
+    # Parameters come from every tensor once (_tensor_sizes deduplicates shared weights);
+    # work from the rows, each operator counted once, in the row of the module running it.
     by_cat: dict[str, dict[str, int]] = {}
     for r in records:
-        c = by_cat.setdefault(r.category, {"macs": 0, "flops": 0})
-        c["macs"] += r.macs
-        c["flops"] += r.flops
+        for cat, (macs, flops) in r.categories.items():
+            c = by_cat.setdefault(cat, {"macs": 0, "flops": 0})
+            c["macs"] += macs
+            c["flops"] += flops
     cats = [c.value for c in HEADLINE_CATEGORIES[headline]]
     macs = sum(by_cat.get(c, {}).get("macs", 0) for c in cats)
     flops = sum(by_cat.get(c, {}).get("flops", 0) for c in cats)
+    back: dict[str, dict[str, int]] = {}
+    for r in records:
+        for cat, (m, f) in r.backward_categories.items():
+            c = back.setdefault(cat, {"macs": 0, "flops": 0})
+            c["macs"] += m
+            c["flops"] += f
     return Totals(
+        backward_macs=sum(back.get(c, {}).get("macs", 0) for c in cats),
+        backward_flops=sum(back.get(c, {}).get("flops", 0) for c in cats),
+        backward_by_category=back,
         params=sizes.params,
         trainable_params=sizes.trainable,
         buffers=sizes.buffers,

@@ -121,8 +121,9 @@ def test_paddle_convention_on_the_seed_block() -> None:
     assert c.tool("paddle.summary").params == 230_912
 
 
-class _MatmulNoFormula(nn.Module):
-    """A layer resnet-inspect has no formula for, doing real work (a matrix product)."""
+class _MatmulInForward(nn.Module):
+    """A layer whose work is in its own forward (a matrix product with its weight): module
+    hooks never saw it; the operator-level counter does."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -132,23 +133,26 @@ class _MatmulNoFormula(nn.Module):
         return x @ self.weight
 
 
-def test_work_we_cannot_count_is_shown_never_silently_zero() -> None:
-    model = nn.Sequential(nn.Linear(3, 8), _MatmulNoFormula())
+class _Spectrum(nn.Module):
+    """Real work with no formula: an FFT."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.fft.rfft(x).abs()
+
+
+def test_work_in_a_forward_is_counted_and_agrees_with_every_tool() -> None:
+    model = nn.Sequential(nn.Linear(3, 8), _MatmulInForward())
     c = check(model, input_shape=(3,), batch=2)
-    assert c.unsupported == ["_MatmulNoFormula"]
-    # torchinfo counts from parameters, not ops: batch 2 x (linear 24 + 8, then the
-    # 8 x 4 = 32-element weight) = 128, which its rule predicts without our formula
-    assert c.tool("torchinfo").accounted and c.tool("torchinfo").figure == 2 * (24 + 8 + 32)
-    # fvcore counts the matmul as 2 x 8 x 4 = 64 MACs we cannot attribute to a formula
-    fv = next(t for t in c.tool("fvcore").terms if t.category == "unsupported")
-    assert (fv.tool, fv.expected) == (64, 0)
-    torch_check = c.tool("torch")
-    # torch counts the matmul: 2 x (2 x 8 x 4) = 128 FLOPs, on top of the linear's
-    # 2 x (2 x 3 x 8) = 96; our rule predicts 0 for a layer we cannot count
-    term = next(t for t in torch_check.terms if t.category == "unsupported")
-    assert (term.tool, term.expected, term.difference) == (128, 0, 128)
-    assert not torch_check.accounted and not c.accounted
-    assert "NOT fully accounted for" in explain(torch_check, c.macs)
+    # linear 2 x 3 x 8 = 48 MACs, then the matmul 2 x 8 x 4 = 64
+    assert c.macs == 48 + 64 and c.unsupported == []
+    # torch counts both products: 2 x 112 FLOPs, exactly twice ours
+    assert c.tool("torch").figure == 224 and c.tool("torch").accounted
+
+
+def test_work_we_cannot_count_is_named_never_silently_zero() -> None:
+    c = check(nn.Sequential(nn.Linear(3, 8), _Spectrum()), input_shape=(3,), batch=2,
+              tools=("torch",))
+    assert c.unsupported == [{"op": "aten._fft_r2c", "calls": 1}]
 
 
 def test_fvcore_is_skipped_with_the_reason_when_it_would_take_minutes() -> None:

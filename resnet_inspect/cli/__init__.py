@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     import typer
 
     from resnet_inspect.cli.app import app
-    from resnet_inspect.errors import InspectError, RunFailure
+    from resnet_inspect.errors import InspectError, ModelError, RunFailure
 
     _register_commands()
     click = _click_exceptions()
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         _quiet_broken_pipe()
     except InspectError as err:
         _fail(str(err), 2)
-    except RunFailure as err:
+    except (RunFailure, ModelError) as err:  # the real cause, in one line, exit 1
         _fail(str(err), 1)
     except typer.Exit as err:
         sys.exit(err.exit_code)

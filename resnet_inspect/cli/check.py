@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -80,10 +80,13 @@ def check(
         from resnet_inspect.cli.output import check_writable
 
         check_writable(output)
-    spec = model.spec(arch)
-    assert spec is not None
+    user = model.user_module()
+    if user is not None and arch is not None:
+        raise InspectError(f"both a name ({arch}) and --model were given; use one of them")
+    spec = model.spec(arch) if user is None else None
+    subject: Any = spec if user is None else user[0]
 
-    if run.device in (Device.CPU, Device.CUDA):
+    if run.device in (Device.CPU, Device.CUDA) and spec is not None:
         # every tool then runs the model there (with auto, only fvcore runs for real, and
         # only below a work limit on a CPU; a failure of it is shown as its finding)
         from resnet_inspect.cli.memory import ensure_fits
@@ -95,7 +98,8 @@ def check(
     from resnet_inspect.cli.progress import progress_bar
 
     with progress_bar(f"Counting with {', '.join(chosen)}") as update:
-        result = run_check(spec, input_shape=run.input_shape(spec), batch=run.batch,
+        result = run_check(subject, input_shape=run.input_shape(spec, any_rank=user is not None),
+                           batch=run.batch,
                            device=run.device.value, tools=chosen, progress=update)
     if json_out:
         import json

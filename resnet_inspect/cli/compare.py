@@ -34,7 +34,8 @@ BLOCK_PANEL = "Blocks (basic, bottleneck, preact-basic, preact-bottleneck)"
         "  resnet-inspect compare basic bottleneck --channels 64,128 --stride 2 --spatial 224\n\n"
         "  resnet-inspect compare 50 101\n\n"
         "  resnet-inspect compare 18 34 50 101 152 --markdown -o table1.md\n\n"
-        "  resnet-inspect compare 50 101 152 --stride-on 1x1"
+        "  resnet-inspect compare 50 101 152 --stride-on 1x1\n\n"
+        "  resnet-inspect compare resnet50 --model mymodels.py:make_net"
     )
 )
 @model_options
@@ -113,7 +114,16 @@ def compare(
     from resnet_inspect import compare as lib
 
     device = "meta" if run.device is Device.AUTO else run.device.value
-    kind = lib.classify(items, lib.is_network)
+    user = None
+    if model.user_model is not None:  # the user's network, beside the named ones
+        from resnet_inspect.user_model import load_model
+
+        user = load_model(model.user_model)
+        model = replace(model, user_model=None)
+        unknown = [item for item in items if not lib.is_network(item)]
+        if unknown:
+            raise lib.unknown_item(unknown[0])
+    kind = "networks" if user is not None else lib.classify(items, lib.is_network)
     if kind == "blocks":
         _no_network_flags(model, run)
         result: lib.BlockComparison | lib.NetworkComparison = lib.compare_blocks(
@@ -144,8 +154,8 @@ def compare(
             from resnet_inspect.cli.memory import ensure_fits
 
             for s in specs:
-                shape = run.input_shape(None) if run.input is not None else run.input_shape(s)
-                ensure_fits(s, shape, run.batch, device)
+                ensure_fits(s, run.input_shape(None if run.input is not None else s),
+                            run.batch, device)
         reports = lib.network_reports(
             [str(i) for i in range(len(specs))],
             lambda key: specs[int(key)],
@@ -153,6 +163,12 @@ def compare(
             batch=run.batch,
             device=device,
         )
+        if user is not None:
+            from resnet_inspect import inspect as inspect_model
+
+            shape = run.input_shape(None, any_rank=True) if run.input is not None else None
+            reports.append(inspect_model(user[0], input_shape=shape, batch=run.batch,
+                                         device=device, name=user[1]))
         result = lib.compare_reports(reports)
 
     from resnet_inspect.cli.output import emit, emit_rendered

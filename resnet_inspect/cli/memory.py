@@ -89,7 +89,7 @@ def device_available(device: Any) -> int | None:
     return None  # meta (and anything else) allocates nothing we can check
 
 
-def ensure_fits(spec: Any, input_shape: tuple[int, int, int], batch: int, device: str,
+def ensure_fits(spec: Any, input_shape: tuple[int, ...], batch: int, device: str,
                 autograd: bool = False, headline: str = "conv") -> None:
     """Raise RunFailure when the run on `device` cannot fit in its free memory.
 

@@ -67,8 +67,10 @@ def parse_int_list(text: str | None, flag: str) -> tuple[int, ...] | None:
     return values
 
 
-def parse_input(text: str, batch: int = 1) -> tuple[int, int, int]:
-    """'3x224x224' -> (3, 224, 224); also accepts '224' (3 channels, square)."""
+def parse_input(text: str, any_rank: bool = False, batch: int = 1) -> tuple[int, ...]:
+    """'3x224x224' -> (3, 224, 224); also accepts '224' (3 channels, square). With
+    `any_rank` (a user's model), any number of dimensions: '10x64' for a sequence.
+    Every dimension and the element count are checked against limits.py."""
     from resnet_inspect.limits import check_input
 
     if len(text) > 100:
@@ -84,9 +86,11 @@ def parse_input(text: str, batch: int = 1) -> tuple[int, int, int]:
         raise InspectError(
             f"--input {text!r} is not a shape; use CxHxW, e.g. --input 3x224x224"
         ) from None
-    if len(dims) == 1:
+    if any_rank:
+        pass
+    elif len(dims) == 1:
         dims = (3, dims[0], dims[0])
-    if len(dims) != 3:
+    if len(dims) != 3 and not any_rank:
         raise InspectError(
             f"--input {text!r} has {len(dims)} dimensions; use CxHxW, e.g. --input 3x224x224"
         )
@@ -114,6 +118,21 @@ class ModelOptions:
     num_classes: int | None = None
     plain: bool = False
     config: Path | None = None
+    user_model: str | None = None
+
+    def user_module(self) -> tuple[Any, str] | None:
+        """The user's own network from --model, and its name; None without --model.
+        Architecture flags describe our networks and cannot change theirs."""
+        if self.user_model is None:
+            return None
+        given = [f"--{f.name.replace('_', '-')}" for f in fields(self)
+                 if f.name != "user_model" and getattr(self, f.name) not in (None, False)]
+        if given:
+            raise InspectError(f"--model takes the network as it is; {given[0]} only applies "
+                               "to resnet-inspect's own networks (leave it out)")
+        from resnet_inspect.user_model import load_model
+
+        return load_model(self.user_model)
 
     def overrides(self) -> dict[str, Any]:
         """Flags that change a spec, as ArchSpec field names (unset flags are absent)."""
@@ -227,6 +246,10 @@ _MODEL_PARAMS: list[tuple[str, Any, Any]] = [
     ("config", _option(Path | None, "--config", help="Architecture file (.toml, .yaml, .json) "
                        "whose keys are these flags' names; flags override it.",
                        dir_okay=False), None),
+    ("user_model", _option(str | None, "--model", help="Your own network: FILE.py:CALLABLE or "
+                           "MODULE:CALLABLE, a function or class returning an nn.Module (or an "
+                           "nn.Module). This imports and runs your code.", panel="Your model"),
+     None),
 ]
 
 _RUN_PARAMS: list[tuple[str, Any, Any]] = [
@@ -255,9 +278,9 @@ class RunOptions:
     batch: int = 1
     device: Device = Device.AUTO
 
-    def input_shape(self, spec: AnySpec | None) -> tuple[int, int, int]:
+    def input_shape(self, spec: AnySpec | None, any_rank: bool = False) -> tuple[int, ...]:
         if self.input is not None:
-            return parse_input(self.input, self.batch)
+            return parse_input(self.input, any_rank, self.batch)
         shape = spec.input_shape if spec is not None else (3, 224, 224)
         from resnet_inspect.limits import check_input
 
@@ -270,7 +293,7 @@ class RunOptions:
 
         check_batch(self.batch)
         if self.input is not None:
-            parse_input(self.input, self.batch)
+            parse_input(self.input, any_rank=True, batch=self.batch)
 
 
 def _extend(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -34,6 +34,20 @@ class Headline(str, Enum):
     ALL = "all"
 
 
+class Optimizer(str, Enum):
+    SGD = "sgd"
+    MOMENTUM = "momentum"
+    ADAM = "adam"
+    ADAMW = "adamw"
+
+
+class DType(str, Enum):
+    FLOAT32 = "float32"
+    BFLOAT16 = "bfloat16"
+    FLOAT16 = "float16"
+    FLOAT64 = "float64"
+
+
 class Level(str, Enum):
     STAGE = "stage"
     BLOCK = "block"
@@ -48,7 +62,10 @@ class Level(str, Enum):
         "  resnet-inspect summary resnet18 --input 3x512x512 --batch 32 --device meta\n\n"
         "  resnet-inspect summary --block bottleneck --layers 3,4,6,3 --json -o r50.json\n\n"
         "  resnet-inspect summary resnet50 --ops --count conv+norm\n\n"
-        "  resnet-inspect summary resnet50 --time --batch 8"
+        "  resnet-inspect summary resnet50 --time --batch 8\n\n"
+        "  resnet-inspect summary resnet50 --train --batch 64 --optimizer adamw\n\n"
+        "  resnet-inspect summary resnet50 --train --gpu t4\n\n"
+        "  resnet-inspect summary --model mymodels.py:make_net --input 3x256x256"
     )
 )
 @model_options
@@ -90,6 +107,26 @@ def summary(
         bool,
         typer.Option("--ops", help="Add a table with one column per op type (conv, fc, BN, activations, pooling, adds) and what torchinfo, fvcore, torch's counter and paddle.summary would print."),
     ] = False,
+    train: Annotated[
+        bool,
+        typer.Option("--train", help="Count one training step: forward and backward MACs per layer from the operators autograd runs, the bytes it saves for backward, gradients, optimizer state and the peak.", rich_help_panel="Training step"),
+    ] = False,
+    optimizer: Annotated[
+        Optimizer,
+        typer.Option("--optimizer", help="Optimizer whose state is counted with --train: sgd (none), momentum (1 buffer per parameter), adam, adamw (2).", case_sensitive=False, rich_help_panel="Training step"),
+    ] = Optimizer.ADAM,
+    fit: Annotated[
+        str | None,
+        typer.Option("--fit", help="With --train: the largest batch whose step fits this much memory, e.g. 24GiB or 16GB.", show_default=False, rich_help_panel="Training step"),
+    ] = None,
+    gpu: Annotated[
+        str | None,
+        typer.Option("--gpu", help="With --train: the largest batch for a card: t4, rtx4090, a100-40gb, a100-80gb, h100, ... (its memory less 1 GiB for the CUDA context).", show_default=False, rich_help_panel="Training step"),
+    ] = None,
+    dtype: Annotated[
+        DType | None,
+        typer.Option("--dtype", help="Count as if the model were cast to this dtype (bytes per value change; counts do not) \\[default: the model's own].", case_sensitive=False, show_default=False),
+    ] = None,
     time_it: Annotated[
         bool,
         typer.Option("--time", help="Measure each layer's forward time on the device (CUDA events on a GPU, wall clock on CPU), GFLOP/s and peak memory."),
@@ -104,6 +141,12 @@ def summary(
     """
     if sum((json_out, csv_out, markdown)) > 1:
         raise InspectError("choose one of --json, --csv and --markdown")
+    if (fit is not None or gpu is not None) and not train:
+        raise InspectError("--fit and --gpu size a training step; add --train")
+    if fit is not None and gpu is not None:
+        raise InspectError("choose one of --fit and --gpu")
+    if train and time_it:
+        raise InspectError("--time measures the forward pass; leave out --train to time it")
     if time_it and run.device is Device.META:
         raise InspectError("--time measures on a real device; use --device auto, cpu or cuda")
     if time_it and (csv_out or markdown):
@@ -115,13 +158,19 @@ def summary(
         from resnet_inspect.cli.output import check_writable
 
         check_writable(output)
-    spec = model.spec(arch)
-    assert spec is not None
-    if time_it or run.device in (Device.CPU, Device.CUDA):
+    user = model.user_module()
+    if user is not None and arch is not None:
+        raise InspectError(f"both a name ({arch}) and --model were given; use one of them "
+                           f"(compare {arch} --model ... sets them side by side)")
+    spec = model.spec(arch) if user is None else None
+    subject: Any = spec if user is None else user[0]
+    shape = run.input_shape(spec, any_rank=user is not None)
+    if spec is not None and (time_it or run.device in (Device.CPU, Device.CUDA)):
+        # a user's model is not checked: tracing it on meta here would run their code twice
         from resnet_inspect.cli.memory import ensure_fits
 
-        ensure_fits(spec, run.input_shape(spec), run.batch, run.device.value,
-                    autograd=time_it, headline=count.value)
+        ensure_fits(spec, shape, run.batch, run.device.value, autograd=time_it,
+                    headline=count.value)
 
     timing = None
     if time_it:
@@ -131,11 +180,12 @@ def summary(
         from resnet_inspect.timing import measure
 
         if not sys.stderr.isatty():  # no bar off a terminal: say why nothing comes yet
-            print(f"resnet-inspect: timing {spec.name} at batch {run.batch} (warm-up and "
+            shown = spec.name if spec is not None else user[1] if user is not None else "model"
+            print(f"resnet-inspect: timing {shown} at batch {run.batch} (warm-up and "
                   "timed passes; the result follows when they finish)", file=sys.stderr,
                   flush=True)
         with progress_bar("Timing forward passes") as update:
-            report, timing = measure(spec, input_shape=run.input_shape(spec), batch=run.batch,
+            report, timing = measure(subject, input_shape=shape, batch=run.batch,
                                      device=run.device.value, progress=update,
                                      headline=count.value)
     else:
@@ -145,8 +195,27 @@ def summary(
 
         # a bar on stderr (terminal only) when a deep network takes more than a moment
         with progress_bar("Tracing") as update, progress_to(update):
-            report = inspect_model(spec, input_shape=run.input_shape(spec), batch=run.batch,
-                                   device=run.device.value, headline=count.value)
+            report = inspect_model(subject, input_shape=shape, batch=run.batch,
+                                   device=run.device.value, headline=count.value,
+                                   name=user[1] if user is not None else None,
+                                   train=train, optimizer=optimizer.value,
+                                   dtype=dtype.value if dtype is not None else None)
+    fitted = None
+    if fit is not None or gpu is not None:
+        from resnet_inspect.fit import GIB, gpu_bytes, largest_batch, parse_size
+
+        if gpu is not None:
+            label, capacity = gpu_bytes(gpu)
+        else:
+            capacity = parse_size(fit or "")
+            label = f"{capacity / GIB:.2f} GiB"
+        with progress_bar("Solving the largest batch") as update, progress_to(update):
+            fitted = largest_batch(
+                lambda b: inspect_model(subject, input_shape=shape, batch=b,
+                                        device=run.device.value, headline=count.value,
+                                        train=True, optimizer=optimizer.value,
+                                        dtype=dtype.value if dtype is not None else None),
+                capacity, label)
     from resnet_inspect.cli.output import emit, emit_rendered
 
     if json_out:
@@ -155,9 +224,14 @@ def summary(
         from resnet_inspect.render.export import to_json
 
         text = to_json(report)
-        if timing is not None:  # the report's JSON, plus the measured times beside it
+        if timing is not None or fitted is not None:  # the report's JSON, plus these beside it
             data = json.loads(text)
-            data["timing"] = timing.to_dict()
+            if timing is not None:
+                data["timing"] = timing.to_dict()
+            if fitted is not None:
+                from dataclasses import asdict
+
+                data["fit"] = {**asdict(fitted), "dominant": fitted.dominant}
             text = json.dumps(data, indent=2)
         emit(text, output)
     elif csv_out:
@@ -170,12 +244,12 @@ def summary(
         emit(to_markdown(report, level.value, names), output)
     else:
 
-        emit_rendered(lambda console: _render(report, timing, console, level.value, names, ops),
-                      output)
+        emit_rendered(lambda console: _render(report, timing, console, level.value, names, ops,
+                                              fitted), output)
 
 
 def _render(report: Report, timing: Timing | None, console: Console, level: str,
-            names: NameScheme, ops: bool) -> None:
+            names: NameScheme, ops: bool, fitted: Any = None) -> None:
     """The summary table; then, when asked, the per-op table and the measured times."""
     from resnet_inspect.render.console import print_block
     from resnet_inspect.render.table import render_summary
@@ -186,6 +260,10 @@ def _render(report: Report, timing: Timing | None, console: Console, level: str,
 
         print_block(console, "")
         render_ops(report, console, level)
+    if fitted is not None:
+        from resnet_inspect.render.table import fit_text
+
+        print_block(console, fit_text(fitted, report))
     if timing is not None:
         from resnet_inspect.render.timing_table import render_timing
 

@@ -131,7 +131,8 @@ def render_check(check: CheckReport, console: Console) -> None:
             parts.append(Text("\n".join(extra)))
             parts.append(Text(""))
     if check.unsupported:
-        parts.append(Text("resnet-inspect has no formula for: " + ", ".join(check.unsupported)
+        parts.append(Text("resnet-inspect has no formula for: "
+                          + ", ".join(f"{u['op']} x{u['calls']}" for u in check.unsupported)
                           + " (counted as zero by us, shown as 'no formula' above)"))
     summary = [explain(t, check.macs) for t in check.tools if not t.skipped or t.failed]
     parts.append(Text("In one line each:\n" + "\n".join(f"  {s}" for s in summary)))

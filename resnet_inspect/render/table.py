@@ -7,9 +7,12 @@ memory. Rows sum to the printed totals (the golden tests check it).
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console, Group
 from rich.table import Table
 
+from resnet_inspect.categories import HEADLINE_LABEL, LABEL, headline_values
 from resnet_inspect.render import format as fmt
 from resnet_inspect.render.console import TABLE_BOX, print_block
 from resnet_inspect.render.names import Namer, NameScheme
@@ -24,18 +27,14 @@ _SHORTCUT_MARK = {
     "none": "none",
 }
 
-_CATEGORY_TEXT = {
-    "conv": "conv",
-    "linear": "fc",
-    "norm": "batch-norm",
-    "activation": "activations",
-    "pool": "pooling",
-    "elementwise": "elementwise",
-}
-
 
 def headline_label(report: Report) -> str:
-    return {"conv": "conv+fc", "conv+norm": "conv+fc+bn", "all": "all ops"}[report.totals.headline]
+    """'conv+fc' (the paper's and torchvision's figure), naming attention where a network
+    has it, so the label always says what the headline holds."""
+    label = HEADLINE_LABEL[report.totals.headline]
+    if report.totals.headline != "all" and report.totals.by_category.get("attention"):
+        label = label.replace("conv+fc", "conv+fc+attn")
+    return label
 
 
 def summary_table(
@@ -62,14 +61,21 @@ def summary_table(
         table.add_column("Shortcut", no_wrap=True)
     else:
         table.add_column("Blocks", justify="right", no_wrap=True)
+    train = report.training_memory is not None
     if wide:
         table.add_column("Input shape", no_wrap=True)
-    table.add_column("Output shape", no_wrap=True)
+    if wide or not train:  # a training step's columns take the output's place at 80
+        table.add_column("Output shape", no_wrap=True)
     table.add_column("Params", justify="right", no_wrap=True)
     # The convention sits in the header itself; on two lines when the terminal is narrow.
     sep = " " if wide else "\n"
-    table.add_column(f"MACs{sep}({headline_label(report)})", justify="right", no_wrap=True)
-    if wide:
+    if train:
+        table.add_column(f"Forward{sep}MACs", justify="right", no_wrap=True)
+        table.add_column(f"Backward{sep}MACs", justify="right", no_wrap=True)
+        table.add_column(f"Saved for{sep}backward", justify="right", no_wrap=True)
+    else:
+        table.add_column(f"MACs{sep}({headline_label(report)})", justify="right", no_wrap=True)
+    if wide and not train:
         table.add_column("FLOPs", justify="right", no_wrap=True)
         table.add_column("Activations", justify="right", no_wrap=True)
     blocks_in_stage: dict[str, int] = {}
@@ -95,20 +101,28 @@ def summary_table(
         cells = [label, second]
         if wide:
             cells.append(fmt.shape(row.input_shape))
+        if wide or not train:
+            cells.append(fmt.shape(row.output_shape))
         cells += [
-            fmt.shape(row.output_shape),
             fmt.count(row.params) if row.params else "-",
             fmt.si(row.macs) if row.macs else "-",
         ]
-        if wide:
+        if train:
+            cells += [fmt.si(row.backward_macs) if row.backward_macs else "-",
+                      fmt.mib(row.saved_bytes) if row.saved_bytes else "-"]
+        elif wide:
             cells += [fmt.si(row.flops) if row.flops else "-", fmt.mib(row.output_bytes)]
         table.add_row(*cells, style=style)
     t = report.totals
     total_cells = ["Total", ""]
     if wide:
         total_cells.append("")
-    total_cells += ["", fmt.count(t.params), fmt.si(t.macs)]
-    if wide:
+    if wide or not train:
+        total_cells.append("")
+    total_cells += [fmt.count(t.params), fmt.si(t.macs)]
+    if report.training_memory is not None:
+        total_cells += [fmt.si(t.backward_macs), fmt.mib(report.training_memory.activations_saved)]
+    elif wide:
         total_cells += [fmt.si(t.flops), fmt.mib(report.memory.activation_bytes)]
     table.add_section()
     table.add_row(*total_cells, style="bold")
@@ -146,19 +160,29 @@ def totals_text(report: Report) -> Table:
     outside_macs = []
     outside_flops = []
     for c, v in t.by_category.items():
-        if c not in _CATEGORY_TEXT or c in _headline_cats(report):
+        if c in ("other", "unsupported") or c in _headline_cats(report):
             continue
         if v["macs"]:
-            outside_macs.append(f"{_CATEGORY_TEXT[c]} {fmt.si(v['macs'])} MACs")
+            outside_macs.append(f"{LABEL[c]} {fmt.si(v['macs'])} MACs")
         elif v["flops"]:
-            outside_flops.append(f"{_CATEGORY_TEXT[c]} {fmt.si(v['flops'])}")
+            outside_flops.append(f"{LABEL[c]} {fmt.si(v['flops'])}")
     other = "; ".join(
         outside_macs + ([", ".join(outside_flops) + " FLOPs"] if outside_flops else [])
     )
     if other:
         grid.add_row("Not counted", other)
     if report.unsupported:
-        grid.add_row("No formula", ", ".join(report.unsupported))
+        # never a silent zero: what ran without a formula, by name and call count
+        ops = ", ".join(f"{u['op']} x{u['calls']}" for u in report.unsupported)
+        grid.add_row("No formula", f"{ops} (not in the counts)")
+    not_called = [r for r in report.layers if not r.called]
+    if not_called:
+        names = ", ".join(r.name for r in not_called[:4]) + (", ..." if len(not_called) > 4 else "")
+        grid.add_row(
+            "Not called",
+            f"{len(not_called)} module{'s' if len(not_called) != 1 else ''} never called as a "
+            f"module ({names}): parameters counted, work charged to whoever used them",
+        )
     projections = [b.name for b in report.blocks if b.shortcut == "projection"]
     if report.blocks:
         kinds: dict[str, int] = {}
@@ -168,6 +192,9 @@ def totals_text(report: Report) -> Table:
         if projections and len(projections) <= 6:
             text += f" (projections: {', '.join(projections)})"
         grid.add_row("Shortcuts", text)
+    if report.training_memory is not None:
+        _training_rows(report, grid)
+        return grid
     grid.add_row(
         "Memory",
         f"{report.dtype}, batch {report.input_shape[0]}: input {fmt.mib(m.input_bytes)}, "
@@ -178,10 +205,42 @@ def totals_text(report: Report) -> Table:
     return grid
 
 
-def _headline_cats(report: Report) -> tuple[str, ...]:
-    from resnet_inspect.categories import HEADLINE_CATEGORIES, Headline
+def _training_rows(report: Report, grid: Table) -> None:
+    """One training step: the backward's work, and memory counted from autograd."""
+    t, tm = report.totals, report.training_memory
+    assert tm is not None
+    ratio = f", {t.backward_macs / t.macs:.2f}x the forward" if t.macs else ""
+    grid.add_row("Backward", f"{fmt.si(t.backward_macs)} {headline_label(report)} MACs "
+                             f"({fmt.count(t.backward_macs)}){ratio}; a step "
+                             f"{fmt.si(t.macs + t.backward_macs)} MACs")
+    grid.add_row(
+        "Training",
+        f"{report.dtype}, batch {report.input_shape[0]}, {tm.optimizer}: activations saved "
+        f"{fmt.mib(tm.activations_saved)}, params {fmt.mib(tm.params)}, grads "
+        f"{fmt.mib(tm.grads)}, optimizer state {fmt.mib(tm.optimizer_state)}, input "
+        f"{fmt.mib(tm.input)}; peak {fmt.mib(tm.peak)}",
+    )
+    times = tm.torchinfo_estimate / tm.peak
+    grid.add_row("torchinfo", f"its estimate (input + 2 x every output + params): "
+                              f"{fmt.mib(tm.torchinfo_estimate)}, {times:.1f}x our counted peak")
 
-    return tuple(c.value for c in HEADLINE_CATEGORIES[Headline(report.totals.headline)])
+
+def fit_text(fit: Any, report: Report) -> str:
+    """The answer to "will it fit?", in two lines that read at 80 columns."""
+    if fit.batch == 0:
+        return (f"Fit          not even batch 1 fits {fit.label}: its step needs "
+                f"{fmt.mib(fit.next_peak)}")
+    share = fit.parts[fit.dominant] / fit.peak
+    return (
+        f"Fit          largest batch {fit.batch} in {fit.label}: peak {fmt.mib(fit.peak)} "
+        f"(batch {fit.batch + 1}: {fmt.mib(fit.next_peak)});\n"
+        f"             {fit.dominant} dominate ({share:.0%}); each sample adds "
+        f"{fmt.mib(fit.per_sample)}, {fmt.mib(fit.fixed)} does not grow with the batch"
+    )
+
+
+def _headline_cats(report: Report) -> tuple[str, ...]:
+    return headline_values(report.totals.headline)
 
 
 def render_summary(

@@ -1,0 +1,209 @@
+"""Users' own models, in the styles they write: every operator counted or named.
+
+The independent reference is torch.utils.flop_counter.FlopCounterMode on meta (it counts
+convolutions and matrix products, 2 FLOPs per MAC): our headline is exactly half of it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+import resnet_inspect
+from resnet_inspect.report import Report, rollup
+from tests.reference_models import (
+    ConvLstmAttention,
+    EncoderBlock,
+    FunctionalCNN,
+    SdpaAttention,
+    SpectralMix,
+    SwinStyleAttention,
+    TorchvisionStyleNet,
+    ViT,
+    WithAuxHead,
+)
+
+CASES = {
+    "vit_encoder_block": (lambda: EncoderBlock(64, 4, 128), (2, 10, 64)),
+    "swin_style": (lambda: SwinStyleAttention(32, 4, 4), (2, 16, 32)),
+    "sdpa": (lambda: SdpaAttention(32, 4), (2, 10, 32)),
+    "sdpa_causal": (lambda: SdpaAttention(32, 4, causal=True), (2, 10, 32)),
+    "functional_cnn": (FunctionalCNN, (2, 3, 8, 8)),
+    "torchvision_bottleneck": (TorchvisionStyleNet, (1, 3, 64, 64)),
+    "conv_lstm_attention": (ConvLstmAttention, (2, 8, 20)),
+    "aux_head": (WithAuxHead, (2, 4)),
+}
+
+
+def torch_counter_flops(model: nn.Module, shape: tuple[int, ...]) -> int:
+    model = model.to("meta").eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(torch.zeros(shape, device="meta"))
+    return int(counter.get_total_flops())
+
+
+def assert_rows_sum_to_totals(report: Report) -> None:
+    """Params, and MACs and FLOPs of every category, summed over the rows, are the totals."""
+    assert sum(r.params for r in report.layers) == report.totals.params
+    for level in ("stage", "block", "layer"):
+        rows = rollup(report, level)
+        assert sum(r.params for r in rows) == report.totals.params
+        assert sum(r.macs for r in rows) == report.totals.macs
+        assert sum(r.flops for r in rows) == report.totals.flops
+    for cat, total in report.totals.by_category.items():
+        assert sum(r.categories.get(cat, [0, 0])[0] for r in report.layers) == total["macs"]
+        assert sum(r.categories.get(cat, [0, 0])[1] for r in report.layers) == total["flops"]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_headline_equals_torchs_counter_and_rows_sum(case: str) -> None:
+    make, shape = CASES[case]
+    report = resnet_inspect.inspect(make(), shape[1:], batch=shape[0], device="meta")
+    assert 2 * report.totals.macs == torch_counter_flops(make(), shape)
+    assert report.totals.macs > 0
+    assert_rows_sum_to_totals(report)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_same_counts_on_meta_and_cpu(case: str) -> None:
+    make, shape = CASES[case]
+    model = make()
+    meta = resnet_inspect.inspect(model, shape[1:], batch=shape[0], device="meta")
+    cpu = resnet_inspect.inspect(model, shape[1:], batch=shape[0], device="cpu")
+    assert cpu.device == "cpu" and meta.device == "meta"
+    assert cpu.totals.macs == meta.totals.macs
+    assert cpu.unsupported == meta.unsupported
+    if case != "conv_lstm_attention":
+        # ATen's own CPU LSTM adds the input bias in a separate add where the meta
+        # decomposition folds it into addmm: the headline agrees, the elementwise FLOPs not
+        assert cpu.totals == meta.totals
+        assert [(r.name, r.categories) for r in cpu.layers] == \
+            [(r.name, r.categories) for r in meta.layers]
+
+
+def test_vit_b16_matches_torchvision() -> None:
+    # torchvision's ViT_B_16_Weights.IMAGENET1K_V1: num_params 86,567,656, GFLOPS 17.56
+    report = resnet_inspect.inspect(ViT(), (3, 224, 224))
+    assert report.totals.params == 86_567_656
+    assert round(report.totals.macs / 1e9, 2) == 17.56
+    by = report.totals.by_category
+    # 12 blocks x 12 heads x (197 x 197 x 64) x 2 products = 1,341,204,480 attention MACs
+    assert by["attention"]["macs"] == 12 * 12 * 197 * 197 * 64 * 2
+    assert_rows_sum_to_totals(report)
+
+
+def test_attention_block_by_hand() -> None:
+    # EncoderBlock(dim 64, 4 heads, mlp 128) on batch 2 x 10 tokens = 20 token rows:
+    # in-proj 20 x 64 x 192 = 245,760; out-proj 20 x 64 x 64 = 81,920;
+    # mlp 20 x 64 x 128 x 2 = 327,680; linear total 655,360.
+    # attention: 2 x 4 heads x 10 x 10 x 16 x 2 products = 25,600.
+    report = resnet_inspect.inspect(EncoderBlock(64, 4, 128), (10, 64), batch=2)
+    by = report.totals.by_category
+    assert by["linear"]["macs"] == 655_360
+    assert by["attention"]["macs"] == 25_600
+    assert report.totals.macs == 680_960
+    # two residual adds of 20 x 64 = 1,280 each; the math path scales q and k
+    # (2 x 4 x 10 x 16 = 1,280 each); and the in-projection's bias, which F.linear adds as
+    # a separate add on the transposed (non-contiguous) input: 20 x 192 = 3,840
+    assert by["elementwise"]["flops"] == 2 * 1_280 + 2 * 1_280 + 3_840
+    # the attention's own work is on its row; out_proj's weight is applied by its parent
+    attn = next(r for r in report.layers if r.name == "self_attention")
+    assert attn.categories["attention"][0] == 25_600
+    out_proj = next(r for r in report.layers if r.name == "self_attention.out_proj")
+    assert not out_proj.called and out_proj.params == 64 * 64 + 64
+
+
+def test_functional_cnn_by_hand() -> None:
+    # conv 3->8 3x3 pad 1 on 2 x 8 x 8: 2 x 8 x 8 x 8 outputs x 27 = 27,648
+    # conv 8->16 on 2 x 4 x 4: 2 x 16 x 4 x 4 x 72 = 36,864; linear 2 x 10 x 16 = 320
+    report = resnet_inspect.inspect(FunctionalCNN(), (3, 8, 8), batch=2)
+    assert report.totals.by_category["conv"]["macs"] == 27_648 + 36_864
+    assert report.totals.by_category["linear"]["macs"] == 320
+    assert report.layer_count.total == 0 or report.totals.macs == 64_832
+    # the work is the model's own, on its own row, with its parameters
+    (row,) = report.layers
+    assert row.name == "FunctionalCNN" and row.params == 8 * 27 + 16 * 72 + 160
+
+
+def test_torchvision_residual_add_is_counted_in_the_block() -> None:
+    report = resnet_inspect.inspect(TorchvisionStyleNet(), (3, 64, 64))
+    adds = [r for r in report.layers if r.categories.get("elementwise")]
+    # one `out += identity` per block, on the block's own row: 256 x 16 x 16 twice,
+    # then 512 x 8 x 8
+    assert [(r.name, r.categories["elementwise"][1]) for r in adds] == [
+        ("layer1.0", 65_536), ("layer1.1", 65_536), ("layer2.0", 32_768)]
+    assert [b.shortcut for b in report.blocks] == ["projection", "identity", "projection"]
+    # the add lands between bn3/downsample and the last ReLU, inside its block
+    names = [r.name for r in report.layers]
+    assert names.index("layer1.0") == names.index("layer1.0.downsample.1") + 1
+    assert all(r.block == "layer1.0" for r in report.layers if r.name.startswith("layer1.0"))
+
+
+def test_parameters_of_a_module_that_never_ran_stay_in_the_total() -> None:
+    report = resnet_inspect.inspect(WithAuxHead(), (4,), batch=2)
+    aux = [r for r in report.layers if not r.called]
+    assert [(r.name, r.params) for r in aux] == [("aux.0", 15)]
+    assert report.totals.params == 20 + 15
+    assert_rows_sum_to_totals(report)
+
+
+def test_conv_lstm_attention_rows_add_up() -> None:
+    # the model a new user tried: before, its rows summed to 26,634 of 43,274 params
+    model = ConvLstmAttention()
+    report = resnet_inspect.inspect(model, (8, 20), batch=2)
+    assert report.totals.params == sum(p.numel() for p in model.parameters())
+    assert_rows_sum_to_totals(report)
+    assert report.unsupported == []
+
+
+def test_fft_is_named_not_zero() -> None:
+    report = resnet_inspect.inspect(SpectralMix(), (8,), batch=2)
+    assert report.unsupported == [{"op": "aten._fft_c2r", "calls": 1},
+                                  {"op": "aten._fft_r2c", "calls": 1}]
+    assert report.layers[0].category == "unsupported"
+
+
+def test_tied_weights_are_counted_once_in_rows_and_total() -> None:
+    class Tied(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Linear(4, 4, bias=False)
+            self.b = nn.Linear(4, 4, bias=False)
+            self.b.weight = self.a.weight
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.b(self.a(x))
+
+    report = resnet_inspect.inspect(Tied(), (4,))
+    assert report.totals.params == 16
+    assert_rows_sum_to_totals(report)
+
+
+def test_the_users_model_leaves_as_it_came() -> None:
+    model = nn.Sequential(nn.Linear(3, 4).double(), nn.Linear(4, 2).half()).train()
+    model[0].weight.data.fill_(math.pi)
+    hooks_before = len(model[0]._forward_hooks)
+    report = resnet_inspect.inspect(model[0], (3,), device="cpu")
+    assert report.dtype == "float64"
+    assert report.memory.param_bytes == (12 + 4) * 8  # float64: 8 bytes a value
+    assert model[0].weight.dtype == torch.float64 and model[1].weight.dtype == torch.float16
+    assert model[0].weight[0, 0].item() == math.pi  # not through float32 and back
+    assert model.training and model[0].training
+    assert len(model[0]._forward_hooks) == hooks_before
+    # a mixed model on meta: each tensor keeps its own dtype (params 12 + 4 in float64,
+    # 8 + 2 in float16)
+    mixed = resnet_inspect.inspect(nn.Sequential(nn.Linear(3, 4).double()), (3,))
+    assert mixed.memory.param_bytes == 16 * 8
+
+
+def test_a_bug_in_the_users_model_keeps_its_cause() -> None:
+    class Broken(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            raise RuntimeError("index 7 is out of bounds for my lookup table")
+
+    with pytest.raises(resnet_inspect.ModelError, match="out of bounds for my lookup table"):
+        resnet_inspect.inspect(Broken(), (3,), device="cpu")
