@@ -56,6 +56,7 @@ def inspect(
     train: bool = False,
     optimizer: str = "adam",
     dtype: str | None = None,
+    amp: str | None = None,
     **overrides: Any,
 ) -> Report:
     """Trace one forward pass and return the Report (rows, totals, memory, layer count).
@@ -78,10 +79,10 @@ def inspect(
             model = build_model(spec, device=target, init=False)
         shape = tuple(input_shape) if input_shape is not None else spec.input_shape
         return trace(model, shape, batch=batch, device=target, headline=headline, name=name,
-                     train=train, optimizer=optimizer, dtype=_dtype(dtype))
+                     train=train, optimizer=optimizer, dtype=_dtype(dtype), amp=amp)
     shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
     return trace(model_or_name, shape, batch=batch, device=device, headline=headline, name=name,
-                 train=train, optimizer=optimizer, dtype=_dtype(dtype))
+                 train=train, optimizer=optimizer, dtype=_dtype(dtype), amp=amp)
 
 
 def _dtype(name: str | None) -> Any:

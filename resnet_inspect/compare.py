@@ -745,11 +745,15 @@ def network_reports(
     input_shape: tuple[int, ...] | None = None,
     batch: int = 1,
     device: str = "meta",
+    train: bool = False,
+    optimizer: str = "adam",
 ) -> list[Report]:
-    """Build and trace each named network (`resolve` turns an item into a spec)."""
+    """Build and trace each named network (`resolve` turns an item into a spec); with
+    `train`, one training step each."""
     from resnet_inspect import inspect
 
-    return [inspect(resolve(item), input_shape=input_shape, batch=batch, device=device)
+    return [inspect(resolve(item), input_shape=input_shape, batch=batch, device=device,
+                    train=train, optimizer=optimizer)
             for item in items]
 
 

@@ -247,3 +247,47 @@ def _adaptive_avg_pool2d(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     if size is None or x.dim() != 4:
         return None
     return _empty([x.shape[0], x.shape[1], *size], x)
+
+
+class Autocast(torch.overrides.TorchFunctionMode):
+    """Mixed precision as torch.autocast does it on CUDA, on any device, meta included
+    (autocast itself does not apply to meta tensors): the operators on autocast's float16
+    list run with their floating inputs cast to `dtype`, those on its float32 list in
+    float32, everything else in the dtypes it is given. The casts happen above autograd,
+    as autocast's do, so what autograd saves is what it would save under autocast."""
+
+    def __init__(self, dtype: torch.dtype) -> None:
+        super().__init__()
+        self.dtype = dtype
+        import torch.nn.functional as F
+
+        # PyTorch's "CUDA Ops that can autocast to float16" and "to float32" (torch.amp docs)
+        self.lower = {F.conv1d, F.conv2d, F.conv3d, F.conv_transpose1d, F.conv_transpose2d,
+                      F.conv_transpose3d, F.linear, torch.matmul, torch.mm, torch.bmm,
+                      torch.addmm, torch.baddbmm, torch.addbmm, torch.Tensor.__matmul__,
+                      torch.Tensor.matmul, torch.Tensor.mm, torch.Tensor.bmm, F.prelu,
+                      F.scaled_dot_product_attention, torch.conv1d, torch.conv2d, torch.conv3d}
+        self.full = {F.softmax, F.log_softmax, torch.softmax, torch.log_softmax,
+                     torch.Tensor.softmax, torch.Tensor.log_softmax, F.layer_norm,
+                     F.group_norm, torch.exp, torch.log, torch.pow, torch.cumsum, F.normalize,
+                     torch.Tensor.sum, torch.sum, torch.Tensor.pow, F.cross_entropy, F.nll_loss,
+                     F.mse_loss}
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        if func in self.lower:
+            args, kwargs = _cast(args, self.dtype), _cast(kwargs, self.dtype)
+        elif func in self.full:
+            args, kwargs = _cast(args, torch.float32), _cast(kwargs, torch.float32)
+        return func(*args, **kwargs)
+
+
+def _cast(value: Any, dtype: torch.dtype) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.to(dtype) if value.is_floating_point() and value.dtype != dtype else value
+    if isinstance(value, (tuple, list)):
+        return type(value)(_cast(v, dtype) for v in value)
+    if isinstance(value, dict):
+        return {k: _cast(v, dtype) for k, v in value.items()}
+    return value

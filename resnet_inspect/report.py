@@ -135,6 +135,7 @@ class TrainingMemory:
     peak: int
     live_peak: int  # the forward/backward part of the peak
     torchinfo_estimate: int  # torchinfo's rule: input + 2 x every layer's output + params
+    amp: str | None = None  # autocast's lower precision, when counted under mixed precision
 
 
 @dataclass

@@ -7,6 +7,7 @@ hooks removed, train/eval mode and device restored.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import gc
 import re
@@ -26,6 +27,7 @@ from resnet_inspect.categories import HEADLINE_CATEGORIES, Category, Headline
 from resnet_inspect.counting import FORMULAS, NO_ARITHMETIC, counts_for, op_name
 from resnet_inspect.errors import InspectError, ModelError
 from resnet_inspect.meta_ops import RULES as META_RULES
+from resnet_inspect.meta_ops import Autocast
 from resnet_inspect.report import (
     BlockRecord,
     LayerCount,
@@ -143,13 +145,15 @@ def trace(
     name: str | None = None,
     train: bool = False,
     optimizer: str = "adam",
+    amp: str | None = None,
 ) -> Report:
     """Trace one forward pass of `model` on a zero input and return its Report.
 
     With `train`, one training step instead: the forward in train mode and the backward
     autograd runs, each operator counted and charged to its module, with the bytes
     autograd saves and a peak followed operator by operator (report.training); optimizer
-    state per `optimizer` (sgd, momentum, adam, adamw).
+    state per `optimizer` (sgd, momentum, adam, adamw); `amp` ("float16", "bfloat16") runs
+    it under mixed precision as torch.autocast does (weights stay as they are).
 
     Every ATen operator the pass runs is counted from one registry (counting.py) and
     charged to the innermost module running it, so a row holds the work a module does in
@@ -163,7 +167,9 @@ def trace(
     """
     validate_input(input_shape, batch)
     headline = Headline(headline)
-    step = _Step(optimizer) if train else None
+    if amp is not None and not train:
+        raise InspectError("--amp counts a mixed-precision training step; add --train")
+    step = _Step(optimizer, amp) if train else None
     if step is not None and not any(p.requires_grad for p in model.parameters()):
         raise InspectError("--train: no parameter of this model requires a gradient, so there "
                            "is no training step to count; unfreeze some (requires_grad=True)")
@@ -213,8 +219,11 @@ class _Step:
     """A training step: what the optimizer keeps (its state, per trainable parameter)."""
 
     optimizer: str = "adam"
+    amp: str | None = None  # autocast's lower precision: "float16" or "bfloat16"
 
     def __post_init__(self) -> None:
+        if self.amp not in (None, "float16", "bfloat16"):
+            raise InspectError(f"--amp {self.amp}: use float16 or bfloat16")
         if self.optimizer not in OPTIMIZER_STATES:
             raise InspectError(
                 f"--optimizer {self.optimizer}: not one this tool knows; use one of "
@@ -763,7 +772,10 @@ def _trace(
             with torch.no_grad(), _same_kernels_everywhere(), counter:
                 model(x)
         else:
-            with torch.enable_grad(), _same_kernels_everywhere(), counter, \
+            autocast: Any = contextlib.nullcontext()
+            if step is not None and step.amp is not None:
+                autocast = Autocast(getattr(torch, step.amp))
+            with torch.enable_grad(), _same_kernels_everywhere(), counter, autocast, \
                     torch.autograd.graph.saved_tensors_hooks(counter.pack, lambda t: t):
                 out = model(x)
             counter.assign(out, fallback())
@@ -850,6 +862,7 @@ def _training_memory(model: nn.Module, sizes: _Sizes, counter: _Counter, step: _
         grads=grads,
         optimizer_state=state,
         optimizer=step.optimizer,
+        amp=step.amp,
         input=input_bytes,
         peak=sizes.param_bytes + sizes.buffer_bytes + state + input_bytes + counter.live_peak,
         live_peak=counter.live_peak,

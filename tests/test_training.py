@@ -201,3 +201,37 @@ def test_train_on_a_model_with_nothing_to_train() -> None:
     trained = nn.Linear(3, 4)
     resnet_inspect.inspect(trained, (3,), train=True, device="cpu")
     assert trained.weight.grad is None and trained.training
+
+
+def test_amp_saves_half_precision_inputs_and_weight_copies() -> None:
+    conv = nn.Conv2d(3, 4, 3, bias=False)
+    fp32 = resnet_inspect.inspect(conv, (3, 8, 8), batch=2, train=True).training_memory
+    amp = resnet_inspect.inspect(conv, (3, 8, 8), batch=2, train=True,
+                                 amp="float16").training_memory
+    assert fp32 is not None and amp is not None
+    # float32: the conv saves its input for the weight gradient... which is the image, not
+    # an activation: nothing; under autocast it saves the float16 copies it ran on: the
+    # input 2 x 3 x 8 x 8 x 2 bytes = 768 and the weight 4 x 3 x 3 x 3 x 2 = 216
+    assert fp32.activations_saved == 0
+    assert amp.activations_saved == 768 + 216
+    assert amp.params == fp32.params == 4 * 27 * 4  # weights stay float32
+
+
+def test_compare_train_sets_two_steps_side_by_side(capsys: pytest.CaptureFixture[str]) -> None:
+    r = run_cli(capsys, "compare", "50", "101", "--train", "--batch", "4", "--json")
+    assert r.code == 0, r.err
+    steps = json.loads(r.out)["training"]
+    assert [s["model"] for s in steps] == ["resnet50", "resnet101"]
+    # the 17 extra conv4_x blocks of ResNet-101 keep more activations for backward
+    assert steps[1]["activations_saved"] > steps[0]["activations_saved"]
+    r = run_cli(capsys, "compare", "50", "101", "--train", "--batch", "4")
+    assert r.code == 0 and "resnet101 - resnet50: peak +" in r.out
+    assert max(len(line) for line in r.out.splitlines()) <= 80
+
+
+def test_check_train_agrees_with_torchs_counter(capsys: pytest.CaptureFixture[str]) -> None:
+    r = run_cli(capsys, "check", "resnet18", "--train", "--tools", "torch", "--json")
+    assert r.code == 0, r.err
+    step = json.loads(r.out)["training_step"]
+    assert step["accounted"] and step["torch_flops"] == 2 * (step["forward_macs"]
+                                                              + step["backward_macs"])

@@ -63,6 +63,10 @@ def check(
         bool, typer.Option("--json", help="Write the whole cross-check as JSON.")
     ] = False,
     output: OutputPath = None,
+    train: Annotated[
+        bool,
+        typer.Option("--train", help="Also count one training step and check its forward and backward products against torch's counter (FlopCounterMode over the same step)."),
+    ] = False,
     *,
     model: ModelOptions,
     run: RunOptions,
@@ -101,14 +105,38 @@ def check(
         result = run_check(subject, input_shape=run.input_shape(spec, any_rank=user is not None),
                            batch=run.batch,
                            device=run.device.value, tools=chosen, progress=update)
+    step = None
+    if train:
+        from resnet_inspect import inspect as inspect_model
+        from resnet_inspect.train_check import check_training
+
+        shape = run.input_shape(spec, any_rank=user is not None)
+        step_report = inspect_model(subject, input_shape=shape, batch=run.batch, train=True)
+        step = check_training(subject if user is not None else spec, step_report)
     if json_out:
         import json
 
-        emit(json.dumps(result.to_dict(), indent=2) + "\n", output)
+        data = result.to_dict()
+        if step is not None:
+            from dataclasses import asdict
+
+            data["training_step"] = {**asdict(step), "accounted": step.accounted}
+        emit(json.dumps(data, indent=2) + "\n", output)
     else:
         from resnet_inspect.render.check_table import render_check
 
-        emit_rendered(lambda console: render_check(result, console), output)
+        def show(console: Any) -> None:
+            render_check(result, console)
+            if step is not None:
+                from resnet_inspect.render.console import print_block
+
+                print_block(console, "\n" + step.text())
+
+        emit_rendered(show, output)
+    if step is not None and not step.accounted:
+        print("resnet-inspect: check: the training step's products differ from torch's "
+              "counter", file=sys.stderr)
+        raise typer.Exit(1)
     if not result.accounted:
         print(f"resnet-inspect: check: {_verdict(result)}", file=sys.stderr)
         raise typer.Exit(1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -35,7 +35,8 @@ BLOCK_PANEL = "Blocks (basic, bottleneck, preact-basic, preact-bottleneck)"
         "  resnet-inspect compare 50 101\n\n"
         "  resnet-inspect compare 18 34 50 101 152 --markdown -o table1.md\n\n"
         "  resnet-inspect compare 50 101 152 --stride-on 1x1\n\n"
-        "  resnet-inspect compare resnet50 --model mymodels.py:make_net"
+        "  resnet-inspect compare resnet50 --model mymodels.py:make_net\n\n"
+        "  resnet-inspect compare 50 101 --train --batch 64"
     )
 )
 @model_options
@@ -91,6 +92,14 @@ def compare(
         bool, typer.Option("--markdown", help="Write Markdown tables (notes, slides).")
     ] = False,
     output: OutputPath = None,
+    train: Annotated[
+        bool,
+        typer.Option("--train", help="Networks: count one training step each (forward and backward MACs, saved activations, peak memory) and set them side by side.", rich_help_panel="Training step"),
+    ] = False,
+    optimizer: Annotated[
+        str,
+        typer.Option("--optimizer", help="Optimizer state counted with --train: sgd, momentum, adam, adamw.", rich_help_panel="Training step"),
+    ] = "adam",
     *,
     model: ModelOptions,
     run: RunOptions,
@@ -124,7 +133,11 @@ def compare(
         if unknown:
             raise lib.unknown_item(unknown[0])
     kind = "networks" if user is not None else lib.classify(items, lib.is_network)
+    reports: list[Any] = []
     if kind == "blocks":
+        if train:
+            raise InspectError("--train counts a network's training step; compare networks, "
+                               "e.g. compare 50 101 --train --batch 64")
         _no_network_flags(model, run)
         result: lib.BlockComparison | lib.NetworkComparison = lib.compare_blocks(
             items,
@@ -162,25 +175,47 @@ def compare(
             input_shape=run.input_shape(None) if run.input is not None else None,
             batch=run.batch,
             device=device,
+            train=train,
+            optimizer=optimizer,
         )
         if user is not None:
             from resnet_inspect import inspect as inspect_model
 
             shape = run.input_shape(None, any_rank=True) if run.input is not None else None
             reports.append(inspect_model(user[0], input_shape=shape, batch=run.batch,
-                                         device=device, name=user[1]))
+                                         device=device, name=user[1], train=train,
+                                         optimizer=optimizer))
         result = lib.compare_reports(reports)
 
     from resnet_inspect.cli.output import emit, emit_rendered
     from resnet_inspect.render import compare as render
 
+    reports_out = reports
     if json_out:
-        emit(render.to_json(result), output)
+        text = render.to_json(result)
+        if train:
+            import json
+            from dataclasses import asdict
+
+            data = json.loads(text)
+            data["training"] = [{"model": r.model, **asdict(r.training_memory),
+                                 "backward_macs": r.totals.backward_macs}
+                                for r in reports_out if r.training_memory is not None]
+            text = json.dumps(data, indent=2)
+        emit(text, output)
     elif markdown:
         emit(render.to_markdown(result), output)
     else:
 
-        emit_rendered(lambda console: render.render(result, console), output)
+        def show(console: Any) -> None:
+            render.render(result, console)
+            if train:
+                from resnet_inspect.render.console import print_block
+                from resnet_inspect.render.training import training_lines
+
+                print_block(console, "\n".join(["", *training_lines(reports_out)]))
+
+        emit_rendered(show, output)
 
 
 def _network_spec(model: ModelOptions, item: str) -> AnySpec:

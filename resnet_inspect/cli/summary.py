@@ -127,6 +127,10 @@ def summary(
         DType | None,
         typer.Option("--dtype", help="Count as if the model were cast to this dtype (bytes per value change; counts do not) \\[default: the model's own].", case_sensitive=False, show_default=False),
     ] = None,
+    amp: Annotated[
+        bool,
+        typer.Option("--amp", help="With --train: mixed precision as torch.autocast does it (weights float32, convolutions and matmuls in float16).", rich_help_panel="Training step"),
+    ] = False,
     time_it: Annotated[
         bool,
         typer.Option("--time", help="Measure each layer's forward time on the device (CUDA events on a GPU, wall clock on CPU), GFLOP/s and peak memory."),
@@ -199,7 +203,8 @@ def summary(
                                    device=run.device.value, headline=count.value,
                                    name=user[1] if user is not None else None,
                                    train=train, optimizer=optimizer.value,
-                                   dtype=dtype.value if dtype is not None else None)
+                                   dtype=dtype.value if dtype is not None else None,
+                                   amp="float16" if amp else None)
     fitted = None
     if fit is not None or gpu is not None:
         from resnet_inspect.fit import GIB, gpu_bytes, largest_batch, parse_size
@@ -214,7 +219,8 @@ def summary(
                 lambda b: inspect_model(subject, input_shape=shape, batch=b,
                                         device=run.device.value, headline=count.value,
                                         train=True, optimizer=optimizer.value,
-                                        dtype=dtype.value if dtype is not None else None),
+                                        dtype=dtype.value if dtype is not None else None,
+                                        amp="float16" if amp else None),
                 capacity, label)
     from resnet_inspect.cli.output import emit, emit_rendered
 

@@ -215,7 +215,8 @@ def _training_rows(report: Report, grid: Table) -> None:
                              f"{fmt.si(t.macs + t.backward_macs)} MACs")
     grid.add_row(
         "Training",
-        f"{report.dtype}, batch {report.input_shape[0]}, {tm.optimizer}: activations saved "
+        f"{report.dtype}{f' weights, {tm.amp} autocast' if tm.amp else ''}, batch "
+        f"{report.input_shape[0]}, {tm.optimizer}: activations saved "
         f"{fmt.mib(tm.activations_saved)}, params {fmt.mib(tm.params)}, grads "
         f"{fmt.mib(tm.grads)}, optimizer state {fmt.mib(tm.optimizer_state)}, input "
         f"{fmt.mib(tm.input)}; peak {fmt.mib(tm.peak)}",
