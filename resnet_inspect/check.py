@@ -88,6 +88,7 @@ class ToolCheck:
     unsupported: dict[str, int] = field(default_factory=dict)  # the tool's own list: op -> calls
     ignored: list[str] = field(default_factory=list)  # ops it skips by design, silently
     skipped: str = ""  # why it did not run
+    failed: bool = False  # it crashed: `skipped` holds the error, and nothing is checked
     seconds: float = 0.0
 
     @property
@@ -125,7 +126,20 @@ class CheckReport:
         return next(t for t in self.tools if t.tool == name)
 
     @property
+    def ran(self) -> list[ToolCheck]:
+        """The tools that counted something (paddle.summary's rule is ours, not a tool run)."""
+        return [t for t in self.tools if not t.skipped and t.version != "rule"]
+
+    @property
+    def failed(self) -> list[ToolCheck]:
+        return [t for t in self.tools if t.failed]
+
+    @property
     def accounted(self) -> bool:
+        """Every tool that ran is explained to the unit, none crashed, and at least one ran:
+        a check in which every tool crashed has explained nothing."""
+        if self.failed or not self.ran:
+            return False
         return all(t.accounted for t in self.tools if not t.skipped)
 
     def to_dict(self) -> dict[str, Any]:
@@ -472,7 +486,9 @@ def check(
             results.append(_skipped(tool, f"not installed ({err.name}); pip install {tool}"))
         except Exception as err:  # a tool failing is a finding to show, not a crash
             first = str(err).strip().splitlines()[0] if str(err).strip() else ""
-            results.append(_skipped(tool, f"{type(err).__name__}: {first}"[:200]))
+            crashed = _skipped(tool, f"{type(err).__name__}: {first}"[:200])
+            crashed.failed = True
+            results.append(crashed)
     if progress is not None:
         progress(len(tools) + 1, len(tools) + 1)
     results.append(paddle_convention(report))
@@ -492,6 +508,8 @@ def _skipped(tool: str, why: str) -> ToolCheck:
 
 def explain(tool: ToolCheck, ours_macs: int) -> str:
     """One line: the tool's figure as our headline plus what its convention adds."""
+    if tool.failed:
+        return f"{tool.tool}: FAILED ({tool.skipped})"
     if tool.skipped:
         return f"{tool.tool}: not run ({tool.skipped})"
     if tool.figure is None:

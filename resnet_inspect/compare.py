@@ -17,6 +17,7 @@ Nothing here prints: renderers in `render/compare.py` turn these objects into te
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -311,10 +312,11 @@ def compare_blocks(
     block_kinds = [k if isinstance(k, BlockKind) else _block_or_error(k) for k in kinds]
     in_ch, out_ch = (channels, channels) if isinstance(channels, int) else channels
     h, w = (spatial, spatial) if isinstance(spatial, int) else spatial
-    for value, flag in ((in_ch, "--channels"), (out_ch, "--channels"), (h, "--spatial"),
-                        (w, "--spatial"), (stride, "--stride"), (batch, "--batch")):
-        if value < 1:
-            raise InspectError(f"{flag} must be a positive integer, got {value}")
+    from resnet_inspect.limits import check_block, check_range
+
+    check_block(in_ch, out_ch, h, w, width, batch)
+    # a stride beyond the input samples nothing new: the output is 1x1 from stride max(h, w)
+    check_range(stride, 1, max(h, w), "--stride", "--stride 2")
     has_bottleneck = any(k.expansion != 1 for k in block_kinds)
     if has_bottleneck and out_ch % 4:
         raise InspectError(
@@ -425,6 +427,8 @@ class NetworkSide:
     stages: list[StageSide]
     block: str | None = None  # BlockKind value, when the report came from a spec
     stride_on: str | None = None  # StrideOn value, likewise
+    paper_depth: int | None = None  # 50/101/152: the paper's Table 1 network (any stride)
+    categories: list[str] = field(default_factory=list)  # categories with any work counted
 
     def stage(self, name: str) -> StageSide | None:
         return next((s for s in self.stages if s.stage == name), None)
@@ -520,6 +524,8 @@ def network_side(report: Report) -> NetworkSide:
         stages=stages,
         block=(report.spec or {}).get("block"),
         stride_on=(report.spec or {}).get("stride_on"),
+        paper_depth=paper_depth(report.spec, report.input_shape),
+        categories=[c for c, v in t.by_category.items() if v.get("macs") or v.get("flops")],
     )
 
 
@@ -665,21 +671,66 @@ def many_headline(nets: Sequence[NetworkSide]) -> str:
     return f"{first.name} -> {last.name}{growth}{where}"
 
 
+def _join(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def conventions_note(nets: Sequence[NetworkSide]) -> str:
+    """What the MACs and FLOPs of these networks count, from their headline's categories
+    (categories.py) and their own figures, so the sentence is true under every --count."""
+    from resnet_inspect.categories import HEADLINE_CATEGORIES, LABEL, Headline, unit
+
+    present = {c for n in nets for c in n.categories}
+    cats = [c.value for c in HEADLINE_CATEGORIES[Headline(nets[0].headline)]
+            if c.value in present or not present]
+    mac_cats = [LABEL[c] for c in cats if unit(c) == "macs"]
+    flop_cats = [LABEL[c] for c in cats if unit(c) == "flops"]
+    text = f"MACs are multiply-accumulates of {_join(mac_cats)} layers"
+    if nets[0].headline == Headline.CONV.value:
+        text += " (the ResNet paper's 'FLOPs')"
+    if all(n.flops == 2 * n.macs for n in nets):
+        return text + "; FLOPs = 2 x MACs."
+    return (text + f"; FLOPs = 2 x MACs plus the FLOPs of {_join(flop_cats)}, which have no "
+            "multiply-accumulate.")
+
+
+# The ResNet paper (He et al. 2016), Table 1, FLOPs row: multiply-adds of the bottleneck
+# networks, whose first 1x1 conv of a stage carries the stride (v1).
+PAPER_TABLE1_GFLOPS = {50: 3.8, 101: 7.6, 152: 11.3}
+# fields that do not change the network's arithmetic, or that the note is about
+_NOT_STRUCTURE = {"name", "description", "stride_on"}
+
+
+def paper_depth(spec: dict[str, Any] | None, input_shape: Sequence[int]) -> int | None:
+    """50, 101 or 152 when a report's spec is that network of the paper's Table 1 (at one
+    224x224 image) up to where the stride sits; None for anything else (ResNeXt, WRN,
+    custom widths, another input ...), for which the paper gives no figure."""
+    if spec is None or list(input_shape) != [1, 3, 224, 224]:
+        return None
+    from resnet_inspect.presets import get_spec
+
+    for depth in PAPER_TABLE1_GFLOPS:
+        preset = json.loads(json.dumps(asdict(get_spec(f"resnet{depth}")),
+                                       default=lambda e: e.value))
+        # JSON on both sides: tuples and lists, enums and their values compare alike
+        mine = json.loads(json.dumps(spec, default=lambda e: getattr(e, "value", str(e))))
+        if all(mine.get(k) == v for k, v in preset.items() if k not in _NOT_STRUCTURE):
+            return depth
+    return None
+
+
 def network_notes(nets: Sequence[NetworkSide]) -> list[str]:
     from resnet_inspect.categories import Headline
 
-    label = {Headline.CONV.value: "conv and fc layers",
-             Headline.CONV_NORM.value: "conv, fc and batch-norm layers",
-             Headline.ALL.value: "every counted op"}
-    notes = [f"MACs are multiply-accumulates of {label.get(nets[0].headline, nets[0].headline)}"
-             " (the ResNet paper's 'FLOPs'); FLOPs = 2 x MACs."]
-    if any(n.stride_on == "3x3" and n.block in ("bottleneck", "preact-bottleneck")
-           for n in nets):
+    notes = [conventions_note(nets)]
+    v15 = [n for n in nets if n.paper_depth is not None and n.stride_on == "3x3"]
+    if v15 and nets[0].headline == Headline.CONV.value:
         # torchvision's resnet.py comments that its Bottleneck strides the 3x3 ("ResNet
-        # V1.5") where the paper strides the first 1x1; Table 1's 3.8/7.6/11.3 x 10^9 are v1.
-        notes.append("Bottlenecks stride their 3x3 (torchvision's v1.5); the paper's Table 1 "
-                     "FLOPs (3.8, 7.6, 11.3 G for 50, 101, 152) stride the 1x1: add "
-                     "--stride-on 1x1.")
+        # V1.5") where the paper strides the first 1x1; Table 1's figures are v1.
+        figures = ", ".join(f"{PAPER_TABLE1_GFLOPS[n.paper_depth]} G for {n.name}"
+                            for n in v15 if n.paper_depth is not None)
+        notes.append(f"Bottlenecks stride their 3x3 (torchvision's v1.5); the paper's Table 1 "
+                     f"FLOPs ({figures}) stride the 1x1: add --stride-on 1x1.")
     return notes
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from resnet_inspect.errors import InspectError, did_you_mean
+from resnet_inspect.limits import MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, MAX_STAGES, check_setting
 from resnet_inspect.spec import BlockKind, ShortcutKind, StemKind, StrideOn
 
 FORMATS = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
@@ -58,12 +59,15 @@ def _str(value: Any) -> str:
 
 
 def _int_list(value: Any) -> tuple[int, ...]:
-    if isinstance(value, str):  # "3,4,6,3", as on the command line
+    if isinstance(value, str):  # "3,4,6,3", as on the command line; "3,,4" is a typo
+        parts = value.replace(" ", "").split(",")
+        if len(parts) > MAX_STAGES or "" in parts:
+            raise TypeError
         try:
-            value = [int(v) for v in value.replace(" ", "").split(",") if v]
+            value = [int(v) for v in parts]
         except ValueError:
             raise TypeError from None
-    if not isinstance(value, (list, tuple)) or not value:
+    if not isinstance(value, (list, tuple)) or not value or len(value) > MAX_STAGES:
         raise TypeError
     return tuple(_int(v) for v in value)
 
@@ -105,8 +109,10 @@ KEYS: dict[str, Key] = {
     "arch": Key("arch", "a preset name, e.g. \"resnet50\"", _str),
     "depth": Key("depth", "an ImageNet depth: 18, 34, 50, 101 or 152", _int),
     "block": Key("block", _choices(BlockKind), _enum(BlockKind)),
-    "layers": Key("layers", "a list of positive integers, e.g. [3, 4, 6, 3]", _int_list),
-    "widths": Key("widths", "a list of positive integers, e.g. [64, 128, 256, 512]", _int_list),
+    "layers": Key("layers", f"a list of at most {MAX_STAGES} positive integers, e.g. "
+                  "[3, 4, 6, 3]", _int_list),
+    "widths": Key("widths", f"a list of at most {MAX_STAGES} positive integers, e.g. "
+                  "[64, 128, 256, 512]", _int_list),
     "groups": Key("groups", "a positive integer", _int),
     "width-per-group": Key("width_per_group", "a positive integer", _int),
     "stem": Key("stem", _choices(StemKind), _enum(StemKind)),
@@ -127,6 +133,11 @@ def _fail(path: Path, line: int | None, message: str) -> InspectError:
     return InspectError(f"{where}: {message}")
 
 
+def _too_deep(path: Path) -> InspectError:
+    return _fail(path, None, f"nested more than {MAX_CONFIG_DEPTH} levels deep; keys are "
+                 "flat flag names, e.g. layers = [3, 4, 6, 3]")
+
+
 def _parse(path: Path, text: str, fmt: str) -> tuple[Any, Callable[[str], int | None]]:
     """The file's data and a function giving the line of a top-level key (or None)."""
     if fmt == "toml":
@@ -136,6 +147,8 @@ def _parse(path: Path, text: str, fmt: str) -> tuple[Any, Callable[[str], int | 
             import tomli as tomllib
         try:
             data = tomllib.loads(text)
+        except RecursionError:
+            raise _too_deep(path) from None
         except tomllib.TOMLDecodeError as err:
             # the message ends "(at line 3, column 9)", which already names the line
             raise _fail(path, None, f"not valid TOML: {err}; fix the syntax") from None
@@ -144,25 +157,59 @@ def _parse(path: Path, text: str, fmt: str) -> tuple[Any, Callable[[str], int | 
     if fmt == "json":
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise _too_deep(path) from None
         except json.JSONDecodeError as err:
             raise _fail(path, err.lineno, f"not valid JSON: {err.msg}; fix the syntax") from None
         return data, _line_finder(text, r'"{key}"\s*:')
     import yaml
 
     try:
+        _check_yaml_events(path, text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as err:
         line = err.problem_mark.line + 1 if err.problem_mark is not None else None
         problem = err.problem or "syntax error"
         raise _fail(path, line, f"not valid YAML: {problem}; fix the syntax") from None
-    except yaml.YAMLError as err:
-        raise _fail(path, None, f"not valid YAML: {err}; fix the syntax") from None
+    except yaml.YAMLError as err:  # a ReaderError (a NUL byte ...) spans two lines
+        text = " ".join(str(err).split())
+        raise _fail(path, None, f"not valid YAML: {text}; fix the syntax") from None
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
             lines.setdefault(str(key_node.value), key_node.start_mark.line + 1)
     return data, lines.get
+
+
+def _check_yaml_events(path: Path, text: str) -> None:
+    """Refuse aliases and deep nesting while reading the event stream, before anything is
+    built: nine nested aliases in 600 bytes expand to gigabytes (the "billion laughs"), and
+    PyYAML composes nested nodes recursively. A flat config needs neither."""
+    import yaml
+
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1 if event.start_mark is not None else None
+            raise _fail(path, line, f"YAML alias *{event.anchor} refused: a config is a few "
+                        "flat keys, so anchors and aliases are not needed; write the values out")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_CONFIG_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark is not None else None
+                raise _fail(path, line, f"nested more than {MAX_CONFIG_DEPTH} levels deep; "
+                            "keys are flat flag names, e.g. layers: [3, 4, 6, 3]")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth of parsed data, counted no further than limit + 1."""
+    if limit < 0 or not isinstance(value, (dict, list)):
+        return 0
+    items = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(v, limit - 1) for v in items), default=0)
 
 
 def _line_finder(text: str, pattern: str) -> Callable[[str], int | None]:
@@ -185,7 +232,22 @@ def load_config(path: str | Path) -> dict[str, Any]:
             "use a .toml, .yaml, .yml or .json file"
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise InspectError(
+                f"config file {path} is {size:,} bytes, above the limit of "
+                f"{MAX_CONFIG_BYTES:,}; a config holds a few flat keys"
+            )
+        with path.open("rb") as f:  # read no more than the limit, whatever stat said
+            raw = f.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise InspectError(
+                f"config file {path} is more than {MAX_CONFIG_BYTES:,} bytes, the limit; "
+                "a config holds a few flat keys"
+            )
+        # utf-8-sig: a byte-order mark (Notepad writes one) is not part of the text;
+        # TOML and JSON parsers would otherwise stop at it
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InspectError(
             f"cannot read config file {path}: it is not UTF-8 text; save it as UTF-8"
@@ -198,9 +260,18 @@ def load_config(path: str | Path) -> dict[str, Any]:
         data = {}  # an empty YAML file
     if not isinstance(data, dict):
         raise _fail(path, None, "expected a table of settings (key = value) at the top level")
+    if _depth(data, MAX_CONFIG_DEPTH) > MAX_CONFIG_DEPTH:
+        raise _too_deep(path)
     out: dict[str, Any] = {}
+    seen: dict[str, str] = {}  # normalised key -> the spelling used first
     for raw_key, value in data.items():
         key = str(raw_key).strip().lower().replace("_", "-")
+        if key in seen:
+            # num_classes and num-classes are one setting: which should win is not ours
+            # to guess
+            raise _fail(path, line_of(str(raw_key)),
+                        f"{seen[key]!r} and {str(raw_key)!r} are the same setting; keep one")
+        seen[key] = str(raw_key)
         entry = KEYS.get(key)
         if isinstance(value, dict):
             raise _fail(path, line_of(str(raw_key)),
@@ -216,10 +287,20 @@ def load_config(path: str | Path) -> dict[str, Any]:
         try:
             out[entry.field] = entry.check(value)
         except (TypeError, ValueError):
+            got = json.dumps(value, default=str)
+            if len(got) > 60:
+                got = got[:57] + "..."
             raise _fail(
-                path, line_of(str(raw_key)),
-                f"{raw_key!r} must be {entry.kind}, got {json.dumps(value, default=str)}",
+                path, line_of(str(raw_key)), f"{raw_key!r} must be {entry.kind}, got {got}",
             ) from None
+        try:
+            check_setting(entry.field, out[entry.field])
+            if entry.field == "input":
+                from resnet_inspect.limits import check_input
+
+                check_input(out["input"], what="input")
+        except InspectError as err:
+            raise _fail(path, line_of(str(raw_key)), str(err)) from None
     if "arch" in out and "depth" in out:
         raise _fail(path, line_of("depth"), "both 'arch' and 'depth' are set; keep one of them")
     return out

@@ -23,3 +23,8 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 class ModelError(RuntimeError):
     """A runtime failure while running the model (it raised, or ran out of memory): the
     message keeps the real cause. The CLI prints it as one line and exits 1."""
+
+
+class RunFailure(RuntimeError):
+    """A runtime failure that is not the input's fault (a write that failed, a device
+    without the memory the run needs): one line with the real cause, exit code 1."""

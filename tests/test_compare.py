@@ -331,3 +331,39 @@ def test_repeated_item_with_plain_is_residual_vs_plain(capsys: pytest.CaptureFix
     )
     params = [n["params"] for n in data["networks"]]
     assert params == [21_797_672, 21_797_672 - 173_824]
+
+
+def test_table1_figures_only_for_the_networks_the_paper_lists() -> None:
+    # issue 12: the paper's Table 1 FLOPs (He et al. 2016: 3.8, 7.6, 11.3 x 10^9 for
+    # ResNet-50/101/152) were printed for any bottleneck network; ResNeXt and WRN are not
+    # in that table, so no figure of it may be printed for them.
+    from resnet_inspect import inspect
+    from resnet_inspect.compare import compare_reports
+
+    others = compare_reports([inspect("resnext50_32x4d"), inspect("wide_resnet50_2")])
+    assert not any("Table 1" in note for note in others.notes)
+    mixed = compare_reports([inspect("resnet101"), inspect("resnext50_32x4d")])
+    table1 = [note for note in mixed.notes if "Table 1" in note]
+    assert len(table1) == 1 and "7.6 G for resnet101" in table1[0]
+    assert "3.8" not in table1[0] and "resnext" not in table1[0]
+    # another input is not the paper's setting either
+    assert compare_reports([inspect("resnet50", input_shape=(3, 160, 160)),
+                            inspect("resnet101", input_shape=(3, 160, 160))]).networks[0] \
+        .paper_depth is None
+
+
+@pytest.mark.parametrize("headline", ["conv", "conv+norm", "all"])
+def test_conventions_note_is_true_of_the_figures(headline: str) -> None:
+    # The sentence is derived from the reports: "FLOPs = 2 x MACs" only where the figures
+    # say so, and the paper's name for the figure only for conv + fc.
+    from resnet_inspect import inspect
+    from resnet_inspect.compare import compare_reports
+
+    cmp = compare_reports([inspect("resnet18", headline=headline),
+                           inspect("resnet34", headline=headline)])
+    note = cmp.notes[0]
+    doubled = all(n.flops == 2 * n.macs for n in cmp.networks)
+    assert ("FLOPs = 2 x MACs." in note) == doubled
+    assert ("ResNet paper's 'FLOPs'" in note) == (headline == "conv")
+    assert ("batch-norm" in note) == (headline != "conv")
+    assert doubled == (headline != "all")  # activations, pooling and adds are FLOPs only

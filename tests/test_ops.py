@@ -26,7 +26,10 @@ def test_columns_sum_to_the_category_totals(level: str) -> None:
     # 16 residual adds; the first, layer1.0's, adds 256 x 56 x 56 = 802,816 elements
     adds = [r for r in report.layers if r.category == "elementwise"]
     assert len(adds) == 16 and adds[0].flops == 802_816
-    assert by["elementwise"] == sum(r.flops for r in adds)
+    # every add is one FLOP per output element: layer1 3 x 256x56x56 = 2,408,448;
+    # layer2 4 x 512x28x28 = 1,605,632; layer3 6 x 1024x14x14 = 1,204,224; layer4
+    # 3 x 2048x7x7 = 301,056
+    assert by["elementwise"] == 2_408_448 + 1_605_632 + 1_204_224 + 301_056 == 5_519_360
 
 
 def test_a_plain_network_has_no_add_column() -> None:

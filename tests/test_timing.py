@@ -95,3 +95,28 @@ def test_progress_bar_is_silent_off_a_terminal(capsys: pytest.CaptureFixture[str
             update(i + 1, 3)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_the_docs_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue 12: docs/timing.md's example failed with ImportError. Run its code block as
+    # written, with the one call that needs a GPU and minutes made small (resnet18 on the
+    # CPU, one pass each): every import and call of the example is exercised.
+    import re
+    from pathlib import Path
+
+    import resnet_inspect.timing as timing_module
+
+    text = (Path(__file__).parent.parent / "docs" / "timing.md").read_text()
+    block = re.search(r"```python\n(.*?)```", text, re.S)
+    assert block is not None
+    real = timing_module.measure
+
+    def small(name: str, **kwargs: object):  # type: ignore[no-untyped-def]
+        assert name == "resnet50" and kwargs["device"] == "cuda"
+        return real("resnet18", input_shape=(3, 32, 32), device="cpu", warmup=1, repeats=1)
+
+    monkeypatch.setattr(timing_module, "measure", small)
+    buf = io.StringIO()
+    monkeypatch.setattr("sys.stdout", buf)
+    exec(block.group(1), {})
+    assert "resnet18" in buf.getvalue() or "conv2_x" in buf.getvalue()

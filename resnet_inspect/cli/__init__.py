@@ -1,12 +1,15 @@
 """Command-line entry point: `resnet-inspect` and `python -m resnet_inspect`.
 
 Errors a user can fix (InspectError, bad option values) become one line on stderr and exit
-code 2; anything else is a bug or a runtime failure and exits 1 with a one-line summary
-(set RESNET_INSPECT_DEBUG=1 for the traceback).
+code 2; a runtime failure (RunFailure: a write that failed, too little memory) is one line
+with its real cause and exit code 1; anything else is a bug and exits 1 with a one-line
+summary (set RESNET_INSPECT_DEBUG=1 for the traceback). A reader that closes the pipe early
+(`resnet-inspect list | head -1`) ends the run quietly with exit code 0.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from types import ModuleType
@@ -36,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     import typer
 
     from resnet_inspect.cli.app import app
-    from resnet_inspect.errors import InspectError
+    from resnet_inspect.errors import InspectError, ModelError, RunFailure
 
     _register_commands()
     click = _click_exceptions()
@@ -45,8 +48,12 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     try:
         code = command.main(args, prog_name="resnet-inspect", standalone_mode=False)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
     except InspectError as err:
         _fail(str(err), 2)
+    except (RunFailure, ModelError) as err:  # the real cause, in one line, exit 1
+        _fail(str(err), 1)
     except typer.Exit as err:
         sys.exit(err.exit_code)
     except click.UsageError as err:
@@ -66,14 +73,49 @@ def main(argv: list[str] | None = None) -> None:
         _fail("aborted", 1)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
-    except Exception as err:  # a runtime failure, not the user's input
+    except MemoryError:
+        _fail("out of memory; use --device meta (counts without allocating) or a smaller "
+              "--batch or --input", 1)
+    except OSError as err:  # the system refused something (a read, a write, a device)
         if os.environ.get("RESNET_INSPECT_DEBUG"):
             raise
-        _fail(f"{type(err).__name__}: {err} (set RESNET_INSPECT_DEBUG=1 for the traceback)", 1)
+        where = f" {err.filename}" if err.filename else ""
+        _fail(f"cannot access{where}: {err.strerror or err}", 1)
+    except Exception as err:  # a bug or a runtime failure, not the user's input
+        if os.environ.get("RESNET_INSPECT_DEBUG"):
+            raise
+        _fail(f"{type(err).__name__}: {_first_line(err)} (set RESNET_INSPECT_DEBUG=1 for the "
+              "traceback)", 1)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _first_line(err: BaseException) -> str:
+    """An exception's first line, cut short: C++ errors carry a whole stack in the text."""
+    text = str(err).strip()
+    first = text.splitlines()[0] if text else ""
+    return first if len(first) <= 300 else first[:297] + "..."
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader has all it wanted: stop writing, without an error and without Python's
+    'Exception ignored ... BrokenPipeError' when it flushes stdout at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(0)
 
 
 def _fail(message: str, code: int) -> None:
     first = " ".join(message.split())  # one line, whatever the message held
+    if len(first) > 1000:  # a message quoting a huge value (a billion-laughs config ...)
+        first = first[:997] + "..."
+    with contextlib.suppress(BrokenPipeError, ValueError):
+        sys.stdout.flush()
     print(f"resnet-inspect: error: {first}", file=sys.stderr)
     sys.exit(code)

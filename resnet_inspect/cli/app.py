@@ -24,6 +24,19 @@ app = typer.Typer(
 )
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from resnet_inspect import __version__  # a string constant: no torch
+
+        print(f"resnet-inspect {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(
+        False, "--version", "-V", help="Print the version and exit.", is_eager=True,
+        callback=_show_version,
+    ),
+) -> None:
     """Build any ResNet variant, trace one forward pass, and see every number."""

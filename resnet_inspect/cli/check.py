@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from resnet_inspect.cli.app import app
 from resnet_inspect.cli.options import (
+    Device,
     ModelOptions,
     OutputPath,
     RunOptions,
@@ -16,6 +17,9 @@ from resnet_inspect.cli.options import (
     run_options,
 )
 from resnet_inspect.errors import InspectError
+
+if TYPE_CHECKING:
+    from resnet_inspect.check import CheckReport
 
 _TOOLS = ("torchinfo", "fvcore", "torch")
 
@@ -86,6 +90,13 @@ def check(
     spec = model.spec(arch) if user is None else None
     subject: Any = spec if user is None else user[0]
 
+    if run.device in (Device.CPU, Device.CUDA) and spec is not None:
+        # every tool then runs the model there (with auto, only fvcore runs for real, and
+        # only below a work limit on a CPU; a failure of it is shown as its finding)
+        from resnet_inspect.cli.memory import ensure_fits
+
+        ensure_fits(spec, run.input_shape(spec), run.batch, run.device.value)
+
     from resnet_inspect.check import check as run_check
     from resnet_inspect.cli.output import emit, emit_rendered
     from resnet_inspect.cli.progress import progress_bar
@@ -127,6 +138,16 @@ def check(
               "counter", file=sys.stderr)
         raise typer.Exit(1)
     if not result.accounted:
-        print("resnet-inspect: check: some differences are not explained by the tools' rules "
-              "(rows marked ✗)", file=sys.stderr)
+        print(f"resnet-inspect: check: {_verdict(result)}", file=sys.stderr)
         raise typer.Exit(1)
+
+
+def _verdict(result: CheckReport) -> str:
+    """Why the check did not pass, in one line (exit code 1)."""
+    if result.failed:
+        crashed = "; ".join(f"{t.tool} ({t.skipped})" for t in result.failed)
+        return f"failed: {crashed}; its figures are not checked"
+    if not result.ran:
+        why = "; ".join(f"{t.tool}: {t.skipped}" for t in result.tools if t.skipped)
+        return f"no tool ran, so nothing was cross-checked ({why})"
+    return "some differences are not explained by the tools' rules (rows marked ✗)"

@@ -163,6 +163,12 @@ def compare(
             _network_spec(replace(model, plain=False) if i in residual_first else model, item)
             for i, item in enumerate(items)
         ]
+        if device != "meta":
+            from resnet_inspect.cli.memory import ensure_fits
+
+            for s in specs:
+                ensure_fits(s, run.input_shape(None if run.input is not None else s),
+                            run.batch, device)
         reports = lib.network_reports(
             [str(i) for i in range(len(specs))],
             lambda key: specs[int(key)],

@@ -16,6 +16,7 @@ import typer
 
 from resnet_inspect.cli.app import app
 from resnet_inspect.cli.options import ModelOptions, RunOptions, model_options, run_options
+from resnet_inspect.cli.output import output_callback
 from resnet_inspect.cli.summary import Level
 from resnet_inspect.errors import InspectError, did_you_mean
 from resnet_inspect.spec import BlockKind
@@ -54,10 +55,9 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int = 256,
 
     in_ch, out_ch = (channels, channels) if isinstance(channels, int) else channels
     h, w = (spatial, spatial) if isinstance(spatial, int) else spatial
-    for value, flag in ((in_ch, "--channels"), (out_ch, "--channels"), (h, "--spatial"),
-                        (w, "--spatial")):
-        if value < 1:
-            raise InspectError(f"{flag} must be a positive integer, got {value}")
+    from resnet_inspect.limits import check_block
+
+    check_block(in_ch, out_ch, h, w, width)
     if stride not in (1, 2):
         raise InspectError(f"--stride {stride}: a ResNet block strides by 1 or 2; use --stride 2")
     if kind.expansion == 1 and width is not None:
@@ -163,8 +163,8 @@ def diagram(
         "on stdout without --output]. pdf needs the system Graphviz.", case_sensitive=False,
         show_default=False)] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write to this file (written whole or not at all).",
-        show_default=False)] = None,
+        "--output", "-o", help="Write to this file (written whole or not at all; - is "
+        "stdout).", show_default=False, callback=output_callback)] = None,
     *,
     model: ModelOptions,
     run: RunOptions,

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
+from resnet_inspect.cli.output import output_callback
 from resnet_inspect.errors import InspectError
 from resnet_inspect.spec import AnySpec, BlockKind, ShortcutKind, StemKind, StrideOn
 
@@ -34,27 +35,52 @@ class Device(str, Enum):
 
 
 def parse_int_list(text: str | None, flag: str) -> tuple[int, ...] | None:
+    """'3,4,6,3' -> (3, 4, 6, 3); every entry must be there ('3,,4' is a typo, not 3,4)."""
     if text is None:
         return None
+    from resnet_inspect.limits import MAX_STAGES, check_list
+
+    example = "3,4,6,3" if flag == "--layers" else "64,128,256,512"
+    parts = text.replace(" ", "").split(",")
+    if parts == [""]:
+        raise InspectError(f"{flag} is empty; give comma-separated integers, e.g. {flag} "
+                           f"{example}")
+    if len(parts) > MAX_STAGES:
+        raise InspectError(f"{flag} has {len(parts):,} entries, above the limit of "
+                           f"{MAX_STAGES} stages; e.g. {flag} {example}")
+    if "" in parts:
+        raise InspectError(f"{flag} {text!r} has an empty entry; give one integer per stage, "
+                           f"e.g. {flag} {example}")
     try:
-        values = tuple(int(v) for v in text.replace(" ", "").split(",") if v != "")
+        values = tuple(int(v) for v in parts)
     except ValueError:
         raise InspectError(
-            f"{flag} {text!r}: expected comma-separated integers, e.g. {flag} 3,4,6,3"
+            f"{flag} {text!r}: expected comma-separated integers, e.g. {flag} {example}"
         ) from None
-    if not values:
-        raise InspectError(f"{flag} is empty; give comma-separated integers, e.g. {flag} 3,4,6,3")
     bad = [v for v in values if v <= 0]
     if bad:
         raise InspectError(f"{flag} {text}: counts must be positive, got {bad[0]}")
+    from resnet_inspect.limits import MAX_BLOCKS_PER_STAGE, MAX_CHANNELS
+
+    check_list(values, flag, MAX_BLOCKS_PER_STAGE if flag == "--layers" else MAX_CHANNELS,
+               example)
     return values
 
 
-def parse_input(text: str, any_rank: bool = False) -> tuple[int, ...]:
+def parse_input(text: str, any_rank: bool = False, batch: int = 1) -> tuple[int, ...]:
     """'3x224x224' -> (3, 224, 224); also accepts '224' (3 channels, square). With
-    `any_rank` (a user's model), any number of dimensions: '10x64' for a sequence."""
+    `any_rank` (a user's model), any number of dimensions: '10x64' for a sequence.
+    Every dimension and the element count are checked against limits.py."""
+    from resnet_inspect.limits import check_input
+
+    if len(text) > 100:
+        raise InspectError(f"--input {text[:20]!r}... is not a shape; use CxHxW, "
+                           "e.g. --input 3x224x224")
     parts = text.lower().replace("×", "x").replace(",", "x").split("x")
     try:
+        # int() also takes '٣' and '1_000'; a shape is ASCII digits
+        if not all(p.strip().isascii() and p.strip().isdigit() for p in parts):
+            raise ValueError
         dims = tuple(int(p) for p in parts)
     except ValueError:
         raise InspectError(
@@ -72,6 +98,7 @@ def parse_input(text: str, any_rank: bool = False) -> tuple[int, ...]:
         raise InspectError(
             f"--input {text}: every dimension must be at least 1; use CxHxW, e.g. 3x224x224"
         )
+    check_input(dims, batch)
     return dims
 
 
@@ -130,6 +157,7 @@ class ModelOptions:
     def settings(self) -> dict[str, Any]:
         """The config file's settings with the flags given on top (flags win)."""
         from resnet_inspect.config import load_config
+        from resnet_inspect.limits import check_setting
 
         merged: dict[str, Any] = load_config(self.config) if self.config is not None else {}
         flags: dict[str, Any] = {
@@ -139,6 +167,8 @@ class ModelOptions:
             "widths": parse_int_list(self.widths, "--widths"),
             **self.overrides(),
         }
+        for name, value in flags.items():
+            check_setting(name, value)
         if self.depth is not None:
             merged.pop("arch", None)  # --depth on the command line beats the file's arch
         merged.update({k: v for k, v in flags.items() if v is not None})
@@ -166,7 +196,12 @@ class ModelOptions:
         if arch is not None:
             settings.pop("depth", None)  # a name on the command line beats the file's depth
             settings["arch"] = arch
-        return spec_from_settings(settings, required=required)
+        spec = spec_from_settings(settings, required=required)
+        if spec is not None:
+            from resnet_inspect.limits import check_spec
+
+            check_spec(spec)
+        return spec
 
 
 def _option(kind: Any, *decls: str, help: str, panel: str = MODEL_PANEL, **extra: Any) -> Any:
@@ -232,7 +267,8 @@ _RUN_PARAMS: list[tuple[str, Any, Any]] = [
 OutputPath = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write to this file instead of stdout (written "
-                 "whole or not at all).", show_default=False),
+                 "whole or not at all; - is stdout; devices and FIFOs are written through).",
+                 show_default=False, callback=output_callback),
 ]
 
 
@@ -244,16 +280,20 @@ class RunOptions:
 
     def input_shape(self, spec: AnySpec | None, any_rank: bool = False) -> tuple[int, ...]:
         if self.input is not None:
-            return parse_input(self.input, any_rank)
-        return spec.input_shape if spec is not None else (3, 224, 224)
+            return parse_input(self.input, any_rank, self.batch)
+        shape = spec.input_shape if spec is not None else (3, 224, 224)
+        from resnet_inspect.limits import check_input
+
+        check_input(shape, self.batch, what="the input")  # a config file's `input`
+        return shape
 
     def validate(self) -> None:
-        if self.batch < 1:
-            raise InspectError(
-                f"--batch {self.batch}: the batch size must be at least 1, e.g. --batch 8"
-            )
+        """Every run option in range, before any work starts."""
+        from resnet_inspect.limits import check_batch
+
+        check_batch(self.batch)
         if self.input is not None:
-            parse_input(self.input, any_rank=True)
+            parse_input(self.input, any_rank=True, batch=self.batch)
 
 
 def _extend(

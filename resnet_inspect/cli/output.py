@@ -1,57 +1,172 @@
-"""Writing results: stdout, or a file written atomically (never half-written)."""
+"""Writing results: stdout, or a file written whole or not at all.
+
+What `--output PATH` does, as careful command-line tools do it:
+
+- `-` is stdout (the option's callback turns it into None before a command sees it);
+- a regular file (or a new one) is written to a temporary file beside it and renamed into
+  place, so a reader never sees half a file and a failed run leaves the old one untouched;
+- a symlink is followed: its target is replaced that way and the link itself is kept;
+- anything that is not a regular file (/dev/null, /dev/full, a FIFO, a terminal,
+  /dev/stdout and the other /dev/fd/N and /proc paths) is opened and written through,
+  never replaced by a regular file;
+- a failed write is one line naming the path and the system's reason (exit 1).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from resnet_inspect.errors import InspectError
+from resnet_inspect.errors import InspectError, RunFailure
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+STDOUT = "-"
+# Names of our own stdout: written to the stream we already hold, so a shell's `>>` or
+# pipe keeps its meaning (reopening would start at offset 0 of an appended file).
+_STDOUT_NAMES = ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+
+# Paths that name an already-open file or a kernel object: written through, never resolved
+# and replaced (realpath("/dev/stdout") may name the file the shell redirected to).
+_PASS_THROUGH_PREFIXES = ("/dev/", "/proc/")
+
+
+def output_callback(value: Path | None) -> Path | None:
+    """--output's typer callback: `-o -` means stdout, as it does for most tools."""
+    if value is not None and str(value) == STDOUT:
+        return None
+    return value
+
+
+def _through(path: Path) -> bool:
+    """Whether `path` must be opened and written in place rather than replaced."""
+    text = str(path.expanduser().absolute())
+    if text.startswith(_PASS_THROUGH_PREFIXES):
+        return True
+    try:
+        mode = path.expanduser().stat().st_mode  # follows symlinks
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _target(path: Path) -> Path:
+    """Where the bytes end up: a symlink's final target (which may not exist yet)."""
+    return Path(os.path.realpath(path.expanduser()))
+
 
 def check_writable(path: Path) -> None:
     """Fail before any work is done when `path` cannot be written."""
-    parent = path.expanduser().resolve().parent
-    if path.exists() and path.is_dir():
+    if str(path) == STDOUT:
+        return
+    shown = str(path)
+    if path.is_dir():
         raise InspectError(
-            f"--output {path} is a directory; give a file name, e.g. {path}/report.json"
+            f"--output {shown} is a directory; give a file name, e.g. {shown.rstrip('/')}/"
+            "report.json"
         )
+    if _through(path):
+        if not path.exists() and str(path) not in _STDOUT_NAMES:
+            raise InspectError(f"--output {shown} does not exist, and a file under /dev or "
+                               "/proc is not created; choose another path")
+        if path.exists() and not os.access(path, os.W_OK):
+            raise InspectError(f"--output {shown} is not writable by this user; choose "
+                               "another path")
+        return
+    target = _target(path)
+    parent = target.parent
+    if path.is_symlink() and target.is_dir():
+        raise InspectError(f"--output {shown} links to the directory {target}; give a file name")
     if not parent.is_dir():
         raise InspectError(
-            f"--output {path}: the directory {parent} does not exist; "
+            f"--output {shown}: the directory {parent} does not exist; "
             "create it first or choose another path"
         )
-    if not os.access(parent, os.W_OK):
+    if not os.access(parent, os.W_OK | os.X_OK):
         raise InspectError(
-            f"--output {path}: the directory {parent} is not writable; choose another path"
+            f"--output {shown}: the directory {parent} is not writable; choose another path"
         )
+
+
+def _failure(path: Path, err: OSError, kept: bool = False) -> RunFailure:
+    reason = err.strerror or type(err).__name__
+    after = f"; {path} is unchanged" if kept and os.path.lexists(path) else ""
+    return RunFailure(f"cannot write {path}: {reason}{after}")
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it into place."""
-    check_writable(path)
-    path = path.expanduser()
+    """Write `data` to `path` by the rules in this module's docstring."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent)
+    if str(path) == STDOUT:
+        _write_stdout(payload)
+        return
+    check_writable(path)
+    if str(path) in _STDOUT_NAMES:
+        try:
+            _write_stdout(payload)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise _failure(path, err) from None
+        return
+    if _through(path):
+        try:
+            # no O_CREAT: a special file that vanished since the check is not re-created
+            # as a regular one; O_TRUNC only where a file has a length to cut
+            flags = os.O_WRONLY
+            if stat.S_ISREG(os.stat(path).st_mode):
+                flags |= os.O_TRUNC
+            with os.fdopen(os.open(path.expanduser(), flags), "wb") as f:
+                f.write(payload)
+        except OSError as err:
+            raise _failure(path, err) from None
+        return
+    target = _target(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as err:
+        raise _failure(path, err, kept=True) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
-        # mkstemp makes the file private (0600); give it the permissions open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+            f.flush()
+            os.fsync(f.fileno())
+        # keep an existing file's permissions; a new one gets what open() would give it
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as err:
+        _remove(tmp)
+        raise _failure(path, err, kept=True) from None
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _remove(tmp)
         raise
+
+
+def _remove(tmp: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+
+
+def _write_stdout(payload: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(payload)
+    sys.stdout.buffer.flush()
 
 
 def emit_rendered(render: Callable[[Console], None], output: Path | None) -> None:
@@ -69,7 +184,9 @@ def emit_rendered(render: Callable[[Console], None], output: Path | None) -> Non
 
 def emit(text: str, output: Path | None) -> None:
     """Text to `output` (atomically) or to stdout."""
+    text = text if text.endswith("\n") else text + "\n"
     if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.write(text)
+        sys.stdout.flush()
     else:
-        write_atomic(output, text if text.endswith("\n") else text + "\n")
+        write_atomic(output, text)

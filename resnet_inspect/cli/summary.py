@@ -153,6 +153,10 @@ def summary(
         raise InspectError("--time measures the forward pass; leave out --train to time it")
     if time_it and run.device is Device.META:
         raise InspectError("--time measures on a real device; use --device auto, cpu or cuda")
+    if time_it and (csv_out or markdown):
+        # refused before half a minute of measuring, not dropped after it
+        raise InspectError(f"--{'csv' if csv_out else 'markdown'} rows carry no timing; use "
+                           "--time --json (a \"timing\" key) or the table, or drop --time")
     run.validate()
     if output is not None:
         from resnet_inspect.cli.output import check_writable
@@ -165,12 +169,25 @@ def summary(
     spec = model.spec(arch) if user is None else None
     subject: Any = spec if user is None else user[0]
     shape = run.input_shape(spec, any_rank=user is not None)
+    if spec is not None and (time_it or run.device in (Device.CPU, Device.CUDA)):
+        # a user's model is not checked: tracing it on meta here would run their code twice
+        from resnet_inspect.cli.memory import ensure_fits
+
+        ensure_fits(spec, shape, run.batch, run.device.value, autograd=time_it,
+                    headline=count.value)
 
     timing = None
     if time_it:
+        import sys
+
         from resnet_inspect.cli.progress import progress_bar
         from resnet_inspect.timing import measure
 
+        if not sys.stderr.isatty():  # no bar off a terminal: say why nothing comes yet
+            shown = spec.name if spec is not None else user[1] if user is not None else "model"
+            print(f"resnet-inspect: timing {shown} at batch {run.batch} (warm-up and "
+                  "timed passes; the result follows when they finish)", file=sys.stderr,
+                  flush=True)
         with progress_bar("Timing forward passes") as update:
             report, timing = measure(subject, input_shape=shape, batch=run.batch,
                                      device=run.device.value, progress=update,

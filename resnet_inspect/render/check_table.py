@@ -47,6 +47,9 @@ def overview_table(check: CheckReport) -> Table:
     table.add_row("resnet-inspect", fmt.count(check.params), fmt.count(check.macs),
                   "MACs", "")
     for tool in check.tools:
+        if tool.failed:
+            table.add_row(_title(tool), "-", "-", "FAILED", "", style="bold red")
+            continue
         if tool.skipped:
             table.add_row(_title(tool), "-", "-", "not run", "", style="dim")
             continue
@@ -109,6 +112,11 @@ def notes(tool: ToolCheck) -> list[str]:
 def render_check(check: CheckReport, console: Console) -> None:
     parts: list[RenderableType] = [overview_table(check)]
     for tool in check.tools:
+        if tool.failed:
+            parts.append(Text(f"{_title(tool)}: FAILED: {tool.skipped}; nothing of its count "
+                              "is checked", style="bold red"))
+            parts.append(Text(""))
+            continue
         if tool.skipped:
             parts.append(Text(f"{_title(tool)}: not run: {tool.skipped}", style="dim"))
             parts.append(Text(""))
@@ -126,8 +134,10 @@ def render_check(check: CheckReport, console: Console) -> None:
         parts.append(Text("resnet-inspect has no formula for: "
                           + ", ".join(f"{u['op']} x{u['calls']}" for u in check.unsupported)
                           + " (counted as zero by us, shown as 'no formula' above)"))
-    summary = [explain(t, check.macs) for t in check.tools if not t.skipped]
+    summary = [explain(t, check.macs) for t in check.tools if not t.skipped or t.failed]
     parts.append(Text("In one line each:\n" + "\n".join(f"  {s}" for s in summary)))
+    if not check.ran:
+        parts.append(Text("No tool ran, so nothing was cross-checked.", style="bold red"))
     print_block(console, Group(*parts))
 
 

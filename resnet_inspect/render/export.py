@@ -1,4 +1,10 @@
-"""Machine-readable exports of a Report: JSON (the whole report), CSV and Markdown rows."""
+"""Machine-readable exports of a Report: JSON (the whole report), CSV and Markdown rows.
+
+CSV columns: `macs` and `flops` are the headline's (what --count chose; the rows of any
+level sum to the report's totals); `all_macs` and `all_flops` are every counted category
+of the row (batch-norm, activations, pooling and the residual add included), so a
+batch-norm row is not shown as costing nothing; `category` names the row's categories.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +19,14 @@ CSV_FIELDS = (
     "name",
     "stage",
     "kind",
+    "category",
     "input_shape",
     "output_shape",
     "params",
     "macs",
     "flops",
+    "all_macs",
+    "all_flops",
     "output_bytes",
 )
 
@@ -31,17 +40,26 @@ def to_csv(report: Report, level: str = "layer", names: NameScheme | str = "torc
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
-    for row in rollup(report, level):
+    from resnet_inspect.categories import Category
+
+    every = rollup(report, level, categories=tuple(c.value for c in Category))
+    headline = rollup(report, level)
+    for row, full in zip(headline, every, strict=True):
+        worked = [r.category for r in full.records if r.macs or r.flops]
+        categories = dict.fromkeys(worked or [r.category for r in full.records])
         writer.writerow(
             [
                 namer(row.name),
                 row.stage,
                 row.kind,
+                "+".join(categories),
                 fmt.shape(row.input_shape),
                 fmt.shape(row.output_shape),
                 row.params,
                 row.macs,
                 row.flops,
+                full.macs,
+                full.flops,
                 row.output_bytes,
             ]
         )

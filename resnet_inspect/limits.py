@@ -1,0 +1,169 @@
+"""Every limit on the input, stated once (no torch: the CLI checks them before any work).
+
+The limits are far above any real network: they exist so that a typo or a hostile file
+is refused in a moment with one line, instead of an overflow deep inside torch, minutes
+of silence or gigabytes of memory. docs/errors.md lists them; tests/test_bad_input.py
+tries each one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from resnet_inspect.errors import InspectError
+
+# Config files are a few hundred bytes of flat keys.
+MAX_CONFIG_BYTES = 64 * 1024
+# Keys are flat and values are at most a list: nothing deeper than this is meaningful.
+MAX_CONFIG_DEPTH = 4
+# Stages per network (the paper has 4; 16 doubles of the width would be 2^16 x 64 channels).
+MAX_STAGES = 16
+# Blocks in one stage: ResNet-1202 (the paper's section 4.2) has 200 per stage.
+MAX_BLOCKS_PER_STAGE = 1000
+# Channels of any layer (stage widths, --stem-width, groups x width per group ...).
+MAX_CHANNELS = 65536
+# Classifier outputs: the largest common label sets have ~10^4-10^5 classes.
+MAX_CLASSES = 10_000_000
+# Batch size.
+MAX_BATCH = 1_048_576
+# Height and width of the input; 3 colour channels, up to MAX_CHANNELS.
+MAX_SPATIAL = 65536
+# Elements of the input tensor (batch x C x H x W): with MAX_CHANNELS this keeps every
+# activation's element count well inside int64, which torch's storage sizes need.
+MAX_INPUT_ELEMENTS = 2**40
+
+LIMITS: dict[str, tuple[int, str]] = {
+    "config_bytes": (MAX_CONFIG_BYTES, "bytes in a config file"),
+    "config_depth": (MAX_CONFIG_DEPTH, "levels of nesting in a config file"),
+    "stages": (MAX_STAGES, "stages (entries of --layers and --widths)"),
+    "blocks": (MAX_BLOCKS_PER_STAGE, "blocks in one stage"),
+    "channels": (MAX_CHANNELS, "channels of any layer (--widths, --stem-width, --groups, "
+                 "--width-per-group, input channels)"),
+    "classes": (MAX_CLASSES, "classes (--num-classes)"),
+    "batch": (MAX_BATCH, "batch size (--batch)"),
+    "spatial": (MAX_SPATIAL, "input height or width"),
+    "input_elements": (MAX_INPUT_ELEMENTS, "input elements (batch x C x H x W)"),
+}
+
+
+def check_range(value: int, low: int, high: int, what: str, example: str) -> int:
+    """`value` itself when low <= value <= high; otherwise one-line InspectError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InspectError(f"{what} must be an integer, got {_short(value)}; e.g. {example}")
+    if value < low:
+        need = "a positive integer" if low == 1 else f"at least {low:,}"
+        raise InspectError(f"{what} must be {need}, got {_short(value)}; e.g. {example}")
+    if value > high:
+        raise InspectError(f"{what} {_short(value)} is above the limit of {high:,}; "
+                           f"e.g. {example}")
+    return value
+
+
+def check_batch(batch: int) -> int:
+    return check_range(batch, 1, MAX_BATCH, "--batch", "--batch 8")
+
+
+def check_input(shape: Iterable[int], batch: int = 1, what: str = "--input",
+                smaller: str = "--input") -> None:
+    """An input shape (batch left out) in range: CxHxW for our networks, any rank for a
+    user's model (each dimension up to MAX_SPATIAL), and at most MAX_INPUT_ELEMENTS."""
+    dims = tuple(shape)
+    if len(dims) == 3:
+        c, h, w = dims
+        check_range(c, 1, MAX_CHANNELS, f"{what}: the channel count", "3x224x224")
+        check_range(h, 1, MAX_SPATIAL, f"{what}: the height", "3x224x224")
+        check_range(w, 1, MAX_SPATIAL, f"{what}: the width", "3x224x224")
+    else:
+        for d in dims:
+            check_range(d, 1, max(MAX_SPATIAL, MAX_CHANNELS), f"{what}: a dimension",
+                        "3x224x224")
+    elements = batch
+    for d in dims:
+        elements *= d
+    if elements > MAX_INPUT_ELEMENTS:
+        shown = "x".join(map(str, dims))
+        raise InspectError(
+            f"--batch {batch} x {what} {shown} is {elements:.3g} input elements, above the "
+            f"limit of {MAX_INPUT_ELEMENTS:.3g}; use a smaller --batch or {smaller}"
+        )
+
+
+def check_list(values: tuple[int, ...], flag: str, high: int, example: str) -> None:
+    """--layers / --widths: at most MAX_STAGES entries, each in 1..high."""
+    if len(values) > MAX_STAGES:
+        raise InspectError(f"{flag} has {len(values):,} entries, above the limit of "
+                           f"{MAX_STAGES} stages; e.g. {flag} {example}")
+    for v in values:
+        check_range(v, 1, high, f"{flag} entry", f"{flag} {example}")
+
+
+# Architecture fields with a numeric range: (low, high, flag, example)
+SPEC_RANGES: dict[str, tuple[int, int, str, str]] = {
+    "groups": (1, MAX_CHANNELS, "--groups", "--groups 32"),
+    "width_per_group": (1, MAX_CHANNELS, "--width-per-group", "--width-per-group 4"),
+    "stem_width": (1, MAX_CHANNELS, "--stem-width", "--stem-width 64"),
+    "num_classes": (1, MAX_CLASSES, "--num-classes", "--num-classes 1000"),
+}
+
+
+def check_setting(name: str, value: Any) -> None:
+    """A numeric architecture setting (ModelOptions field name) against its range."""
+    if name in SPEC_RANGES and value is not None:
+        low, high, flag, example = SPEC_RANGES[name]
+        check_range(value, low, high, flag, example)
+    elif name == "layers" and value is not None:
+        check_list(tuple(value), "--layers", MAX_BLOCKS_PER_STAGE, "3,4,6,3")
+    elif name == "widths" and value is not None:
+        check_list(tuple(value), "--widths", MAX_CHANNELS, "64,128,256,512")
+
+
+def check_spec(spec: Any) -> None:
+    """A built spec's derived sizes: the default widths double per stage, so a network
+    with many stages can exceed MAX_CHANNELS without any flag saying so."""
+    for name in SPEC_RANGES:
+        if hasattr(spec, name):
+            check_setting(name, getattr(spec, name))
+    stages = getattr(spec, "stages", None)
+    if not stages:
+        return
+    if len(stages) > MAX_STAGES:
+        raise InspectError(f"{len(stages)} stages is above the limit of {MAX_STAGES}; "
+                           "give fewer --layers")
+    expansion = getattr(getattr(spec, "block", None), "expansion", 1)
+    groups, per_group = getattr(spec, "groups", 1), getattr(spec, "width_per_group", 64)
+    for i, st in enumerate(stages, start=1):
+        check_range(st.blocks, 1, MAX_BLOCKS_PER_STAGE, f"stage {i}'s block count",
+                    "--layers 3,4,6,3")
+        # the bottleneck's inner width, as spec.inner_width computes it
+        inner = st.width if expansion == 1 else int(st.width * per_group / 64) * groups
+        channels = max(st.width * expansion, inner)
+        if channels > MAX_CHANNELS:
+            raise InspectError(
+                f"stage {i} would have {channels:,} channels, above the limit of "
+                f"{MAX_CHANNELS:,}; give --widths with one width per stage, e.g. "
+                "--widths 64,128,256,512"
+            )
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:10]}...({len(text)} digits)"
+
+
+def check_block(in_ch: int, out_ch: int, h: int, w: int, width: int | None = None,
+                batch: int = 1) -> None:
+    """One block alone (`compare basic bottleneck`, `diagram block`): channels, inner
+    width and spatial size in range, and the input tensor within MAX_INPUT_ELEMENTS."""
+    for value, flag, high, example in (
+        (in_ch, "--channels", MAX_CHANNELS, "--channels 256"),
+        (out_ch, "--channels", MAX_CHANNELS, "--channels 256"),
+        (h, "--spatial", MAX_SPATIAL, "--spatial 56"),
+        (w, "--spatial", MAX_SPATIAL, "--spatial 56"),
+    ):
+        check_range(value, 1, high, flag, example)
+    if width is not None:
+        check_range(width, 1, MAX_CHANNELS, "--width", "--width 64")
+    check_batch(batch)
+    check_input((in_ch, h, w), batch, what="--channels x --spatial",
+                smaller="--channels or --spatial")
