@@ -25,6 +25,24 @@ CONVENTIONS = (
 )
 
 
+_HEADLINE_TEXT = {
+    "conv": "MACs = multiply-accumulates of conv, linear and attention products (the ResNet "
+            "paper's 'FLOPs (multiply-adds)', torchvision's GFLOPS); FLOPs = 2 x MACs; biases "
+            "not counted.",
+    "conv+norm": "MACs = multiply-accumulates of conv, linear and attention products and "
+                 "batch-norm (--count conv+norm; the paper's and torchvision's figure leaves "
+                 "batch-norm out); FLOPs = 2 x MACs; biases not counted.",
+    "all": "MACs = every multiply-accumulate (conv, linear, attention, norm) and FLOPs every "
+           "operation with a formula (--count all: activations, pooling and elementwise ops "
+           "are FLOPs without MACs, so FLOPs exceed 2 x MACs); biases not counted.",
+}
+
+
+def conventions_for(headline: str) -> list[str]:
+    """The conventions printed with a report, true for its headline (`--count`)."""
+    return [_HEADLINE_TEXT[headline], *CONVENTIONS[1:]]
+
+
 @dataclass
 class LayerRecord:
     """One call of one leaf module, or the operators a module runs in its own forward

@@ -36,6 +36,7 @@ from resnet_inspect.report import (
     Report,
     Totals,
     TrainingMemory,
+    conventions_for,
 )
 
 _STAGE = re.compile(r"layer(\d+)$")
@@ -819,6 +820,7 @@ def _trace(
         totals=_totals(sizes, records, headline),
         memory=_memory(sizes, records, batch, input_shape, elem),
         layer_count=layer_count(records, blocks),
+        conventions=conventions_for(headline.value),
         unsupported=[{"op": op, "calls": n} for op, n in sorted(counter.unsupported.items())],
         operators=[
             {"op": op, "category": v[0], "calls": v[1], "macs": v[2], "flops": v[3]}
