@@ -167,8 +167,10 @@ def _torchinfo_rule(r: LayerRecord, module: Any) -> int:
     # params x batch x channels; any other name adds nothing. A module called twice has
     # its parameters on its first row only, as in torchinfo.
     out = r.output_shape
-    if not r.params or not out:
+    if not r.params or not out or not r.called:
         return 0
+    if module is not None and module._modules:
+        return 0  # torchinfo sums leaf layers only: a container's own weights go uncounted
     if module is None:  # a report alone: parameters are assumed to be weight and bias
         conv = r.category == "conv"
         return r.params * out[0] * (_numel(out[2:]) if conv else 1)
@@ -183,11 +185,21 @@ def _torchinfo_rule(r: LayerRecord, module: Any) -> int:
     return total
 
 
+_PRODUCTS = ("conv", "linear", "attention")
+
+
+def _products(r: LayerRecord) -> int:
+    """A row's MACs of products (conv, linear, attention), whatever its main category."""
+    return sum(r.categories.get(c, [0])[0] for c in _PRODUCTS) if r.categories else (
+        r.macs if r.category in _PRODUCTS else 0)
+
+
 def _fvcore_rule(r: LayerRecord, module: Any) -> int:
     from torch import nn
 
-    if r.category in ("conv", "linear"):
-        return r.macs  # conv_flop_jit / linear_flop_jit: MACs, bias not counted
+    if r.category in _PRODUCTS:
+        # conv_flop_jit, linear/matmul/bmm_flop_jit: MACs, bias not counted
+        return _products(r)
     # Without the module (a report alone), its class is torch.nn's of that exact name.
     cls = type(module) if module is not None else getattr(nn, r.type, None)
     if not isinstance(cls, type):
@@ -205,7 +217,7 @@ def _fvcore_rule(r: LayerRecord, module: Any) -> int:
 
 
 def _torch_rule(r: LayerRecord, module: Any) -> int:
-    return 2 * r.macs if r.category in ("conv", "linear") else 0
+    return 2 * _products(r)
 
 
 RULE_TEXT: dict[str, dict[str, str]] = {
@@ -218,6 +230,7 @@ RULE_TEXT: dict[str, dict[str, str]] = {
     "fvcore": {
         "conv": "MACs (1 FMA = 1 flop)",
         "linear": "MACs, bias not counted",
+        "attention": "MACs of matmul / bmm",
         "norm": "2 per element (eval, affine)",
         "pool": "adaptive avg: 1 per input",
         "*": "not counted",
@@ -225,6 +238,7 @@ RULE_TEXT: dict[str, dict[str, str]] = {
     "torch": {
         "conv": "2 x MACs",
         "linear": "2 x MACs (addmm, no bias)",
+        "attention": "2 x MACs (bmm, attention)",
         "*": "not counted",
     },
 }
@@ -235,9 +249,10 @@ RULES: dict[str, Rule] = {
 
 
 def _terms(tool: str, report: Report, modules: dict[str, Any], by_leaf: dict[str, int],
-           unattributed: int, scale: int) -> tuple[list[Term], list[str]]:
+           unattributed: int, scale: int,
+           rule: Rule | None = None) -> tuple[list[Term], list[str]]:
     """Split a tool's per-module figures by our layer types, beside its rule's prediction."""
-    rule = RULES[tool]
+    rule = rule or RULES[tool]
     category_of: dict[str, str] = {}
     for r in report.layers:
         category_of.setdefault(r.name, r.category)
@@ -247,10 +262,12 @@ def _terms(tool: str, report: Report, modules: dict[str, Any], by_leaf: dict[str
         tool_by[cat] = tool_by.get(cat, 0) + value
     expected_by: dict[str, int] = {}
     ours_work: dict[str, int] = {}
+    ours_by: dict[str, int] = {}  # our products, bucketed by row as the tool's figures are
     for r in report.layers:
         expected_by[r.category] = expected_by.get(r.category, 0) + rule(r, modules.get(r.name))
         ours_work[r.category] = ours_work.get(r.category, 0) + r.flops
-    headline = ("conv", "linear")
+        ours_by[r.category] = ours_by.get(r.category, 0) + scale * _products(r)
+    headline = _PRODUCTS
     tool_by[UNATTRIBUTED] = tool_by.get(UNATTRIBUTED, 0) + unattributed
     texts = RULE_TEXT[tool]
     terms = []
@@ -258,10 +275,10 @@ def _terms(tool: str, report: Report, modules: dict[str, Any], by_leaf: dict[str
         value, expected = tool_by.get(cat, 0), expected_by.get(cat, 0)
         if value or expected:
             if cat == UNATTRIBUTED:
-                text = "outside every leaf module"
+                text = "outside every module we have a row for"
             else:
                 text = texts.get(cat, texts["*"])
-            ours = scale * report.totals.by_category.get(cat, {}).get("macs", 0)
+            ours = ours_by.get(cat, 0)
             terms.append(Term(cat, value, expected, text, ours if cat in headline else 0))
     counted = {t.category for t in terms}
     not_counted = [c for c in CATEGORIES if ours_work.get(c) and c not in counted]
@@ -281,7 +298,7 @@ def predict(report: Report) -> dict[str, int]:
 def footer_lines(report: Report) -> list[str]:
     """One line per tool: its figure for this network and how it differs from ours."""
     t = report.totals
-    ours = sum(t.by_category.get(c, {}).get("macs", 0) for c in ("conv", "linear"))
+    ours = sum(t.by_category.get(c, {}).get("macs", 0) for c in _PRODUCTS)
     p = predict(report)
     ti, fv = p["torchinfo"] - ours, p["fvcore"] - ours
     return [
@@ -303,6 +320,24 @@ def _version(package: str) -> str:
         return version(package)
     except PackageNotFoundError:
         return "?"
+
+
+def _own(inclusive: dict[str, int], root_row: str) -> dict[str, int]:
+    """A tool's per-module figures (each including its submodules') as what each module
+    ran itself, so they compare with our rows, which hold a module's own operators; the
+    model's own work is on our row named after the model."""
+    own = dict(inclusive)
+    for name, value in inclusive.items():
+        if not name:
+            continue
+        parent = name.rpartition(".")[0]
+        while parent and parent not in inclusive:
+            parent = parent.rpartition(".")[0]
+        if parent in own:
+            own[parent] -= value
+    if "" in own:
+        own[root_row] = own.get(root_row, 0) + own.pop("")
+    return {k: v for k, v in own.items() if v}
 
 
 def _leaf_names(model: Any) -> dict[int, str]:
@@ -356,10 +391,16 @@ def _run_fvcore(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> 
         unsupported = dict(analysis.unsupported_ops())
         params = int(parameter_count(model)[""])
     seconds = time.perf_counter() - start
-    leaves = set(_leaf_names(model).values())
-    by_leaf = {n: int(sum(ops.values())) for n, ops in per_module.items() if n in leaves}
-    unattributed = total - sum(by_leaf.values())
-    terms, not_counted = _terms("fvcore", report, modules, by_leaf, unattributed, 1)
+    inclusive = {n: int(sum(ops.values())) for n, ops in per_module.items()}
+    by_module = _own(inclusive, report.model)
+    unattributed = total - sum(by_module.values())
+    rule = _fvcore_rule
+    if "aten::scaled_dot_product_attention" in unsupported:
+        # fvcore has no handle for it: the attention products made there are not counted
+        def rule(r: LayerRecord, module: Any) -> int:
+            return _fvcore_rule(r, module) - (
+                r.categories.get("attention", [0])[0] if r.category in _PRODUCTS else 0)
+    terms, not_counted = _terms("fvcore", report, modules, by_module, unattributed, 1, rule)
     # ops it skips by design without a word (fvcore.nn.jit_analysis._IGNORED_OPS) that a
     # residual network uses: listed so that nothing is silently zero
     ignored = [op for op, cat in (("aten::relu_", "activation"), ("aten::flatten", "other"))
@@ -389,15 +430,14 @@ def _run_torch(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> T
         model(x)
     seconds = time.perf_counter() - start
     total = int(counter.get_total_flops())
-    root = type(model).__name__ + "."
-    leaves = set(_leaf_names(model).values())
-    by_leaf: dict[str, int] = {}
+    root = type(model).__name__
+    inclusive: dict[str, int] = {}
     for key, ops in counter.get_flop_counts().items():
-        name = key[len(root):] if key.startswith(root) else ""
-        if name in leaves:
-            by_leaf[name] = int(sum(ops.values()))
-    unattributed = total - sum(by_leaf.values())
-    terms, not_counted = _terms("torch", report, modules, by_leaf, unattributed, 2)
+        if key == root or key.startswith(root + "."):
+            inclusive[key[len(root) + 1:]] = int(sum(ops.values()))  # root -> ""
+    by_module = _own(inclusive, report.model)
+    unattributed = total - sum(by_module.values())
+    terms, not_counted = _terms("torch", report, modules, by_module, unattributed, 2)
     return ToolCheck(
         tool="torch", version=_version("torch"), device=str(x.device),
         unit="FLOPs", scale=2, params=None, expected_params=None,
@@ -479,6 +519,7 @@ def check(
             models[key] = model_on(where)
         model = models[key]
         modules = {name: m for name, m in model.named_modules()}
+        modules[report.model] = model  # the model's own operators are on the row named after it
         x = torch.zeros((batch, *shape), device=where)
         try:
             results.append(RUNNERS[tool](model, x, report, modules))
@@ -493,7 +534,7 @@ def check(
         progress(len(tools) + 1, len(tools) + 1)
     results.append(paddle_convention(report))
     t = report.totals
-    conv_fc = sum(t.by_category.get(c, {}).get("macs", 0) for c in ("conv", "linear"))
+    conv_fc = sum(t.by_category.get(c, {}).get("macs", 0) for c in _PRODUCTS)
     return CheckReport(
         model=report.model, input_shape=report.input_shape, device=report.device,
         params=t.params, running_stats=t.running_stats, macs=conv_fc,

@@ -158,7 +158,8 @@ def time_forward(
 
     layers = _layer_times(report, per_call)
     flops_headline = report.totals.flops if report.totals.headline == "conv" else sum(
-        report.totals.by_category.get(c, {}).get("flops", 0) for c in ("conv", "linear")
+        report.totals.by_category.get(c, {}).get("flops", 0)
+        for c in ("conv", "linear", "attention")
     )
     notes = []
     if len(layers) != len(report.layers):

@@ -200,3 +200,13 @@ class SpectralMix(nn.Module):
 def make_functional_cnn() -> nn.Module:
     """A factory for `--model tests/reference_models.py:make_functional_cnn`."""
     return FunctionalCNN()
+
+
+def make_swin_block() -> nn.Module:
+    """`--model tests/reference_models.py:make_swin_block --input 16x32`"""
+    return SwinStyleAttention(32, 4, 4)
+
+
+def make_encoder_block() -> nn.Module:
+    """`--model tests/reference_models.py:make_encoder_block --input 10x64`"""
+    return EncoderBlock(64, 4, 128)

@@ -246,3 +246,18 @@ def test_one_crashed_tool_fails_the_check_even_when_the_others_agree(
     c = check("resnet18", tools=("torchinfo", "torch"))
     assert c.tool("torch").accounted  # the one that ran still agrees to the unit
     assert not c.accounted and c.to_dict()["accounted"] is False
+
+
+@pytest.mark.parametrize(("factory", "shape"), [("make_swin_block", (16, 32)),
+                                               ("make_encoder_block", (10, 64))])
+def test_user_attention_models_are_explained_by_every_tool(factory: str,
+                                                           shape: tuple[int, ...]) -> None:
+    # work in a forward (F.linear on a child's weight, q @ k^T, nn.MultiheadAttention's own
+    # projections) is on the row of the module that ran it; each tool's per-module figures,
+    # less their submodules', are compared with those rows
+    from tests import reference_models
+
+    model = getattr(reference_models, factory)()
+    c = check(model, input_shape=shape, tools=("torchinfo", "fvcore", "torch"))
+    assert c.tool("torch").figure == 2 * c.macs
+    assert all(t.accounted for t in c.tools if not t.skipped), [explain(t, c.macs) for t in c.tools]
