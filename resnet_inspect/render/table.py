@@ -162,10 +162,11 @@ def totals_text(report: Report) -> Table:
     for c, v in t.by_category.items():
         if c in ("other", "unsupported") or c in _headline_cats(report):
             continue
+        label = _label(report, c)
         if v["macs"]:
-            outside_macs.append(f"{LABEL[c]} {fmt.si(v['macs'])} MACs")
+            outside_macs.append(f"{label} {fmt.si(v['macs'])} MACs")
         elif v["flops"]:
-            outside_flops.append(f"{LABEL[c]} {fmt.si(v['flops'])}")
+            outside_flops.append(f"{label} {fmt.si(v['flops'])}")
     other = "; ".join(
         outside_macs + ([", ".join(outside_flops) + " FLOPs"] if outside_flops else [])
     )
@@ -242,6 +243,15 @@ def fit_text(fit: Any, report: Report) -> Table:
                         f"dominate ({share:.0%}); each sample adds {fmt.mib(fit.per_sample)}, "
                         f"{fmt.mib(fit.fixed)} does not grow with the batch")
     return grid
+
+
+def _label(report: Report, category: str) -> str:
+    """The category's word; 'norm' rather than 'batch-norm' where other norms ran."""
+    if category == "norm" and any(
+        "norm" in r.categories and not r.type.startswith("BatchNorm") for r in report.layers
+    ):
+        return "norm"
+    return LABEL[category]
 
 
 def _headline_cats(report: Report) -> tuple[str, ...]:
