@@ -290,7 +290,11 @@ def predict(report: Report) -> dict[str, int]:
 
     `check` runs the tools and proves these; the summary footer only quotes them.
     """
-    out = {tool: sum(rule(r, None) for r in report.layers) for tool, rule in RULES.items()}
+    # a module that holds other modules' rows is no leaf: torchinfo sums leaves only
+    parents = {r.name.rpartition(".")[0] for r in report.layers} | {report.model}
+    out = {tool: sum(rule(r, None) for r in report.layers
+                     if tool != "torchinfo" or r.name not in parents)
+           for tool, rule in RULES.items()}
     out["paddle.summary"] = report.totals.params + report.totals.running_stats
     return out
 
@@ -301,10 +305,12 @@ def footer_lines(report: Report) -> list[str]:
     ours = sum(t.by_category.get(c, {}).get("macs", 0) for c in _PRODUCTS)
     p = predict(report)
     ti, fv = p["torchinfo"] - ours, p["fvcore"] - ours
+    ours_text = "conv+fc+attn" if t.by_category.get("attention") else "conv+fc"
     return [
-        f"torchinfo: {p['torchinfo']:,} mult-adds = conv+fc {ti:+,} (biases, BN per sample)",
-        f"fvcore: {p['fvcore']:,} flops = conv+fc {fv:+,} (BN 2/element, global pool)",
-        f"torch.utils.flop_counter: {p['torch']:,} FLOPs = 2 x conv+fc MACs",
+        f"torchinfo: {p['torchinfo']:,} mult-adds = {ours_text} {ti:+,} (biases, BN per "
+        "sample)",
+        f"fvcore: {p['fvcore']:,} flops = {ours_text} {fv:+,} (BN 2/element, global pool)",
+        f"torch.utils.flop_counter: {p['torch']:,} FLOPs = 2 x {ours_text} MACs",
         f"paddle.summary: {p['paddle.summary']:,} params (+ BN running mean/var "
         f"{t.running_stats:,})",
     ]

@@ -22,6 +22,7 @@ from resnet_inspect.report import Report, rollup
 OP_COLUMNS = (
     ("conv", "conv", "macs"),
     ("linear", "fc", "macs"),
+    ("attention", "attn", "macs"),
     ("norm", "BN", "macs"),
     ("activation", "act", "flops"),
     ("pool", "pool", "flops"),
