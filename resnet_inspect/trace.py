@@ -770,13 +770,13 @@ def _trace(
                            for t in (*model.parameters(), *model.buffers(), x)}
     try:
         if not training:
-            with torch.no_grad(), _same_kernels_everywhere(), counter:
+            with torch.no_grad(), _same_kernels_everywhere(model), counter:
                 model(x)
         else:
             autocast: Any = contextlib.nullcontext()
             if step is not None and step.amp is not None:
                 autocast = Autocast(getattr(torch, step.amp))
-            with torch.enable_grad(), _same_kernels_everywhere(), counter, autocast, \
+            with torch.enable_grad(), _same_kernels_everywhere(model), counter, autocast, \
                     torch.autograd.graph.saved_tensors_hooks(counter.pack, lambda t: t):
                 out = model(x)
             counter.assign(out, fallback())
@@ -786,7 +786,7 @@ def _trace(
                                    "parameter that requires a gradient; nothing to train")
             seeds = [torch.ones_like(t) for t in outs]  # d(loss)/d(output), made uncounted
             counter.backward = True
-            with _same_kernels_everywhere(), counter:
+            with _same_kernels_everywhere(model), counter:
                 torch.autograd.backward(outs, seeds)
             counter.backward = False
     except (RuntimeError, NotImplementedError) as err:
@@ -883,7 +883,7 @@ def _unique(params: Iterator[nn.Parameter]) -> list[nn.Parameter]:
 
 
 @contextmanager
-def _same_kernels_everywhere() -> Iterator[None]:
+def _same_kernels_everywhere(model: nn.Module) -> Iterator[None]:
     """The same operators on meta, CPU and CUDA, so the counts are the same everywhere.
 
     Fused kernels are picked per device: scaled-dot-product attention runs as one fused
@@ -891,13 +891,17 @@ def _same_kernels_everywhere() -> Iterator[None]:
     takes a one-operator fast path on CPU and CUDA only; an LSTM is one oneDNN or cuDNN
     operator on CPU and CUDA. During the trace all take their math path, which is what
     every device runs (the same arithmetic, in operators the registry knows); restored
-    after. Convolutions are counted above the backends, so they are not affected.
+    after. Convolutions are counted above the backends, so they are not affected; oneDNN
+    and cuDNN are only turned off for a model with recurrent layers (they would slow a
+    convolutional network's real forward pass for nothing).
     """
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
     mha = getattr(torch.backends, "mha", None)
     fast = mha.get_fastpath_enabled() if mha is not None else None
-    backends: tuple[Any, ...] = (torch.backends.mkldnn, torch.backends.cudnn)
+    recurrent = any(isinstance(m, nn.RNNBase) for m in model.modules())
+    backends: tuple[Any, ...] = (torch.backends.mkldnn, torch.backends.cudnn) if recurrent \
+        else ()
     enabled = [b.enabled for b in backends]
     if mha is not None:
         mha.set_fastpath_enabled(False)
