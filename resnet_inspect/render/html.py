@@ -100,8 +100,8 @@ def report_html(report: Report, *, layers: bool = False, style: bool = True) -> 
     layer_rows = rollup(report, "layer") if layers else []
     shortcuts = {b.name: b.shortcut for b in report.blocks}
     n_blocks: dict[str, int] = {}
-    for b in report.blocks:
-        n_blocks[b.stage] = n_blocks.get(b.stage, 0) + 1
+    for rec in report.blocks:
+        n_blocks[rec.stage] = n_blocks.get(rec.stage, 0) + 1
     out = ['<div class="ri-report">']
     if style:
         out.append(f"<style>{STYLE}</style>")
@@ -119,8 +119,9 @@ def report_html(report: Report, *, layers: bool = False, style: bool = True) -> 
     # Each stage expands into its blocks (and, on the page, each block into its layers).
     for s in stages:
         members = [b for b in blocks if b.stage == s.stage]
-        label = (f"{s.name}: {len(members)} row{'s' if len(members) != 1 else ''}, "
-                 f"params {fmt.count(s.params)}, MACs {fmt.si(s.macs)}")
+        n = n_blocks.get(s.stage, 0)
+        label = (f"{s.name}: " + (f"{n} block{'s' if n != 1 else ''}, " if n else "")
+                 + f"params {fmt.count(s.params)}, MACs {fmt.si(s.macs)}")
         out.append(f'<details class="ri-stage-details" data-stage="{escape(s.stage)}">'
                    f"<summary>{escape(label)}</summary>")
         out.append("<table>" + _thead("Block", "Shortcut", report) + "<tbody>")
@@ -167,3 +168,64 @@ def report_markdown(report: Report) -> str:
     lines.append("")
     lines += [f"- **{label}**: {_md_escape(text)}" for label, text in footer_rows(report)]
     return "\n".join(lines) + "\n"
+
+
+def bar_chart(report: Report) -> str:
+    """Parameters and MACs per stage as two inline SVG bar charts (no script, no CDN)."""
+    stages = rollup(report, "stage")
+    parts = []
+    for key, title, text in (("params", "Parameters per stage", fmt.count),
+                             ("macs", "MACs per stage", fmt.si)):
+        values = [getattr(s, key) for s in stages]
+        top = max(values) or 1
+        row_h, label_w, bar_w = 20, 70, 300
+        height = row_h * len(stages) + 24
+        svg = [f'<svg class="ri-chart" data-kind="{key}" width="{label_w + bar_w + 110}" '
+               f'height="{height}" xmlns="http://www.w3.org/2000/svg" role="img" '
+               f'aria-label="{title}">',
+               f'<text x="0" y="14" font-weight="bold" font-size="13">{title}</text>']
+        for i, (s, v) in enumerate(zip(stages, values, strict=True)):
+            y = 24 + i * row_h
+            w = round(bar_w * v / top, 1)
+            share = f" ({100 * v / sum(values):.1f}%)" if sum(values) else ""
+            svg.append(f'<text x="0" y="{y + 14}" font-size="12">{escape(s.name)}</text>')
+            svg.append(f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row_h - 6}" '
+                       f'fill="#4e79a7"><title>{escape(s.name)}: {text(v)}{share}</title></rect>')
+            svg.append(f'<text x="{label_w + w + 4}" y="{y + 14}" font-size="11">'
+                       f"{escape(text(v) if v else '-')}</text>")
+        svg.append("</svg>")
+        parts.append("".join(svg))
+    return "\n".join(parts)
+
+
+def report_page(report: Report, diagram_svg: str) -> str:
+    """One self-contained page: title, layer count, stage table that expands into blocks and
+    layers, the charts, the diagram (inline SVG with its tooltips) and the conventions."""
+    start = diagram_svg.find("<svg")
+    svg = diagram_svg[start:] if start >= 0 else diagram_svg
+    lc = report.layer_count
+    title = escape(_title(report))
+    body = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{escape(report.model)} · resnet-inspect</title>",
+        f"<style>{STYLE}\nbody{{margin:24px}} h2{{font-size:16px;margin-top:24px}}</style>",
+        "</head><body>",
+        f'<h1 style="font-size:20px">{title}</h1>',
+    ]
+    if report.description:
+        body.append(f"<p>{escape(report.description)}</p>")
+    body += [
+        "<h2>Why this many layers</h2>",
+        f'<p class="ri-layer-count" data-total="{lc.total}">{escape(lc.text)}</p>',
+        "<h2>Stages (click a stage to see its blocks, a block to see its layers)</h2>",
+        report_html(report, layers=True, style=False),
+        "<h2>Where the parameters and the compute are</h2>",
+        f'<div class="ri-charts">{bar_chart(report)}</div>',
+        "<h2>Diagram (hover a node for its details)</h2>",
+        f'<div class="ri-diagram" style="overflow-x:auto">{svg}</div>',
+        "<h2>How things are counted</h2>",
+        "<ul>" + "".join(f"<li>{escape(c)}</li>" for c in report.conventions) + "</ul>",
+        '<p style="color:#777">Made by resnet-inspect from one traced forward pass.</p>',
+        "</body></html>",
+    ]
+    return "\n".join(body) + "\n"

@@ -27,7 +27,8 @@ _SPECIAL = {
 
 def escape(text: str) -> str:
     """Text safe in a LaTeX paragraph or table cell (names such as layer1.0_conv, a&b)."""
-    return "".join(_SPECIAL.get(ch, ch) for ch in text)
+    out = "".join(_SPECIAL.get(ch, ch) for ch in text)
+    return out.replace("--", "-{}-").replace("--", "-{}-")  # '--stride-on', not an en dash
 
 
 def _times(text: str) -> str:
