@@ -102,7 +102,9 @@ class Comparison:
         from resnet_inspect.render.console import make_console
 
         buf = io.StringIO()
-        render(self.result, make_console(width=width, file=buf))
+        console = make_console(width=width, file=buf)
+        console.is_jupyter = False  # in a kernel rich would display the text, not write it
+        render(self.result, console)
         return buf.getvalue()
 
     def _repr_markdown_(self) -> str:
