@@ -28,10 +28,10 @@ def report(
         typer.Argument(help="Preset name, e.g. resnet50 (or a depth: 50).", show_default=False),
     ] = None,
     output: Annotated[
-        Path,
-        typer.Option("--output", "-o", help="The HTML file to write, e.g. resnet50.html.",
-                     show_default=False),
-    ] = Path("report.html"),
+        Path | None,
+        typer.Option("--output", "-o", help="The HTML file to write \\[default: NAME.html, "
+                     "e.g. resnet50.html].", show_default=False),
+    ] = None,
     *,
     model: ModelOptions,
     run: RunOptions,
@@ -42,13 +42,15 @@ def report(
     """
     from resnet_inspect.cli.output import check_writable, write_atomic
 
+    run.validate()
+    spec = model.spec(arch)
+    assert spec is not None
+    if output is None:
+        output = Path(f"{spec.name}.html")
     if output.suffix.lower() not in (".html", ".htm"):
         raise InspectError(f"--output {output}: the report is an HTML page; name it "
                            f"{output.with_suffix('.html')}")
-    run.validate()
     check_writable(output)
-    spec = model.spec(arch)
-    assert spec is not None
     from resnet_inspect import inspect as inspect_model
     from resnet_inspect.render.diagram import network_diagram
     from resnet_inspect.render.graphviz_render import render
