@@ -102,3 +102,13 @@ def test_pdflatex_compiles(capsys: pytest.CaptureFixture[str], tmp_path: Path,
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "doc.pdf").stat().st_size > 1000
     assert "Overfull" not in done.stdout or args[0] == "summary"
+
+
+def test_networks_without_paper_stages_are_compared_whole(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    r = run_cli(capsys, "compare", "vgg16", "resnet34", "--latex")
+    assert r.code == 0, r.err
+    # torchvision: VGG-16 138,357,544 params, 15.47 GFLOPS; ResNet-34 21,797,672, 3.66
+    assert r"vgg16 & 16 & 138,357,544 & 15.47 G & 30.94 G \\" in r.out
+    assert r"resnet34 & 34 & 21,797,672 & 3.66 G" in r.out
+    assert "layer name & output size" not in r.out

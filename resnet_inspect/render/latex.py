@@ -111,6 +111,8 @@ def compare_latex(result: NetworkComparison | BlockComparison) -> str:
         raise InspectError("--latex writes network comparisons; for blocks use --markdown "
                            "(e.g. compare basic bottleneck --markdown)")
     nets = result.networks
+    if result.form == "totals":
+        return _totals_latex(result)
     n = len(nets)
     out = [PREAMBLE, "\\begin{table}[ht]", "\\centering", "\\footnotesize",
            "\\setlength{\\tabcolsep}{4pt}",
@@ -148,5 +150,20 @@ def compare_latex(result: NetworkComparison | BlockComparison) -> str:
                "quantity the paper calls FLOPs (the paper prints 1.8, 3.6, 3.8, 7.6 and "
                "11.3 for 18, 34, 50, 101 and 152 layers). The first block of conv3_x to "
                "conv5_x downsamples with stride 2. " + " ".join(result.notes))
+    out += [f"\\caption{{{_times(caption)}}}", "\\end{table}"]
+    return "\n".join(out) + "\n"
+
+
+def _totals_latex(result: NetworkComparison) -> str:
+    """Networks without the paper's stages (LeNet, AlexNet, VGG): whole networks only."""
+    out = [PREAMBLE, "\\begin{table}[ht]", "\\centering", "\\small",
+           "\\begin{tabular}{lrrrr}", "\\toprule",
+           r"network & layers & params & MACs & FLOPs \\", "\\midrule"]
+    for net in result.networks:
+        out.append(" & ".join([escape(net.name), str(net.layers), escape(fmt.count(net.params)),
+                               _si(net.macs), _si(net.flops)]) + r" \\")
+    out += ["\\bottomrule", "\\end{tabular}"]
+    caption = (f"Whole networks at input {fmt.shape(result.networks[0].input_shape)}. "
+               + " ".join(result.notes))
     out += [f"\\caption{{{_times(caption)}}}", "\\end{table}"]
     return "\n".join(out) + "\n"
