@@ -4,23 +4,29 @@ Public API (torch is imported on first use, so `import resnet_inspect` stays lig
 
     build(name_or_spec, **overrides) -> nn.Module
     inspect(model_or_name, input_shape=(3, 224, 224), batch=1, device="auto") -> Report
+    diagram(name_or_model_or_report, level="block") -> Diagram   (inline SVG; .save("x.png"))
+    compare("resnet50", "resnet101", ...) -> Comparison          (displays as a table)
+
+A Report displays in Jupyter as an HTML table whose stages expand (`_repr_html_`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from resnet_inspect import compare as _compare_module
 from resnet_inspect.errors import InspectError, ModelError
 from resnet_inspect.spec import AnySpec, ArchSpec, ClassicSpec
 
 if TYPE_CHECKING:
     from torch import nn
 
+    from resnet_inspect.notebook import Diagram
     from resnet_inspect.report import Report
 
 __all__ = [
-    "ArchSpec", "ClassicSpec", "InspectError", "ModelError", "__version__", "build", "inspect",
-    "resolve_spec",
+    "ArchSpec", "ClassicSpec", "InspectError", "ModelError", "__version__", "build", "compare",
+    "diagram", "inspect", "resolve_spec",
 ]
 __version__ = "0.1.0"
 
@@ -94,3 +100,25 @@ def _dtype(name: str | None) -> Any:
     if not isinstance(value, torch.dtype) or not value.is_floating_point:
         raise InspectError(f"dtype {name!r}: use float32, bfloat16, float16 or float64")
     return value
+
+
+def diagram(what: nn.Module | str | Report, level: str = "block", **kwargs: Any) -> Diagram:
+    """The network diagram of a name, module or Report: inline SVG in Jupyter,
+    `.save("x.png")` (png, svg, pdf or dot by suffix). See resnet_inspect.notebook."""
+    from resnet_inspect.notebook import diagram as make
+
+    return make(what, level, **kwargs)
+
+
+class _CallableModule(type(_compare_module)):  # type: ignore[misc]
+    """`resnet_inspect.compare` is both the comparison module (compare.compare_reports ...)
+    and the public function: `resnet_inspect.compare("resnet50", "resnet101")`."""
+
+    def __call__(self, *items: str, **kwargs: Any) -> Any:
+        from resnet_inspect.notebook import compare as make
+
+        return make(*items, **kwargs)
+
+
+_compare_module.__class__ = _CallableModule
+compare = _compare_module

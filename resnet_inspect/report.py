@@ -222,6 +222,18 @@ class Report:
             seen.setdefault(r.stage, None)
         return list(seen)
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the summary table, stages collapsible (render/html.py)."""
+        from resnet_inspect.render.html import report_html
+
+        return report_html(self)
+
+    def _repr_markdown_(self) -> str:
+        """Markdown front ends: the block table and the footer (render/html.py)."""
+        from resnet_inspect.render.html import report_markdown
+
+        return report_markdown(self)
+
 
 def _layer(row: dict[str, Any]) -> LayerRecord:
     record = LayerRecord(**row)

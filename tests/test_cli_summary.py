@@ -149,7 +149,7 @@ def test_batch_and_input(capsys: pytest.CaptureFixture[str]) -> None:
         (["resnet5O"], "unknown architecture 'resnet5O' (did you mean resnet50?)"),
         (["18", "--level", "stages"], "'stages' is not one of"),
         ([], "no architecture given"),
-        (["18", "--json", "--csv"], "choose one of --json, --csv and --markdown"),
+        (["18", "--json", "--csv"], "choose one of --json, --csv, --markdown and --latex"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(

@@ -307,7 +307,8 @@ def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
         (["basic", "bottleneck", "--spatial", "0"], "--spatial '0'"),
         (["basic", "bottleneck", "--stride", "0"], "--stride must be a positive integer"),
         (["50", "101", "--depth", "50"], "--depth does not apply to compare"),
-        (["basic", "bottleneck", "--json", "--markdown"], "choose one of --json and --markdown"),
+        (["basic", "bottleneck", "--json", "--markdown"],
+         "choose one of --json, --markdown and --latex"),
     ],
 )
 def test_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str],

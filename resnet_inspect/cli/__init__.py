@@ -22,6 +22,7 @@ def _register_commands() -> None:
         compare,
         diagram,
         list_cmd,
+        report_cmd,
         summary,
     )
 

@@ -34,6 +34,7 @@ BLOCK_PANEL = "Blocks (basic, bottleneck, preact-basic, preact-bottleneck)"
         "  resnet-inspect compare basic bottleneck --channels 64,128 --stride 2 --spatial 224\n\n"
         "  resnet-inspect compare 50 101\n\n"
         "  resnet-inspect compare 18 34 50 101 152 --markdown -o table1.md\n\n"
+        "  resnet-inspect compare 18 34 50 101 152 --latex -o table1.tex\n\n"
         "  resnet-inspect compare 50 101 152 --stride-on 1x1\n\n"
         "  resnet-inspect compare resnet50 --model mymodels.py:make_net\n\n"
         "  resnet-inspect compare 50 101 --train --batch 64"
@@ -91,6 +92,10 @@ def compare(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Write Markdown tables (notes, slides).")
     ] = False,
+    latex: Annotated[
+        bool, typer.Option("--latex", help="Write a LaTeX booktabs table (the paper's Table 1 "
+                           "for networks).")
+    ] = False,
     output: OutputPath = None,
     train: Annotated[
         bool,
@@ -112,8 +117,8 @@ def compare(
     Architecture flags (--stride-on, --shortcut, --num-classes, ...) apply to every network; with --plain, a repeated item keeps its first copy residual (compare resnet34 resnet34 --plain).
     Counts do not depend on the device: --device auto traces on meta here.
     """
-    if json_out and markdown:
-        raise InspectError("choose one of --json and --markdown")
+    if sum((json_out, markdown, latex)) > 1:
+        raise InspectError("choose one of --json, --markdown and --latex")
     run.validate()
     if output is not None:
         from resnet_inspect.cli.output import check_writable
@@ -205,6 +210,10 @@ def compare(
         emit(text, output)
     elif markdown:
         emit(render.to_markdown(result), output)
+    elif latex:
+        from resnet_inspect.render.latex import compare_latex
+
+        emit(compare_latex(result), output)
     else:
 
         def show(console: Any) -> None:

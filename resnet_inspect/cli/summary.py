@@ -62,6 +62,7 @@ class Level(str, Enum):
         "  resnet-inspect summary resnet18 --input 3x512x512 --batch 32 --device meta\n\n"
         "  resnet-inspect summary --block bottleneck --layers 3,4,6,3 --json -o r50.json\n\n"
         "  resnet-inspect summary resnet50 --ops --count conv+norm\n\n"
+        "  resnet-inspect summary resnet50 --level stage --latex -o r50.tex\n\n"
         "  resnet-inspect summary resnet50 --time --batch 8\n\n"
         "  resnet-inspect summary resnet50 --train --batch 64 --optimizer adamw\n\n"
         "  resnet-inspect summary resnet50 --train --gpu t4\n\n"
@@ -97,6 +98,9 @@ def summary(
     ] = False,
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Write the rows (at --level) as a Markdown table.")
+    ] = False,
+    latex: Annotated[
+        bool, typer.Option("--latex", help="Write the rows (at --level) as a LaTeX booktabs table.")
     ] = False,
     output: OutputPath = None,
     count: Annotated[
@@ -143,8 +147,8 @@ def summary(
 
     The input defaults to the network's own (3x224x224 for ImageNet ResNets). MACs count conv and fc layers (the paper's "FLOPs", torchvision's GFLOPS); FLOPs = 2 x MACs.
     """
-    if sum((json_out, csv_out, markdown)) > 1:
-        raise InspectError("choose one of --json, --csv and --markdown")
+    if sum((json_out, csv_out, markdown, latex)) > 1:
+        raise InspectError("choose one of --json, --csv, --markdown and --latex")
     if (fit is not None or gpu is not None) and not train:
         raise InspectError("--fit and --gpu size a training step; add --train")
     if fit is not None and gpu is not None:
@@ -248,6 +252,10 @@ def summary(
         from resnet_inspect.render.export import to_markdown
 
         emit(to_markdown(report, level.value, names), output)
+    elif latex:
+        from resnet_inspect.render.latex import summary_latex
+
+        emit(summary_latex(report, level.value), output)
     else:
 
         emit_rendered(lambda console: _render(report, timing, console, level.value, names, ops,

@@ -1,0 +1,62 @@
+"""`resnet-inspect report`: one self-contained HTML page to share (a class, a review)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from resnet_inspect.cli.app import app
+from resnet_inspect.cli.options import ModelOptions, RunOptions, model_options, run_options
+from resnet_inspect.errors import InspectError
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  resnet-inspect report resnet50 -o resnet50.html\n\n"
+        "  resnet-inspect report 18 --input 3x512x512 -o resnet18-512.html\n\n"
+        "  resnet-inspect report --block bottleneck --layers 3,4,6,3 -o mine.html"
+    )
+)
+@model_options
+@run_options
+def report(
+    arch: Annotated[
+        str | None,
+        typer.Argument(help="Preset name, e.g. resnet50 (or a depth: 50).", show_default=False),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="The HTML file to write \\[default: NAME.html, "
+                     "e.g. resnet50.html].", show_default=False),
+    ] = None,
+    *,
+    model: ModelOptions,
+    run: RunOptions,
+) -> None:
+    """Write one HTML page: the stage table (stages expand into blocks and layers), the
+    diagram, a chart of parameters and MACs per stage, the layer count and the counting
+    conventions. The file needs no network to open: mail it, or put it on a course page.
+    """
+    from resnet_inspect.cli.output import check_writable, write_atomic
+
+    run.validate()
+    spec = model.spec(arch)
+    assert spec is not None
+    if output is None:
+        output = Path(f"{spec.name}.html")
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise InspectError(f"--output {output}: the report is an HTML page; name it "
+                           f"{output.with_suffix('.html')}")
+    check_writable(output)
+    from resnet_inspect import inspect as inspect_model
+    from resnet_inspect.render.diagram import network_diagram
+    from resnet_inspect.render.graphviz_render import render
+    from resnet_inspect.render.html import report_page
+
+    traced = inspect_model(spec, input_shape=run.input_shape(spec), batch=run.batch,
+                           device=run.device.value)
+    svg = render(network_diagram(traced, "block").source, "svg").decode("utf-8")
+    write_atomic(output, report_page(traced, svg))

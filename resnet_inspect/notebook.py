@@ -1,0 +1,159 @@
+"""Objects that display themselves in Jupyter: a diagram and a comparison.
+
+    >>> import resnet_inspect as ri
+    >>> ri.diagram("resnet50")                 # inline SVG in a notebook
+    >>> ri.diagram("resnet50").save("r50.png") # png, svg, pdf or dot, by suffix
+    >>> ri.compare("resnet50", "resnet101")    # the stage table
+
+Both are built on what the CLI uses: `render/diagram.py` draws the graph and
+`render/graphviz_render.py` renders it; `compare.py` aligns the networks.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from resnet_inspect.errors import InspectError
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from resnet_inspect.compare import BlockComparison, NetworkComparison
+    from resnet_inspect.report import Report
+
+
+class Diagram:
+    """A Graphviz diagram: inline SVG in Jupyter, `.save(path)` to a file, `.source` DOT."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._svg: str | None = None
+
+    def svg(self) -> str:
+        """The diagram as SVG text (rendered once, then kept)."""
+        if self._svg is None:
+            from resnet_inspect.render.graphviz_render import render
+
+            text = render(self.source, "svg").decode("utf-8")
+            # inline in a page: drop the XML prolog and DOCTYPE, keep the <svg> element
+            start = text.find("<svg")
+            self._svg = text[start:] if start >= 0 else text
+        return self._svg
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def _repr_html_(self) -> str:
+        return f'<div style="overflow-x:auto">{self.svg()}</div>'
+
+    def save(self, path: str | Path) -> Path:
+        """Write the diagram; the suffix picks the format (.png, .svg, .pdf, .dot/.gv)."""
+        from resnet_inspect.cli.output import write_atomic
+        from resnet_inspect.render.graphviz_render import FORMATS, render
+
+        path = Path(path)
+        fmt = {"gv": "dot"}.get(path.suffix.lower().lstrip("."), path.suffix.lower().lstrip("."))
+        if fmt not in FORMATS:
+            raise InspectError(f"{path}: unknown suffix {path.suffix!r}; use one of "
+                               + ", ".join("." + f for f in FORMATS))
+        data: str | bytes = self.source if fmt == "dot" else render(self.source, fmt)
+        write_atomic(path, data)
+        return path
+
+    def __repr__(self) -> str:
+        return f"<Diagram: {len(self.source.splitlines())} lines of DOT; .save('x.png')>"
+
+
+def diagram(what: str | nn.Module | Report, level: str = "block", *,
+            input_shape: tuple[int, ...] | None = None, **overrides: Any) -> Diagram:
+    """The network diagram of a preset name, any nn.Module or a Report.
+
+    >>> diagram("resnet50")                     # blocks, stages as clusters
+    >>> diagram("resnet18", level="layer")      # every layer
+    >>> diagram(report).save("net.svg")
+    """
+    from resnet_inspect.render.diagram import network_diagram
+    from resnet_inspect.report import Report
+
+    if level not in ("stage", "block", "layer"):
+        raise InspectError(f"level {level!r}: use 'stage', 'block' or 'layer'")
+    if isinstance(what, Report):
+        report = what
+    else:
+        from resnet_inspect import inspect
+
+        report = inspect(what, input_shape=input_shape, device="meta"
+                         if isinstance(what, str) else "auto", **overrides)
+    return Diagram(network_diagram(report, level).source)
+
+
+class Comparison:
+    """A comparison that displays as a table: Markdown and HTML in Jupyter, text in a REPL.
+
+    `.result` holds the data (compare.NetworkComparison or BlockComparison)."""
+
+    def __init__(self, result: NetworkComparison | BlockComparison) -> None:
+        self.result = result
+
+    def text(self, width: int = 100) -> str:
+        from resnet_inspect.render.compare import render
+        from resnet_inspect.render.console import make_console
+
+        buf = io.StringIO()
+        console = make_console(width=width, file=buf)
+        console.is_jupyter = False  # in a kernel rich would display the text, not write it
+        render(self.result, console)
+        return buf.getvalue()
+
+    def _repr_markdown_(self) -> str:
+        from resnet_inspect.render.compare import to_markdown
+
+        return to_markdown(self.result)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return f'<pre style="font-size:12px">{escape(self.text())}</pre>'
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.result.to_dict()
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+def compare(*items: str, input_shape: tuple[int, int, int] | None = None,
+            **block_options: Any) -> Comparison:
+    """Compare networks stage by stage (three or more: the paper's Table 1), or residual
+    blocks layer by layer, as `resnet-inspect compare` does.
+
+    >>> compare("resnet50", "resnet101")
+    >>> compare("18", "34", "50", "101", "152")
+    >>> compare("basic", "bottleneck", channels=(256, 256), spatial=(56, 56))
+    """
+    from resnet_inspect import compare as lib
+    from resnet_inspect import resolve_spec
+
+    if len(items) == 1 and isinstance(items[0], (list, tuple)):
+        items = tuple(items[0])
+    kind = lib.classify(list(items), lib.is_network)
+    if kind == "blocks":
+        result: NetworkComparison | BlockComparison = lib.compare_blocks(
+            list(items),
+            channels=block_options.pop("channels", lib.DEFAULT_CHANNELS),
+            width=block_options.pop("width", None),
+            spatial=block_options.pop("spatial", lib.DEFAULT_SPATIAL),
+            stride=block_options.pop("stride", lib.DEFAULT_STRIDE),
+            device="meta",
+        )
+        if block_options:
+            raise InspectError(f"unknown option {next(iter(block_options))!r} for blocks; "
+                               "use channels, width, spatial or stride")
+        return Comparison(result)
+    if block_options:
+        raise InspectError(f"{next(iter(block_options))!r} applies to blocks, not networks; "
+                           "use input_shape for networks")
+    reports = lib.network_reports(list(items), resolve_spec, input_shape=input_shape)
+    return Comparison(lib.compare_reports(reports))
