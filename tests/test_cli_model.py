@@ -100,3 +100,12 @@ def test_a_model_that_raises_is_a_runtime_failure_with_its_cause(
     r = run_cli(capsys, "summary", "--model", f"{bad}:Net", "--device", "cpu")
     assert r.code == 1
     assert "missing head" in r.err and len(r.err.strip().splitlines()) == 1
+
+
+def test_report_page_of_a_users_model(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "mine.html"
+    r = run_cli(capsys, "report", "--model", f"{REFS}:TorchvisionStyleNet", "-o", str(out))
+    assert r.code == 0, r.err
+    page = out.read_text()
+    # its parameters, as counted by the summary (torchvision-style blocks: 539,466)
+    assert "539,466" in page and "TorchvisionStyleNet" in page

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,7 +17,8 @@ from resnet_inspect.errors import InspectError
         "Examples:\n\n"
         "  resnet-inspect report resnet50 -o resnet50.html\n\n"
         "  resnet-inspect report 18 --input 3x512x512 -o resnet18-512.html\n\n"
-        "  resnet-inspect report --block bottleneck --layers 3,4,6,3 -o mine.html"
+        "  resnet-inspect report --block bottleneck --layers 3,4,6,3 -o mine.html\n\n"
+        "  resnet-inspect report --model mymodels.py:make_net -o mine.html"
     )
 )
 @model_options
@@ -43,10 +44,14 @@ def report(
     from resnet_inspect.cli.output import check_writable, write_atomic
 
     run.validate()
-    spec = model.spec(arch)
-    assert spec is not None
+    user = model.user_module()
+    if user is not None and arch is not None:
+        raise InspectError(f"both a name ({arch}) and --model were given; use one of them")
+    spec = model.spec(arch) if user is None else None
+    subject: Any = spec if user is None else user[0]
+    name = spec.name if spec is not None else user[1]  # type: ignore[index]
     if output is None:
-        output = Path(f"{spec.name}.html")
+        output = Path(f"{name}.html")
     if output.suffix.lower() not in (".html", ".htm"):
         raise InspectError(f"--output {output}: the report is an HTML page; name it "
                            f"{output.with_suffix('.html')}")
@@ -56,7 +61,8 @@ def report(
     from resnet_inspect.render.graphviz_render import render
     from resnet_inspect.render.html import report_page
 
-    traced = inspect_model(spec, input_shape=run.input_shape(spec), batch=run.batch,
-                           device=run.device.value)
+    traced = inspect_model(subject, input_shape=run.input_shape(spec, any_rank=user is not None),
+                           batch=run.batch, device=run.device.value,
+                           name=user[1] if user is not None else None)
     svg = render(network_diagram(traced, "block").source, "svg").decode("utf-8")
     write_atomic(output, report_page(traced, svg))
