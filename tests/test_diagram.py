@@ -405,6 +405,23 @@ def test_cli_pdf_without_dot_keeps_the_gv(capsys: pytest.CaptureFixture[str], tm
     assert gv.read_text().startswith("digraph resnet {")
 
 
+def test_cli_pdf_without_dot_never_replaces_an_existing_gv(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue 12: `diagram ... -o mine.pdf` without system dot overwrote the user's mine.gv
+    _no_system_dot(monkeypatch)
+    out = tmp_path / "mine.pdf"
+    gv = tmp_path / "mine.gv"
+    gv.write_text("the user's own notes\n")
+    res = run_cli(capsys, "diagram", "18", "--device", "meta", "-o", str(out))
+    assert res.code == 2
+    assert res.err.count("\n") == 1 and res.err.startswith("resnet-inspect: error: pdf needs")
+    assert f"{gv} already exists and was left untouched" in res.err
+    assert gv.read_text() == "the user's own notes\n"
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.gv"]  # no temp file left
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

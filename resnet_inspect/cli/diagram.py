@@ -257,7 +257,8 @@ def write_diagram(source: str, fmt: str, output: Path | None) -> None:
     """DOT text rendered to `fmt`, written atomically to `output` or to stdout.
 
     When this machine cannot make `fmt` (pdf without system Graphviz), the DOT source is
-    written beside the output as .gv and the error says how to get the format.
+    written beside the output as .gv, but only when no file of that name exists (a user's
+    file is never replaced), and the error says how to get the format.
     """
     from resnet_inspect.cli.output import emit, write_atomic
     from resnet_inspect.render.graphviz_render import can_render, render
@@ -269,8 +270,13 @@ def write_diagram(source: str, fmt: str, output: Path | None) -> None:
         kept = ""
         if output is not None:
             gv = output.with_suffix(".gv")
-            write_atomic(gv, source)
-            kept = f"; the DOT source is in {gv} (render it with dot -T{fmt} {gv} -o {output})"
+            if gv.exists() or gv.is_symlink():
+                kept = (f"; {gv} already exists and was left untouched: write the DOT source "
+                        f"with --format dot -o OTHER.gv and render it with dot -T{fmt}")
+            else:
+                write_atomic(gv, source)
+                kept = (f"; the DOT source is in {gv} "
+                        f"(render it with dot -T{fmt} {gv} -o {output})")
         try:
             render(source, fmt)
         except InspectError as err:
