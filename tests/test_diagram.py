@@ -146,7 +146,7 @@ def test_stage_level_collapses_blocks() -> None:
     # ResNet paper, Table 1: ResNet-101's conv4_x is 23 bottleneck blocks.
     assert "× 23 bottleneck blocks" in dot
     assert "× 3 bottleneck blocks" in dot and "× 4 bottleneck blocks" in dot
-    assert "1 projection, 22 identity shortcuts" in dot
+    assert "1 projection shortcut, 22 identity shortcuts" in dot
     # torchvision's model table: ResNet-101 has 44,549,160 parameters, 7.80 GFLOPS (MACs).
     assert "44,549,160 params · 7.80 G MACs" in dot
     assert "shortcut_" not in dot  # no per-block edges when blocks are collapsed
@@ -157,12 +157,12 @@ def test_plain_network_has_no_shortcuts() -> None:
         dot = network_diagram(_report("resnet34", plain=True), level).source
         assert shortcut_edges(dot) == {"solid": 0, "dashed": 0, "dotted": 0}
         assert '"+"' not in dot and "add" not in dot
-        assert "plain-34" in dot
+        assert "34-layer plain" in dot
 
 
 def test_side_by_side_plain_and_residual() -> None:
     dot = side_by_side([_report("resnet34", plain=True), _report("resnet34")], "layer").source
-    assert "plain-34 vs ResNet-34" in dot
+    assert "34-layer plain vs ResNet-34" in dot
     assert "cluster_net0" in dot and "cluster_net1" in dot
     assert shortcut_edges(dot) == {"solid": 13, "dashed": 3, "dotted": 0}
     # node ids are prefixed per network, so the two columns never share a node
@@ -256,7 +256,7 @@ def test_diagram_renders_from_report_json_alone() -> None:
 @pytest.mark.parametrize(
     ("golden_name", "make"),
     [
-        ("block_basic.dot", lambda: block_diagram(_block(BlockKind.BASIC)).source),
+        ("block_basic.dot", lambda: block_diagram(_block(BlockKind.BASIC, channels=64)).source),
         ("block_bottleneck.dot", lambda: block_diagram(_block(BlockKind.BOTTLENECK)).source),
         ("block_bottleneck_stride2.dot",
          lambda: block_diagram(_block(BlockKind.BOTTLENECK, stride=2, channels=(256, 512))).source),

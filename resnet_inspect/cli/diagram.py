@@ -40,8 +40,9 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int = 256,
                  spatial: tuple[int, int] | int = 56, device: str = "auto") -> Report:
     """Trace one residual block alone, in the same setting as `compare basic bottleneck`.
 
-    Defaults are the paper's Figure 5: 256 channels in and out at 56x56; a bottleneck's
-    inner width is output / 4 (256 -> 64). The block is built by `compare.build_block`
+    The CLI's defaults are the paper's Figure 5 (PAPER_CHANNELS: a basic block at 64
+    channels, a bottleneck at 256, at 56x56); a bottleneck's inner width is output / 4
+    (256 -> 64). The block is built by `compare.build_block`
     (shortcut option B) and wrapped as `layer1.0`, so its report reads like a network's.
     """
     from collections import OrderedDict
@@ -147,8 +148,9 @@ def diagram(
         "--beside-plain", help="Draw the plain network (no shortcuts) beside the residual "
         "one, as in the paper's Figure 3.")] = False,
     channels: Annotated[str | None, typer.Option(
-        "--channels", help="Block input and output channels: 256, or in,out as 64,128 "
-        "\\[default: 256].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
+        "--channels", help="Block input and output channels: 64, or in,out as 64,128 "
+        "\\[default: the paper's Figure 5: 64 for a basic block, 256 for a bottleneck].",
+        rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     width: Annotated[int | None, typer.Option(
         "--width", help="Bottleneck inner width \\[default: output channels / 4].",
         rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
@@ -192,11 +194,11 @@ def diagram(
         block_kind = parse_block_kind(kind)
         _refuse_network_flags(model, run, level, beside_plain)
         from resnet_inspect.compare import parse_channels, parse_spatial
-        from resnet_inspect.render.diagram import block_diagram
+        from resnet_inspect.render.diagram import PAPER_CHANNELS, block_diagram
 
         report = block_report(
             block_kind,
-            channels=parse_channels(channels) or 256,
+            channels=parse_channels(channels) or PAPER_CHANNELS[block_kind.value],
             width=width,
             stride=1 if stride is None else stride,
             spatial=parse_spatial(spatial) or 56,

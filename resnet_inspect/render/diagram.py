@@ -85,14 +85,16 @@ def shape_text(dims: Sequence[int]) -> str:
 
 
 def pretty_name(report: Report) -> str:
-    """'resnet34' -> 'ResNet-34', or 'plain-34' without shortcuts as in the paper; any
-    other network keeps its preset name (its description is shown under the title)."""
+    """The paper's spelling of the network (titles.title): 'ResNet-50-D', 'WRN-28-10';
+    '34-layer plain' without shortcuts, as the paper's Figure 3 writes it. A user's own
+    model keeps its name."""
+    from resnet_inspect.titles import title
+
     spec = report.spec or {}
     plain = "block" in spec and bool(spec.get("plain"))  # classic CNNs are plain by nature
-    m = re.fullmatch(r"resnet(\d+)", report.model)
-    if m:
-        return f"plain-{m.group(1)}" if plain else f"ResNet-{m.group(1)}"
-    return f"{report.model} (plain)" if plain else report.model
+    if plain and not report.model.endswith("plain"):
+        return title(f"{report.model}-plain")
+    return title(report.model)
 
 
 def layer_text(r: LayerRecord) -> str:
@@ -248,10 +250,11 @@ def _block_lines(block: _Block) -> list[str]:
 
 
 def _side_text(block: _Block) -> str:
-    convs = [layer_text(r) for r in block.side if r.category == "conv"]
+    """The shortcut's layers in order (ResNet-D: '2×2 avg pool, /2 → 1×1 conv, 512')."""
     if block.shortcut == "zero-pad":
         return "zero-pad"
-    return ", ".join(convs) if convs else block.shortcut
+    steps = [layer_text(r) for r in block.side if r.category in ("conv", "pool")]
+    return " → ".join(steps) if steps else block.shortcut
 
 
 # ----------------------------------------------------------------------- graph assembly
@@ -337,7 +340,7 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
     g = _new_graph(
         "resnet",
         title or pretty_name(report),
-        [line for line in (*described, _totals_line(report), *_legend(report)) if line],
+        [line for line in (*described, _totals_line(report), *_legend(report, level)) if line],
     )
     _draw_network(g, report, level, prefix)
     return g
@@ -349,7 +352,7 @@ def side_by_side(reports: Sequence[Report], level: str = "block", *,
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
     names = [pretty_name(r) for r in reports]
-    legend = _legend(reports[-1]) if reports else []
+    legend = _legend(reports[-1], level) if reports else []
     g = _new_graph("resnets", title or " vs ".join(names), legend)
     columns: list[list[str]] = []  # each network's main-path node ids, prefix removed
     for i, report in enumerate(reports):
@@ -378,10 +381,12 @@ def _totals_line(report: Report) -> str:
             f"input {shape_text(report.input_shape)}")
 
 
-def _legend(report: Report) -> list[str]:
+def _legend(report: Report, level: str = "block") -> list[str]:
     kinds = [b.shortcut for b in report.blocks]
     if not kinds or all(k == "none" for k in kinds):
         return ["no shortcuts (plain network)"] if kinds else []
+    if level == "stage":  # one node per stage draws no arc: say so, claim no line style
+        return ["shortcuts are inside each stage node, counted there (--level block draws them)"]
     parts = ["solid shortcut: identity"]
     if "projection" in kinds:
         parts.append("dashed: projection (1×1 conv)")
@@ -494,13 +499,17 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
     flow.to(add)
     ident = _node_id(prefix, "shortcut_" + b.name)
     if b.side and b.shortcut == "projection":
-        side = _node_id(prefix, b.name + ".shortcut")
+        # Every layer of the shortcut, in order: ResNet-D's is avg pool -> 1x1 conv -> BN.
         style, colour_key = SHORTCUT_STYLE["projection"]
-        c.node(side, _chunk_label(_chunks(b.side)[0], with_params=False),
-               fillcolor=COLOURS["projection_fill"], style=f"rounded,filled,{style}",
-               color=COLOURS[colour_key], fontsize="11")
-        _shortcut_edge(g, entry, side, b.shortcut, ident + "__leg0")
-        _shortcut_edge(g, side, add, b.shortcut, ident)
+        tail = entry
+        for i, chunk in enumerate(_chunks(b.side)):
+            side = _node_id(prefix, b.name + ".shortcut" + (f"_{i}" if i else ""))
+            c.node(side, _chunk_label(chunk, with_params=False),
+                   fillcolor=COLOURS["projection_fill"], style=f"rounded,filled,{style}",
+                   color=COLOURS[colour_key], fontsize="11")
+            _shortcut_edge(g, tail, side, b.shortcut, f"{ident}__leg{i}")
+            tail = side
+        _shortcut_edge(g, tail, add, b.shortcut, ident)
     else:
         label = " zero-pad" if b.shortcut == "zero-pad" else ""
         _shortcut_edge(g, entry, add, b.shortcut, ident, label)
@@ -531,8 +540,7 @@ def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], pre
             for b in blocks:
                 shortcuts[b.shortcut] = shortcuts.get(b.shortcut, 0) + 1
             if set(shortcuts) != {"none"}:
-                small.append(", ".join(f"{n} {k}" for k, n in shortcuts.items())
-                             + " shortcut" + ("s" if len(blocks) != 1 else ""))
+                small.append(_shortcut_counts(shortcuts))
         small.append(f"{count(row.params)} params · {si(row.macs)} MACs")
         fill, _ = stage_fill(stage, stages)
         node = _node_id(prefix, stage)
@@ -542,7 +550,40 @@ def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], pre
         flow.moved(node, row.output_shape)
 
 
+def _shortcut_counts(shortcuts: dict[str, int]) -> str:
+    """'1 projection shortcut, 2 identity shortcuts': each count with its own noun."""
+    return ", ".join(f"{n} {kind} shortcut{'s' if n != 1 else ''}"
+                     for kind, n in shortcuts.items() if kind != "none")
+
+
 # ----------------------------------------------------------------- the single block
+
+
+# He et al. 2015, Figure 5: left, a basic block on 64-d maps (3x3, 64; 3x3, 64); right, a
+# bottleneck on 256-d maps (1x1, 64; 3x3, 64; 1x1, 256); both with identity shortcuts.
+PAPER_FIGURE5 = {
+    "basic": ("left", [("3x3", 64, 64, 1, 1), ("3x3", 64, 64, 1, 1)]),
+    "bottleneck": ("right", [("1x1", 256, 64, 1, 1), ("3x3", 64, 64, 1, 1),
+                             ("1x1", 64, 256, 1, 1)]),
+}
+# Default block channels: the paper's Figure 5 draws the basic block at 64, the bottleneck
+# at 256 (in and out).
+PAPER_CHANNELS = {"basic": 64, "bottleneck": 256, "preact-basic": 64, "preact-bottleneck": 256}
+
+
+def figure_caption(kind: str, convs: Sequence[tuple[str, int, int, int, int]],
+                   shortcut: str) -> str:
+    """' (the ResNet paper's Figure 5, left)' only when the block is the one the paper draws:
+    the same convs (kernel, in, out, stride, groups) and an identity shortcut. Any other
+    configuration names the figure as a form and says what the paper draws."""
+    if kind in PAPER_FIGURE5:
+        side, paper = PAPER_FIGURE5[kind]
+        if list(convs) == paper and shortcut == "identity":
+            return f" (the ResNet paper's Figure 5, {side})"
+        return (f" (the form of the ResNet paper's Figure 5, {side}, which draws it at "
+                f"{PAPER_CHANNELS[kind]} channels, stride 1)")
+    return {"preact-basic": " (He et al. 2016, Identity Mappings, Figure 1b)",
+            "preact-bottleneck": " (He et al. 2016, Identity Mappings)"}.get(kind, "")
 
 
 _BLOCK_TITLES = {
@@ -572,10 +613,8 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
         [str(convs[0].input_shape[1])] + [str(r.output_shape[1]) for r in convs]
     ) if convs else ""
     heading = title or _BLOCK_TITLES.get(b.kind, f"{b.kind} block")
-    figure = {"basic": " (the ResNet paper's Figure 5, left)",
-              "bottleneck": " (the ResNet paper's Figure 5, right)",
-              "preact-basic": " (He et al. 2016, Identity Mappings, Figure 1b)",
-              "preact-bottleneck": " (He et al. 2016, Identity Mappings)"}.get(b.kind, "")
+    figure = figure_caption(b.kind, [(r.kernel, r.input_shape[1], r.output_shape[1],
+                                      r.stride, r.groups) for r in convs], b.shortcut)
     subtitle = [
         f"{channels} channels{figure}" if channels else "",
         f"total {count(b.params)} params = {count(conv_weights)} conv weights + "

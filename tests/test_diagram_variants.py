@@ -1,0 +1,126 @@
+"""Diagrams right for every variant (issue 11): titles, captions, ResNet-D's shortcut, the
+stage level's honest legend and count grammar."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import pytest
+
+from resnet_inspect import inspect, resolve_spec
+from resnet_inspect.cli.diagram import block_report
+from resnet_inspect.render.diagram import block_diagram, network_diagram, shortcut_edges
+from resnet_inspect.report import Report
+from resnet_inspect.spec import BlockKind
+from resnet_inspect.titles import title
+from tests.cli_helpers import run_cli
+
+
+@cache
+def _report(name: str) -> Report:
+    return inspect(resolve_spec(name), device="meta")
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    # He et al. 2015 ("ResNet-50"), He et al. 2018 Bag of Tricks Table 5 ("ResNet-50-D"),
+    # He et al. 2016 Identity Mappings Table 3 ("ResNet-164" with pre-activation),
+    # Zagoruyko & Komodakis 2016 ("WRN-28-10"), Xie et al. 2017 ("ResNeXt-50 (32x4d)").
+    ("resnet50", "ResNet-50"),
+    ("resnet50d", "ResNet-50-D"),
+    ("resnet18c", "ResNet-18-C"),
+    ("preact_resnet164", "Pre-activation ResNet-164"),
+    ("wrn28_10", "WRN-28-10"),
+    ("wide_resnet50_2", "Wide ResNet-50-2"),
+    ("resnext50_32x4d", "ResNeXt-50 (32x4d)"),
+    ("vgg19", "VGG-19"),
+    ("vgg16_bn", "VGG-16 (batch-norm)"),
+    ("resnet34-plain", "34-layer plain"),  # the paper's Figure 3 wording
+    ("my_net", "my_net"),  # unknown names are never renamed
+])
+def test_titles_as_the_papers_write_them(name: str, expected: str) -> None:
+    assert title(name) == expected
+
+
+def test_network_diagram_title_is_the_human_title() -> None:
+    dot = network_diagram(_report("wrn28_10"), "stage").source
+    assert "label=<WRN-28-10<BR/>" in dot
+    assert "wrn28_10<BR/>" not in dot
+
+
+def _caption(dot: str) -> str:
+    found = re.search(r"channels \(([^)]*)\)", dot)
+    assert found, dot[:400]
+    return found.group(1).replace("&#x27;", "'")
+
+
+@pytest.mark.parametrize(("kind", "channels", "stride", "claims"), [
+    # He et al. 2015, Figure 5: basic block at 64-d, bottleneck at 256-d, identity shortcuts.
+    (BlockKind.BASIC, 64, 1, "the ResNet paper's Figure 5, left"),
+    (BlockKind.BOTTLENECK, 256, 1, "the ResNet paper's Figure 5, right"),
+    (BlockKind.BASIC, 256, 1, None),
+    (BlockKind.BASIC, (64, 128), 2, None),
+    (BlockKind.BOTTLENECK, (256, 512), 2, None),
+    (BlockKind.BOTTLENECK, 512, 1, None),
+])
+def test_figure5_is_claimed_only_for_the_papers_configuration(
+        kind: BlockKind, channels: int | tuple[int, int], stride: int,
+        claims: str | None) -> None:
+    dot = block_diagram(block_report(kind, channels=channels, stride=stride,
+                                     device="meta")).source
+    caption = _caption(dot)
+    if claims is not None:
+        assert caption == claims
+    else:
+        assert caption.startswith("the form of the ResNet paper's Figure 5")
+        paper = 64 if kind is BlockKind.BASIC else 256
+        assert f"draws it at {paper} channels, stride 1" in caption
+
+
+@pytest.mark.parametrize(("kind", "first_conv"), [
+    ("basic", "3×3 conv, 64 → 64"),  # Figure 5 left: 64-d
+    ("bottleneck", "1×1 conv, 256 → 64"),  # Figure 5 right: 256-d
+])
+def test_cli_block_defaults_to_the_papers_channels(capsys: pytest.CaptureFixture[str],
+                                                   kind: str, first_conv: str) -> None:
+    res = run_cli(capsys, "diagram", "block", kind, "--device", "meta")
+    assert res.code == 0, res.err
+    assert first_conv in res.out
+    assert "Figure 5" in res.out and "the form of" not in res.out
+
+
+def test_resnet_d_shortcut_is_avg_pool_then_conv_then_bn() -> None:
+    # Bag of Tricks (He et al. 2018), Figure 2c: ResNet-D's downsampling shortcut is a 2x2
+    # average pool (stride 2), then a 1x1 conv to the new width, then batch-norm.
+    report = _report("resnet50d")
+    layer = network_diagram(report, "layer").source
+    assert re.search(r'layer2_0_shortcut \[label=<2×2 avg pool, /2>', layer)
+    assert re.search(r'layer2_0_shortcut_1 \[label=<1×1 conv, 512<BR/>.*BN', layer)
+    assert "layer2_0_shortcut -> layer2_0_shortcut_1" in layer
+    assert "layer2_0_shortcut_1 -> layer2_0_add" in layer
+    block = network_diagram(report, "block").source
+    assert 'label=" 2×2 avg pool, /2 → 1×1 conv, 512"' in block
+    # still one counted shortcut per block: 4 projections (one per stage), 12 identities
+    for dot in (layer, block):
+        kinds = [b.shortcut for b in report.blocks]
+        assert shortcut_edges(dot) == {"solid": kinds.count("identity"),
+                                       "dashed": kinds.count("projection"), "dotted": 0}
+        assert (kinds.count("identity"), kinds.count("projection")) == (12, 4)
+
+
+def test_stage_level_claims_no_line_styles_it_does_not_draw() -> None:
+    dot = network_diagram(_report("resnet50"), "stage").source
+    assert "solid shortcut" not in dot and "dashed" not in dot
+    assert "shortcuts are inside each stage node" in dot
+    # ResNet-50's conv2_x: 3 blocks, the first with a projection (64 -> 256 channels)
+    assert "1 projection shortcut, 2 identity shortcuts" in dot
+
+
+def test_stage_level_count_grammar_for_one_block_stages() -> None:
+    dot = network_diagram(inspect(resolve_spec("resnet50").with_changes(
+        stages=tuple(s.__class__(blocks=1 if i == 3 else s.blocks, width=s.width,
+                                 stride=s.stride)
+                     for i, s in enumerate(resolve_spec("resnet50").stages))),  # type: ignore[union-attr]
+        device="meta"), "stage").source
+    assert re.search(r"1 projection shortcut</FONT>", dot)  # conv5_x: one block, no 's'
+    assert "shortcuts</FONT>" in dot  # conv2_x..conv4_x still plural
