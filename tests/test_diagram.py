@@ -122,7 +122,7 @@ def test_shortcut_edges_match_the_architecture(name: str, blocks: int, projectio
     kinds = [b.shortcut for b in report.blocks]
     assert len(kinds) == blocks
     assert kinds.count("projection") == projections
-    dot = network_diagram(report, level).source
+    dot = network_diagram(report, level, expand=True).source
     assert shortcut_edges(dot) == {
         "solid": kinds.count("identity"),
         "dashed": kinds.count("projection"),
@@ -161,7 +161,8 @@ def test_plain_network_has_no_shortcuts() -> None:
 
 
 def test_side_by_side_plain_and_residual() -> None:
-    dot = side_by_side([_report("resnet34", plain=True), _report("resnet34")], "layer").source
+    dot = side_by_side([_report("resnet34", plain=True), _report("resnet34")], "layer",
+                       expand=True).source
     assert "34-layer plain vs ResNet-34" in dot
     assert "cluster_net0" in dot and "cluster_net1" in dot
     assert shortcut_edges(dot) == {"solid": 13, "dashed": 3, "dotted": 0}
@@ -184,7 +185,7 @@ def test_cifar_option_a_draws_zero_padding_dotted() -> None:
     report = _report("resnet20")
     assert [b.shortcut for b in report.blocks].count("zero-pad") == 2
     for level in ("block", "layer"):
-        dot = network_diagram(report, level).source
+        dot = network_diagram(report, level, expand=True).source
         assert shortcut_edges(dot) == {"solid": 7, "dashed": 0, "dotted": 2}
     assert "dotted: zero-padded identity" in dot
 
@@ -210,7 +211,7 @@ def test_layer_level_draws_every_layer(name: str) -> None:
     """Invariant: at layer level every conv, fc, pool and addition of the report is a node,
     and every batch-norm and activation is written on one (none silently dropped)."""
     report = _report(name)
-    dot = network_diagram(report, "layer").source
+    dot = network_diagram(report, "layer", expand=True).source
     ids = set(re.findall(r"^\s+(\w+) \[label=", dot, flags=re.M))
     kinds = {b.name: b.shortcut for b in report.blocks}
     for r in report.layers:
@@ -263,6 +264,10 @@ def test_diagram_renders_from_report_json_alone() -> None:
         ("resnet18_block.dot", lambda: network_diagram(_report("resnet18"), "block").source),
         ("resnet18_layer.dot", lambda: network_diagram(_report("resnet18"), "layer").source),
         ("resnet50_stage.dot", lambda: network_diagram(_report("resnet50"), "stage").source),
+        ("resnet50_layer_folded.dot",
+         lambda: network_diagram(_report("resnet50"), "layer").source),
+        ("resnet50d_block_folded.dot",
+         lambda: network_diagram(_report("resnet50d"), "block").source),
         ("plain18_vs_resnet18.dot",
          lambda: side_by_side([_report("resnet18", plain=True), _report("resnet18")],
                               "block").source),
@@ -378,6 +383,12 @@ def test_cli_network_svg_and_png_files(capsys: pytest.CaptureFixture[str],
 def test_cli_beside_plain(capsys: pytest.CaptureFixture[str]) -> None:
     res = run_cli(capsys, "diagram", "34", "--beside-plain", "--device", "meta",
                   "--format", "dot")
+    assert res.code == 0, res.err
+    # ResNet-34 [3, 4, 6, 3], folded: conv2_x draws 2 identity arcs (its first block has no
+    # projection), the other stages one projection and one folded identity each
+    assert shortcut_edges(res.out) == {"solid": 5, "dashed": 3, "dotted": 0}
+    res = run_cli(capsys, "diagram", "34", "--beside-plain", "--device", "meta",
+                  "--format", "dot", "--expand")
     assert res.code == 0, res.err
     assert shortcut_edges(res.out) == {"solid": 13, "dashed": 3, "dotted": 0}
 

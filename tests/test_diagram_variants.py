@@ -93,12 +93,12 @@ def test_resnet_d_shortcut_is_avg_pool_then_conv_then_bn() -> None:
     # Bag of Tricks (He et al. 2018), Figure 2c: ResNet-D's downsampling shortcut is a 2x2
     # average pool (stride 2), then a 1x1 conv to the new width, then batch-norm.
     report = _report("resnet50d")
-    layer = network_diagram(report, "layer").source
+    layer = network_diagram(report, "layer", expand=True).source
     assert re.search(r'layer2_0_shortcut \[label=<2×2 avg pool, /2>', layer)
     assert re.search(r'layer2_0_shortcut_1 \[label=<1×1 conv, 512<BR/>.*BN', layer)
     assert "layer2_0_shortcut -> layer2_0_shortcut_1" in layer
     assert "layer2_0_shortcut_1 -> layer2_0_add" in layer
-    block = network_diagram(report, "block").source
+    block = network_diagram(report, "block", expand=True).source
     assert 'label=" 2×2 avg pool, /2 → 1×1 conv, 512"' in block
     # still one counted shortcut per block: 4 projections (one per stage), 12 identities
     for dot in (layer, block):
@@ -124,3 +124,74 @@ def test_stage_level_count_grammar_for_one_block_stages() -> None:
         device="meta"), "stage").source
     assert re.search(r"1 projection shortcut</FONT>", dot)  # conv5_x: one block, no 's'
     assert "shortcuts</FONT>" in dot  # conv2_x..conv4_x still plural
+
+
+# --- folding repeated blocks (issue 11, item 1) --------------------------------------------
+
+
+def _folded_expectation(report: Report) -> dict[str, int]:
+    """Shortcut edges a folded diagram must draw, from report.blocks: per stage, the first
+    block, then one edge per run of consecutive blocks with the same shortcut kind (the
+    ResNets here repeat identical blocks after the first, so each run is one fold)."""
+    style = {"identity": "solid", "projection": "dashed", "zero-pad": "dotted"}
+    counts = {"solid": 0, "dashed": 0, "dotted": 0}
+    for stage in dict.fromkeys(b.stage for b in report.blocks):
+        kinds = [b.shortcut for b in report.blocks if b.stage == stage]
+        drawn = kinds if len(kinds) < 3 else [kinds[0]] + [
+            k for i, k in enumerate(kinds[1:], 1) if i == 1 or kinds[i - 1] != k]
+        for k in drawn:
+            if k in style:
+                counts[style[k]] += 1
+    return counts
+
+
+@pytest.mark.parametrize("name", ["resnet152", "resnet50d", "resnet110", "resnet18",
+                                  "preact_resnet164", "resnext50_32x4d"])
+@pytest.mark.parametrize("level", ["block", "layer"])
+def test_shortcut_edges_folded_and_expanded(name: str, level: str) -> None:
+    report = _report(name)
+    kinds = [b.shortcut for b in report.blocks]
+    expanded = network_diagram(report, level, expand=True).source
+    assert shortcut_edges(expanded) == {"solid": kinds.count("identity"),
+                                        "dashed": kinds.count("projection"),
+                                        "dotted": kinds.count("zero-pad")}
+    folded = network_diagram(report, level).source
+    assert shortcut_edges(folded) == _folded_expectation(report)
+
+
+def test_resnet152_folds_to_one_block_per_run() -> None:
+    # He et al. 2015, Table 1: ResNet-152 is [3, 8, 36, 3] bottleneck blocks
+    dot = network_diagram(_report("resnet152"), "block").source
+    marks = re.findall(r"× (\d+)<BR/>.*?identical blocks.*?(layer\d\.\d+) … (layer\d\.\d+)", dot)
+    assert marks == [("2", "layer1.1", "layer1.2"), ("7", "layer2.1", "layer2.7"),
+                     ("35", "layer3.1", "layer3.35"), ("2", "layer4.1", "layer4.2")]
+    assert dot.count("-> layer3_") + dot.count("-> layer3.") < 10  # not 36 blocks drawn
+    assert "layer3_35" not in dot and "layer3_1 " in dot
+
+
+def test_folding_is_checked_not_assumed() -> None:
+    from resnet_inspect.render.diagram_fold import runs
+
+    class B:
+        def __init__(self, name: str, params: int) -> None:
+            self.name, self.kind, self.shortcut = name, "basic", "identity"
+            rec = type("R", (), dict(name=f"{name}.conv1", type="Conv2d", category="conv",
+                                     input_shape=[1, 64, 8, 8], output_shape=[1, 64, 8, 8],
+                                     params=params, kernel="3x3", stride=1, groups=1,
+                                     shortcut=False))
+            self.records = [rec]
+
+    blocks = [B("s.0", 1), B("s.1", 5), B("s.2", 5), B("s.3", 6), B("s.4", 5)]
+    got = [(r.first.name, r.count) for r in runs(blocks)]
+    assert got == [("s.0", 1), ("s.1", 2), ("s.3", 1), ("s.4", 1)]  # s.3 differs: kept
+    assert [r.count for r in runs(blocks, expand=True)] == [1] * 5
+
+
+def test_cli_expand_draws_every_block(capsys: pytest.CaptureFixture[str]) -> None:
+    folded = run_cli(capsys, "diagram", "resnet50", "--device", "meta")
+    expanded = run_cli(capsys, "diagram", "resnet50", "--device", "meta", "--expand")
+    assert folded.code == expanded.code == 0
+    # ResNet-50: [3, 4, 6, 3] blocks, 4 projections (He et al. 2015, Table 1)
+    assert shortcut_edges(expanded.out) == {"solid": 12, "dashed": 4, "dotted": 0}
+    assert shortcut_edges(folded.out) == {"solid": 4, "dashed": 4, "dotted": 0}
+    assert "identical blocks" in folded.out and "identical blocks" not in expanded.out

@@ -26,6 +26,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from resnet_inspect.errors import InspectError
+from resnet_inspect.render.diagram_fold import fold_label, runs
 from resnet_inspect.render.format import count, si
 from resnet_inspect.report import LayerRecord, Report
 
@@ -332,7 +333,7 @@ class _Flow:
 
 
 def network_diagram(report: Report, level: str = "block", *, title: str | None = None,
-                    prefix: str = "") -> graphviz.Digraph:
+                    prefix: str = "", expand: bool = False) -> graphviz.Digraph:
     """The paper's Figure 3 for any traced network: stages as clusters, top to bottom."""
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
@@ -342,12 +343,12 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
         title or pretty_name(report),
         [line for line in (*described, _totals_line(report), *_legend(report, level)) if line],
     )
-    _draw_network(g, report, level, prefix)
+    _draw_network(g, report, level, prefix, expand)
     return g
 
 
 def side_by_side(reports: Sequence[Report], level: str = "block", *,
-                 title: str | None = None) -> graphviz.Digraph:
+                 title: str | None = None, expand: bool = False) -> graphviz.Digraph:
     """Several networks next to each other (plain-34 beside ResNet-34, as in Figure 3)."""
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
@@ -360,7 +361,7 @@ def side_by_side(reports: Sequence[Report], level: str = "block", *,
             # A titled column without a frame: the label shows, the border does not.
             sub.attr(label=_html([names[i]], [_totals_line(report)], 11), style="solid",
                      color=COLOURS["background"], fontsize="15", labelloc="t", labeljust="c")
-            columns.append(_draw_network(sub, report, level, f"n{i}_"))
+            columns.append(_draw_network(sub, report, level, f"n{i}_", expand))
     # Line the columns up as the paper's Figure 3 does: a layer (or block) with the same
     # module name in every network sits on the same rank; the residual column's `+` nodes
     # fall between, where the plain column just draws a longer edge.
@@ -395,8 +396,12 @@ def _legend(report: Report, level: str = "block") -> list[str]:
     return [" · ".join(parts)]
 
 
-def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) -> list[str]:
-    """Draw one network into `g`; returns its main-path node ids without `prefix`."""
+def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
+                  expand: bool = False) -> list[str]:
+    """Draw one network into `g`; returns its main-path node ids without `prefix`.
+
+    Repeated identical blocks are drawn once, in a dashed frame marked "× n"
+    (diagram_fold), unless `expand`."""
     stages = report.stages
     start = _node_id(prefix, "input")
     g.node(start, _html(["input"], [shape_text(report.input_shape)]),
@@ -418,12 +423,21 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) 
             # Two short lines, left-justified, so the main path's edge misses the label.
             c.attr(label=_html([label], size, 11), style="rounded,filled", fillcolor=background,
                    color=fill, fontsize="13", labelloc="t", labeljust="l")
+            plan = {r.first.name: r for r in runs(
+                [u for u in members if isinstance(u, _Block)], expand=expand)}
             for u in members:
                 if isinstance(u, _Block):
-                    if level == "block":
-                        _draw_block_node(c, g, u, fill, prefix, flow)
+                    run = plan.get(u.name)
+                    if run is None:
+                        continue  # folded into the run drawn before it
+                    draw = _draw_block_node if level == "block" else _draw_block_layers
+                    if run.folded:
+                        with c.subgraph(name=f"cluster_{_node_id(prefix, u.name)}_fold") as f:
+                            f.attr(label=_html(*fold_label(run), size=10), style="dashed",
+                                   color=fill, fontsize="12", labeljust="r")
+                            draw(f, g, u, fill, prefix, flow)
                     else:
-                        _draw_block_layers(c, g, u, fill, prefix, flow)
+                        draw(c, g, u, fill, prefix, flow)
                 else:
                     _draw_loose_layer(c, u, fill, prefix, flow, units)
     return [v[len(prefix):] for v in flow.visited]
@@ -464,13 +478,21 @@ def _draw_block_node(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: 
         flow.moved(body, b.output_shape)
         return
     add = _node_id(prefix, b.name + ".add")
-    c.node(add, "+", shape="circle", width="0.28", height="0.28", fixedsize="true",
-           fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
+    _add_node(c, add, b, prefix)
     flow.moved(body, b.main[-1].output_shape if b.main else b.output_shape)
     flow.to(add)
     label = "" if b.shortcut == "identity" else " " + _side_text(b)
     _shortcut_edge(g, entry, add, b.shortcut, _node_id(prefix, "shortcut_" + b.name), label)
     flow.moved(add, b.output_shape)
+
+
+def _add_node(c: graphviz.Digraph, node: str, b: _Block, prefix: str) -> None:
+    """The residual addition: one shape at every level, an ellipse holding the ReLU that
+    follows it (when the block has one)."""
+    after = [layer_text(r) for r in b.after]
+    label = _html(["+"], [" · ".join(after)]) if after else "+"
+    c.node(node, label, shape="ellipse", margin="0.02,0.01", fillcolor=COLOURS["add"],
+           fontsize="12", group=prefix + "main")
 
 
 def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: str,
@@ -489,13 +511,7 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
     if b.add is None:  # plain network: the closing ReLU is already on the last node
         return
     add = _node_id(prefix, b.add.name)
-    after = [layer_text(r) for r in b.after]  # the ReLU after the addition, inside its node
-    if after:
-        c.node(add, _html(["+"], [" · ".join(after)]), shape="ellipse", margin="0.02,0.01",
-               fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
-    else:
-        c.node(add, "+", shape="circle", width="0.28", height="0.28", fixedsize="true",
-               fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
+    _add_node(c, add, b, prefix)
     flow.to(add)
     ident = _node_id(prefix, "shortcut_" + b.name)
     if b.side and b.shortcut == "projection":
