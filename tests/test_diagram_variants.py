@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -195,3 +196,50 @@ def test_cli_expand_draws_every_block(capsys: pytest.CaptureFixture[str]) -> Non
     assert shortcut_edges(expanded.out) == {"solid": 12, "dashed": 4, "dotted": 0}
     assert shortcut_edges(folded.out) == {"solid": 4, "dashed": 4, "dotted": 0}
     assert "identical blocks" in folded.out and "identical blocks" not in expanded.out
+
+
+# --- direction, size warnings, params on every conv ------------------------------------
+
+
+def test_direction_lr_is_a_graph_attribute_and_tb_the_default() -> None:
+    report = _report("resnet50")
+    assert "rankdir=LR" in network_diagram(report, "stage", direction="LR").source
+    assert "rankdir=TB" in network_diagram(report, "stage").source
+    with pytest.raises(Exception, match="use TB or LR"):
+        network_diagram(report, "stage", direction="BT")
+
+
+def test_lr_stage_diagram_renders_wide_not_tall() -> None:
+    # rendered with whichever renderer a plain install has (graphviz-pure, a dependency)
+    from resnet_inspect.render import graphviz_render
+
+    png = graphviz_render.render(
+        network_diagram(_report("resnet50"), "stage", direction="LR").source, "png")
+    size = graphviz_render.image_size(png, "png")
+    assert size is not None
+    w, h = size
+    assert w > 4 * h  # one row of seven nodes: a slide's shape, not a column
+    assert graphviz_render.size_warning(size) is None
+
+
+def test_size_warning_for_an_unreadable_render(capsys: pytest.CaptureFixture[str],
+                                               tmp_path: Path) -> None:
+    out = tmp_path / "r1202.svg"
+    res = run_cli(capsys, "diagram", "resnet1202", "--expand", "--device", "meta",
+                  "-o", str(out))
+    assert res.code == 0
+    assert res.err.count("\n") == 1 and res.err.startswith("resnet-inspect: warning: ")
+    assert "over 10,000 px on a side" in res.err and "drop --expand" in res.err
+    folded = run_cli(capsys, "diagram", "resnet1202", "--device", "meta", "-o", str(out))
+    assert folded.code == 0 and folded.err == ""  # folded, it fits: no warning
+
+
+def test_layer_level_shows_params_on_every_conv() -> None:
+    dot = network_diagram(_report("resnet18"), "layer", expand=True).source
+    convs = re.findall(r'\[label=<(\d)×\d conv, \d+[^>]*?>(.*?)\]', dot)
+    labels = [line for line in dot.splitlines() if re.search(r"label=<\d×\d conv", line)]
+    # ResNet-18: conv1 + 16 block convs + 3 projection convs = 20 (He et al. 2015, Table 1)
+    assert len(labels) == 20 and convs
+    assert all(" params<" in line or " params</FONT>" in line for line in labels)
+    # layer1.0.conv1: 3x3x64x64 = 36,864 weights + BN 128
+    assert "36,992 params" in dot

@@ -28,6 +28,11 @@ BLOCK_PANEL = "Block diagrams (diagram block KIND)"
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 
 
+class Direction(str, Enum):
+    TB = "TB"
+    LR = "LR"
+
+
 class DiagramFormat(str, Enum):
     SVG = "svg"
     PNG = "png"
@@ -148,6 +153,10 @@ def diagram(
     beside_plain: Annotated[bool, typer.Option(
         "--beside-plain", help="Draw the plain network (no shortcuts) beside the residual "
         "one, as in the paper's Figure 3.")] = False,
+    direction: Annotated[Direction | None, typer.Option(
+        "--direction", help="TB: top to bottom, as the paper draws (a page); LR: left to "
+        "right (a 16:9 slide) \\[default: TB].", case_sensitive=False,
+        show_default=False)] = None,
     expand: Annotated[bool, typer.Option(
         "--expand", help="Draw every block. By default a stage's repeated blocks, checked "
         "identical (same layers, shapes, params), are drawn once and marked '× n'.")] = False,
@@ -182,6 +191,7 @@ def diagram(
     Renders with the system Graphviz when installed, else with graphviz-pure.
     """
     block_mode = arch is not None and arch.lower() == BLOCK_WORD
+    rankdir = (direction or Direction.TB).value
     if not block_mode and kind is not None:
         raise InspectError(
             f"unexpected argument {kind!r}; draw one network (diagram resnet50) or one block "
@@ -209,6 +219,8 @@ def diagram(
             device=run.device.value,
         )
         graph = block_diagram(report)
+        if direction is not None:
+            graph.attr("graph", rankdir=rankdir)
     else:
         given = [f for f, v in (("--channels", channels), ("--width", width),
                                 ("--stride", stride), ("--spatial", spatial)) if v is not None]
@@ -237,9 +249,10 @@ def diagram(
 
         if beside_plain:
             graph = side_by_side([traced(spec.with_changes(plain=True)), traced(spec)],
-                                 level.value, expand=expand)
+                                 level.value, expand=expand, direction=rankdir)
         else:
-            graph = network_diagram(traced(spec), level.value, expand=expand)
+            graph = network_diagram(traced(spec), level.value, expand=expand,
+                                    direction=rankdir)
     write_diagram(graph.source, out_format, output)
 
 
@@ -267,7 +280,12 @@ def write_diagram(source: str, fmt: str, output: Path | None) -> None:
     file is never replaced), and the error says how to get the format.
     """
     from resnet_inspect.cli.output import emit, write_atomic
-    from resnet_inspect.render.graphviz_render import can_render, render
+    from resnet_inspect.render.graphviz_render import (
+        can_render,
+        image_size,
+        render,
+        size_warning,
+    )
 
     if fmt == "dot":
         emit(source, output)
@@ -288,6 +306,9 @@ def write_diagram(source: str, fmt: str, output: Path | None) -> None:
         except InspectError as err:
             raise InspectError(f"{err}{kept}") from None
     data = render(source, fmt)
+    warning = size_warning(image_size(data, fmt))
+    if warning:
+        print(f"resnet-inspect: warning: {warning}", file=sys.stderr)
     if output is not None:
         write_atomic(output, data)
     elif fmt == "svg":

@@ -333,7 +333,8 @@ class _Flow:
 
 
 def network_diagram(report: Report, level: str = "block", *, title: str | None = None,
-                    prefix: str = "", expand: bool = False) -> graphviz.Digraph:
+                    prefix: str = "", expand: bool = False,
+                    direction: str = "TB") -> graphviz.Digraph:
     """The paper's Figure 3 for any traced network: stages as clusters, top to bottom."""
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
@@ -343,18 +344,21 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
         title or pretty_name(report),
         [line for line in (*described, _totals_line(report), *_legend(report, level)) if line],
     )
+    _set_direction(g, direction)
     _draw_network(g, report, level, prefix, expand)
     return g
 
 
 def side_by_side(reports: Sequence[Report], level: str = "block", *,
-                 title: str | None = None, expand: bool = False) -> graphviz.Digraph:
+                 title: str | None = None, expand: bool = False,
+                 direction: str = "TB") -> graphviz.Digraph:
     """Several networks next to each other (plain-34 beside ResNet-34, as in Figure 3)."""
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
     names = [pretty_name(r) for r in reports]
     legend = _legend(reports[-1], level) if reports else []
     g = _new_graph("resnets", title or " vs ".join(names), legend)
+    _set_direction(g, direction)
     columns: list[list[str]] = []  # each network's main-path node ids, prefix removed
     for i, report in enumerate(reports):
         with g.subgraph(name=f"cluster_net{i}") as sub:
@@ -380,6 +384,18 @@ def _totals_line(report: Report) -> str:
     t = report.totals
     return (f"{count(t.params)} params · {si(t.macs)} MACs · "
             f"input {shape_text(report.input_shape)}")
+
+
+DIRECTIONS = ("TB", "LR")
+
+
+def _set_direction(g: graphviz.Digraph, direction: str) -> None:
+    """TB: top to bottom, as the paper draws (portrait pages); LR: left to right, for a
+    16:9 slide."""
+    if direction not in DIRECTIONS:
+        raise InspectError(f"unknown direction {direction!r}; use TB or LR")
+    if direction != "TB":  # TB is already in the graph's attributes (_new_graph)
+        g.attr("graph", rankdir=direction)
 
 
 def _legend(report: Report, level: str = "block") -> list[str]:
@@ -501,7 +517,7 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
     for i, group in enumerate(_chunks(b.main)):
         anchor = next((r for r in group if r.category in _ANCHORS), group[0])
         node = _node_id(prefix, anchor.name)
-        c.node(node, _chunk_label(group, with_params=False), fillcolor=fill,
+        c.node(node, _chunk_label(group), fillcolor=fill,
                group=prefix + "main")
         flow.to(node)
         flow.moved(node, group[-1].output_shape)
@@ -520,7 +536,7 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
         tail = entry
         for i, chunk in enumerate(_chunks(b.side)):
             side = _node_id(prefix, b.name + ".shortcut" + (f"_{i}" if i else ""))
-            c.node(side, _chunk_label(chunk, with_params=False),
+            c.node(side, _chunk_label(chunk),
                    fillcolor=COLOURS["projection_fill"], style=f"rounded,filled,{style}",
                    color=COLOURS[colour_key], fontsize="11")
             _shortcut_edge(g, tail, side, b.shortcut, f"{ident}__leg{i}")
