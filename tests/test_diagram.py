@@ -542,7 +542,8 @@ def test_gallery_script_runs(tmp_path: Path) -> None:
     assert names == sorted(
         f"{stem}.svg" for stem in ("block-basic", "block-bottleneck", "resnet18-blocks",
                                    "resnet34-blocks", "resnet50-blocks", "resnet101-stages",
-                                   "plain34-vs-resnet34")
+                                   "plain34-vs-resnet34", "resnet152-layers",
+                                   "resnet50d-blocks", "resnet50-stages-lr")
     )
     for path in written:
         ET.parse(path)
