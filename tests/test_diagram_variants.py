@@ -243,3 +243,21 @@ def test_layer_level_shows_params_on_every_conv() -> None:
     assert all(" params<" in line or " params</FONT>" in line for line in labels)
     # layer1.0.conv1: 3x3x64x64 = 36,864 weights + BN 128
     assert "36,992 params" in dot
+
+
+def test_svg_nodes_have_stable_ids_and_tooltips() -> None:
+    from resnet_inspect.render import graphviz_render
+
+    dot = network_diagram(_report("resnet50"), "layer").source
+    svg = graphviz_render.render(dot, "svg").decode("utf-8")
+    ids = re.findall(r'<g id="([^"]+)" class="node">', svg)
+    assert ids[:3] == ["input", "conv1", "maxpool"]
+    assert not [i for i in ids if re.fullmatch(r"node\d+", i)]  # no renderer-numbered ids
+    assert ids == re.findall(r'<g id="([^"]+)" class="node">',
+                             graphviz_render.render(dot, "svg").decode("utf-8"))
+    # layer1.0.downsample.0: 1x1 conv 64 -> 256 at 56x56: 64*256 + BN 512 = 16,896 params,
+    # 64*256*56*56 = 51,380,224 MACs
+    assert ("layer1.0.downsample.0: 64×56×56 &#45;&gt; 256×56×56 · 16,896 params · "
+            "51.38 M MACs") in svg
+    # pooling has no multiply-adds: no MACs claimed, and no "0 MACs"
+    assert 'xlink:title="maxpool: 64×112×112 &#45;&gt; 64×56×56 · 0 params"' in svg

@@ -120,6 +120,22 @@ def layer_text(r: LayerRecord) -> str:
     return _SHORT.get(r.type, r.type)
 
 
+def _tip(node: str, records: Sequence[LayerRecord], name: str = "") -> dict[str, str]:
+    """SVG attributes for a node: a stable id (its DOT name) and a tooltip with what it
+    takes and gives, its params and MACs, read straight from the report's records."""
+    if not records:
+        return {"id": node}
+    shape_in = shape_text(records[0].input_shape)
+    shape_out = shape_text(records[-1].output_shape)
+    params = sum(r.params for r in records)
+    # the paper's convention, as the block diagram's title: conv and fc multiply-adds
+    weighted = [r for r in records if r.category in ("conv", "linear")]
+    macs = f" · {si(sum(r.macs for r in weighted))} MACs" if weighted else ""
+    head = name or records[0].name
+    return {"id": node,
+            "tooltip": f"{head}: {shape_in} -> {shape_out} · {count(params)} params{macs}"}
+
+
 def _html(lines: Sequence[str], small: Sequence[str] = (), size: int = _SMALL) -> str:
     """An HTML-like label: main lines, then smaller muted lines."""
     body = "<BR/>".join(escape(line) for line in lines)
@@ -421,7 +437,7 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
     stages = report.stages
     start = _node_id(prefix, "input")
     g.node(start, _html(["input"], [shape_text(report.input_shape)]),
-           fillcolor=COLOURS["io"], style="rounded,filled", group=prefix + "main")
+           fillcolor=COLOURS["io"], style="rounded,filled", group=prefix + "main", id=start)
     flow = _Flow(g, start, report.input_shape)
     if level == "stage":
         _draw_stages(g, report, stages, prefix, flow)
@@ -478,7 +494,8 @@ def _draw_loose_layer(c: graphviz.Digraph, r: LayerRecord, fill: str, prefix: st
             break
         group.append(u)
     node = _node_id(prefix, r.name)
-    c.node(node, _chunk_label(group), fillcolor=fill, group=prefix + "main")
+    c.node(node, _chunk_label(group), fillcolor=fill, group=prefix + "main",
+           **_tip(node, group))
     flow.to(node)
     flow.moved(node, group[-1].output_shape)
 
@@ -488,7 +505,7 @@ def _draw_block_node(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: 
     body = _node_id(prefix, b.name)
     entry = flow.tail
     c.node(body, _html(_block_lines(b), [f"{b.name} · {count(b.params)} params"]),
-           fillcolor=fill, group=prefix + "main")
+           fillcolor=fill, group=prefix + "main", **_tip(body, b.records, b.name))
     flow.to(body)
     if b.add is None:  # plain network: the block is a plain stack of layers
         flow.moved(body, b.output_shape)
@@ -508,7 +525,8 @@ def _add_node(c: graphviz.Digraph, node: str, b: _Block, prefix: str) -> None:
     after = [layer_text(r) for r in b.after]
     label = _html(["+"], [" · ".join(after)]) if after else "+"
     c.node(node, label, shape="ellipse", margin="0.02,0.01", fillcolor=COLOURS["add"],
-           fontsize="12", group=prefix + "main")
+           fontsize="12", group=prefix + "main",
+           **_tip(node, ([b.add] if b.add else []) + b.after))
 
 
 def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: str,
@@ -517,7 +535,7 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
     for i, group in enumerate(_chunks(b.main)):
         anchor = next((r for r in group if r.category in _ANCHORS), group[0])
         node = _node_id(prefix, anchor.name)
-        c.node(node, _chunk_label(group), fillcolor=fill,
+        c.node(node, _chunk_label(group), fillcolor=fill, **_tip(node, group),
                group=prefix + "main")
         flow.to(node)
         flow.moved(node, group[-1].output_shape)
@@ -536,7 +554,7 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
         tail = entry
         for i, chunk in enumerate(_chunks(b.side)):
             side = _node_id(prefix, b.name + ".shortcut" + (f"_{i}" if i else ""))
-            c.node(side, _chunk_label(chunk),
+            c.node(side, _chunk_label(chunk), **_tip(side, chunk),
                    fillcolor=COLOURS["projection_fill"], style=f"rounded,filled,{style}",
                    color=COLOURS[colour_key], fontsize="11")
             _shortcut_edge(g, tail, side, b.shortcut, f"{ident}__leg{i}")
@@ -576,8 +594,12 @@ def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], pre
         small.append(f"{count(row.params)} params · {si(row.macs)} MACs")
         fill, _ = stage_fill(stage, stages)
         node = _node_id(prefix, stage)
+        first = next((r for r in report.layers if r.stage == stage), None)
+        shape_in = shape_text(first.input_shape) if first else "?"
+        tip = (f"{stage}: {shape_in} -> {shape_text(row.output_shape)} · "
+               f"{count(row.params)} params · {si(row.macs)} MACs")
         g.node(node, _html([f"{stage}" if stage != "fc" else "head", *lines], small),
-               fillcolor=fill, group=prefix + "main")
+               fillcolor=fill, group=prefix + "main", id=node, tooltip=tip)
         flow.to(node)
         flow.moved(node, row.output_shape)
 
@@ -737,7 +759,7 @@ def shortcut_edges(dot: str) -> dict[str, int]:
     counts = {"solid": 0, "dashed": 0, "dotted": 0}
     for line in dot.splitlines():
         m = re.search(r'\bid="?([A-Za-z0-9_]*shortcut_[A-Za-z0-9_]*?)"?[\s\]]', line)
-        if not m or not re.search(r"->", line):
+        if not m or not re.match(r"\s*\S+ -> \S+ \[", line):  # an edge, not a node
             continue
         if "__leg" in m.group(1):
             continue  # a leg through a projection node; the edge into the addition counts
