@@ -76,8 +76,9 @@ def test_basic_block_nodes_carry_the_papers_counts() -> None:
 def test_block_diagram_places_bn_and_relu_as_the_paper() -> None:
     """Post-activation: conv-BN-ReLU, conv-BN, then the addition, then ReLU (Figure 2)."""
     dot = block_diagram(_block(BlockKind.BASIC)).source
-    chain = [re.match(r"\s*(\w+) -> (\w+)", e).groups() for e in _edges(dot)
-             if "shortcut" not in e]
+    pairs = [re.match(r"\s*(\w+) -> (\w+)", e) for e in _edges(dot) if "shortcut" not in e]
+    assert all(pairs)
+    chain = [p.groups() for p in pairs if p]
     assert chain == [("input", "conv1"), ("conv1", "bn1"), ("bn1", "relu1"),
                      ("relu1", "conv2"), ("conv2", "bn2"), ("bn2", "add"),
                      ("add", "after_relu"), ("after_relu", "output")]
@@ -273,7 +274,7 @@ def test_diagram_renders_from_report_json_alone() -> None:
                               "block").source),
     ],
 )
-def test_dot_golden(golden, golden_name: str, make) -> None:  # type: ignore[no-untyped-def]
+def test_dot_golden(golden, golden_name: str, make) -> None:
     golden(f"diagram/{golden_name}", make())
 
 
