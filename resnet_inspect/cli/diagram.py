@@ -186,8 +186,9 @@ def diagram(
 ) -> None:
     """Graphviz diagrams of one block (paper's Figure 5) or a network (Figure 3).
 
-    Shortcuts as in the paper: identity solid, projection dashed. A stage's repeated
-    identical blocks are drawn once, marked "× n" (--expand draws them all).
+    Shortcuts as in the paper: identity solid, projection dashed.
+
+    A stage's repeated identical blocks are drawn once, marked "× n"; --expand draws all.
 
     Renders with the system Graphviz when installed, else with graphviz-pure.
     """
