@@ -88,3 +88,41 @@ def test_time_per_block_data_is_linear_in_depth() -> None:
     rows = [len(resnet_inspect.inspect(_deep_stack(n, BlockKind.BASIC), device="meta").layers)
             for n in (10, 20, 40)]
     assert rows[2] - rows[1] == 2 * (rows[1] - rows[0])
+
+
+# --- the plain-text table off a terminal ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet152", "resnet56", "resnext50_32x4d", "vgg16"])
+@pytest.mark.parametrize("level", ["stage", "block", "layer"])
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_plain_table_is_what_rich_draws(name: str, level: str, width: int) -> None:
+    # Off a terminal the summary table is laid out directly, not by rich (a 10,000-block
+    # table spent ~40% of its time in rich); where it applies it must be rich's text exactly.
+    import io
+
+    from resnet_inspect.render.console import make_console, print_block
+    from resnet_inspect.render.table import plain_table, summary_table
+
+    report = resnet_inspect.inspect(name, device="meta")
+    table = summary_table(report, level, "torchvision", width)
+    fast = plain_table(table, width)
+    buf = io.StringIO()
+    print_block(make_console(width=width, file=buf), summary_table(report, level, "torchvision",
+                                                                   width))
+    if fast is None:  # too wide for the width: rich wraps it, and is used
+        assert max(len(line) for line in buf.getvalue().splitlines()) <= width
+        assert width < 80 or level == "layer"
+        return
+    assert fast == buf.getvalue()
+
+
+def test_plain_table_declines_what_it_cannot_draw() -> None:
+    from rich.table import Table
+
+    from resnet_inspect.render.table import plain_table
+
+    table = Table(title="a title far wider than the table itself", box=None)
+    table.add_column("x")
+    table.add_row("1")
+    assert plain_table(table, 80) is None  # no box: rich draws it

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.table import Table
 
@@ -258,9 +259,81 @@ def _headline_cats(report: Report) -> tuple[str, ...]:
     return headline_values(report.totals.headline)
 
 
+def plain_table(table: Table, width: int) -> str | None:
+    """The text rich draws for `table` without colour, built directly: None where rich
+    would do more than lay out one line per cell (wrapping, another box, a title wider
+    than the table), so the caller falls back to rich.
+
+    Off a terminal the output is plain text anyway, and rich lays out each of 10,000 rows
+    cell by cell (~40% of a deep network's summary). Same lines as `print_block` writes
+    (trailing spaces stripped); tests/test_scale.py compares the two on every level.
+    """
+    if (table.box is not TABLE_BOX or table.pad_edge or tuple(table.padding) != (0, 1, 0, 1)
+            or not table.show_header or table.show_lines or table.show_footer
+            or table.caption or not table.show_edge or table.expand):
+        return None
+    columns = table.columns
+    n = len(columns)
+    cells: list[list[str]] = []
+    for column in columns:
+        if not all(isinstance(c, str) for c in column._cells):
+            return None
+        cells.append([str(c) for c in column._cells])
+    headers = [str(col.header).split("\n") for col in columns]
+    if not all(isinstance(col.header, str) for col in columns):
+        return None
+    widths = []
+    for texts, head in zip(cells, headers, strict=True):
+        w = max((cell_len(c) for c in texts), default=0)
+        widths.append(max(w, *(cell_len(h) for h in head)))
+    for column, w in zip(columns, widths, strict=True):
+        if (column.width is not None or column.max_width is not None
+                or (column.min_width is not None and column.min_width > w)):
+            return None
+    # edges 2, dividers n-1, padding 2 per column less the outer two
+    total = sum(widths) + 2 + (n - 1) + 2 * n - 2
+    if total > width or any("\n" in c for texts in cells for c in texts):
+        return None
+    title = table.title
+    if title is not None and (not isinstance(title, str) or cell_len(title) > total
+                              or table.title_justify != "left"):
+        return None
+
+    def line(values: list[str]) -> str:
+        parts = []
+        for i, (v, w, col) in enumerate(zip(values, widths, columns, strict=True)):
+            pad = " " * (w - cell_len(v))
+            text = pad + v if col.justify == "right" else v + pad
+            left = "" if i == 0 else " "
+            right = "" if i == n - 1 else " "
+            parts.append(left + text + right)
+        return (" " + " ".join(parts)).rstrip()
+
+    out = []
+    if title is not None:
+        out.append(title.rstrip())
+    out.append("")  # the box's top: blank
+    depth = max(len(h) for h in headers)
+    for k in range(depth):  # header cells sit at the bottom, as rich aligns them
+        out.append(line([h[k - (depth - len(h))] if k >= depth - len(h) else ""
+                         for h in headers]))
+    out.append(" " + "\u2500" * (total - 2))
+    for r, row in enumerate(table.rows):
+        out.append(line([texts[r] for texts in cells]))
+        if row.end_section and r < len(table.rows) - 1:
+            out.append("")
+    out.append("")  # the box's bottom: blank
+    return "\n".join(out) + "\n"
+
+
 def render_summary(
     report: Report, console: Console, level: str = "block", names: NameScheme | str = "torchvision"
 ) -> None:
-    print_block(console, Group(summary_table(report, level, names, console.width),
-                               totals_text(report)))
+    table = summary_table(report, level, names, console.width)
+    text = None if console.is_terminal else plain_table(table, console.width)
+    if text is None:
+        print_block(console, Group(table, totals_text(report)))
+        return
+    console.file.write(text)
+    print_block(console, totals_text(report))
 
