@@ -26,13 +26,11 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
     from resnet_inspect.render.diagram import block_diagram, network_diagram, side_by_side
     from resnet_inspect.spec import BlockKind
 
-    def net(name: str, level: str, **kw: str | bool) -> Callable[[], str]:
-        return lambda: network_diagram(inspect(name, device="meta"), level,
-                                       **kw).source  # type: ignore[arg-type]
+    def net(name: str, level: str) -> Callable[[], str]:
+        return lambda: network_diagram(inspect(name, device="meta"), level).source
 
-    def block(kind: BlockKind, channels: int) -> Callable[[], str]:
-        return lambda: block_diagram(block_report(kind, channels=channels,
-                                                  device="meta")).source
+    def block(kind: BlockKind) -> Callable[[], str]:
+        return lambda: block_diagram(block_report(kind, device="meta")).source
 
     def plain_vs_residual() -> str:
         from resnet_inspect import resolve_spec
@@ -43,21 +41,14 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
         return side_by_side(reports, "layer").source
 
     return [
-        ("block-basic", "Basic block at 64 channels (Figure 5, left)",
-         block(BlockKind.BASIC, 64)),
+        ("block-basic", "Basic block at 256 channels (Figure 5, left)", block(BlockKind.BASIC)),
         ("block-bottleneck", "Bottleneck block, 256 -> 64 -> 256 (Figure 5, right)",
-         block(BlockKind.BOTTLENECK, 256)),
+         block(BlockKind.BOTTLENECK)),
         ("resnet18-blocks", "ResNet-18, one node per block", net("resnet18", "block")),
-        ("resnet34-blocks", "ResNet-34, one node per block, folded", net("resnet34", "block")),
-        ("resnet50-blocks", "ResNet-50, one node per block, folded", net("resnet50", "block")),
-        ("resnet152-layers", "ResNet-152, every layer, repeated blocks folded",
-         net("resnet152", "layer")),
-        ("resnet50d-blocks", "ResNet-50-D: avg pool -> 1x1 conv -> BN shortcuts",
-         net("resnet50d", "block")),
+        ("resnet34-blocks", "ResNet-34, one node per block", net("resnet34", "block")),
+        ("resnet50-blocks", "ResNet-50, one node per block", net("resnet50", "block")),
         ("resnet101-stages", "ResNet-101, one node per stage", net("resnet101", "stage")),
-        ("resnet50-stages-lr", "ResNet-50 stages, left to right (a slide)",
-         net("resnet50", "stage", direction="LR")),
-        ("plain34-vs-resnet34", "34-layer plain beside ResNet-34, folded (Figure 3)",
+        ("plain34-vs-resnet34", "plain-34 beside ResNet-34, every layer (Figure 3)",
          plain_vs_residual),
     ]
 

@@ -76,9 +76,8 @@ def test_basic_block_nodes_carry_the_papers_counts() -> None:
 def test_block_diagram_places_bn_and_relu_as_the_paper() -> None:
     """Post-activation: conv-BN-ReLU, conv-BN, then the addition, then ReLU (Figure 2)."""
     dot = block_diagram(_block(BlockKind.BASIC)).source
-    pairs = [re.match(r"\s*(\w+) -> (\w+)", e) for e in _edges(dot) if "shortcut" not in e]
-    assert all(pairs)
-    chain = [p.groups() for p in pairs if p]
+    chain = [re.match(r"\s*(\w+) -> (\w+)", e).groups() for e in _edges(dot)
+             if "shortcut" not in e]
     assert chain == [("input", "conv1"), ("conv1", "bn1"), ("bn1", "relu1"),
                      ("relu1", "conv2"), ("conv2", "bn2"), ("bn2", "add"),
                      ("add", "after_relu"), ("after_relu", "output")]
@@ -123,7 +122,7 @@ def test_shortcut_edges_match_the_architecture(name: str, blocks: int, projectio
     kinds = [b.shortcut for b in report.blocks]
     assert len(kinds) == blocks
     assert kinds.count("projection") == projections
-    dot = network_diagram(report, level, expand=True).source
+    dot = network_diagram(report, level).source
     assert shortcut_edges(dot) == {
         "solid": kinds.count("identity"),
         "dashed": kinds.count("projection"),
@@ -147,7 +146,7 @@ def test_stage_level_collapses_blocks() -> None:
     # ResNet paper, Table 1: ResNet-101's conv4_x is 23 bottleneck blocks.
     assert "× 23 bottleneck blocks" in dot
     assert "× 3 bottleneck blocks" in dot and "× 4 bottleneck blocks" in dot
-    assert "1 projection shortcut, 22 identity shortcuts" in dot
+    assert "1 projection, 22 identity shortcuts" in dot
     # torchvision's model table: ResNet-101 has 44,549,160 parameters, 7.80 GFLOPS (MACs).
     assert "44,549,160 params · 7.80 G MACs" in dot
     assert "shortcut_" not in dot  # no per-block edges when blocks are collapsed
@@ -158,13 +157,12 @@ def test_plain_network_has_no_shortcuts() -> None:
         dot = network_diagram(_report("resnet34", plain=True), level).source
         assert shortcut_edges(dot) == {"solid": 0, "dashed": 0, "dotted": 0}
         assert '"+"' not in dot and "add" not in dot
-        assert "34-layer plain" in dot
+        assert "plain-34" in dot
 
 
 def test_side_by_side_plain_and_residual() -> None:
-    dot = side_by_side([_report("resnet34", plain=True), _report("resnet34")], "layer",
-                       expand=True).source
-    assert "34-layer plain vs ResNet-34" in dot
+    dot = side_by_side([_report("resnet34", plain=True), _report("resnet34")], "layer").source
+    assert "plain-34 vs ResNet-34" in dot
     assert "cluster_net0" in dot and "cluster_net1" in dot
     assert shortcut_edges(dot) == {"solid": 13, "dashed": 3, "dotted": 0}
     # node ids are prefixed per network, so the two columns never share a node
@@ -186,7 +184,7 @@ def test_cifar_option_a_draws_zero_padding_dotted() -> None:
     report = _report("resnet20")
     assert [b.shortcut for b in report.blocks].count("zero-pad") == 2
     for level in ("block", "layer"):
-        dot = network_diagram(report, level, expand=True).source
+        dot = network_diagram(report, level).source
         assert shortcut_edges(dot) == {"solid": 7, "dashed": 0, "dotted": 2}
     assert "dotted: zero-padded identity" in dot
 
@@ -212,7 +210,7 @@ def test_layer_level_draws_every_layer(name: str) -> None:
     """Invariant: at layer level every conv, fc, pool and addition of the report is a node,
     and every batch-norm and activation is written on one (none silently dropped)."""
     report = _report(name)
-    dot = network_diagram(report, "layer", expand=True).source
+    dot = network_diagram(report, "layer").source
     ids = set(re.findall(r"^\s+(\w+) \[label=", dot, flags=re.M))
     kinds = {b.name: b.shortcut for b in report.blocks}
     for r in report.layers:
@@ -258,23 +256,19 @@ def test_diagram_renders_from_report_json_alone() -> None:
 @pytest.mark.parametrize(
     ("golden_name", "make"),
     [
-        ("block_basic.dot", lambda: block_diagram(_block(BlockKind.BASIC, channels=64)).source),
+        ("block_basic.dot", lambda: block_diagram(_block(BlockKind.BASIC)).source),
         ("block_bottleneck.dot", lambda: block_diagram(_block(BlockKind.BOTTLENECK)).source),
         ("block_bottleneck_stride2.dot",
          lambda: block_diagram(_block(BlockKind.BOTTLENECK, stride=2, channels=(256, 512))).source),
         ("resnet18_block.dot", lambda: network_diagram(_report("resnet18"), "block").source),
         ("resnet18_layer.dot", lambda: network_diagram(_report("resnet18"), "layer").source),
         ("resnet50_stage.dot", lambda: network_diagram(_report("resnet50"), "stage").source),
-        ("resnet50_layer_folded.dot",
-         lambda: network_diagram(_report("resnet50"), "layer").source),
-        ("resnet50d_block_folded.dot",
-         lambda: network_diagram(_report("resnet50d"), "block").source),
         ("plain18_vs_resnet18.dot",
          lambda: side_by_side([_report("resnet18", plain=True), _report("resnet18")],
                               "block").source),
     ],
 )
-def test_dot_golden(golden, golden_name: str, make) -> None:
+def test_dot_golden(golden, golden_name: str, make) -> None:  # type: ignore[no-untyped-def]
     golden(f"diagram/{golden_name}", make())
 
 
@@ -385,12 +379,6 @@ def test_cli_beside_plain(capsys: pytest.CaptureFixture[str]) -> None:
     res = run_cli(capsys, "diagram", "34", "--beside-plain", "--device", "meta",
                   "--format", "dot")
     assert res.code == 0, res.err
-    # ResNet-34 [3, 4, 6, 3], folded: conv2_x draws 2 identity arcs (its first block has no
-    # projection), the other stages one projection and one folded identity each
-    assert shortcut_edges(res.out) == {"solid": 5, "dashed": 3, "dotted": 0}
-    res = run_cli(capsys, "diagram", "34", "--beside-plain", "--device", "meta",
-                  "--format", "dot", "--expand")
-    assert res.code == 0, res.err
     assert shortcut_edges(res.out) == {"solid": 13, "dashed": 3, "dotted": 0}
 
 
@@ -415,23 +403,6 @@ def test_cli_pdf_without_dot_keeps_the_gv(capsys: pytest.CaptureFixture[str], tm
     gv = tmp_path / "r18.gv"
     assert f"the DOT source is in {gv}" in res.err
     assert gv.read_text().startswith("digraph resnet {")
-
-
-def test_cli_pdf_without_dot_never_replaces_an_existing_gv(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    # issue 12: `diagram ... -o mine.pdf` without system dot overwrote the user's mine.gv
-    _no_system_dot(monkeypatch)
-    out = tmp_path / "mine.pdf"
-    gv = tmp_path / "mine.gv"
-    gv.write_text("the user's own notes\n")
-    res = run_cli(capsys, "diagram", "18", "--device", "meta", "-o", str(out))
-    assert res.code == 2
-    assert res.err.count("\n") == 1 and res.err.startswith("resnet-inspect: error: pdf needs")
-    assert f"{gv} already exists and was left untouched" in res.err
-    assert gv.read_text() == "the user's own notes\n"
-    assert not out.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.gv"]  # no temp file left
 
 
 @pytest.mark.parametrize(
@@ -543,8 +514,7 @@ def test_gallery_script_runs(tmp_path: Path) -> None:
     assert names == sorted(
         f"{stem}.svg" for stem in ("block-basic", "block-bottleneck", "resnet18-blocks",
                                    "resnet34-blocks", "resnet50-blocks", "resnet101-stages",
-                                   "plain34-vs-resnet34", "resnet152-layers",
-                                   "resnet50d-blocks", "resnet50-stages-lr")
+                                   "plain34-vs-resnet34")
     )
     for path in written:
         ET.parse(path)

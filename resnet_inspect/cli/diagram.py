@@ -29,11 +29,6 @@ BLOCK_PANEL = "Block diagrams (diagram block KIND)"
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 
 
-class Direction(str, Enum):
-    TB = "TB"
-    LR = "LR"
-
-
 class DiagramFormat(str, Enum):
     SVG = "svg"
     PNG = "png"
@@ -46,9 +41,8 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int = 256,
                  spatial: tuple[int, int] | int = 56, device: str = "auto") -> Report:
     """Trace one residual block alone, in the same setting as `compare basic bottleneck`.
 
-    The CLI's defaults are the paper's Figure 5 (PAPER_CHANNELS: a basic block at 64
-    channels, a bottleneck at 256, at 56x56); a bottleneck's inner width is output / 4
-    (256 -> 64). The block is built by `compare.build_block`
+    Defaults are the paper's Figure 5: 256 channels in and out at 56x56; a bottleneck's
+    inner width is output / 4 (256 -> 64). The block is built by `compare.build_block`
     (shortcut option B) and wrapped as `layer1.0`, so its report reads like a network's.
     """
     from collections import OrderedDict
@@ -132,7 +126,6 @@ def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
         "  resnet-inspect diagram block basic --channels 64,128 --stride 2 -o basic.png\n\n"
         "  resnet-inspect diagram --depth 34 -o resnet34.png\n\n"
         "  resnet-inspect diagram resnet101 --level stage -o r101.svg\n\n"
-        "  resnet-inspect diagram resnet152 --level layer --expand -o r152-all.svg\n\n"
         "  resnet-inspect diagram 34 --level layer --beside-plain -o figure3.png\n\n"
         "  resnet-inspect diagram resnet50 > resnet50.dot"
     )
@@ -153,17 +146,9 @@ def diagram(
     beside_plain: Annotated[bool, typer.Option(
         "--beside-plain", help="Draw the plain network (no shortcuts) beside the residual "
         "one, as in the paper's Figure 3.")] = False,
-    direction: Annotated[Direction | None, typer.Option(
-        "--direction", help="TB: top to bottom, as the paper draws (a page); LR: left to "
-        "right (a 16:9 slide) \\[default: TB].", case_sensitive=False,
-        show_default=False)] = None,
-    expand: Annotated[bool, typer.Option(
-        "--expand", help="Draw every block. By default a stage's repeated blocks, checked "
-        "identical (same layers, shapes, params), are drawn once and marked '× n'.")] = False,
     channels: Annotated[str | None, typer.Option(
-        "--channels", help="Block input and output channels: 64, or in,out as 64,128 "
-        "\\[default: the paper's Figure 5: 64 for a basic block, 256 for a bottleneck].",
-        rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
+        "--channels", help="Block input and output channels: 256, or in,out as 64,128 "
+        "\\[default: 256].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     width: Annotated[int | None, typer.Option(
         "--width", help="Bottleneck inner width \\[default: output channels / 4].",
         rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
@@ -188,12 +173,9 @@ def diagram(
 
     Shortcuts as in the paper: identity solid, projection dashed.
 
-    A stage's repeated identical blocks are drawn once, marked "× n"; --expand draws all.
-
     Renders with the system Graphviz when installed, else with graphviz-pure.
     """
     block_mode = arch is not None and arch.lower() == BLOCK_WORD
-    rankdir = (direction or Direction.TB).value
     if not block_mode and kind is not None:
         raise InspectError(
             f"unexpected argument {kind!r}; draw one network (diagram resnet50) or one block "
@@ -208,21 +190,19 @@ def diagram(
 
     if block_mode:
         block_kind = parse_block_kind(kind)
-        _refuse_network_flags(model, run, level, beside_plain, expand)
+        _refuse_network_flags(model, run, level, beside_plain)
         from resnet_inspect.compare import parse_channels, parse_spatial
-        from resnet_inspect.render.diagram import PAPER_CHANNELS, block_diagram
+        from resnet_inspect.render.diagram import block_diagram
 
         report = block_report(
             block_kind,
-            channels=parse_channels(channels) or PAPER_CHANNELS[block_kind.value],
+            channels=parse_channels(channels) or 256,
             width=width,
             stride=1 if stride is None else stride,
             spatial=parse_spatial(spatial) or 56,
             device=run.device.value,
         )
         graph = block_diagram(report)
-        if direction is not None:
-            graph.attr("graph", rankdir=rankdir)
     else:
         given = [f for f, v in (("--channels", channels), ("--width", width),
                                 ("--stride", stride), ("--spatial", spatial)) if v is not None]
@@ -251,15 +231,14 @@ def diagram(
 
         if beside_plain:
             graph = side_by_side([traced(spec.with_changes(plain=True)), traced(spec)],
-                                 level.value, expand=expand, direction=rankdir)
+                                 level.value)
         else:
-            graph = network_diagram(traced(spec), level.value, expand=expand,
-                                    direction=rankdir)
+            graph = network_diagram(traced(spec), level.value)
     write_diagram(graph.source, out_format, output)
 
 
 def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
-                          beside_plain: bool, expand: bool = False) -> None:
+                          beside_plain: bool) -> None:
     if model.depth is not None or model.custom or model.overrides():
         raise InspectError(
             "architecture flags (--depth, --block, --layers ...) draw networks, not one block; "
@@ -269,8 +248,8 @@ def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
         raise InspectError(
             "`diagram block` takes --channels and --spatial instead of --input and --batch"
         )
-    if level is not Level.BLOCK or beside_plain or expand:
-        flag = "--beside-plain" if beside_plain else "--expand" if expand else "--level"
+    if level is not Level.BLOCK or beside_plain:
+        flag = "--beside-plain" if beside_plain else "--level"
         raise InspectError(f"{flag} applies to network diagrams; drop it for `diagram block`")
 
 
@@ -278,16 +257,10 @@ def write_diagram(source: str, fmt: str, output: Path | None) -> None:
     """DOT text rendered to `fmt`, written atomically to `output` or to stdout.
 
     When this machine cannot make `fmt` (pdf without system Graphviz), the DOT source is
-    written beside the output as .gv, but only when no file of that name exists (a user's
-    file is never replaced), and the error says how to get the format.
+    written beside the output as .gv and the error says how to get the format.
     """
     from resnet_inspect.cli.output import emit, write_atomic
-    from resnet_inspect.render.graphviz_render import (
-        can_render,
-        image_size,
-        render,
-        size_warning,
-    )
+    from resnet_inspect.render.graphviz_render import can_render, render
 
     if fmt == "dot":
         emit(source, output)
@@ -296,21 +269,13 @@ def write_diagram(source: str, fmt: str, output: Path | None) -> None:
         kept = ""
         if output is not None:
             gv = output.with_suffix(".gv")
-            if gv.exists() or gv.is_symlink():
-                kept = (f"; {gv} already exists and was left untouched: write the DOT source "
-                        f"with --format dot -o OTHER.gv and render it with dot -T{fmt}")
-            else:
-                write_atomic(gv, source)
-                kept = (f"; the DOT source is in {gv} "
-                        f"(render it with dot -T{fmt} {gv} -o {output})")
+            write_atomic(gv, source)
+            kept = f"; the DOT source is in {gv} (render it with dot -T{fmt} {gv} -o {output})"
         try:
             render(source, fmt)
         except InspectError as err:
             raise InspectError(f"{err}{kept}") from None
     data = render(source, fmt)
-    warning = size_warning(image_size(data, fmt))
-    if warning:
-        print(f"resnet-inspect: warning: {warning}", file=sys.stderr)
     if output is not None:
         write_atomic(output, data)
     elif fmt == "svg":

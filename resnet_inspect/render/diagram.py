@@ -26,7 +26,6 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from resnet_inspect.errors import InspectError
-from resnet_inspect.render.diagram_fold import fold_label, runs
 from resnet_inspect.render.format import count, si
 from resnet_inspect.report import LayerRecord, Report
 
@@ -86,16 +85,14 @@ def shape_text(dims: Sequence[int]) -> str:
 
 
 def pretty_name(report: Report) -> str:
-    """The paper's spelling of the network (titles.title): 'ResNet-50-D', 'WRN-28-10';
-    '34-layer plain' without shortcuts, as the paper's Figure 3 writes it. A user's own
-    model keeps its name."""
-    from resnet_inspect.titles import title
-
+    """'resnet34' -> 'ResNet-34', or 'plain-34' without shortcuts as in the paper; any
+    other network keeps its preset name (its description is shown under the title)."""
     spec = report.spec or {}
     plain = "block" in spec and bool(spec.get("plain"))  # classic CNNs are plain by nature
-    if plain and not report.model.endswith("plain"):
-        return title(f"{report.model}-plain")
-    return title(report.model)
+    m = re.fullmatch(r"resnet(\d+)", report.model)
+    if m:
+        return f"plain-{m.group(1)}" if plain else f"ResNet-{m.group(1)}"
+    return f"{report.model} (plain)" if plain else report.model
 
 
 def layer_text(r: LayerRecord) -> str:
@@ -118,22 +115,6 @@ def layer_text(r: LayerRecord) -> str:
     if r.type == "ZeroPadShortcut":
         return "zero-pad"
     return _SHORT.get(r.type, r.type)
-
-
-def _tip(node: str, records: Sequence[LayerRecord], name: str = "") -> dict[str, str]:
-    """SVG attributes for a node: a stable id (its DOT name) and a tooltip with what it
-    takes and gives, its params and MACs, read straight from the report's records."""
-    if not records:
-        return {"id": node}
-    shape_in = shape_text(records[0].input_shape)
-    shape_out = shape_text(records[-1].output_shape)
-    params = sum(r.params for r in records)
-    # the paper's convention, as the block diagram's title: conv and fc multiply-adds
-    weighted = [r for r in records if r.category in ("conv", "linear")]
-    macs = f" · {si(sum(r.macs for r in weighted))} MACs" if weighted else ""
-    head = name or records[0].name
-    return {"id": node,
-            "tooltip": f"{head}: {shape_in} -> {shape_out} · {count(params)} params{macs}"}
 
 
 def _html(lines: Sequence[str], small: Sequence[str] = (), size: int = _SMALL) -> str:
@@ -267,11 +248,10 @@ def _block_lines(block: _Block) -> list[str]:
 
 
 def _side_text(block: _Block) -> str:
-    """The shortcut's layers in order (ResNet-D: '2×2 avg pool, /2 → 1×1 conv, 512')."""
+    convs = [layer_text(r) for r in block.side if r.category == "conv"]
     if block.shortcut == "zero-pad":
         return "zero-pad"
-    steps = [layer_text(r) for r in block.side if r.category in ("conv", "pool")]
-    return " → ".join(steps) if steps else block.shortcut
+    return ", ".join(convs) if convs else block.shortcut
 
 
 # ----------------------------------------------------------------------- graph assembly
@@ -349,8 +329,7 @@ class _Flow:
 
 
 def network_diagram(report: Report, level: str = "block", *, title: str | None = None,
-                    prefix: str = "", expand: bool = False,
-                    direction: str = "TB") -> graphviz.Digraph:
+                    prefix: str = "") -> graphviz.Digraph:
     """The paper's Figure 3 for any traced network: stages as clusters, top to bottom."""
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
@@ -358,30 +337,27 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
     g = _new_graph(
         "resnet",
         title or pretty_name(report),
-        [line for line in (*described, _totals_line(report), *_legend(report, level)) if line],
+        [line for line in (*described, _totals_line(report), *_legend(report)) if line],
     )
-    _set_direction(g, direction)
-    _draw_network(g, report, level, prefix, expand)
+    _draw_network(g, report, level, prefix)
     return g
 
 
 def side_by_side(reports: Sequence[Report], level: str = "block", *,
-                 title: str | None = None, expand: bool = False,
-                 direction: str = "TB") -> graphviz.Digraph:
+                 title: str | None = None) -> graphviz.Digraph:
     """Several networks next to each other (plain-34 beside ResNet-34, as in Figure 3)."""
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
     names = [pretty_name(r) for r in reports]
-    legend = _legend(reports[-1], level) if reports else []
+    legend = _legend(reports[-1]) if reports else []
     g = _new_graph("resnets", title or " vs ".join(names), legend)
-    _set_direction(g, direction)
     columns: list[list[str]] = []  # each network's main-path node ids, prefix removed
     for i, report in enumerate(reports):
         with g.subgraph(name=f"cluster_net{i}") as sub:
             # A titled column without a frame: the label shows, the border does not.
             sub.attr(label=_html([names[i]], [_totals_line(report)], 11), style="solid",
                      color=COLOURS["background"], fontsize="15", labelloc="t", labeljust="c")
-            columns.append(_draw_network(sub, report, level, f"n{i}_", expand))
+            columns.append(_draw_network(sub, report, level, f"n{i}_"))
     # Line the columns up as the paper's Figure 3 does: a layer (or block) with the same
     # module name in every network sits on the same rank; the residual column's `+` nodes
     # fall between, where the plain column just draws a longer edge.
@@ -402,24 +378,10 @@ def _totals_line(report: Report) -> str:
             f"input {shape_text(report.input_shape)}")
 
 
-DIRECTIONS = ("TB", "LR")
-
-
-def _set_direction(g: graphviz.Digraph, direction: str) -> None:
-    """TB: top to bottom, as the paper draws (portrait pages); LR: left to right, for a
-    16:9 slide."""
-    if direction not in DIRECTIONS:
-        raise InspectError(f"unknown direction {direction!r}; use TB or LR")
-    if direction != "TB":  # TB is already in the graph's attributes (_new_graph)
-        g.attr("graph", rankdir=direction)
-
-
-def _legend(report: Report, level: str = "block") -> list[str]:
+def _legend(report: Report) -> list[str]:
     kinds = [b.shortcut for b in report.blocks]
     if not kinds or all(k == "none" for k in kinds):
         return ["no shortcuts (plain network)"] if kinds else []
-    if level == "stage":  # one node per stage draws no arc: say so, claim no line style
-        return ["shortcuts are inside each stage node, counted there (--level block draws them)"]
     parts = ["solid shortcut: identity"]
     if "projection" in kinds:
         parts.append("dashed: projection (1×1 conv)")
@@ -428,16 +390,12 @@ def _legend(report: Report, level: str = "block") -> list[str]:
     return [" · ".join(parts)]
 
 
-def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
-                  expand: bool = False) -> list[str]:
-    """Draw one network into `g`; returns its main-path node ids without `prefix`.
-
-    Repeated identical blocks are drawn once, in a dashed frame marked "× n"
-    (diagram_fold), unless `expand`."""
+def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) -> list[str]:
+    """Draw one network into `g`; returns its main-path node ids without `prefix`."""
     stages = report.stages
     start = _node_id(prefix, "input")
     g.node(start, _html(["input"], [shape_text(report.input_shape)]),
-           fillcolor=COLOURS["io"], style="rounded,filled", group=prefix + "main", id=start)
+           fillcolor=COLOURS["io"], style="rounded,filled", group=prefix + "main")
     flow = _Flow(g, start, report.input_shape)
     if level == "stage":
         _draw_stages(g, report, stages, prefix, flow)
@@ -455,21 +413,12 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
             # Two short lines, left-justified, so the main path's edge misses the label.
             c.attr(label=_html([label], size, 11), style="rounded,filled", fillcolor=background,
                    color=fill, fontsize="13", labelloc="t", labeljust="l")
-            plan = {r.first.name: r for r in runs(
-                [u for u in members if isinstance(u, _Block)], expand=expand)}
             for u in members:
                 if isinstance(u, _Block):
-                    run = plan.get(u.name)
-                    if run is None:
-                        continue  # folded into the run drawn before it
-                    draw = _draw_block_node if level == "block" else _draw_block_layers
-                    if run.folded:
-                        with c.subgraph(name=f"cluster_{_node_id(prefix, u.name)}_fold") as f:
-                            f.attr(label=_html(*fold_label(run), size=10), style="dashed",
-                                   color=fill, fontsize="12", labeljust="r")
-                            draw(f, g, u, fill, prefix, flow)
+                    if level == "block":
+                        _draw_block_node(c, g, u, fill, prefix, flow)
                     else:
-                        draw(c, g, u, fill, prefix, flow)
+                        _draw_block_layers(c, g, u, fill, prefix, flow)
                 else:
                     _draw_loose_layer(c, u, fill, prefix, flow, units)
     return [v[len(prefix):] for v in flow.visited]
@@ -494,8 +443,7 @@ def _draw_loose_layer(c: graphviz.Digraph, r: LayerRecord, fill: str, prefix: st
             break
         group.append(u)
     node = _node_id(prefix, r.name)
-    c.node(node, _chunk_label(group), fillcolor=fill, group=prefix + "main",
-           **_tip(node, group))
+    c.node(node, _chunk_label(group), fillcolor=fill, group=prefix + "main")
     flow.to(node)
     flow.moved(node, group[-1].output_shape)
 
@@ -505,28 +453,19 @@ def _draw_block_node(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: 
     body = _node_id(prefix, b.name)
     entry = flow.tail
     c.node(body, _html(_block_lines(b), [f"{b.name} · {count(b.params)} params"]),
-           fillcolor=fill, group=prefix + "main", **_tip(body, b.records, b.name))
+           fillcolor=fill, group=prefix + "main")
     flow.to(body)
     if b.add is None:  # plain network: the block is a plain stack of layers
         flow.moved(body, b.output_shape)
         return
     add = _node_id(prefix, b.name + ".add")
-    _add_node(c, add, b, prefix)
+    c.node(add, "+", shape="circle", width="0.28", height="0.28", fixedsize="true",
+           fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
     flow.moved(body, b.main[-1].output_shape if b.main else b.output_shape)
     flow.to(add)
     label = "" if b.shortcut == "identity" else " " + _side_text(b)
     _shortcut_edge(g, entry, add, b.shortcut, _node_id(prefix, "shortcut_" + b.name), label)
     flow.moved(add, b.output_shape)
-
-
-def _add_node(c: graphviz.Digraph, node: str, b: _Block, prefix: str) -> None:
-    """The residual addition: one shape at every level, an ellipse holding the ReLU that
-    follows it (when the block has one)."""
-    after = [layer_text(r) for r in b.after]
-    label = _html(["+"], [" · ".join(after)]) if after else "+"
-    c.node(node, label, shape="ellipse", margin="0.02,0.01", fillcolor=COLOURS["add"],
-           fontsize="12", group=prefix + "main",
-           **_tip(node, ([b.add] if b.add else []) + b.after))
 
 
 def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: str,
@@ -535,7 +474,7 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
     for i, group in enumerate(_chunks(b.main)):
         anchor = next((r for r in group if r.category in _ANCHORS), group[0])
         node = _node_id(prefix, anchor.name)
-        c.node(node, _chunk_label(group), fillcolor=fill, **_tip(node, group),
+        c.node(node, _chunk_label(group, with_params=False), fillcolor=fill,
                group=prefix + "main")
         flow.to(node)
         flow.moved(node, group[-1].output_shape)
@@ -545,21 +484,23 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
     if b.add is None:  # plain network: the closing ReLU is already on the last node
         return
     add = _node_id(prefix, b.add.name)
-    _add_node(c, add, b, prefix)
+    after = [layer_text(r) for r in b.after]  # the ReLU after the addition, inside its node
+    if after:
+        c.node(add, _html(["+"], [" · ".join(after)]), shape="ellipse", margin="0.02,0.01",
+               fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
+    else:
+        c.node(add, "+", shape="circle", width="0.28", height="0.28", fixedsize="true",
+               fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
     flow.to(add)
     ident = _node_id(prefix, "shortcut_" + b.name)
     if b.side and b.shortcut == "projection":
-        # Every layer of the shortcut, in order: ResNet-D's is avg pool -> 1x1 conv -> BN.
+        side = _node_id(prefix, b.name + ".shortcut")
         style, colour_key = SHORTCUT_STYLE["projection"]
-        tail = entry
-        for i, chunk in enumerate(_chunks(b.side)):
-            side = _node_id(prefix, b.name + ".shortcut" + (f"_{i}" if i else ""))
-            c.node(side, _chunk_label(chunk), **_tip(side, chunk),
-                   fillcolor=COLOURS["projection_fill"], style=f"rounded,filled,{style}",
-                   color=COLOURS[colour_key], fontsize="11")
-            _shortcut_edge(g, tail, side, b.shortcut, f"{ident}__leg{i}")
-            tail = side
-        _shortcut_edge(g, tail, add, b.shortcut, ident)
+        c.node(side, _chunk_label(_chunks(b.side)[0], with_params=False),
+               fillcolor=COLOURS["projection_fill"], style=f"rounded,filled,{style}",
+               color=COLOURS[colour_key], fontsize="11")
+        _shortcut_edge(g, entry, side, b.shortcut, ident + "__leg0")
+        _shortcut_edge(g, side, add, b.shortcut, ident)
     else:
         label = " zero-pad" if b.shortcut == "zero-pad" else ""
         _shortcut_edge(g, entry, add, b.shortcut, ident, label)
@@ -590,54 +531,18 @@ def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], pre
             for b in blocks:
                 shortcuts[b.shortcut] = shortcuts.get(b.shortcut, 0) + 1
             if set(shortcuts) != {"none"}:
-                small.append(_shortcut_counts(shortcuts))
+                small.append(", ".join(f"{n} {k}" for k, n in shortcuts.items())
+                             + " shortcut" + ("s" if len(blocks) != 1 else ""))
         small.append(f"{count(row.params)} params · {si(row.macs)} MACs")
         fill, _ = stage_fill(stage, stages)
         node = _node_id(prefix, stage)
-        first = next((r for r in report.layers if r.stage == stage), None)
-        shape_in = shape_text(first.input_shape) if first else "?"
-        tip = (f"{stage}: {shape_in} -> {shape_text(row.output_shape)} · "
-               f"{count(row.params)} params · {si(row.macs)} MACs")
         g.node(node, _html([f"{stage}" if stage != "fc" else "head", *lines], small),
-               fillcolor=fill, group=prefix + "main", id=node, tooltip=tip)
+               fillcolor=fill, group=prefix + "main")
         flow.to(node)
         flow.moved(node, row.output_shape)
 
 
-def _shortcut_counts(shortcuts: dict[str, int]) -> str:
-    """'1 projection shortcut, 2 identity shortcuts': each count with its own noun."""
-    return ", ".join(f"{n} {kind} shortcut{'s' if n != 1 else ''}"
-                     for kind, n in shortcuts.items() if kind != "none")
-
-
 # ----------------------------------------------------------------- the single block
-
-
-# He et al. 2015, Figure 5: left, a basic block on 64-d maps (3x3, 64; 3x3, 64); right, a
-# bottleneck on 256-d maps (1x1, 64; 3x3, 64; 1x1, 256); both with identity shortcuts.
-PAPER_FIGURE5 = {
-    "basic": ("left", [("3x3", 64, 64, 1, 1), ("3x3", 64, 64, 1, 1)]),
-    "bottleneck": ("right", [("1x1", 256, 64, 1, 1), ("3x3", 64, 64, 1, 1),
-                             ("1x1", 64, 256, 1, 1)]),
-}
-# Default block channels: the paper's Figure 5 draws the basic block at 64, the bottleneck
-# at 256 (in and out).
-PAPER_CHANNELS = {"basic": 64, "bottleneck": 256, "preact-basic": 64, "preact-bottleneck": 256}
-
-
-def figure_caption(kind: str, convs: Sequence[tuple[str, int, int, int, int]],
-                   shortcut: str) -> str:
-    """' (the ResNet paper's Figure 5, left)' only when the block is the one the paper draws:
-    the same convs (kernel, in, out, stride, groups) and an identity shortcut. Any other
-    configuration names the figure as a form and says what the paper draws."""
-    if kind in PAPER_FIGURE5:
-        side, paper = PAPER_FIGURE5[kind]
-        if list(convs) == paper and shortcut == "identity":
-            return f" (the ResNet paper's Figure 5, {side})"
-        return (f" (the form of the ResNet paper's Figure 5, {side}, which draws it at "
-                f"{PAPER_CHANNELS[kind]} channels, stride 1)")
-    return {"preact-basic": " (He et al. 2016, Identity Mappings, Figure 1b)",
-            "preact-bottleneck": " (He et al. 2016, Identity Mappings)"}.get(kind, "")
 
 
 _BLOCK_TITLES = {
@@ -667,8 +572,10 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
         [str(convs[0].input_shape[1])] + [str(r.output_shape[1]) for r in convs]
     ) if convs else ""
     heading = title or _BLOCK_TITLES.get(b.kind, f"{b.kind} block")
-    figure = figure_caption(b.kind, [(r.kernel, r.input_shape[1], r.output_shape[1],
-                                      r.stride, r.groups) for r in convs], b.shortcut)
+    figure = {"basic": " (the ResNet paper's Figure 5, left)",
+              "bottleneck": " (the ResNet paper's Figure 5, right)",
+              "preact-basic": " (He et al. 2016, Identity Mappings, Figure 1b)",
+              "preact-bottleneck": " (He et al. 2016, Identity Mappings)"}.get(b.kind, "")
     subtitle = [
         f"{channels} channels{figure}" if channels else "",
         f"total {count(b.params)} params = {count(conv_weights)} conv weights + "
@@ -759,7 +666,7 @@ def shortcut_edges(dot: str) -> dict[str, int]:
     counts = {"solid": 0, "dashed": 0, "dotted": 0}
     for line in dot.splitlines():
         m = re.search(r'\bid="?([A-Za-z0-9_]*shortcut_[A-Za-z0-9_]*?)"?[\s\]]', line)
-        if not m or not re.match(r"\s*\S+ -> \S+ \[", line):  # an edge, not a node
+        if not m or not re.search(r"->", line):
             continue
         if "__leg" in m.group(1):
             continue  # a leg through a projection node; the edge into the addition counts

@@ -11,7 +11,6 @@ Both renderers take the same command line (`-Tsvg`, DOT on stdin, the image on s
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -30,8 +29,6 @@ PDF_HINT = (
     "to get pdf, or use --format svg or png"
 )
 TIMEOUT_S = 300
-LARGE_PX = 10_000  # past this on a side an image is unreadable on screen and in print
-DOT_MAX_PX = 32_767  # system dot silently scales a bitmap down to fit this (cairo's limit)
 
 
 @dataclass(frozen=True)
@@ -108,31 +105,3 @@ def render(source: str, fmt: str) -> bytes:
         detail = errors[0] if errors else f"exit code {done.returncode}"
         raise RuntimeError(f"{renderer.name} failed to render {fmt}: {detail}")
     return done.stdout
-
-
-def image_size(data: bytes, fmt: str) -> tuple[int, int] | None:
-    """Width and height in pixels: PNG from its header; SVG from its width/height in points
-    at the PNG resolution (what `-T png` would make). None for other formats."""
-    if fmt == "png" and data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    if fmt == "svg":
-        head = data[:4096].decode("utf-8", "replace")
-        w = re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"', head, re.S)
-        h = re.search(r'<svg[^>]*\bheight="([\d.]+)pt"', head, re.S)
-        if w and h:
-            scale = PNG_DPI / 72
-            return round(float(w.group(1)) * scale), round(float(h.group(1)) * scale)
-    return None
-
-
-def size_warning(size: tuple[int, int] | None) -> str | None:
-    """A one-line warning when an image is too large to read, or was shrunk by dot."""
-    if size is None:
-        return None
-    w, h = size
-    if max(w, h) >= DOT_MAX_PX or max(w, h) > LARGE_PX:
-        shrunk = (" (the renderer may have shrunk it to fit 32,767 px)"
-                  if max(w, h) >= DOT_MAX_PX else "")
-        return (f"the diagram is {w}x{h} px, over {LARGE_PX:,} px on a side{shrunk}; "
-                "drop --expand, try --level stage or block, or --direction LR")
-    return None
