@@ -126,6 +126,7 @@ def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
         "  resnet-inspect diagram block basic --channels 64,128 --stride 2 -o basic.png\n\n"
         "  resnet-inspect diagram --depth 34 -o resnet34.png\n\n"
         "  resnet-inspect diagram resnet101 --level stage -o r101.svg\n\n"
+        "  resnet-inspect diagram resnet152 --level layer --expand -o r152_all.svg\n\n"
         "  resnet-inspect diagram 34 --level layer --beside-plain -o figure3.png\n\n"
         "  resnet-inspect diagram resnet50 > resnet50.dot"
     )
@@ -143,6 +144,9 @@ def diagram(
     level: Annotated[Level, typer.Option(
         "--level", "-l", help="Network detail: one node per stage, per block, or per layer.",
         case_sensitive=False)] = Level.BLOCK,
+    expand: Annotated[bool, typer.Option(
+        "--expand", help="Draw every block. By default each stage shows its first block, "
+        "then one block marked '× n' for each run of n identical blocks.")] = False,
     beside_plain: Annotated[bool, typer.Option(
         "--beside-plain", help="Draw the plain network (no shortcuts) beside the residual "
         "one, as in the paper's Figure 3.")] = False,
@@ -190,7 +194,7 @@ def diagram(
 
     if block_mode:
         block_kind = parse_block_kind(kind)
-        _refuse_network_flags(model, run, level, beside_plain)
+        _refuse_network_flags(model, run, level, beside_plain, expand)
         from resnet_inspect.compare import parse_channels, parse_spatial
         from resnet_inspect.render.diagram import block_diagram
 
@@ -231,14 +235,14 @@ def diagram(
 
         if beside_plain:
             graph = side_by_side([traced(spec.with_changes(plain=True)), traced(spec)],
-                                 level.value)
+                                 level.value, expand=expand)
         else:
-            graph = network_diagram(traced(spec), level.value)
+            graph = network_diagram(traced(spec), level.value, expand=expand)
     write_diagram(graph.source, out_format, output)
 
 
 def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
-                          beside_plain: bool) -> None:
+                          beside_plain: bool, expand: bool = False) -> None:
     if model.depth is not None or model.custom or model.overrides():
         raise InspectError(
             "architecture flags (--depth, --block, --layers ...) draw networks, not one block; "
@@ -248,8 +252,8 @@ def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
         raise InspectError(
             "`diagram block` takes --channels and --spatial instead of --input and --batch"
         )
-    if level is not Level.BLOCK or beside_plain:
-        flag = "--beside-plain" if beside_plain else "--level"
+    if level is not Level.BLOCK or beside_plain or expand:
+        flag = "--beside-plain" if beside_plain else "--expand" if expand else "--level"
         raise InspectError(f"{flag} applies to network diagrams; drop it for `diagram block`")
 
 

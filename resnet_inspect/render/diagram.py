@@ -205,6 +205,31 @@ def _units(report: Report) -> list[_Unit]:
     return units
 
 
+def _signature(b: _Block) -> tuple[object, ...]:
+    """Everything a drawn block shows, with the block's own name taken off each layer's:
+    two blocks with equal signatures draw the same picture, so one may stand for both."""
+    def rel(name: str) -> str:
+        return name[len(b.name):] if name.startswith(b.name) else name
+
+    return (b.kind, b.shortcut, tuple(
+        (rel(r.name), r.type, r.category, r.kernel, r.stride, r.groups, r.params, r.macs,
+         tuple(r.input_shape), tuple(r.output_shape), r.shortcut, r.called)
+        for r in b.records))
+
+
+def fold_runs(blocks: Sequence[_Block]) -> list[list[_Block]]:
+    """A stage's blocks as runs to draw once each: the first block alone (it carries the
+    stage's projection or zero-pad shortcut), then each run of consecutive blocks that are
+    really identical -- same layers, shapes, params and MACs, compared, never assumed."""
+    runs: list[list[_Block]] = []
+    for i, b in enumerate(blocks):
+        if i > 1 and _signature(b) == _signature(runs[-1][0]):
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    return runs
+
+
 def _chunks(records: Sequence[LayerRecord]) -> list[list[LayerRecord]]:
     """One group per anchor layer (conv, fc, pool, add) with the batch-norm and activations
     that follow it, so a label lists its layers in the order they run.
@@ -292,9 +317,11 @@ def _new_graph(name: str, title: str, subtitle: Sequence[str]) -> graphviz.Digra
 
 
 def _shortcut_edge(g: graphviz.Digraph, tail: str, head: str, kind: str, ident: str,
-                   label: str = "") -> None:
+                   label: str = "", loose: bool = False) -> None:
     style, colour_key = SHORTCUT_STYLE.get(kind, ("solid", "shortcut_identity"))
     attrs = {"style": style, "color": COLOURS[colour_key], "id": ident, "penwidth": "1.4"}
+    if loose:  # from the foot of the column before: it must not pull this column down
+        attrs["constraint"] = "false"
     if label:
         attrs["label"] = label
         attrs["fontcolor"] = COLOURS[colour_key]
@@ -312,9 +339,12 @@ class _Flow:
         self.carried = shape_text(shape)  # the tensor leaving `tail`
         self.shown = self.carried  # the start node already shows its shape
         self.visited = [start]  # main-path nodes, in order
+        self.breaks: set[str] = set()  # tails where the drawing starts a new column
 
     def to(self, head: str) -> None:
         attrs = {"weight": "10"}
+        if self.tail in self.breaks:  # the next column starts at the top again
+            attrs["constraint"] = "false"
         if self.carried != self.shown:
             attrs["label"] = " " + self.carried
             self.shown = self.carried
@@ -329,8 +359,12 @@ class _Flow:
 
 
 def network_diagram(report: Report, level: str = "block", *, title: str | None = None,
-                    prefix: str = "") -> graphviz.Digraph:
-    """The paper's Figure 3 for any traced network: stages as clusters, top to bottom."""
+                    prefix: str = "", expand: bool = False) -> graphviz.Digraph:
+    """The paper's Figure 3 for any traced network: stages as clusters, top to bottom.
+
+    At block and layer level each stage's first block is drawn, then one block for each run
+    of identical blocks after it, marked "× n"; `expand` draws every block.
+    """
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
     described = [] if re.fullmatch(r"resnet\d+", report.model) else [report.description]
@@ -339,12 +373,12 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
         title or pretty_name(report),
         [line for line in (*described, _totals_line(report), *_legend(report)) if line],
     )
-    _draw_network(g, report, level, prefix)
+    _draw_network(g, report, level, prefix, expand)
     return g
 
 
 def side_by_side(reports: Sequence[Report], level: str = "block", *,
-                 title: str | None = None) -> graphviz.Digraph:
+                 title: str | None = None, expand: bool = False) -> graphviz.Digraph:
     """Several networks next to each other (plain-34 beside ResNet-34, as in Figure 3)."""
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
@@ -357,7 +391,7 @@ def side_by_side(reports: Sequence[Report], level: str = "block", *,
             # A titled column without a frame: the label shows, the border does not.
             sub.attr(label=_html([names[i]], [_totals_line(report)], 11), style="solid",
                      color=COLOURS["background"], fontsize="15", labelloc="t", labeljust="c")
-            columns.append(_draw_network(sub, report, level, f"n{i}_"))
+            columns.append(_draw_network(sub, report, level, f"n{i}_", expand))
     # Line the columns up as the paper's Figure 3 does: a layer (or block) with the same
     # module name in every network sits on the same rank; the residual column's `+` nodes
     # fall between, where the plain column just draws a longer edge.
@@ -390,7 +424,8 @@ def _legend(report: Report) -> list[str]:
     return [" · ".join(parts)]
 
 
-def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) -> list[str]:
+def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
+                  expand: bool = False) -> list[str]:
     """Draw one network into `g`; returns its main-path node ids without `prefix`."""
     stages = report.stages
     start = _node_id(prefix, "input")
@@ -401,10 +436,16 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) 
         _draw_stages(g, report, stages, prefix, flow)
         return [v[len(prefix):] for v in flow.visited]
     units = _units(report)
+    body = [s for s in stages if s not in ("conv1", "fc")]
+    # Folded layer level in columns, one per stage (the stem above the first, the head
+    # under the last), so a deep network fits a page: conv2_x | conv3_x | conv4_x | conv5_x.
+    columns = level == "layer" and not expand and not prefix and bool(report.blocks)
     for stage in stages:
         members = [u for u in units if u.stage == stage]
         if not members:
             continue
+        if columns and stage in body[1:]:
+            flow.breaks.add(flow.tail)
         fill, background = stage_fill(stage, stages)
         out = members[-1].output_shape
         label = stage if stage != "fc" else "output"
@@ -413,15 +454,52 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) 
             # Two short lines, left-justified, so the main path's edge misses the label.
             c.attr(label=_html([label], size, 11), style="rounded,filled", fillcolor=background,
                    color=fill, fontsize="13", labelloc="t", labeljust="l")
-            for u in members:
-                if isinstance(u, _Block):
-                    if level == "block":
-                        _draw_block_node(c, g, u, fill, prefix, flow)
-                    else:
-                        _draw_block_layers(c, g, u, fill, prefix, flow)
+            for item in _stage_items(members, expand):
+                if isinstance(item, LayerRecord):
+                    _draw_loose_layer(c, item, fill, prefix, flow, units)
+                elif len(item) == 1 and level == "block":
+                    _draw_block_node(c, g, item[0], fill, prefix, flow)
+                elif len(item) == 1:
+                    _draw_block_layers(c, g, item[0], fill, prefix, flow)
+                elif level == "block":
+                    _draw_block_node(c, g, item[0], fill, prefix, flow, repeat=item)
                 else:
-                    _draw_loose_layer(c, u, fill, prefix, flow, units)
+                    # The folded run in a frame of its own, its count in the frame's label.
+                    with c.subgraph(name=f"cluster_{_node_id(prefix, item[0].name)}_run") as r:
+                        r.attr(label=_html([_repeat_text(item)], [_run_span(item)], 9),
+                               style="rounded,dashed", color=fill, fontsize="12",
+                               labelloc="b", labeljust="r")
+                        _draw_block_layers(r, g, item[0], fill, prefix, flow)
     return [v[len(prefix):] for v in flow.visited]
+
+
+def _stage_items(members: Sequence[_Unit], expand: bool) -> list[LayerRecord | list[_Block]]:
+    """A stage's units in order, each run of identical blocks gathered (one block per run
+    when `expand`)."""
+    items: list[LayerRecord | list[_Block]] = []
+    pending: list[_Block] = []
+
+    def flush() -> None:
+        items.extend([[b] for b in pending] if expand else fold_runs(pending))
+        pending.clear()
+
+    for u in members:
+        if isinstance(u, _Block):
+            pending.append(u)
+        else:
+            flush()
+            items.append(u)
+    flush()
+    return items
+
+
+def _repeat_text(run: Sequence[_Block]) -> str:
+    return f"× {len(run)}"
+
+
+def _run_span(run: Sequence[_Block]) -> str:
+    """'layer3.1 … layer3.22, identical': which blocks the folded drawing stands for."""
+    return f"{run[0].name} … {run[-1].name}, identical"
 
 
 def _draw_loose_layer(c: graphviz.Digraph, r: LayerRecord, fill: str, prefix: str,
@@ -449,11 +527,17 @@ def _draw_loose_layer(c: graphviz.Digraph, r: LayerRecord, fill: str, prefix: st
 
 
 def _draw_block_node(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: str,
-                     prefix: str, flow: _Flow) -> None:
+                     prefix: str, flow: _Flow, repeat: Sequence[_Block] = ()) -> None:
     body = _node_id(prefix, b.name)
     entry = flow.tail
-    c.node(body, _html(_block_lines(b), [f"{b.name} · {count(b.params)} params"]),
-           fillcolor=fill, group=prefix + "main")
+    if repeat:  # one node for a run of identical blocks, its count first
+        lines = [_repeat_text(repeat), *_block_lines(b)]
+        small = [_run_span(repeat), f"{count(b.params)} params each"]
+        c.node(body, _html(lines, small), fillcolor=fill, group=prefix + "main",
+               style="rounded,filled,bold")
+    else:
+        c.node(body, _html(_block_lines(b), [f"{b.name} · {count(b.params)} params"]),
+               fillcolor=fill, group=prefix + "main")
     flow.to(body)
     if b.add is None:  # plain network: the block is a plain stack of layers
         flow.moved(body, b.output_shape)
@@ -499,11 +583,12 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
         c.node(side, _chunk_label(_chunks(b.side)[0], with_params=False),
                fillcolor=COLOURS["projection_fill"], style=f"rounded,filled,{style}",
                color=COLOURS[colour_key], fontsize="11")
-        _shortcut_edge(g, entry, side, b.shortcut, ident + "__leg0")
+        _shortcut_edge(g, entry, side, b.shortcut, ident + "__leg0",
+                       loose=entry in flow.breaks)
         _shortcut_edge(g, side, add, b.shortcut, ident)
     else:
         label = " zero-pad" if b.shortcut == "zero-pad" else ""
-        _shortcut_edge(g, entry, add, b.shortcut, ident, label)
+        _shortcut_edge(g, entry, add, b.shortcut, ident, label, loose=entry in flow.breaks)
     flow.moved(add, b.output_shape)
 
 
