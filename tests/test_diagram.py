@@ -122,7 +122,7 @@ def test_shortcut_edges_match_the_architecture(name: str, blocks: int, projectio
     kinds = [b.shortcut for b in report.blocks]
     assert len(kinds) == blocks
     assert kinds.count("projection") == projections
-    dot = network_diagram(report, level).source
+    dot = network_diagram(report, level, expand=True).source
     assert shortcut_edges(dot) == {
         "solid": kinds.count("identity"),
         "dashed": kinds.count("projection"),
@@ -133,6 +133,65 @@ def test_shortcut_edges_match_the_architecture(name: str, blocks: int, projectio
     dashed = [e for e in _edges(dot) if "style=dashed" in e]
     assert len(dashed) == projections * (1 if level == "block" else 2)
     assert all("id=shortcut_" in e for e in dashed)
+
+
+def _stages(report: Report) -> dict[str, list[str]]:
+    """Each stage's shortcut kinds, in block order, from report.blocks."""
+    stages: dict[str, list[str]] = {}
+    for b in report.blocks:
+        stages.setdefault(b.stage, []).append(b.shortcut)
+    return stages
+
+
+@pytest.mark.parametrize(("name", "blocks", "projections"), SHORTCUTS)
+@pytest.mark.parametrize("level", ["block", "layer"])
+def test_folded_diagram_draws_first_block_and_one_of_the_rest(name: str, blocks: int,
+                                                              projections: int,
+                                                              level: str) -> None:
+    """Folded (the default): per stage, its first block with its own shortcut, then one
+    identity block standing for the other n-1 (every torchvision ResNet stage repeats
+    one block), marked "× (n-1)"."""
+    report = _report(name)
+    stages = _stages(report)
+    dot = network_diagram(report, level).source
+    # ResNet-34, Table 1: [3, 4, 6, 3] -> 2 blocks drawn per stage; conv2_x opens with an
+    # identity, conv3_x..conv5_x with a projection: 5 solid, 3 dashed.
+    assert shortcut_edges(dot) == {
+        "solid": sum(kinds[0] == "identity" for kinds in stages.values())
+        + sum(len(kinds) > 1 for kinds in stages.values()),
+        "dashed": projections,
+        "dotted": 0,
+    }
+    marks = [int(n) for n in re.findall(r"× (\d+)<", dot)]
+    assert sorted(marks) == sorted(len(kinds) - 1 for kinds in stages.values()
+                                   if len(kinds) > 2)
+    drawn = sum(shortcut_edges(dot).values())
+    assert drawn - len(marks) + sum(marks) == blocks  # every block drawn or counted
+
+
+def test_fold_only_identical_blocks() -> None:
+    """A block that differs (here one whose conv has other params) is never folded."""
+    from dataclasses import replace
+
+    from resnet_inspect.render.diagram import _units, fold_runs
+
+    report = _report("resnet50")
+    blocks = [u for u in _units(report) if not isinstance(u, type(report.layers[0]))
+              and u.stage == "conv4_x"]
+    assert [len(r) for r in fold_runs(blocks)] == [1, 5]  # Table 1: conv4_x is 6 blocks
+    changed = blocks[3]
+    changed.main[0] = replace(changed.main[0], params=changed.main[0].params + 1)
+    assert [len(r) for r in fold_runs(blocks)] == [1, 2, 1, 2]
+
+
+def test_resnet152_layer_level_fits_2500_px() -> None:
+    """Folded, ResNet-152 at layer level fits 2,500 px of height at the default 150 dpi
+    (unfolded it was 619x27598 px)."""
+    import struct
+
+    png = graphviz_render.render(network_diagram(_report("resnet152"), "layer").source, "png")
+    width, height = struct.unpack(">II", png[16:24])
+    assert height <= 2500 and width <= 2500, (width, height)
 
 
 def test_projection_of_resnet50_conv2_x_widens_64_to_256() -> None:
@@ -164,7 +223,11 @@ def test_side_by_side_plain_and_residual() -> None:
     dot = side_by_side([_report("resnet34", plain=True), _report("resnet34")], "layer").source
     assert "plain-34 vs ResNet-34" in dot
     assert "cluster_net0" in dot and "cluster_net1" in dot
-    assert shortcut_edges(dot) == {"solid": 13, "dashed": 3, "dotted": 0}
+    # Folded: two blocks drawn per stage, [3, 4, 6, 3] -> 5 identity, 3 projection.
+    assert shortcut_edges(dot) == {"solid": 5, "dashed": 3, "dotted": 0}
+    expanded = side_by_side([_report("resnet34", plain=True), _report("resnet34")], "layer",
+                            expand=True).source
+    assert shortcut_edges(expanded) == {"solid": 13, "dashed": 3, "dotted": 0}
     # node ids are prefixed per network, so the two columns never share a node
     assert "n0_layer1_0_conv1" in dot and "n1_layer1_0_conv1" in dot
 
@@ -184,8 +247,12 @@ def test_cifar_option_a_draws_zero_padding_dotted() -> None:
     report = _report("resnet20")
     assert [b.shortcut for b in report.blocks].count("zero-pad") == 2
     for level in ("block", "layer"):
-        dot = network_diagram(report, level).source
+        dot = network_diagram(report, level, expand=True).source
         assert shortcut_edges(dot) == {"solid": 7, "dashed": 0, "dotted": 2}
+        # folded: conv2_x draws 1 + one for the other 2; conv3_x and conv4_x a zero-pad
+        # block and one identity block for the other 2.
+        folded = network_diagram(report, level).source
+        assert shortcut_edges(folded) == {"solid": 4, "dashed": 0, "dotted": 2}
     assert "dotted: zero-padded identity" in dot
 
 
@@ -210,7 +277,7 @@ def test_layer_level_draws_every_layer(name: str) -> None:
     """Invariant: at layer level every conv, fc, pool and addition of the report is a node,
     and every batch-norm and activation is written on one (none silently dropped)."""
     report = _report(name)
-    dot = network_diagram(report, "layer").source
+    dot = network_diagram(report, "layer", expand=True).source
     ids = set(re.findall(r"^\s+(\w+) \[label=", dot, flags=re.M))
     kinds = {b.name: b.shortcut for b in report.blocks}
     for r in report.layers:
@@ -263,6 +330,12 @@ def test_diagram_renders_from_report_json_alone() -> None:
         ("resnet18_block.dot", lambda: network_diagram(_report("resnet18"), "block").source),
         ("resnet18_layer.dot", lambda: network_diagram(_report("resnet18"), "layer").source),
         ("resnet50_stage.dot", lambda: network_diagram(_report("resnet50"), "stage").source),
+        ("resnet50_block_folded.dot",
+         lambda: network_diagram(_report("resnet50"), "block").source),
+        ("resnet50_layer_folded.dot",
+         lambda: network_diagram(_report("resnet50"), "layer").source),
+        ("resnet50_layer_expanded.dot",
+         lambda: network_diagram(_report("resnet50"), "layer", expand=True).source),
         ("plain18_vs_resnet18.dot",
          lambda: side_by_side([_report("resnet18", plain=True), _report("resnet18")],
                               "block").source),
@@ -377,6 +450,10 @@ def test_cli_network_svg_and_png_files(capsys: pytest.CaptureFixture[str],
 
 def test_cli_beside_plain(capsys: pytest.CaptureFixture[str]) -> None:
     res = run_cli(capsys, "diagram", "34", "--beside-plain", "--device", "meta",
+                  "--format", "dot")
+    assert res.code == 0, res.err
+    assert shortcut_edges(res.out) == {"solid": 5, "dashed": 3, "dotted": 0}
+    res = run_cli(capsys, "diagram", "34", "--beside-plain", "--expand", "--device", "meta",
                   "--format", "dot")
     assert res.code == 0, res.err
     assert shortcut_edges(res.out) == {"solid": 13, "dashed": 3, "dotted": 0}
