@@ -205,7 +205,8 @@ def test_stage_level_collapses_blocks() -> None:
     # ResNet paper, Table 1: ResNet-101's conv4_x is 23 bottleneck blocks.
     assert "× 23 bottleneck blocks" in dot
     assert "× 3 bottleneck blocks" in dot and "× 4 bottleneck blocks" in dot
-    assert "1 projection, 22 identity shortcuts" in dot
+    assert "1 projection shortcut, 22 identity shortcuts" in dot
+    assert "solid shortcut" not in dot  # no legend for edges the stage level does not draw
     # torchvision's model table: ResNet-101 has 44,549,160 parameters, 7.80 GFLOPS (MACs).
     assert "44,549,160 params · 7.80 G MACs" in dot
     assert "shortcut_" not in dot  # no per-block edges when blocks are collapsed

@@ -371,7 +371,10 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
     g = _new_graph(
         "resnet",
         title or pretty_name(report),
-        [line for line in (*described, _totals_line(report), *_legend(report)) if line],
+        # A stage node stands for whole stages and draws no shortcut edge, so no legend of
+        # edge styles: each node names its shortcuts in words instead.
+        [line for line in (*described, _totals_line(report),
+                           *(_legend(report) if level != "stage" else [])) if line],
     )
     _draw_network(g, report, level, prefix, expand)
     return g
@@ -616,8 +619,8 @@ def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], pre
             for b in blocks:
                 shortcuts[b.shortcut] = shortcuts.get(b.shortcut, 0) + 1
             if set(shortcuts) != {"none"}:
-                small.append(", ".join(f"{n} {k}" for k, n in shortcuts.items())
-                             + " shortcut" + ("s" if len(blocks) != 1 else ""))
+                small.append(", ".join(f"{n} {k} shortcut{'s' if n != 1 else ''}"
+                                       for k, n in shortcuts.items()))
         small.append(f"{count(row.params)} params · {si(row.macs)} MACs")
         fill, _ = stage_fill(stage, stages)
         node = _node_id(prefix, stage)
