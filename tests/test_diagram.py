@@ -291,7 +291,7 @@ def test_layer_level_draws_every_layer(name: str) -> None:
             assert "zero-pad" in edge and "style=dotted" in edge
         elif r.category in ("conv", "linear", "pool", "elementwise"):
             assert node in ids, r.name
-    labels = re.findall(r"label=<(.*?)>\s", dot)
+    labels = re.findall(r"label=<(.*?)>[\s\]]", dot)  # node labels and xlabels
     folded = sum(lbl.count("BN") + lbl.count("ReLU") for lbl in labels)
     norms_and_acts = [r for r in report.layers if r.category in ("norm", "activation")
                       and not r.shortcut]
@@ -324,7 +324,8 @@ def test_diagram_renders_from_report_json_alone() -> None:
 @pytest.mark.parametrize(
     ("golden_name", "make"),
     [
-        ("block_basic.dot", lambda: block_diagram(_block(BlockKind.BASIC)).source),
+        ("block_basic.dot",
+         lambda: block_diagram(block_report(BlockKind.BASIC, device="meta")).source),
         ("block_bottleneck.dot", lambda: block_diagram(_block(BlockKind.BOTTLENECK)).source),
         ("block_bottleneck_stride2.dot",
          lambda: block_diagram(_block(BlockKind.BOTTLENECK, stride=2, channels=(256, 512))).source),
@@ -596,3 +597,97 @@ def test_gallery_script_runs(tmp_path: Path) -> None:
     )
     for path in written:
         ET.parse(path)
+
+
+# ------------------------------------------------------------- right for every variant
+
+
+def test_figure_5_claimed_only_for_the_papers_configuration() -> None:
+    """ResNet paper, Figure 5: a basic block at 64-d, a bottleneck at 256-d (1x1 64, 3x3 64,
+    1x1 256), neither strided. Any other configuration draws no such caption."""
+    from html import unescape
+
+    basic = unescape(block_diagram(block_report(BlockKind.BASIC, device="meta")).source)
+    assert "64 → 64 → 64 channels (the ResNet paper's Figure 5, left)" in basic
+    bottleneck = unescape(
+        block_diagram(block_report(BlockKind.BOTTLENECK, device="meta")).source)
+    assert "256 → 64 → 64 → 256 channels (the ResNet paper's Figure 5, right)" in bottleneck
+    for report in (_block(BlockKind.BASIC),  # 256 channels: not the figure
+                   _block(BlockKind.BOTTLENECK, stride=2, channels=(256, 512)),
+                   block_report(BlockKind.BOTTLENECK, channels=512, device="meta")):
+        assert "Figure 5" not in block_diagram(report).source
+
+
+def test_block_mode_takes_stride_on_1x1() -> None:
+    """The paper's v1 bottleneck strides its first 1x1 (torchvision's v1.5 the 3x3)."""
+    report = block_report(BlockKind.BOTTLENECK, channels=(256, 512), stride=2,
+                          stride_on_3x3=False, device="meta")
+    dot = block_diagram(report).source
+    assert "1×1 conv, 256 → 128, stride 2" in dot and "3×3 conv, 128 → 128<" in dot
+
+
+def test_cli_block_stride_on(capsys: pytest.CaptureFixture[str]) -> None:
+    res = run_cli(capsys, "diagram", "block", "bottleneck", "--stride", "2", "--channels",
+                  "256,512", "--stride-on", "1x1", "--device", "meta")
+    assert res.code == 0, res.err
+    assert "1×1 conv, 256 → 128, stride 2" in res.out
+    res = run_cli(capsys, "diagram", "block", "basic", "--stride-on", "1x1", "--device", "meta")
+    assert res.code == 2
+    assert res.err.strip().endswith("drop --stride-on or draw a bottleneck")
+    res = run_cli(capsys, "diagram", "block", "basic", "--expand", "--device", "meta")
+    assert res.code == 2 and "--expand applies to network diagrams" in res.err
+
+
+@pytest.mark.parametrize(("name", "title"), [
+    ("resnet50d", "ResNet-50-D"),
+    ("preact_resnet164", "Pre-activation ResNet-164"),
+    ("wrn28_10", "WRN-28-10"),
+    ("resnext50_32x4d", "ResNeXt-50 (32x4d)"),
+    ("vgg19", "VGG-19"),
+    ("resnet34", "ResNet-34"),
+])
+def test_human_titles(name: str, title: str) -> None:
+    from resnet_inspect.titles import human_title
+
+    assert human_title(name) == title
+    assert f"label=<{title}<BR/>" in network_diagram(_report(name), "stage").source
+
+
+def test_resnet_d_shortcut_is_avg_pool_then_1x1_conv_and_bn() -> None:
+    """Bag of Tricks (He et al. 2018), Figure 2c: ResNet-D's downsampling shortcut is a 2x2
+    avg pool (stride 2), then a 1x1 conv (stride 1) and BN; the 1x1 widens 256 -> 512 in
+    conv3_x, so it must be drawn."""
+    report = _report("resnet50d")
+    layer = network_diagram(report, "layer").source
+    assert re.search(r"layer2_0_shortcut \[label=<2×2 avg pool, /2", layer)
+    assert re.search(r"layer2_0_shortcut1 \[label=<1×1 conv, 512<BR/>.*BN", layer)
+    assert "layer2_0_shortcut -> layer2_0_shortcut1" in layer
+    block = network_diagram(report, "block").source
+    assert "2×2 avg pool, /2 → 1×1 conv, 512" in block
+
+
+def test_layer_level_shows_params_on_every_conv() -> None:
+    report = _report("resnet50")
+    dot = network_diagram(report, "layer", expand=True).source
+    # Each conv node carries its own weights plus the BN written on it (conv1: 7x7x3x64 =
+    # 9,408 + BN 2 x 64 = 9,536), summed here from the report's rows up to the next anchor.
+    main = [r for r in report.layers if not r.shortcut]
+    for i, r in enumerate(main):
+        if r.category != "conv":
+            continue
+        total = r.params
+        for after in main[i + 1:]:
+            if after.category not in ("norm", "activation") or after.block != r.block:
+                break
+            total += after.params
+        node = re.sub(r"[^A-Za-z0-9_]", "_", r.name)
+        line = next(x for x in dot.splitlines() if x.strip().startswith(node + " ["))
+        assert f">{total:,} params<" in line, r.name
+
+
+def test_addition_is_one_shape_everywhere() -> None:
+    dots = [network_diagram(_report("resnet18"), level).source for level in ("block", "layer")]
+    dots.append(block_diagram(_block(BlockKind.BASIC)).source)
+    for dot in dots:
+        adds = [x for x in dot.splitlines() if re.match(r"\s+\w*add \[", x)]
+        assert adds and all('shape=circle' in x and 'width=0.' in x for x in adds)

@@ -36,15 +36,26 @@ class DiagramFormat(str, Enum):
     DOT = "dot"
 
 
-def block_report(kind: BlockKind, *, channels: tuple[int, int] | int = 256,
+def paper_channels(kind: BlockKind) -> int:
+    """The channels of the paper's Figure 5: a basic block at 64, a bottleneck at 256
+    (its inner 1x1 -> 64, as the figure's right half)."""
+    return 64 if kind.expansion == 1 else 256
+
+
+def block_report(kind: BlockKind, *, channels: tuple[int, int] | int | None = None,
                  width: int | None = None, stride: int = 1,
-                 spatial: tuple[int, int] | int = 56, device: str = "auto") -> Report:
+                 spatial: tuple[int, int] | int = 56, device: str = "auto",
+                 stride_on_3x3: bool = True) -> Report:
     """Trace one residual block alone, in the same setting as `compare basic bottleneck`.
 
-    Defaults are the paper's Figure 5: 256 channels in and out at 56x56; a bottleneck's
-    inner width is output / 4 (256 -> 64). The block is built by `compare.build_block`
-    (shortcut option B) and wrapped as `layer1.0`, so its report reads like a network's.
+    Defaults are the paper's Figure 5: a basic block at 64 channels, a bottleneck at 256,
+    at 56x56; a bottleneck's inner width is output / 4 (256 -> 64). The block is built by
+    `compare.build_block` (shortcut option B) and wrapped as `layer1.0`, so its report
+    reads like a network's. `stride_on_3x3=False` is the paper's v1 bottleneck (stride on
+    the first 1x1).
     """
+    if channels is None:
+        channels = paper_channels(kind)
     from collections import OrderedDict
 
     import torch
@@ -74,7 +85,13 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int = 256,
     if inner < 1:
         raise InspectError(f"--width must be a positive integer, got {inner}")
     target = resolve_device(device)
-    block = build_block(kind, in_ch, out_ch, inner, stride)  # on the meta device
+    if not stride_on_3x3 and kind.expansion == 1:
+        raise InspectError(
+            f"--stride-on places a bottleneck's stride and a {kind.value} block has no 1x1; "
+            "drop --stride-on or draw a bottleneck"
+        )
+    block = build_block(kind, in_ch, out_ch, inner, stride,  # on the meta device
+                        stride_on_3x3=stride_on_3x3)
     model = nn.Sequential(OrderedDict(layer1=nn.Sequential(block)))
     if target.type != "meta":  # counts need no weights: zeros on the chosen device
         model = model.to_empty(device=target)
@@ -124,6 +141,8 @@ def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
         "Examples:\n\n"
         "  resnet-inspect diagram block bottleneck -o bottleneck.svg\n\n"
         "  resnet-inspect diagram block basic --channels 64,128 --stride 2 -o basic.png\n\n"
+        "  resnet-inspect diagram block bottleneck --stride 2 --channels 256,512 "
+        "--stride-on 1x1 -o v1.png\n\n"
         "  resnet-inspect diagram --depth 34 -o resnet34.png\n\n"
         "  resnet-inspect diagram resnet101 --level stage -o r101.svg\n\n"
         "  resnet-inspect diagram resnet152 --level layer --expand -o r152_all.svg\n\n"
@@ -152,7 +171,7 @@ def diagram(
         "one, as in the paper's Figure 3.")] = False,
     channels: Annotated[str | None, typer.Option(
         "--channels", help="Block input and output channels: 256, or in,out as 64,128 "
-        "\\[default: 256].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
+        "\\[default: the paper's Figure 5: 64 for a basic block, 256 for a bottleneck].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     width: Annotated[int | None, typer.Option(
         "--width", help="Bottleneck inner width \\[default: output channels / 4].",
         rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
@@ -194,17 +213,22 @@ def diagram(
 
     if block_mode:
         block_kind = parse_block_kind(kind)
+        from resnet_inspect.spec import StrideOn
+
+        stride_on = model.stride_on
+        model.stride_on = None  # the one architecture flag a block takes
         _refuse_network_flags(model, run, level, beside_plain, expand)
         from resnet_inspect.compare import parse_channels, parse_spatial
         from resnet_inspect.render.diagram import block_diagram
 
         report = block_report(
             block_kind,
-            channels=parse_channels(channels) or 256,
+            channels=parse_channels(channels) or None,
             width=width,
             stride=1 if stride is None else stride,
             spatial=parse_spatial(spatial) or 56,
             device=run.device.value,
+            stride_on_3x3=stride_on is not StrideOn.CONV1X1,
         )
         graph = block_diagram(report)
     else:

@@ -85,14 +85,13 @@ def shape_text(dims: Sequence[int]) -> str:
 
 
 def pretty_name(report: Report) -> str:
-    """'resnet34' -> 'ResNet-34', or 'plain-34' without shortcuts as in the paper; any
-    other network keeps its preset name (its description is shown under the title)."""
+    """The paper's name (titles.human_title): 'ResNet-34', 'WRN-28-10', or 'plain-34'
+    without shortcuts as in the paper; an unknown model keeps its name."""
+    from resnet_inspect.titles import human_title
+
     spec = report.spec or {}
     plain = "block" in spec and bool(spec.get("plain"))  # classic CNNs are plain by nature
-    m = re.fullmatch(r"resnet(\d+)", report.model)
-    if m:
-        return f"plain-{m.group(1)}" if plain else f"ResNet-{m.group(1)}"
-    return f"{report.model} (plain)" if plain else report.model
+    return human_title(report.model, plain=plain)
 
 
 def layer_text(r: LayerRecord) -> str:
@@ -273,10 +272,12 @@ def _block_lines(block: _Block) -> list[str]:
 
 
 def _side_text(block: _Block) -> str:
-    convs = [layer_text(r) for r in block.side if r.category == "conv"]
-    if block.shortcut == "zero-pad":
-        return "zero-pad"
-    return ", ".join(convs) if convs else block.shortcut
+    """The shortcut's layers on its edge: '1×1 conv, 512, /2', or ResNet-D's
+    '2×2 avg pool, /2 → 1×1 conv, 512'."""
+    convs = [layer_text(r) for r in block.side if r.category in ("conv", "pool")]
+    if convs:
+        return " → ".join(convs)
+    return "zero-pad" if block.shortcut == "zero-pad" else block.shortcut
 
 
 # ----------------------------------------------------------------------- graph assembly
@@ -546,13 +547,24 @@ def _draw_block_node(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: 
         flow.moved(body, b.output_shape)
         return
     add = _node_id(prefix, b.name + ".add")
-    c.node(add, "+", shape="circle", width="0.28", height="0.28", fixedsize="true",
-           fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
+    _add_node(c, add, prefix)
     flow.moved(body, b.main[-1].output_shape if b.main else b.output_shape)
     flow.to(add)
     label = "" if b.shortcut == "identity" else " " + _side_text(b)
     _shortcut_edge(g, entry, add, b.shortcut, _node_id(prefix, "shortcut_" + b.name), label)
     flow.moved(add, b.output_shape)
+
+
+def _add_node(c: graphviz.Digraph, node: str, prefix: str, after: Sequence[str] = (),
+              size: str = "0.28", fontsize: str = "12") -> None:
+    """The residual addition, the same small circled "+" at every level; what runs after it
+    (the ReLU) is written beside the circle, outside it."""
+    attrs = {"shape": "circle", "width": size, "height": size, "fixedsize": "true",
+             "fillcolor": COLOURS["add"], "fontsize": fontsize, "group": prefix + "main"}
+    if after:
+        attrs["xlabel"] = (f'<<FONT POINT-SIZE="{_SMALL}" COLOR="{COLOURS["muted"]}">'
+                           f'{escape(" · ".join(after))}</FONT>>')
+    c.node(node, "+", **attrs)
 
 
 def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: str,
@@ -561,8 +573,7 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
     for i, group in enumerate(_chunks(b.main)):
         anchor = next((r for r in group if r.category in _ANCHORS), group[0])
         node = _node_id(prefix, anchor.name)
-        c.node(node, _chunk_label(group, with_params=False), fillcolor=fill,
-               group=prefix + "main")
+        c.node(node, _chunk_label(group), fillcolor=fill, group=prefix + "main")
         flow.to(node)
         flow.moved(node, group[-1].output_shape)
         if i == 0 and anchor.category not in _ANCHORS and _reads_preactivated(b.kind,
@@ -571,24 +582,23 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
     if b.add is None:  # plain network: the closing ReLU is already on the last node
         return
     add = _node_id(prefix, b.add.name)
-    after = [layer_text(r) for r in b.after]  # the ReLU after the addition, inside its node
-    if after:
-        c.node(add, _html(["+"], [" · ".join(after)]), shape="ellipse", margin="0.02,0.01",
-               fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
-    else:
-        c.node(add, "+", shape="circle", width="0.28", height="0.28", fixedsize="true",
-               fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
+    after = [layer_text(r) for r in b.after]  # the ReLU after the addition, beside its node
+    _add_node(c, add, prefix, after)
     flow.to(add)
     ident = _node_id(prefix, "shortcut_" + b.name)
     if b.side and b.shortcut == "projection":
-        side = _node_id(prefix, b.name + ".shortcut")
+        # Every layer of the shortcut: a 1x1 conv + BN, or ResNet-D's 2x2 avg pool, then
+        # the 1x1 conv + BN (Bag of Tricks, Figure 2c), one node per anchor layer.
         style, colour_key = SHORTCUT_STYLE["projection"]
-        c.node(side, _chunk_label(_chunks(b.side)[0], with_params=False),
-               fillcolor=COLOURS["projection_fill"], style=f"rounded,filled,{style}",
-               color=COLOURS[colour_key], fontsize="11")
-        _shortcut_edge(g, entry, side, b.shortcut, ident + "__leg0",
-                       loose=entry in flow.breaks)
-        _shortcut_edge(g, side, add, b.shortcut, ident)
+        tail = entry
+        for i, group in enumerate(_chunks(b.side)):
+            side = _node_id(prefix, b.name + ".shortcut" + (str(i) if i else ""))
+            c.node(side, _chunk_label(group), fillcolor=COLOURS["projection_fill"],
+                   style=f"rounded,filled,{style}", color=COLOURS[colour_key], fontsize="11")
+            _shortcut_edge(g, tail, side, b.shortcut, f"{ident}__leg{i}",
+                           loose=tail in flow.breaks)
+            tail = side
+        _shortcut_edge(g, tail, add, b.shortcut, ident)
     else:
         label = " zero-pad" if b.shortcut == "zero-pad" else ""
         _shortcut_edge(g, entry, add, b.shortcut, ident, label, loose=entry in flow.breaks)
@@ -660,10 +670,7 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
         [str(convs[0].input_shape[1])] + [str(r.output_shape[1]) for r in convs]
     ) if convs else ""
     heading = title or _BLOCK_TITLES.get(b.kind, f"{b.kind} block")
-    figure = {"basic": " (the ResNet paper's Figure 5, left)",
-              "bottleneck": " (the ResNet paper's Figure 5, right)",
-              "preact-basic": " (He et al. 2016, Identity Mappings, Figure 1b)",
-              "preact-bottleneck": " (He et al. 2016, Identity Mappings)"}.get(b.kind, "")
+    figure = block_caption(b)
     subtitle = [
         f"{channels} channels{figure}" if channels else "",
         f"total {count(b.params)} params = {count(conv_weights)} conv weights + "
@@ -683,8 +690,7 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
         flow.to(node)
         flow.moved(node, r.output_shape)
     if b.add is not None:
-        g.node("add", "+", shape="circle", width="0.34", height="0.34", fixedsize="true",
-               fillcolor=COLOURS["add"], fontsize="14", group="main")
+        _add_node(g, "add", "", size="0.34", fontsize="14")
         g.edge(flow.tail, "add", weight="10", label=" F(x)")
         ident = "shortcut_" + _node_id("", b.name)
         if b.side and b.shortcut == "projection":
@@ -718,6 +724,33 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
            fillcolor=COLOURS["io"], group="main")
     g.edge(flow.tail, "output", weight="10")
     return g
+
+
+# The paper's Figure 5 draws exactly these blocks (ResNet paper, Figure 5: "a building
+# block (on 56x56 feature maps) ... for ResNet-34" at 64-d; the bottleneck for
+# ResNet-50/101/152 at 256-d, 1x1 64 -> 3x3 64 -> 1x1 256), both without striding.
+PAPER_FIGURE_5 = {
+    "basic": ([64, 64, 64], " (the ResNet paper's Figure 5, left)"),
+    "bottleneck": ([256, 64, 64, 256], " (the ResNet paper's Figure 5, right)"),
+}
+
+
+def block_caption(b: _Block) -> str:
+    """Which published figure this block is, claimed only when the configuration is the
+    figure's own: Figure 5 for the paper's channels without stride; the pre-activation
+    paper's Figure 1(b) (He et al. 2016, Identity Mappings) for any pre-activation block with
+    an identity shortcut, the form that figure draws."""
+    convs = [r for r in b.main if r.category == "conv"]
+    if not convs:
+        return ""
+    channels = [convs[0].input_shape[1]] + [r.output_shape[1] for r in convs]
+    strided = any(r.stride > 1 for r in b.records)
+    if b.kind in PAPER_FIGURE_5:
+        want, caption = PAPER_FIGURE_5[b.kind]
+        return caption if channels == want and not strided and b.shortcut == "identity" else ""
+    if b.kind.startswith("preact") and b.shortcut == "identity" and not strided:
+        return " (as He et al. 2016, Identity Mappings, Figure 1b)"
+    return ""
 
 
 def _layer_node(r: LayerRecord, conv_fill: str) -> dict[str, str]:
