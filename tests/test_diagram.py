@@ -484,6 +484,20 @@ def test_cli_pdf_without_dot_keeps_the_gv(capsys: pytest.CaptureFixture[str], tm
     assert gv.read_text().startswith("digraph resnet {")
 
 
+def test_cli_pdf_without_dot_never_overwrites_the_users_gv(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12's data-loss case: `-o mine.pdf` beside the user's own mine.gv."""
+    _no_system_dot(monkeypatch)
+    mine = tmp_path / "mine.gv"
+    mine.write_text("my own notes\n")
+    res = run_cli(capsys, "diagram", "18", "--device", "meta", "-o", str(tmp_path / "mine.pdf"))
+    assert res.code == 2 and res.err.count("\n") == 1
+    assert f"{mine} exists and was left as it is" in res.err
+    assert mine.read_text() == "my own notes\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.gv"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

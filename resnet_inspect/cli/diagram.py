@@ -285,7 +285,8 @@ def write_diagram(source: str, fmt: str, output: Path | None) -> None:
     """DOT text rendered to `fmt`, written atomically to `output` or to stdout.
 
     When this machine cannot make `fmt` (pdf without system Graphviz), the DOT source is
-    written beside the output as .gv and the error says how to get the format.
+    written beside the output as .gv -- unless a file of that name exists, which is left
+    untouched -- and the error says how to get the format.
     """
     from resnet_inspect.cli.output import emit, write_atomic
     from resnet_inspect.render.graphviz_render import can_render, render
@@ -297,8 +298,13 @@ def write_diagram(source: str, fmt: str, output: Path | None) -> None:
         kept = ""
         if output is not None:
             gv = output.with_suffix(".gv")
-            write_atomic(gv, source)
-            kept = f"; the DOT source is in {gv} (render it with dot -T{fmt} {gv} -o {output})"
+            if gv.exists():  # the user's own file (issue 12): never overwrite it
+                kept = (f"; {gv} exists and was left as it is, so the DOT source was not "
+                        f"kept (write it with --format dot -o OTHER.gv)")
+            else:
+                write_atomic(gv, source)
+                kept = (f"; the DOT source is in {gv} "
+                        f"(render it with dot -T{fmt} {gv} -o {output})")
         try:
             render(source, fmt)
         except InspectError as err:
