@@ -705,3 +705,60 @@ def test_addition_is_one_shape_everywhere() -> None:
     for dot in dots:
         adds = [x for x in dot.splitlines() if re.match(r"\s+\w*add \[", x)]
         assert adds and all('shape=circle' in x and 'width=0.' in x for x in adds)
+
+
+# ------------------------------------------------------------------------- fit and direction
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    import struct
+
+    assert png[:8] == PNG_MAGIC
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+@pytest.mark.parametrize(("fit", "box"), [
+    # 16:9 slide 13.33 x 7.5 in, A4 landscape printable 10.51 x 7.09 in, at 150 dpi.
+    ("slide", (2000, 1125)),
+    ("a4-landscape", (1577, 1064)),
+    ("1200x800px", (1200, 800)),
+])
+def test_fit_png_within_the_medium(fit: str, box: tuple[int, int]) -> None:
+    from resnet_inspect.render.diagram_fit import make_diagram
+
+    result = make_diagram(_report("resnet50"), "png", level="stage", direction="LR", fit=fit)
+    assert result.data is not None
+    width, height = _png_size(result.data)
+    assert width <= box[0] + 1 and height <= box[1] + 1, (width, height)
+    assert 'size="' in result.source and "rankdir=LR" in result.source
+
+
+def test_fit_warns_when_text_would_fall_under_8_pt() -> None:
+    from resnet_inspect.render.diagram_fit import make_diagram
+
+    result = make_diagram(_report("resnet50"), "dot", level="block", fit="slide")
+    assert result.data is None
+    assert len(result.warnings) == 1 and "under 8 pt" in result.warnings[0]
+    small = make_diagram(_report("resnet18"), "dot", level="stage", fit="a4")
+    assert small.warnings == []  # stage level fits A4 at full size
+
+
+def test_expanded_deep_network_warns_over_10000_px() -> None:
+    from resnet_inspect.render.diagram_fit import fit_source
+
+    # ResNet-110 (CIFAR): 54 blocks at block level, about 11,000 px tall expanded at 150 dpi.
+    source = network_diagram(_report("resnet110"), "block", expand=True).source
+    _, warnings = fit_source(source, None)
+    assert any("over 10,000 px" in w for w in warnings)
+
+
+def test_cli_fit_and_direction(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "s.png"
+    res = run_cli(capsys, "diagram", "50", "--level", "stage", "--direction", "LR", "--fit",
+                  "slide", "--device", "meta", "-o", str(out))
+    assert res.code == 0, res.err
+    width, height = _png_size(out.read_bytes())
+    assert width <= 2001 and height <= 1126
+    res = run_cli(capsys, "diagram", "50", "--fit", "huge", "--device", "meta")
+    assert res.code == 2 and res.err.count("\n") == 1 and "--fit 'huge'" in res.err

@@ -29,6 +29,11 @@ BLOCK_PANEL = "Block diagrams (diagram block KIND)"
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 
 
+class Direction(str, Enum):
+    TB = "TB"
+    LR = "LR"
+
+
 class DiagramFormat(str, Enum):
     SVG = "svg"
     PNG = "png"
@@ -147,6 +152,7 @@ def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
         "  resnet-inspect diagram resnet101 --level stage -o r101.svg\n\n"
         "  resnet-inspect diagram resnet152 --level layer --expand -o r152_all.svg\n\n"
         "  resnet-inspect diagram 34 --level layer --beside-plain -o figure3.png\n\n"
+        "  resnet-inspect diagram resnet50 --level stage --direction LR --fit slide -o s.png\n\n"
         "  resnet-inspect diagram resnet50 > resnet50.dot"
     )
 )
@@ -166,6 +172,13 @@ def diagram(
     expand: Annotated[bool, typer.Option(
         "--expand", help="Draw every block. By default each stage shows its first block, "
         "then one block marked '× n' for each run of n identical blocks.")] = False,
+    direction: Annotated[Direction, typer.Option(
+        "--direction", help="TB: top to bottom, as the paper; LR: left to right, for a "
+        "wide slide.", case_sensitive=False)] = Direction.TB,
+    fit: Annotated[str | None, typer.Option(
+        "--fit", help="Shrink to fit: slide (16:9, 13.33x7.5 in), a4, a4-landscape, or WxH "
+        "in inches (10x7.5) or pixels (1920x1080px); warns if text falls under 8 pt.",
+        show_default=False)] = None,
     beside_plain: Annotated[bool, typer.Option(
         "--beside-plain", help="Draw the plain network (no shortcuts) beside the residual "
         "one, as in the paper's Figure 3.")] = False,
@@ -211,6 +224,12 @@ def diagram(
         check_writable(output)
     out_format = resolve_format(fmt, output)
 
+    if fit is not None:
+        from resnet_inspect.render.diagram_fit import parse_fit
+
+        parse_fit(fit)  # a bad --fit is refused before any tracing
+    from resnet_inspect.render.diagram_fit import make_diagram
+
     if block_mode:
         block_kind = parse_block_kind(kind)
         from resnet_inspect.spec import StrideOn
@@ -219,7 +238,6 @@ def diagram(
         model.stride_on = None  # the one architecture flag a block takes
         _refuse_network_flags(model, run, level, beside_plain, expand)
         from resnet_inspect.compare import parse_channels, parse_spatial
-        from resnet_inspect.render.diagram import block_diagram
 
         report = block_report(
             block_kind,
@@ -230,7 +248,8 @@ def diagram(
             device=run.device.value,
             stride_on_3x3=stride_on is not StrideOn.CONV1X1,
         )
-        graph = block_diagram(report)
+        result = make_diagram(report, out_format, direction=direction.value, fit=fit,
+                              block=True)
     else:
         given = [f for f, v in (("--channels", channels), ("--width", width),
                                 ("--stride", stride), ("--spatial", spatial)) if v is not None]
@@ -251,18 +270,18 @@ def diagram(
                 "remove (try resnet34)"
             )
         from resnet_inspect import inspect as inspect_model
-        from resnet_inspect.render.diagram import network_diagram, side_by_side
 
         def traced(s: Any) -> Report:
             return inspect_model(s, input_shape=run.input_shape(s), batch=run.batch,
                                  device=run.device.value)
 
-        if beside_plain:
-            graph = side_by_side([traced(spec.with_changes(plain=True)), traced(spec)],
-                                 level.value, expand=expand)
-        else:
-            graph = network_diagram(traced(spec), level.value, expand=expand)
-    write_diagram(graph.source, out_format, output)
+        reports = ([traced(spec.with_changes(plain=True)), traced(spec)] if beside_plain
+                   else [traced(spec)])
+        result = make_diagram(reports, out_format, level=level.value, expand=expand,
+                              direction=direction.value, fit=fit)
+    for warning in result.warnings:
+        print(f"resnet-inspect: warning: {warning}", file=sys.stderr)
+    write_diagram(result.source, out_format, output, result.data)
 
 
 def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
@@ -281,7 +300,8 @@ def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
         raise InspectError(f"{flag} applies to network diagrams; drop it for `diagram block`")
 
 
-def write_diagram(source: str, fmt: str, output: Path | None) -> None:
+def write_diagram(source: str, fmt: str, output: Path | None,
+                  data: bytes | None = None) -> None:
     """DOT text rendered to `fmt`, written atomically to `output` or to stdout.
 
     When this machine cannot make `fmt` (pdf without system Graphviz), the DOT source is
@@ -309,7 +329,8 @@ def write_diagram(source: str, fmt: str, output: Path | None) -> None:
             render(source, fmt)
         except InspectError as err:
             raise InspectError(f"{err}{kept}") from None
-    data = render(source, fmt)
+    if data is None:
+        data = render(source, fmt)
     if output is not None:
         write_atomic(output, data)
     elif fmt == "svg":
