@@ -606,8 +606,9 @@ def test_gallery_script_runs(tmp_path: Path) -> None:
     names = sorted(p.name for p in written)
     assert names == sorted(
         f"{stem}.svg" for stem in ("block-basic", "block-bottleneck", "resnet18-blocks",
-                                   "resnet34-blocks", "resnet50-blocks", "resnet101-stages",
-                                   "plain34-vs-resnet34")
+                                   "resnet34-blocks", "resnet50-blocks", "resnet152-layers",
+                                   "resnet50d-layers", "resnet101-stages",
+                                   "resnet50-stages-slide", "plain34-vs-resnet34")
     )
     for path in written:
         ET.parse(path)
@@ -762,3 +763,19 @@ def test_cli_fit_and_direction(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     assert width <= 2001 and height <= 1126
     res = run_cli(capsys, "diagram", "50", "--fit", "huge", "--device", "meta")
     assert res.code == 2 and res.err.count("\n") == 1 and "--fit 'huge'" in res.err
+
+
+def test_svg_nodes_have_stable_ids_and_tooltips() -> None:
+    """Each node's SVG group has the DOT node's name as id and a hover text with its shape,
+    params and MACs (ResNet-50's conv1 + BN: 9,408 + 128 = 9,536 params, 64×112×112 out)."""
+    svg = graphviz_render.render(network_diagram(_report("resnet50"), "layer").source, "svg")
+    root = ET.fromstring(svg)
+    ids = {el.get("id") for el in root.iter() if el.get("id")}
+    assert {"conv1", "layer1_0_conv1", "layer1_0_shortcut", "fc"} <= ids
+    titles = [el.get("{http://www.w3.org/1999/xlink}title") for el in root.iter()]
+    # conv1 7x7x3x64 at 112x112: 118,013,952 MACs, plus its BN and ReLU rows' own.
+    stem = [r for r in _report("resnet50").layers if r.stage == "conv1"]
+    assert stem[0].macs == 118_013_952
+    from resnet_inspect.render.format import si
+
+    assert f"conv1: 64×112×112 · 9,536 params · {si(sum(r.macs for r in stem))} MACs" in titles

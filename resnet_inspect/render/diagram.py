@@ -126,6 +126,20 @@ def _html(lines: Sequence[str], small: Sequence[str] = (), size: int = _SMALL) -
     return f"<{body}>"
 
 
+def _tip(node: str, records: Sequence[LayerRecord], name: str = "") -> dict[str, str]:
+    """SVG hover text and a stable id for a node: its layers' output shape, params and
+    MACs, e.g. 'layer1.0.conv1: 64×56×56 · 4,224 params · 12.85 M MACs'. The id is the node
+    name, so the SVG can be snapshotted and linked to."""
+    if not records:
+        return {"id": node}
+    params = sum(r.params for r in records)
+    macs = sum(r.macs for r in records)
+    name = name or records[0].name
+    text = (f"{name}: {shape_text(records[-1].output_shape)} · {count(params)} params · "
+            f"{si(macs)} MACs")
+    return {"id": node, "tooltip": text}
+
+
 def _node_id(prefix: str, name: str) -> str:
     return prefix + re.sub(r"[^A-Za-z0-9_]", "_", name)
 
@@ -525,7 +539,8 @@ def _draw_loose_layer(c: graphviz.Digraph, r: LayerRecord, fill: str, prefix: st
             break
         group.append(u)
     node = _node_id(prefix, r.name)
-    c.node(node, _chunk_label(group), fillcolor=fill, group=prefix + "main")
+    c.node(node, _chunk_label(group), fillcolor=fill, group=prefix + "main",
+           **_tip(node, group))
     flow.to(node)
     flow.moved(node, group[-1].output_shape)
 
@@ -538,10 +553,10 @@ def _draw_block_node(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: 
         lines = [_repeat_text(repeat), *_block_lines(b)]
         small = [_run_span(repeat), f"{count(b.params)} params each"]
         c.node(body, _html(lines, small), fillcolor=fill, group=prefix + "main",
-               style="rounded,filled,bold")
+               style="rounded,filled,bold", **_tip(body, b.records, b.name))
     else:
         c.node(body, _html(_block_lines(b), [f"{b.name} · {count(b.params)} params"]),
-               fillcolor=fill, group=prefix + "main")
+               fillcolor=fill, group=prefix + "main", **_tip(body, b.records, b.name))
     flow.to(body)
     if b.add is None:  # plain network: the block is a plain stack of layers
         flow.moved(body, b.output_shape)
@@ -573,7 +588,8 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
     for i, group in enumerate(_chunks(b.main)):
         anchor = next((r for r in group if r.category in _ANCHORS), group[0])
         node = _node_id(prefix, anchor.name)
-        c.node(node, _chunk_label(group), fillcolor=fill, group=prefix + "main")
+        c.node(node, _chunk_label(group), fillcolor=fill, group=prefix + "main",
+               **_tip(node, group))
         flow.to(node)
         flow.moved(node, group[-1].output_shape)
         if i == 0 and anchor.category not in _ANCHORS and _reads_preactivated(b.kind,
@@ -594,7 +610,8 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
         for i, group in enumerate(_chunks(b.side)):
             side = _node_id(prefix, b.name + ".shortcut" + (str(i) if i else ""))
             c.node(side, _chunk_label(group), fillcolor=COLOURS["projection_fill"],
-                   style=f"rounded,filled,{style}", color=COLOURS[colour_key], fontsize="11")
+                   style=f"rounded,filled,{style}", color=COLOURS[colour_key], fontsize="11",
+                   **_tip(side, group))
             _shortcut_edge(g, tail, side, b.shortcut, f"{ident}__leg{i}",
                            loose=tail in flow.breaks)
             tail = side
@@ -634,8 +651,9 @@ def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], pre
         small.append(f"{count(row.params)} params · {si(row.macs)} MACs")
         fill, _ = stage_fill(stage, stages)
         node = _node_id(prefix, stage)
+        stage_rows = [u for u in report.layers if u.stage == stage]
         g.node(node, _html([f"{stage}" if stage != "fc" else "head", *lines], small),
-               fillcolor=fill, group=prefix + "main")
+               fillcolor=fill, group=prefix + "main", **_tip(node, stage_rows, stage))
         flow.to(node)
         flow.moved(node, row.output_shape)
 
