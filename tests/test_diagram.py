@@ -779,3 +779,17 @@ def test_svg_nodes_have_stable_ids_and_tooltips() -> None:
     from resnet_inspect.render.format import si
 
     assert f"conv1: 64×112×112 · 9,536 params · {si(sum(r.macs for r in stem))} MACs" in titles
+
+
+def test_cli_beside_draws_figure_3_in_three_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    """The paper's Figure 3: VGG-19 | plain-34 | ResNet-34, each column with its stages'
+    output sizes; only the residual column has shortcuts (folded: 5 solid, 3 dashed)."""
+    res = run_cli(capsys, "diagram", "vgg19", "--beside", "plain-34,resnet34", "--level",
+                  "layer", "--device", "meta", "--format", "dot")
+    assert res.code == 0, res.err
+    assert "VGG-19 vs plain-34 vs ResNet-34" in res.out
+    assert all(f"cluster_net{i}" in res.out for i in range(3))
+    assert shortcut_edges(res.out) == {"solid": 5, "dashed": 3, "dotted": 0}
+    assert "56×56" in res.out and "7×7" in res.out  # stage output sizes, as Figure 3
+    res = run_cli(capsys, "diagram", "18", "--beside", "a,b,c", "--device", "meta")
+    assert res.code == 2 and "give one or two networks" in res.err

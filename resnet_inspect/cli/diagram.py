@@ -153,6 +153,8 @@ def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
         "  resnet-inspect diagram resnet152 --level layer --expand -o r152_all.svg\n\n"
         "  resnet-inspect diagram 34 --level layer --beside-plain -o figure3.png\n\n"
         "  resnet-inspect diagram resnet50 --level stage --direction LR --fit slide -o s.png\n\n"
+        "  resnet-inspect diagram vgg19 --beside plain-34,resnet34 --level layer "
+        "--fit a4-landscape -o figure3.png\n\n"
         "  resnet-inspect diagram resnet50 > resnet50.dot"
     )
 )
@@ -178,6 +180,11 @@ def diagram(
     fit: Annotated[str | None, typer.Option(
         "--fit", help="Shrink to fit: slide (16:9, 13.33x7.5 in), a4, a4-landscape, or WxH "
         "in inches (10x7.5) or pixels (1920x1080px); warns if text falls under 8 pt.",
+        show_default=False)] = None,
+    beside: Annotated[str | None, typer.Option(
+        "--beside", help="One or two more networks drawn in columns after NAME, "
+        "comma-separated; plain-34 is ResNet-34 without shortcuts. The paper's Figure 3: "
+        "diagram vgg19 --beside plain-34,resnet34 --level layer --fit a4-landscape.",
         show_default=False)] = None,
     beside_plain: Annotated[bool, typer.Option(
         "--beside-plain", help="Draw the plain network (no shortcuts) beside the residual "
@@ -236,7 +243,7 @@ def diagram(
 
         stride_on = model.stride_on
         model.stride_on = None  # the one architecture flag a block takes
-        _refuse_network_flags(model, run, level, beside_plain, expand)
+        _refuse_network_flags(model, run, level, beside_plain or beside is not None, expand)
         from resnet_inspect.compare import parse_channels, parse_spatial
 
         report = block_report(
@@ -275,13 +282,38 @@ def diagram(
             return inspect_model(s, input_shape=run.input_shape(s), batch=run.batch,
                                  device=run.device.value)
 
+        if beside is not None and beside_plain:
+            raise InspectError("--beside and --beside-plain both add columns; give one")
         reports = ([traced(spec.with_changes(plain=True)), traced(spec)] if beside_plain
                    else [traced(spec)])
+        reports += [traced(s) for s in beside_specs(beside)]
         result = make_diagram(reports, out_format, level=level.value, expand=expand,
                               direction=direction.value, fit=fit)
     for warning in result.warnings:
         print(f"resnet-inspect: warning: {warning}", file=sys.stderr)
     write_diagram(result.source, out_format, output, result.data)
+
+
+def beside_specs(text: str | None) -> list[Any]:
+    """'plain-34,resnet34' -> specs; 'plain-N' is resnet N without shortcuts (the paper's
+    plain baseline). One or two, so the figure has at most three columns."""
+    if text is None:
+        return []
+    import re
+
+    from resnet_inspect import resolve_spec
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not 1 <= len(names) <= 2:
+        raise InspectError(
+            f"--beside {text!r}: give one or two networks, e.g. --beside plain-34,resnet34"
+        )
+    specs = []
+    for name in names:
+        m = re.fullmatch(r"plain-?(\d+)", name.lower())
+        specs.append(resolve_spec(f"resnet{m.group(1)}").with_changes(plain=True) if m
+                     else resolve_spec(name))
+    return specs
 
 
 def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
