@@ -23,14 +23,16 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
     """(file stem, caption, function returning DOT) for each gallery picture."""
     from resnet_inspect import inspect
     from resnet_inspect.cli.diagram import block_report
-    from resnet_inspect.render.diagram import block_diagram, network_diagram, side_by_side
+    from resnet_inspect.render.diagram_fit import make_diagram
     from resnet_inspect.spec import BlockKind
 
-    def net(name: str, level: str) -> Callable[[], str]:
-        return lambda: network_diagram(inspect(name, device="meta"), level).source
+    def net(name: str, level: str, **options: object) -> Callable[[], str]:
+        # make_diagram is the library entry point the CLI calls: DOT with --fit applied
+        return lambda: make_diagram(inspect(name, device="meta"), "dot", level=level,
+                                    **options).source  # type: ignore[arg-type]
 
     def block(kind: BlockKind) -> Callable[[], str]:
-        return lambda: block_diagram(block_report(kind, device="meta")).source
+        return lambda: make_diagram(block_report(kind, device="meta"), block=True).source
 
     def plain_vs_residual() -> str:
         from resnet_inspect import resolve_spec
@@ -38,17 +40,23 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
         spec = resolve_spec("resnet34")
         reports = [inspect(spec.with_changes(plain=True), device="meta"),
                    inspect(spec, device="meta")]
-        return side_by_side(reports, "layer").source
+        return make_diagram(reports, level="layer").source
 
     return [
-        ("block-basic", "Basic block at 256 channels (Figure 5, left)", block(BlockKind.BASIC)),
+        ("block-basic", "Basic block at 64 channels (Figure 5, left)", block(BlockKind.BASIC)),
         ("block-bottleneck", "Bottleneck block, 256 -> 64 -> 256 (Figure 5, right)",
          block(BlockKind.BOTTLENECK)),
         ("resnet18-blocks", "ResNet-18, one node per block", net("resnet18", "block")),
-        ("resnet34-blocks", "ResNet-34, one node per block", net("resnet34", "block")),
-        ("resnet50-blocks", "ResNet-50, one node per block", net("resnet50", "block")),
+        ("resnet34-blocks", "ResNet-34, one node per block, folded", net("resnet34", "block")),
+        ("resnet50-blocks", "ResNet-50, one node per block, folded", net("resnet50", "block")),
+        ("resnet152-layers", "ResNet-152, every layer, folded (one column per stage)",
+         net("resnet152", "layer")),
+        ("resnet50d-layers", "ResNet-50-D, every layer: avg pool -> 1x1 conv shortcut",
+         net("resnet50d", "layer")),
         ("resnet101-stages", "ResNet-101, one node per stage", net("resnet101", "stage")),
-        ("plain34-vs-resnet34", "plain-34 beside ResNet-34, every layer (Figure 3)",
+        ("resnet50-stages-slide", "ResNet-50 stages, left to right, fitted to a 16:9 slide",
+         net("resnet50", "stage", direction="LR", fit="slide")),
+        ("plain34-vs-resnet34", "plain-34 beside ResNet-34, every layer, folded (Figure 3)",
          plain_vs_residual),
     ]
 

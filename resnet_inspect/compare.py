@@ -202,7 +202,7 @@ def parse_spatial(text: str | int | None) -> tuple[int, int] | None:
 
 
 def build_block(kind: BlockKind, in_channels: int, out_channels: int, width: int,
-                stride: int, device: str = "meta") -> nn.Module:
+                stride: int, device: str = "meta", *, stride_on_3x3: bool = True) -> nn.Module:
     """One block on `device` (meta: no memory), shortcut chosen as the paper's option B.
 
     Option B (ResNet paper, section 3.3, torchvision's choice): identity when the shape is
@@ -224,7 +224,7 @@ def build_block(kind: BlockKind, in_channels: int, out_channels: int, width: int
             return BLOCKS[kind](in_channels, out_channels, stride, use)
         # A bottleneck's class takes the width whose 4x is its output; `inner` is its 3x3's.
         return BLOCKS[kind](in_channels, out_channels // kind.expansion, stride, use,
-                            inner=width)
+                            inner=width, stride_on_3x3=stride_on_3x3)
 
 
 def _conv_term(r: LayerRecord) -> str:

@@ -122,7 +122,7 @@ def test_shortcut_edges_match_the_architecture(name: str, blocks: int, projectio
     kinds = [b.shortcut for b in report.blocks]
     assert len(kinds) == blocks
     assert kinds.count("projection") == projections
-    dot = network_diagram(report, level).source
+    dot = network_diagram(report, level, expand=True).source
     assert shortcut_edges(dot) == {
         "solid": kinds.count("identity"),
         "dashed": kinds.count("projection"),
@@ -133,6 +133,65 @@ def test_shortcut_edges_match_the_architecture(name: str, blocks: int, projectio
     dashed = [e for e in _edges(dot) if "style=dashed" in e]
     assert len(dashed) == projections * (1 if level == "block" else 2)
     assert all("id=shortcut_" in e for e in dashed)
+
+
+def _stages(report: Report) -> dict[str, list[str]]:
+    """Each stage's shortcut kinds, in block order, from report.blocks."""
+    stages: dict[str, list[str]] = {}
+    for b in report.blocks:
+        stages.setdefault(b.stage, []).append(b.shortcut)
+    return stages
+
+
+@pytest.mark.parametrize(("name", "blocks", "projections"), SHORTCUTS)
+@pytest.mark.parametrize("level", ["block", "layer"])
+def test_folded_diagram_draws_first_block_and_one_of_the_rest(name: str, blocks: int,
+                                                              projections: int,
+                                                              level: str) -> None:
+    """Folded (the default): per stage, its first block with its own shortcut, then one
+    identity block standing for the other n-1 (every torchvision ResNet stage repeats
+    one block), marked "× (n-1)"."""
+    report = _report(name)
+    stages = _stages(report)
+    dot = network_diagram(report, level).source
+    # ResNet-34, Table 1: [3, 4, 6, 3] -> 2 blocks drawn per stage; conv2_x opens with an
+    # identity, conv3_x..conv5_x with a projection: 5 solid, 3 dashed.
+    assert shortcut_edges(dot) == {
+        "solid": sum(kinds[0] == "identity" for kinds in stages.values())
+        + sum(len(kinds) > 1 for kinds in stages.values()),
+        "dashed": projections,
+        "dotted": 0,
+    }
+    marks = [int(n) for n in re.findall(r"× (\d+)<", dot)]
+    assert sorted(marks) == sorted(len(kinds) - 1 for kinds in stages.values()
+                                   if len(kinds) > 2)
+    drawn = sum(shortcut_edges(dot).values())
+    assert drawn - len(marks) + sum(marks) == blocks  # every block drawn or counted
+
+
+def test_fold_only_identical_blocks() -> None:
+    """A block that differs (here one whose conv has other params) is never folded."""
+    from dataclasses import replace
+
+    from resnet_inspect.render.diagram import _units, fold_runs
+
+    report = _report("resnet50")
+    blocks = [u for u in _units(report) if not isinstance(u, type(report.layers[0]))
+              and u.stage == "conv4_x"]
+    assert [len(r) for r in fold_runs(blocks)] == [1, 5]  # Table 1: conv4_x is 6 blocks
+    changed = blocks[3]
+    changed.main[0] = replace(changed.main[0], params=changed.main[0].params + 1)
+    assert [len(r) for r in fold_runs(blocks)] == [1, 2, 1, 2]
+
+
+def test_resnet152_layer_level_fits_2500_px() -> None:
+    """Folded, ResNet-152 at layer level fits 2,500 px of height at the default 150 dpi
+    (unfolded it was 619x27598 px)."""
+    import struct
+
+    png = graphviz_render.render(network_diagram(_report("resnet152"), "layer").source, "png")
+    width, height = struct.unpack(">II", png[16:24])
+    assert height <= 2500 and width <= 2500, (width, height)
 
 
 def test_projection_of_resnet50_conv2_x_widens_64_to_256() -> None:
@@ -146,7 +205,8 @@ def test_stage_level_collapses_blocks() -> None:
     # ResNet paper, Table 1: ResNet-101's conv4_x is 23 bottleneck blocks.
     assert "× 23 bottleneck blocks" in dot
     assert "× 3 bottleneck blocks" in dot and "× 4 bottleneck blocks" in dot
-    assert "1 projection, 22 identity shortcuts" in dot
+    assert "1 projection shortcut, 22 identity shortcuts" in dot
+    assert "solid shortcut" not in dot  # no legend for edges the stage level does not draw
     # torchvision's model table: ResNet-101 has 44,549,160 parameters, 7.80 GFLOPS (MACs).
     assert "44,549,160 params · 7.80 G MACs" in dot
     assert "shortcut_" not in dot  # no per-block edges when blocks are collapsed
@@ -164,7 +224,11 @@ def test_side_by_side_plain_and_residual() -> None:
     dot = side_by_side([_report("resnet34", plain=True), _report("resnet34")], "layer").source
     assert "plain-34 vs ResNet-34" in dot
     assert "cluster_net0" in dot and "cluster_net1" in dot
-    assert shortcut_edges(dot) == {"solid": 13, "dashed": 3, "dotted": 0}
+    # Folded: two blocks drawn per stage, [3, 4, 6, 3] -> 5 identity, 3 projection.
+    assert shortcut_edges(dot) == {"solid": 5, "dashed": 3, "dotted": 0}
+    expanded = side_by_side([_report("resnet34", plain=True), _report("resnet34")], "layer",
+                            expand=True).source
+    assert shortcut_edges(expanded) == {"solid": 13, "dashed": 3, "dotted": 0}
     # node ids are prefixed per network, so the two columns never share a node
     assert "n0_layer1_0_conv1" in dot and "n1_layer1_0_conv1" in dot
 
@@ -184,8 +248,12 @@ def test_cifar_option_a_draws_zero_padding_dotted() -> None:
     report = _report("resnet20")
     assert [b.shortcut for b in report.blocks].count("zero-pad") == 2
     for level in ("block", "layer"):
-        dot = network_diagram(report, level).source
+        dot = network_diagram(report, level, expand=True).source
         assert shortcut_edges(dot) == {"solid": 7, "dashed": 0, "dotted": 2}
+        # folded: conv2_x draws 1 + one for the other 2; conv3_x and conv4_x a zero-pad
+        # block and one identity block for the other 2.
+        folded = network_diagram(report, level).source
+        assert shortcut_edges(folded) == {"solid": 4, "dashed": 0, "dotted": 2}
     assert "dotted: zero-padded identity" in dot
 
 
@@ -210,7 +278,7 @@ def test_layer_level_draws_every_layer(name: str) -> None:
     """Invariant: at layer level every conv, fc, pool and addition of the report is a node,
     and every batch-norm and activation is written on one (none silently dropped)."""
     report = _report(name)
-    dot = network_diagram(report, "layer").source
+    dot = network_diagram(report, "layer", expand=True).source
     ids = set(re.findall(r"^\s+(\w+) \[label=", dot, flags=re.M))
     kinds = {b.name: b.shortcut for b in report.blocks}
     for r in report.layers:
@@ -223,7 +291,7 @@ def test_layer_level_draws_every_layer(name: str) -> None:
             assert "zero-pad" in edge and "style=dotted" in edge
         elif r.category in ("conv", "linear", "pool", "elementwise"):
             assert node in ids, r.name
-    labels = re.findall(r"label=<(.*?)>\s", dot)
+    labels = re.findall(r"label=<(.*?)>[\s\]]", dot)  # node labels and xlabels
     folded = sum(lbl.count("BN") + lbl.count("ReLU") for lbl in labels)
     norms_and_acts = [r for r in report.layers if r.category in ("norm", "activation")
                       and not r.shortcut]
@@ -256,13 +324,20 @@ def test_diagram_renders_from_report_json_alone() -> None:
 @pytest.mark.parametrize(
     ("golden_name", "make"),
     [
-        ("block_basic.dot", lambda: block_diagram(_block(BlockKind.BASIC)).source),
+        ("block_basic.dot",
+         lambda: block_diagram(block_report(BlockKind.BASIC, device="meta")).source),
         ("block_bottleneck.dot", lambda: block_diagram(_block(BlockKind.BOTTLENECK)).source),
         ("block_bottleneck_stride2.dot",
          lambda: block_diagram(_block(BlockKind.BOTTLENECK, stride=2, channels=(256, 512))).source),
         ("resnet18_block.dot", lambda: network_diagram(_report("resnet18"), "block").source),
         ("resnet18_layer.dot", lambda: network_diagram(_report("resnet18"), "layer").source),
         ("resnet50_stage.dot", lambda: network_diagram(_report("resnet50"), "stage").source),
+        ("resnet50_block_folded.dot",
+         lambda: network_diagram(_report("resnet50"), "block").source),
+        ("resnet50_layer_folded.dot",
+         lambda: network_diagram(_report("resnet50"), "layer").source),
+        ("resnet50_layer_expanded.dot",
+         lambda: network_diagram(_report("resnet50"), "layer", expand=True).source),
         ("plain18_vs_resnet18.dot",
          lambda: side_by_side([_report("resnet18", plain=True), _report("resnet18")],
                               "block").source),
@@ -379,6 +454,10 @@ def test_cli_beside_plain(capsys: pytest.CaptureFixture[str]) -> None:
     res = run_cli(capsys, "diagram", "34", "--beside-plain", "--device", "meta",
                   "--format", "dot")
     assert res.code == 0, res.err
+    assert shortcut_edges(res.out) == {"solid": 5, "dashed": 3, "dotted": 0}
+    res = run_cli(capsys, "diagram", "34", "--beside-plain", "--expand", "--device", "meta",
+                  "--format", "dot")
+    assert res.code == 0, res.err
     assert shortcut_edges(res.out) == {"solid": 13, "dashed": 3, "dotted": 0}
 
 
@@ -403,6 +482,20 @@ def test_cli_pdf_without_dot_keeps_the_gv(capsys: pytest.CaptureFixture[str], tm
     gv = tmp_path / "r18.gv"
     assert f"the DOT source is in {gv}" in res.err
     assert gv.read_text().startswith("digraph resnet {")
+
+
+def test_cli_pdf_without_dot_never_overwrites_the_users_gv(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12's data-loss case: `-o mine.pdf` beside the user's own mine.gv."""
+    _no_system_dot(monkeypatch)
+    mine = tmp_path / "mine.gv"
+    mine.write_text("my own notes\n")
+    res = run_cli(capsys, "diagram", "18", "--device", "meta", "-o", str(tmp_path / "mine.pdf"))
+    assert res.code == 2 and res.err.count("\n") == 1
+    assert f"{mine} exists and was left as it is" in res.err
+    assert mine.read_text() == "my own notes\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.gv"]
 
 
 @pytest.mark.parametrize(
@@ -513,8 +606,190 @@ def test_gallery_script_runs(tmp_path: Path) -> None:
     names = sorted(p.name for p in written)
     assert names == sorted(
         f"{stem}.svg" for stem in ("block-basic", "block-bottleneck", "resnet18-blocks",
-                                   "resnet34-blocks", "resnet50-blocks", "resnet101-stages",
-                                   "plain34-vs-resnet34")
+                                   "resnet34-blocks", "resnet50-blocks", "resnet152-layers",
+                                   "resnet50d-layers", "resnet101-stages",
+                                   "resnet50-stages-slide", "plain34-vs-resnet34")
     )
     for path in written:
         ET.parse(path)
+
+
+# ------------------------------------------------------------- right for every variant
+
+
+def test_figure_5_claimed_only_for_the_papers_configuration() -> None:
+    """ResNet paper, Figure 5: a basic block at 64-d, a bottleneck at 256-d (1x1 64, 3x3 64,
+    1x1 256), neither strided. Any other configuration draws no such caption."""
+    from html import unescape
+
+    basic = unescape(block_diagram(block_report(BlockKind.BASIC, device="meta")).source)
+    assert "64 → 64 → 64 channels (the ResNet paper's Figure 5, left)" in basic
+    bottleneck = unescape(
+        block_diagram(block_report(BlockKind.BOTTLENECK, device="meta")).source)
+    assert "256 → 64 → 64 → 256 channels (the ResNet paper's Figure 5, right)" in bottleneck
+    for report in (_block(BlockKind.BASIC),  # 256 channels: not the figure
+                   _block(BlockKind.BOTTLENECK, stride=2, channels=(256, 512)),
+                   block_report(BlockKind.BOTTLENECK, channels=512, device="meta")):
+        assert "Figure 5" not in block_diagram(report).source
+
+
+def test_block_mode_takes_stride_on_1x1() -> None:
+    """The paper's v1 bottleneck strides its first 1x1 (torchvision's v1.5 the 3x3)."""
+    report = block_report(BlockKind.BOTTLENECK, channels=(256, 512), stride=2,
+                          stride_on_3x3=False, device="meta")
+    dot = block_diagram(report).source
+    assert "1×1 conv, 256 → 128, stride 2" in dot and "3×3 conv, 128 → 128<" in dot
+
+
+def test_cli_block_stride_on(capsys: pytest.CaptureFixture[str]) -> None:
+    res = run_cli(capsys, "diagram", "block", "bottleneck", "--stride", "2", "--channels",
+                  "256,512", "--stride-on", "1x1", "--device", "meta")
+    assert res.code == 0, res.err
+    assert "1×1 conv, 256 → 128, stride 2" in res.out
+    res = run_cli(capsys, "diagram", "block", "basic", "--stride-on", "1x1", "--device", "meta")
+    assert res.code == 2
+    assert res.err.strip().endswith("drop --stride-on or draw a bottleneck")
+    res = run_cli(capsys, "diagram", "block", "basic", "--expand", "--device", "meta")
+    assert res.code == 2 and "--expand applies to network diagrams" in res.err
+
+
+@pytest.mark.parametrize(("name", "title"), [
+    ("resnet50d", "ResNet-50-D"),
+    ("preact_resnet164", "Pre-activation ResNet-164"),
+    ("wrn28_10", "WRN-28-10"),
+    ("resnext50_32x4d", "ResNeXt-50 (32x4d)"),
+    ("vgg19", "VGG-19"),
+    ("resnet34", "ResNet-34"),
+])
+def test_human_titles(name: str, title: str) -> None:
+    from resnet_inspect.titles import human_title
+
+    assert human_title(name) == title
+    assert f"label=<{title}<BR/>" in network_diagram(_report(name), "stage").source
+
+
+def test_resnet_d_shortcut_is_avg_pool_then_1x1_conv_and_bn() -> None:
+    """Bag of Tricks (He et al. 2018), Figure 2c: ResNet-D's downsampling shortcut is a 2x2
+    avg pool (stride 2), then a 1x1 conv (stride 1) and BN; the 1x1 widens 256 -> 512 in
+    conv3_x, so it must be drawn."""
+    report = _report("resnet50d")
+    layer = network_diagram(report, "layer").source
+    assert re.search(r"layer2_0_shortcut \[label=<2×2 avg pool, /2", layer)
+    assert re.search(r"layer2_0_shortcut1 \[label=<1×1 conv, 512<BR/>.*BN", layer)
+    assert "layer2_0_shortcut -> layer2_0_shortcut1" in layer
+    block = network_diagram(report, "block").source
+    assert "2×2 avg pool, /2 → 1×1 conv, 512" in block
+
+
+def test_layer_level_shows_params_on_every_conv() -> None:
+    report = _report("resnet50")
+    dot = network_diagram(report, "layer", expand=True).source
+    # Each conv node carries its own weights plus the BN written on it (conv1: 7x7x3x64 =
+    # 9,408 + BN 2 x 64 = 9,536), summed here from the report's rows up to the next anchor.
+    main = [r for r in report.layers if not r.shortcut]
+    for i, r in enumerate(main):
+        if r.category != "conv":
+            continue
+        total = r.params
+        for after in main[i + 1:]:
+            if after.category not in ("norm", "activation") or after.block != r.block:
+                break
+            total += after.params
+        node = re.sub(r"[^A-Za-z0-9_]", "_", r.name)
+        line = next(x for x in dot.splitlines() if x.strip().startswith(node + " ["))
+        assert f">{total:,} params<" in line, r.name
+
+
+def test_addition_is_one_shape_everywhere() -> None:
+    dots = [network_diagram(_report("resnet18"), level).source for level in ("block", "layer")]
+    dots.append(block_diagram(_block(BlockKind.BASIC)).source)
+    for dot in dots:
+        adds = [x for x in dot.splitlines() if re.match(r"\s+\w*add \[", x)]
+        assert adds and all('shape=circle' in x and 'width=0.' in x for x in adds)
+
+
+# ------------------------------------------------------------------------- fit and direction
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    import struct
+
+    assert png[:8] == PNG_MAGIC
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+@pytest.mark.parametrize(("fit", "box"), [
+    # 16:9 slide 13.33 x 7.5 in, A4 landscape printable 10.51 x 7.09 in, at 150 dpi.
+    ("slide", (2000, 1125)),
+    ("a4-landscape", (1577, 1064)),
+    ("1200x800px", (1200, 800)),
+])
+def test_fit_png_within_the_medium(fit: str, box: tuple[int, int]) -> None:
+    from resnet_inspect.render.diagram_fit import make_diagram
+
+    result = make_diagram(_report("resnet50"), "png", level="stage", direction="LR", fit=fit)
+    assert result.data is not None
+    width, height = _png_size(result.data)
+    assert width <= box[0] + 1 and height <= box[1] + 1, (width, height)
+    assert 'size="' in result.source and "rankdir=LR" in result.source
+
+
+def test_fit_warns_when_text_would_fall_under_8_pt() -> None:
+    from resnet_inspect.render.diagram_fit import make_diagram
+
+    result = make_diagram(_report("resnet50"), "dot", level="block", fit="slide")
+    assert result.data is None
+    assert len(result.warnings) == 1 and "under 8 pt" in result.warnings[0]
+    small = make_diagram(_report("resnet18"), "dot", level="stage", fit="a4")
+    assert small.warnings == []  # stage level fits A4 at full size
+
+
+def test_expanded_deep_network_warns_over_10000_px() -> None:
+    from resnet_inspect.render.diagram_fit import fit_source
+
+    # ResNet-110 (CIFAR): 54 blocks at block level, about 11,000 px tall expanded at 150 dpi.
+    source = network_diagram(_report("resnet110"), "block", expand=True).source
+    _, warnings = fit_source(source, None)
+    assert any("over 10,000 px" in w for w in warnings)
+
+
+def test_cli_fit_and_direction(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "s.png"
+    res = run_cli(capsys, "diagram", "50", "--level", "stage", "--direction", "LR", "--fit",
+                  "slide", "--device", "meta", "-o", str(out))
+    assert res.code == 0, res.err
+    width, height = _png_size(out.read_bytes())
+    assert width <= 2001 and height <= 1126
+    res = run_cli(capsys, "diagram", "50", "--fit", "huge", "--device", "meta")
+    assert res.code == 2 and res.err.count("\n") == 1 and "--fit 'huge'" in res.err
+
+
+def test_svg_nodes_have_stable_ids_and_tooltips() -> None:
+    """Each node's SVG group has the DOT node's name as id and a hover text with its shape,
+    params and MACs (ResNet-50's conv1 + BN: 9,408 + 128 = 9,536 params, 64×112×112 out)."""
+    svg = graphviz_render.render(network_diagram(_report("resnet50"), "layer").source, "svg")
+    root = ET.fromstring(svg)
+    ids = {el.get("id") for el in root.iter() if el.get("id")}
+    assert {"conv1", "layer1_0_conv1", "layer1_0_shortcut", "fc"} <= ids
+    titles = [el.get("{http://www.w3.org/1999/xlink}title") for el in root.iter()]
+    # conv1 7x7x3x64 at 112x112: 118,013,952 MACs, plus its BN and ReLU rows' own.
+    stem = [r for r in _report("resnet50").layers if r.stage == "conv1"]
+    assert stem[0].macs == 118_013_952
+    from resnet_inspect.render.format import si
+
+    assert f"conv1: 64×112×112 · 9,536 params · {si(sum(r.macs for r in stem))} MACs" in titles
+
+
+def test_cli_beside_draws_figure_3_in_three_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    """The paper's Figure 3: VGG-19 | plain-34 | ResNet-34, each column with its stages'
+    output sizes; only the residual column has shortcuts (folded: 5 solid, 3 dashed)."""
+    res = run_cli(capsys, "diagram", "vgg19", "--beside", "plain-34,resnet34", "--level",
+                  "layer", "--device", "meta", "--format", "dot")
+    assert res.code == 0, res.err
+    assert "VGG-19 vs plain-34 vs ResNet-34" in res.out
+    assert all(f"cluster_net{i}" in res.out for i in range(3))
+    assert shortcut_edges(res.out) == {"solid": 5, "dashed": 3, "dotted": 0}
+    assert "56×56" in res.out and "7×7" in res.out  # stage output sizes, as Figure 3
+    res = run_cli(capsys, "diagram", "18", "--beside", "a,b,c", "--device", "meta")
+    assert res.code == 2 and "give one or two networks" in res.err

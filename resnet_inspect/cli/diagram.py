@@ -29,6 +29,11 @@ BLOCK_PANEL = "Block diagrams (diagram block KIND)"
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 
 
+class Direction(str, Enum):
+    TB = "TB"
+    LR = "LR"
+
+
 class DiagramFormat(str, Enum):
     SVG = "svg"
     PNG = "png"
@@ -36,15 +41,26 @@ class DiagramFormat(str, Enum):
     DOT = "dot"
 
 
-def block_report(kind: BlockKind, *, channels: tuple[int, int] | int = 256,
+def paper_channels(kind: BlockKind) -> int:
+    """The channels of the paper's Figure 5: a basic block at 64, a bottleneck at 256
+    (its inner 1x1 -> 64, as the figure's right half)."""
+    return 64 if kind.expansion == 1 else 256
+
+
+def block_report(kind: BlockKind, *, channels: tuple[int, int] | int | None = None,
                  width: int | None = None, stride: int = 1,
-                 spatial: tuple[int, int] | int = 56, device: str = "auto") -> Report:
+                 spatial: tuple[int, int] | int = 56, device: str = "auto",
+                 stride_on_3x3: bool = True) -> Report:
     """Trace one residual block alone, in the same setting as `compare basic bottleneck`.
 
-    Defaults are the paper's Figure 5: 256 channels in and out at 56x56; a bottleneck's
-    inner width is output / 4 (256 -> 64). The block is built by `compare.build_block`
-    (shortcut option B) and wrapped as `layer1.0`, so its report reads like a network's.
+    Defaults are the paper's Figure 5: a basic block at 64 channels, a bottleneck at 256,
+    at 56x56; a bottleneck's inner width is output / 4 (256 -> 64). The block is built by
+    `compare.build_block` (shortcut option B) and wrapped as `layer1.0`, so its report
+    reads like a network's. `stride_on_3x3=False` is the paper's v1 bottleneck (stride on
+    the first 1x1).
     """
+    if channels is None:
+        channels = paper_channels(kind)
     from collections import OrderedDict
 
     import torch
@@ -74,7 +90,13 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int = 256,
     if inner < 1:
         raise InspectError(f"--width must be a positive integer, got {inner}")
     target = resolve_device(device)
-    block = build_block(kind, in_ch, out_ch, inner, stride)  # on the meta device
+    if not stride_on_3x3 and kind.expansion == 1:
+        raise InspectError(
+            f"--stride-on places a bottleneck's stride and a {kind.value} block has no 1x1; "
+            "drop --stride-on or draw a bottleneck"
+        )
+    block = build_block(kind, in_ch, out_ch, inner, stride,  # on the meta device
+                        stride_on_3x3=stride_on_3x3)
     model = nn.Sequential(OrderedDict(layer1=nn.Sequential(block)))
     if target.type != "meta":  # counts need no weights: zeros on the chosen device
         model = model.to_empty(device=target)
@@ -124,9 +146,15 @@ def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
         "Examples:\n\n"
         "  resnet-inspect diagram block bottleneck -o bottleneck.svg\n\n"
         "  resnet-inspect diagram block basic --channels 64,128 --stride 2 -o basic.png\n\n"
+        "  resnet-inspect diagram block bottleneck --stride 2 --channels 256,512 "
+        "--stride-on 1x1 -o v1.png\n\n"
         "  resnet-inspect diagram --depth 34 -o resnet34.png\n\n"
         "  resnet-inspect diagram resnet101 --level stage -o r101.svg\n\n"
+        "  resnet-inspect diagram resnet152 --level layer --expand -o r152_all.svg\n\n"
         "  resnet-inspect diagram 34 --level layer --beside-plain -o figure3.png\n\n"
+        "  resnet-inspect diagram resnet50 --level stage --direction LR --fit slide -o s.png\n\n"
+        "  resnet-inspect diagram vgg19 --beside plain-34,resnet34 --level layer "
+        "--fit a4-landscape -o figure3.png\n\n"
         "  resnet-inspect diagram resnet50 > resnet50.dot"
     )
 )
@@ -143,12 +171,27 @@ def diagram(
     level: Annotated[Level, typer.Option(
         "--level", "-l", help="Network detail: one node per stage, per block, or per layer.",
         case_sensitive=False)] = Level.BLOCK,
+    expand: Annotated[bool, typer.Option(
+        "--expand", help="Draw every block. By default each stage shows its first block, "
+        "then one block marked '× n' for each run of n identical blocks.")] = False,
+    direction: Annotated[Direction, typer.Option(
+        "--direction", help="TB: top to bottom, as the paper; LR: left to right, for a "
+        "wide slide.", case_sensitive=False)] = Direction.TB,
+    fit: Annotated[str | None, typer.Option(
+        "--fit", help="Shrink to fit: slide (16:9, 13.33x7.5 in), a4, a4-landscape, or WxH "
+        "in inches (10x7.5) or pixels (1920x1080px); warns if text falls under 8 pt.",
+        show_default=False)] = None,
+    beside: Annotated[str | None, typer.Option(
+        "--beside", help="One or two more networks drawn in columns after NAME, "
+        "comma-separated; plain-34 is ResNet-34 without shortcuts. The paper's Figure 3: "
+        "diagram vgg19 --beside plain-34,resnet34 --level layer --fit a4-landscape.",
+        show_default=False)] = None,
     beside_plain: Annotated[bool, typer.Option(
         "--beside-plain", help="Draw the plain network (no shortcuts) beside the residual "
         "one, as in the paper's Figure 3.")] = False,
     channels: Annotated[str | None, typer.Option(
         "--channels", help="Block input and output channels: 256, or in,out as 64,128 "
-        "\\[default: 256].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
+        "\\[default: the paper's Figure 5: 64 for a basic block, 256 for a bottleneck].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     width: Annotated[int | None, typer.Option(
         "--width", help="Bottleneck inner width \\[default: output channels / 4].",
         rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
@@ -188,21 +231,32 @@ def diagram(
         check_writable(output)
     out_format = resolve_format(fmt, output)
 
+    if fit is not None:
+        from resnet_inspect.render.diagram_fit import parse_fit
+
+        parse_fit(fit)  # a bad --fit is refused before any tracing
+    from resnet_inspect.render.diagram_fit import make_diagram
+
     if block_mode:
         block_kind = parse_block_kind(kind)
-        _refuse_network_flags(model, run, level, beside_plain)
+        from resnet_inspect.spec import StrideOn
+
+        stride_on = model.stride_on
+        model.stride_on = None  # the one architecture flag a block takes
+        _refuse_network_flags(model, run, level, beside_plain or beside is not None, expand)
         from resnet_inspect.compare import parse_channels, parse_spatial
-        from resnet_inspect.render.diagram import block_diagram
 
         report = block_report(
             block_kind,
-            channels=parse_channels(channels) or 256,
+            channels=parse_channels(channels) or None,
             width=width,
             stride=1 if stride is None else stride,
             spatial=parse_spatial(spatial) or 56,
             device=run.device.value,
+            stride_on_3x3=stride_on is not StrideOn.CONV1X1,
         )
-        graph = block_diagram(report)
+        result = make_diagram(report, out_format, direction=direction.value, fit=fit,
+                              block=True)
     else:
         given = [f for f, v in (("--channels", channels), ("--width", width),
                                 ("--stride", stride), ("--spatial", spatial)) if v is not None]
@@ -223,22 +277,47 @@ def diagram(
                 "remove (try resnet34)"
             )
         from resnet_inspect import inspect as inspect_model
-        from resnet_inspect.render.diagram import network_diagram, side_by_side
 
         def traced(s: Any) -> Report:
             return inspect_model(s, input_shape=run.input_shape(s), batch=run.batch,
                                  device=run.device.value)
 
-        if beside_plain:
-            graph = side_by_side([traced(spec.with_changes(plain=True)), traced(spec)],
-                                 level.value)
-        else:
-            graph = network_diagram(traced(spec), level.value)
-    write_diagram(graph.source, out_format, output)
+        if beside is not None and beside_plain:
+            raise InspectError("--beside and --beside-plain both add columns; give one")
+        reports = ([traced(spec.with_changes(plain=True)), traced(spec)] if beside_plain
+                   else [traced(spec)])
+        reports += [traced(s) for s in beside_specs(beside)]
+        result = make_diagram(reports, out_format, level=level.value, expand=expand,
+                              direction=direction.value, fit=fit)
+    for warning in result.warnings:
+        print(f"resnet-inspect: warning: {warning}", file=sys.stderr)
+    write_diagram(result.source, out_format, output, result.data)
+
+
+def beside_specs(text: str | None) -> list[Any]:
+    """'plain-34,resnet34' -> specs; 'plain-N' is resnet N without shortcuts (the paper's
+    plain baseline). One or two, so the figure has at most three columns."""
+    if text is None:
+        return []
+    import re
+
+    from resnet_inspect import resolve_spec
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not 1 <= len(names) <= 2:
+        raise InspectError(
+            f"--beside {text!r}: give one or two networks, e.g. --beside plain-34,resnet34"
+        )
+    specs = []
+    for name in names:
+        m = re.fullmatch(r"plain-?(\d+)", name.lower())
+        specs.append(resolve_spec(f"resnet{m.group(1)}").with_changes(plain=True) if m
+                     else resolve_spec(name))
+    return specs
 
 
 def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
-                          beside_plain: bool) -> None:
+                          beside_plain: bool, expand: bool = False) -> None:
     if model.depth is not None or model.custom or model.overrides():
         raise InspectError(
             "architecture flags (--depth, --block, --layers ...) draw networks, not one block; "
@@ -248,16 +327,18 @@ def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
         raise InspectError(
             "`diagram block` takes --channels and --spatial instead of --input and --batch"
         )
-    if level is not Level.BLOCK or beside_plain:
-        flag = "--beside-plain" if beside_plain else "--level"
+    if level is not Level.BLOCK or beside_plain or expand:
+        flag = "--beside-plain" if beside_plain else "--expand" if expand else "--level"
         raise InspectError(f"{flag} applies to network diagrams; drop it for `diagram block`")
 
 
-def write_diagram(source: str, fmt: str, output: Path | None) -> None:
+def write_diagram(source: str, fmt: str, output: Path | None,
+                  data: bytes | None = None) -> None:
     """DOT text rendered to `fmt`, written atomically to `output` or to stdout.
 
     When this machine cannot make `fmt` (pdf without system Graphviz), the DOT source is
-    written beside the output as .gv and the error says how to get the format.
+    written beside the output as .gv -- unless a file of that name exists, which is left
+    untouched -- and the error says how to get the format.
     """
     from resnet_inspect.cli.output import emit, write_atomic
     from resnet_inspect.render.graphviz_render import can_render, render
@@ -269,13 +350,19 @@ def write_diagram(source: str, fmt: str, output: Path | None) -> None:
         kept = ""
         if output is not None:
             gv = output.with_suffix(".gv")
-            write_atomic(gv, source)
-            kept = f"; the DOT source is in {gv} (render it with dot -T{fmt} {gv} -o {output})"
+            if gv.exists():  # the user's own file (issue 12): never overwrite it
+                kept = (f"; {gv} exists and was left as it is, so the DOT source was not "
+                        f"kept (write it with --format dot -o OTHER.gv)")
+            else:
+                write_atomic(gv, source)
+                kept = (f"; the DOT source is in {gv} "
+                        f"(render it with dot -T{fmt} {gv} -o {output})")
         try:
             render(source, fmt)
         except InspectError as err:
             raise InspectError(f"{err}{kept}") from None
-    data = render(source, fmt)
+    if data is None:
+        data = render(source, fmt)
     if output is not None:
         write_atomic(output, data)
     elif fmt == "svg":

@@ -85,14 +85,13 @@ def shape_text(dims: Sequence[int]) -> str:
 
 
 def pretty_name(report: Report) -> str:
-    """'resnet34' -> 'ResNet-34', or 'plain-34' without shortcuts as in the paper; any
-    other network keeps its preset name (its description is shown under the title)."""
+    """The paper's name (titles.human_title): 'ResNet-34', 'WRN-28-10', or 'plain-34'
+    without shortcuts as in the paper; an unknown model keeps its name."""
+    from resnet_inspect.titles import human_title
+
     spec = report.spec or {}
     plain = "block" in spec and bool(spec.get("plain"))  # classic CNNs are plain by nature
-    m = re.fullmatch(r"resnet(\d+)", report.model)
-    if m:
-        return f"plain-{m.group(1)}" if plain else f"ResNet-{m.group(1)}"
-    return f"{report.model} (plain)" if plain else report.model
+    return human_title(report.model, plain=plain)
 
 
 def layer_text(r: LayerRecord) -> str:
@@ -125,6 +124,20 @@ def _html(lines: Sequence[str], small: Sequence[str] = (), size: int = _SMALL) -
             f'<BR/><FONT POINT-SIZE="{size}" COLOR="{COLOURS["muted"]}">{escape(line)}</FONT>'
         )
     return f"<{body}>"
+
+
+def _tip(node: str, records: Sequence[LayerRecord], name: str = "") -> dict[str, str]:
+    """SVG hover text and a stable id for a node: its layers' output shape, params and
+    MACs, e.g. 'layer1.0.conv1: 64×56×56 · 4,224 params · 12.85 M MACs'. The id is the node
+    name, so the SVG can be snapshotted and linked to."""
+    if not records:
+        return {"id": node}
+    params = sum(r.params for r in records)
+    macs = sum(r.macs for r in records)
+    name = name or records[0].name
+    text = (f"{name}: {shape_text(records[-1].output_shape)} · {count(params)} params · "
+            f"{si(macs)} MACs")
+    return {"id": node, "tooltip": text}
 
 
 def _node_id(prefix: str, name: str) -> str:
@@ -205,6 +218,31 @@ def _units(report: Report) -> list[_Unit]:
     return units
 
 
+def _signature(b: _Block) -> tuple[object, ...]:
+    """Everything a drawn block shows, with the block's own name taken off each layer's:
+    two blocks with equal signatures draw the same picture, so one may stand for both."""
+    def rel(name: str) -> str:
+        return name[len(b.name):] if name.startswith(b.name) else name
+
+    return (b.kind, b.shortcut, tuple(
+        (rel(r.name), r.type, r.category, r.kernel, r.stride, r.groups, r.params, r.macs,
+         tuple(r.input_shape), tuple(r.output_shape), r.shortcut, r.called)
+        for r in b.records))
+
+
+def fold_runs(blocks: Sequence[_Block]) -> list[list[_Block]]:
+    """A stage's blocks as runs to draw once each: the first block alone (it carries the
+    stage's projection or zero-pad shortcut), then each run of consecutive blocks that are
+    really identical -- same layers, shapes, params and MACs, compared, never assumed."""
+    runs: list[list[_Block]] = []
+    for i, b in enumerate(blocks):
+        if i > 1 and _signature(b) == _signature(runs[-1][0]):
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    return runs
+
+
 def _chunks(records: Sequence[LayerRecord]) -> list[list[LayerRecord]]:
     """One group per anchor layer (conv, fc, pool, add) with the batch-norm and activations
     that follow it, so a label lists its layers in the order they run.
@@ -248,10 +286,12 @@ def _block_lines(block: _Block) -> list[str]:
 
 
 def _side_text(block: _Block) -> str:
-    convs = [layer_text(r) for r in block.side if r.category == "conv"]
-    if block.shortcut == "zero-pad":
-        return "zero-pad"
-    return ", ".join(convs) if convs else block.shortcut
+    """The shortcut's layers on its edge: '1×1 conv, 512, /2', or ResNet-D's
+    '2×2 avg pool, /2 → 1×1 conv, 512'."""
+    convs = [layer_text(r) for r in block.side if r.category in ("conv", "pool")]
+    if convs:
+        return " → ".join(convs)
+    return "zero-pad" if block.shortcut == "zero-pad" else block.shortcut
 
 
 # ----------------------------------------------------------------------- graph assembly
@@ -292,9 +332,11 @@ def _new_graph(name: str, title: str, subtitle: Sequence[str]) -> graphviz.Digra
 
 
 def _shortcut_edge(g: graphviz.Digraph, tail: str, head: str, kind: str, ident: str,
-                   label: str = "") -> None:
+                   label: str = "", loose: bool = False) -> None:
     style, colour_key = SHORTCUT_STYLE.get(kind, ("solid", "shortcut_identity"))
     attrs = {"style": style, "color": COLOURS[colour_key], "id": ident, "penwidth": "1.4"}
+    if loose:  # from the foot of the column before: it must not pull this column down
+        attrs["constraint"] = "false"
     if label:
         attrs["label"] = label
         attrs["fontcolor"] = COLOURS[colour_key]
@@ -312,9 +354,12 @@ class _Flow:
         self.carried = shape_text(shape)  # the tensor leaving `tail`
         self.shown = self.carried  # the start node already shows its shape
         self.visited = [start]  # main-path nodes, in order
+        self.breaks: set[str] = set()  # tails where the drawing starts a new column
 
     def to(self, head: str) -> None:
         attrs = {"weight": "10"}
+        if self.tail in self.breaks:  # the next column starts at the top again
+            attrs["constraint"] = "false"
         if self.carried != self.shown:
             attrs["label"] = " " + self.carried
             self.shown = self.carried
@@ -329,22 +374,29 @@ class _Flow:
 
 
 def network_diagram(report: Report, level: str = "block", *, title: str | None = None,
-                    prefix: str = "") -> graphviz.Digraph:
-    """The paper's Figure 3 for any traced network: stages as clusters, top to bottom."""
+                    prefix: str = "", expand: bool = False) -> graphviz.Digraph:
+    """The paper's Figure 3 for any traced network: stages as clusters, top to bottom.
+
+    At block and layer level each stage's first block is drawn, then one block for each run
+    of identical blocks after it, marked "× n"; `expand` draws every block.
+    """
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
     described = [] if re.fullmatch(r"resnet\d+", report.model) else [report.description]
     g = _new_graph(
         "resnet",
         title or pretty_name(report),
-        [line for line in (*described, _totals_line(report), *_legend(report)) if line],
+        # A stage node stands for whole stages and draws no shortcut edge, so no legend of
+        # edge styles: each node names its shortcuts in words instead.
+        [line for line in (*described, _totals_line(report),
+                           *(_legend(report) if level != "stage" else [])) if line],
     )
-    _draw_network(g, report, level, prefix)
+    _draw_network(g, report, level, prefix, expand)
     return g
 
 
 def side_by_side(reports: Sequence[Report], level: str = "block", *,
-                 title: str | None = None) -> graphviz.Digraph:
+                 title: str | None = None, expand: bool = False) -> graphviz.Digraph:
     """Several networks next to each other (plain-34 beside ResNet-34, as in Figure 3)."""
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
@@ -357,7 +409,7 @@ def side_by_side(reports: Sequence[Report], level: str = "block", *,
             # A titled column without a frame: the label shows, the border does not.
             sub.attr(label=_html([names[i]], [_totals_line(report)], 11), style="solid",
                      color=COLOURS["background"], fontsize="15", labelloc="t", labeljust="c")
-            columns.append(_draw_network(sub, report, level, f"n{i}_"))
+            columns.append(_draw_network(sub, report, level, f"n{i}_", expand))
     # Line the columns up as the paper's Figure 3 does: a layer (or block) with the same
     # module name in every network sits on the same rank; the residual column's `+` nodes
     # fall between, where the plain column just draws a longer edge.
@@ -390,7 +442,8 @@ def _legend(report: Report) -> list[str]:
     return [" · ".join(parts)]
 
 
-def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) -> list[str]:
+def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
+                  expand: bool = False) -> list[str]:
     """Draw one network into `g`; returns its main-path node ids without `prefix`."""
     stages = report.stages
     start = _node_id(prefix, "input")
@@ -401,10 +454,16 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) 
         _draw_stages(g, report, stages, prefix, flow)
         return [v[len(prefix):] for v in flow.visited]
     units = _units(report)
+    body = [s for s in stages if s not in ("conv1", "fc")]
+    # Folded layer level in columns, one per stage (the stem above the first, the head
+    # under the last), so a deep network fits a page: conv2_x | conv3_x | conv4_x | conv5_x.
+    columns = level == "layer" and not expand and not prefix and bool(report.blocks)
     for stage in stages:
         members = [u for u in units if u.stage == stage]
         if not members:
             continue
+        if columns and stage in body[1:]:
+            flow.breaks.add(flow.tail)
         fill, background = stage_fill(stage, stages)
         out = members[-1].output_shape
         label = stage if stage != "fc" else "output"
@@ -413,15 +472,52 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str) 
             # Two short lines, left-justified, so the main path's edge misses the label.
             c.attr(label=_html([label], size, 11), style="rounded,filled", fillcolor=background,
                    color=fill, fontsize="13", labelloc="t", labeljust="l")
-            for u in members:
-                if isinstance(u, _Block):
-                    if level == "block":
-                        _draw_block_node(c, g, u, fill, prefix, flow)
-                    else:
-                        _draw_block_layers(c, g, u, fill, prefix, flow)
+            for item in _stage_items(members, expand):
+                if isinstance(item, LayerRecord):
+                    _draw_loose_layer(c, item, fill, prefix, flow, units)
+                elif len(item) == 1 and level == "block":
+                    _draw_block_node(c, g, item[0], fill, prefix, flow)
+                elif len(item) == 1:
+                    _draw_block_layers(c, g, item[0], fill, prefix, flow)
+                elif level == "block":
+                    _draw_block_node(c, g, item[0], fill, prefix, flow, repeat=item)
                 else:
-                    _draw_loose_layer(c, u, fill, prefix, flow, units)
+                    # The folded run in a frame of its own, its count in the frame's label.
+                    with c.subgraph(name=f"cluster_{_node_id(prefix, item[0].name)}_run") as r:
+                        r.attr(label=_html([_repeat_text(item)], [_run_span(item)], 9),
+                               style="rounded,dashed", color=fill, fontsize="12",
+                               labelloc="b", labeljust="r")
+                        _draw_block_layers(r, g, item[0], fill, prefix, flow)
     return [v[len(prefix):] for v in flow.visited]
+
+
+def _stage_items(members: Sequence[_Unit], expand: bool) -> list[LayerRecord | list[_Block]]:
+    """A stage's units in order, each run of identical blocks gathered (one block per run
+    when `expand`)."""
+    items: list[LayerRecord | list[_Block]] = []
+    pending: list[_Block] = []
+
+    def flush() -> None:
+        items.extend([[b] for b in pending] if expand else fold_runs(pending))
+        pending.clear()
+
+    for u in members:
+        if isinstance(u, _Block):
+            pending.append(u)
+        else:
+            flush()
+            items.append(u)
+    flush()
+    return items
+
+
+def _repeat_text(run: Sequence[_Block]) -> str:
+    return f"× {len(run)}"
+
+
+def _run_span(run: Sequence[_Block]) -> str:
+    """'layer3.1 … layer3.22, identical': which blocks the folded drawing stands for."""
+    return f"{run[0].name} … {run[-1].name}, identical"
 
 
 def _draw_loose_layer(c: graphviz.Digraph, r: LayerRecord, fill: str, prefix: str,
@@ -443,29 +539,47 @@ def _draw_loose_layer(c: graphviz.Digraph, r: LayerRecord, fill: str, prefix: st
             break
         group.append(u)
     node = _node_id(prefix, r.name)
-    c.node(node, _chunk_label(group), fillcolor=fill, group=prefix + "main")
+    c.node(node, _chunk_label(group), fillcolor=fill, group=prefix + "main",
+           **_tip(node, group))
     flow.to(node)
     flow.moved(node, group[-1].output_shape)
 
 
 def _draw_block_node(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: str,
-                     prefix: str, flow: _Flow) -> None:
+                     prefix: str, flow: _Flow, repeat: Sequence[_Block] = ()) -> None:
     body = _node_id(prefix, b.name)
     entry = flow.tail
-    c.node(body, _html(_block_lines(b), [f"{b.name} · {count(b.params)} params"]),
-           fillcolor=fill, group=prefix + "main")
+    if repeat:  # one node for a run of identical blocks, its count first
+        lines = [_repeat_text(repeat), *_block_lines(b)]
+        small = [_run_span(repeat), f"{count(b.params)} params each"]
+        c.node(body, _html(lines, small), fillcolor=fill, group=prefix + "main",
+               style="rounded,filled,bold", **_tip(body, b.records, b.name))
+    else:
+        c.node(body, _html(_block_lines(b), [f"{b.name} · {count(b.params)} params"]),
+               fillcolor=fill, group=prefix + "main", **_tip(body, b.records, b.name))
     flow.to(body)
     if b.add is None:  # plain network: the block is a plain stack of layers
         flow.moved(body, b.output_shape)
         return
     add = _node_id(prefix, b.name + ".add")
-    c.node(add, "+", shape="circle", width="0.28", height="0.28", fixedsize="true",
-           fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
+    _add_node(c, add, prefix)
     flow.moved(body, b.main[-1].output_shape if b.main else b.output_shape)
     flow.to(add)
     label = "" if b.shortcut == "identity" else " " + _side_text(b)
     _shortcut_edge(g, entry, add, b.shortcut, _node_id(prefix, "shortcut_" + b.name), label)
     flow.moved(add, b.output_shape)
+
+
+def _add_node(c: graphviz.Digraph, node: str, prefix: str, after: Sequence[str] = (),
+              size: str = "0.28", fontsize: str = "12") -> None:
+    """The residual addition, the same small circled "+" at every level; what runs after it
+    (the ReLU) is written beside the circle, outside it."""
+    attrs = {"shape": "circle", "width": size, "height": size, "fixedsize": "true",
+             "fillcolor": COLOURS["add"], "fontsize": fontsize, "group": prefix + "main"}
+    if after:
+        attrs["xlabel"] = (f'<<FONT POINT-SIZE="{_SMALL}" COLOR="{COLOURS["muted"]}">'
+                           f'{escape(" · ".join(after))}</FONT>>')
+    c.node(node, "+", **attrs)
 
 
 def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill: str,
@@ -474,8 +588,8 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
     for i, group in enumerate(_chunks(b.main)):
         anchor = next((r for r in group if r.category in _ANCHORS), group[0])
         node = _node_id(prefix, anchor.name)
-        c.node(node, _chunk_label(group, with_params=False), fillcolor=fill,
-               group=prefix + "main")
+        c.node(node, _chunk_label(group), fillcolor=fill, group=prefix + "main",
+               **_tip(node, group))
         flow.to(node)
         flow.moved(node, group[-1].output_shape)
         if i == 0 and anchor.category not in _ANCHORS and _reads_preactivated(b.kind,
@@ -484,26 +598,27 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
     if b.add is None:  # plain network: the closing ReLU is already on the last node
         return
     add = _node_id(prefix, b.add.name)
-    after = [layer_text(r) for r in b.after]  # the ReLU after the addition, inside its node
-    if after:
-        c.node(add, _html(["+"], [" · ".join(after)]), shape="ellipse", margin="0.02,0.01",
-               fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
-    else:
-        c.node(add, "+", shape="circle", width="0.28", height="0.28", fixedsize="true",
-               fillcolor=COLOURS["add"], fontsize="12", group=prefix + "main")
+    after = [layer_text(r) for r in b.after]  # the ReLU after the addition, beside its node
+    _add_node(c, add, prefix, after)
     flow.to(add)
     ident = _node_id(prefix, "shortcut_" + b.name)
     if b.side and b.shortcut == "projection":
-        side = _node_id(prefix, b.name + ".shortcut")
+        # Every layer of the shortcut: a 1x1 conv + BN, or ResNet-D's 2x2 avg pool, then
+        # the 1x1 conv + BN (Bag of Tricks, Figure 2c), one node per anchor layer.
         style, colour_key = SHORTCUT_STYLE["projection"]
-        c.node(side, _chunk_label(_chunks(b.side)[0], with_params=False),
-               fillcolor=COLOURS["projection_fill"], style=f"rounded,filled,{style}",
-               color=COLOURS[colour_key], fontsize="11")
-        _shortcut_edge(g, entry, side, b.shortcut, ident + "__leg0")
-        _shortcut_edge(g, side, add, b.shortcut, ident)
+        tail = entry
+        for i, group in enumerate(_chunks(b.side)):
+            side = _node_id(prefix, b.name + ".shortcut" + (str(i) if i else ""))
+            c.node(side, _chunk_label(group), fillcolor=COLOURS["projection_fill"],
+                   style=f"rounded,filled,{style}", color=COLOURS[colour_key], fontsize="11",
+                   **_tip(side, group))
+            _shortcut_edge(g, tail, side, b.shortcut, f"{ident}__leg{i}",
+                           loose=tail in flow.breaks)
+            tail = side
+        _shortcut_edge(g, tail, add, b.shortcut, ident)
     else:
         label = " zero-pad" if b.shortcut == "zero-pad" else ""
-        _shortcut_edge(g, entry, add, b.shortcut, ident, label)
+        _shortcut_edge(g, entry, add, b.shortcut, ident, label, loose=entry in flow.breaks)
     flow.moved(add, b.output_shape)
 
 
@@ -531,13 +646,14 @@ def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], pre
             for b in blocks:
                 shortcuts[b.shortcut] = shortcuts.get(b.shortcut, 0) + 1
             if set(shortcuts) != {"none"}:
-                small.append(", ".join(f"{n} {k}" for k, n in shortcuts.items())
-                             + " shortcut" + ("s" if len(blocks) != 1 else ""))
+                small.append(", ".join(f"{n} {k} shortcut{'s' if n != 1 else ''}"
+                                       for k, n in shortcuts.items()))
         small.append(f"{count(row.params)} params · {si(row.macs)} MACs")
         fill, _ = stage_fill(stage, stages)
         node = _node_id(prefix, stage)
+        stage_rows = [u for u in report.layers if u.stage == stage]
         g.node(node, _html([f"{stage}" if stage != "fc" else "head", *lines], small),
-               fillcolor=fill, group=prefix + "main")
+               fillcolor=fill, group=prefix + "main", **_tip(node, stage_rows, stage))
         flow.to(node)
         flow.moved(node, row.output_shape)
 
@@ -572,10 +688,7 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
         [str(convs[0].input_shape[1])] + [str(r.output_shape[1]) for r in convs]
     ) if convs else ""
     heading = title or _BLOCK_TITLES.get(b.kind, f"{b.kind} block")
-    figure = {"basic": " (the ResNet paper's Figure 5, left)",
-              "bottleneck": " (the ResNet paper's Figure 5, right)",
-              "preact-basic": " (He et al. 2016, Identity Mappings, Figure 1b)",
-              "preact-bottleneck": " (He et al. 2016, Identity Mappings)"}.get(b.kind, "")
+    figure = block_caption(b)
     subtitle = [
         f"{channels} channels{figure}" if channels else "",
         f"total {count(b.params)} params = {count(conv_weights)} conv weights + "
@@ -595,8 +708,7 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
         flow.to(node)
         flow.moved(node, r.output_shape)
     if b.add is not None:
-        g.node("add", "+", shape="circle", width="0.34", height="0.34", fixedsize="true",
-               fillcolor=COLOURS["add"], fontsize="14", group="main")
+        _add_node(g, "add", "", size="0.34", fontsize="14")
         g.edge(flow.tail, "add", weight="10", label=" F(x)")
         ident = "shortcut_" + _node_id("", b.name)
         if b.side and b.shortcut == "projection":
@@ -630,6 +742,33 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
            fillcolor=COLOURS["io"], group="main")
     g.edge(flow.tail, "output", weight="10")
     return g
+
+
+# The paper's Figure 5 draws exactly these blocks (ResNet paper, Figure 5: "a building
+# block (on 56x56 feature maps) ... for ResNet-34" at 64-d; the bottleneck for
+# ResNet-50/101/152 at 256-d, 1x1 64 -> 3x3 64 -> 1x1 256), both without striding.
+PAPER_FIGURE_5 = {
+    "basic": ([64, 64, 64], " (the ResNet paper's Figure 5, left)"),
+    "bottleneck": ([256, 64, 64, 256], " (the ResNet paper's Figure 5, right)"),
+}
+
+
+def block_caption(b: _Block) -> str:
+    """Which published figure this block is, claimed only when the configuration is the
+    figure's own: Figure 5 for the paper's channels without stride; the pre-activation
+    paper's Figure 1(b) (He et al. 2016, Identity Mappings) for any pre-activation block with
+    an identity shortcut, the form that figure draws."""
+    convs = [r for r in b.main if r.category == "conv"]
+    if not convs:
+        return ""
+    channels = [convs[0].input_shape[1]] + [r.output_shape[1] for r in convs]
+    strided = any(r.stride > 1 for r in b.records)
+    if b.kind in PAPER_FIGURE_5:
+        want, caption = PAPER_FIGURE_5[b.kind]
+        return caption if channels == want and not strided and b.shortcut == "identity" else ""
+    if b.kind.startswith("preact") and b.shortcut == "identity" and not strided:
+        return " (as He et al. 2016, Identity Mappings, Figure 1b)"
+    return ""
 
 
 def _layer_node(r: LayerRecord, conv_fill: str) -> dict[str, str]:

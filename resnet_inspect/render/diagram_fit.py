@@ -1,0 +1,123 @@
+"""The one library entry point for diagrams, and fitting them to a slide or a page.
+
+`make_diagram(reports, fmt, ...)` takes one report (or two or three, side by side) and
+returns a `Diagram`: the DOT source, the rendered bytes (None for dot) and warnings. The CLI
+calls it; a notebook can too (`Diagram.data` is SVG or PNG bytes to display).
+
+Fitting sets Graphviz's `size` (dot shrinks a drawing to fit it and never enlarges), after
+measuring the drawing's natural size, so it can say how large its smallest text prints:
+labels are at least 9 pt unscaled (`diagram._SMALL`), and the issue's bar is 8 pt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from resnet_inspect.errors import InspectError
+from resnet_inspect.report import Report
+
+# Pages in inches: a 16:9 slide is 13.33 x 7.5 in (PowerPoint's widescreen); A4 is
+# 8.27 x 11.69 in, less 1.5 cm margins each side (7.09 x 10.51 in printable).
+MEDIA: dict[str, tuple[float, float]] = {
+    "slide": (13.33, 7.5),
+    "a4": (7.09, 10.51),
+    "a4-landscape": (10.51, 7.09),
+}
+MIN_TEXT_PT = 8.0
+SMALLEST_TEXT_PT = 9.0  # the muted second lines (diagram._SMALL)
+MAX_SIDE_PX = 10_000
+
+
+@dataclass
+class Diagram:
+    source: str  # DOT
+    data: bytes | None  # the image; None for "dot", or where no renderer here makes fmt
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_fit(text: str) -> tuple[float, float]:
+    """'slide', 'a4', 'a4-landscape', '10x7.5' (inches) or '1920x1080px' -> inches."""
+    from resnet_inspect.render.graphviz_render import PNG_DPI
+
+    key = text.strip().lower()
+    if key in MEDIA:
+        return MEDIA[key]
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(px|in)?", key)
+    if not m or float(m.group(1)) <= 0 or float(m.group(2)) <= 0:
+        raise InspectError(
+            f"--fit {text!r}: use slide, a4, a4-landscape, WxH in inches (10x7.5) or pixels "
+            "(1920x1080px)"
+        )
+    w, h = float(m.group(1)), float(m.group(2))
+    return (w / PNG_DPI, h / PNG_DPI) if m.group(3) == "px" else (w, h)
+
+
+def natural_size(source: str) -> tuple[float, float]:
+    """The drawing's width and height in points at scale 1, measured from its SVG."""
+    from resnet_inspect.render.graphviz_render import render
+
+    svg = render(source, "svg").decode("utf-8", "replace")
+    m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if not m:
+        raise RuntimeError("could not read the drawing's size from its SVG")
+    return float(m.group(1)), float(m.group(2))
+
+
+def fit_source(source: str, fit: str | None) -> tuple[str, list[str]]:
+    """DOT with `size` set for `fit`, and warnings: text below 8 pt at that size, or an image
+    over 10,000 px on a side."""
+    from resnet_inspect.render.graphviz_render import PNG_DPI
+
+    warnings: list[str] = []
+    width, height = natural_size(source)  # points
+    scale = 1.0
+    if fit is not None:
+        w_in, h_in = parse_fit(fit)
+        scale = min(1.0, w_in * 72 / width, h_in * 72 / height)
+        source = source.replace("{", f'{{\n\tsize="{w_in:g},{h_in:g}"', 1)
+        smallest = SMALLEST_TEXT_PT * scale
+        if smallest < MIN_TEXT_PT:
+            warnings.append(
+                f"fitted to {fit}, the drawing shrinks to {scale:.0%} and its smallest text "
+                f"to {smallest:.1f} pt (under {MIN_TEXT_PT:g} pt); try --direction LR, "
+                "--level stage, or a larger --fit"
+            )
+    px = (width * scale * PNG_DPI / 72, height * scale * PNG_DPI / 72)
+    if max(px) > MAX_SIDE_PX:
+        warnings.append(
+            f"the PNG would be {px[0]:,.0f}x{px[1]:,.0f} px (over {MAX_SIDE_PX:,} px on a "
+            "side; renderers shrink or refuse such images); use --fit, --level stage, or svg"
+        )
+    return source, warnings
+
+
+def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
+                 level: str = "block", expand: bool = False, direction: str = "TB",
+                 fit: str | None = None, block: bool = False) -> Diagram:
+    """Report(s) -> DOT and rendered bytes: the entry point of the CLI and of notebooks.
+
+    `block`: one report of a single block, drawn as the paper's Figure 5. Otherwise one
+    network report is drawn at `level`, and two or three side by side (Figure 3).
+    """
+    from resnet_inspect.render.diagram import block_diagram, network_diagram, side_by_side
+    from resnet_inspect.render.graphviz_render import can_render, render
+
+    if direction not in ("TB", "LR"):
+        raise InspectError(f"--direction {direction!r}: use TB or LR")
+    many = [reports] if isinstance(reports, Report) else list(reports)
+    if block:
+        graph = block_diagram(many[0])
+    elif len(many) > 1:
+        graph = side_by_side(many, level, expand=expand)
+    else:
+        graph = network_diagram(many[0], level, expand=expand)
+    source = graph.source
+    if direction == "LR":
+        source = source.replace("rankdir=TB", "rankdir=LR", 1)
+    warnings: list[str] = []
+    if fit is not None or fmt == "png":
+        source, warnings = fit_source(source, fit)
+    data = render(source, fmt) if fmt != "dot" and can_render(fmt) else None
+    return Diagram(source, data, warnings)
