@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from resnet_inspect import compare as _compare_module
 from resnet_inspect.errors import InspectError, ModelError
 from resnet_inspect.spec import AnySpec, ArchSpec, ClassicSpec
 
@@ -110,15 +109,11 @@ def diagram(what: nn.Module | str | Report, level: str = "block", **kwargs: Any)
     return make(what, level, **kwargs)
 
 
-class _CallableModule(type(_compare_module)):  # type: ignore[misc]
-    """`resnet_inspect.compare` is both the comparison module (compare.compare_reports ...)
-    and the public function: `resnet_inspect.compare("resnet50", "resnet101")`."""
+def __getattr__(name: str) -> Any:
+    """`resnet_inspect.compare`, imported on first use (it makes itself callable: see the end
+    of compare.py), so `import resnet_inspect` and `--help` stay light."""
+    if name == "compare":
+        import importlib
 
-    def __call__(self, *items: str, **kwargs: Any) -> Any:
-        from resnet_inspect.notebook import compare as make
-
-        return make(*items, **kwargs)
-
-
-_compare_module.__class__ = _CallableModule
-compare = _compare_module
+        return importlib.import_module("resnet_inspect.compare")
+    raise AttributeError(f"module 'resnet_inspect' has no attribute {name!r}")

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -802,3 +804,18 @@ def resolve_network(item: str) -> AnySpec:
 
     spec: AnySpec = spec_from_settings(load_config(item))
     return spec
+
+
+class _CallableModule(types.ModuleType):
+    """`resnet_inspect.compare` is both this module (compare_reports, ...) and the public
+    function `resnet_inspect.compare("resnet50", "resnet101")`, which displays as a table in
+    a notebook: a package attribute named like a submodule is replaced by the submodule on
+    its import, so the module itself is made callable."""
+
+    def __call__(self, *items: str, **kwargs: Any) -> Any:
+        from resnet_inspect.notebook import compare as make
+
+        return make(*items, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
