@@ -796,6 +796,17 @@ def _trace(
         if not isinstance(err, RuntimeError):
             raise
         raise _explain(err, model, [batch, *input_shape], detail) from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError) as err:
+        if isinstance(err, InspectError):
+            raise
+        # the user's forward raised: a runtime failure with its real cause, in one line
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        hint = ""
+        if step is not None and step.amp and any(isinstance(m, nn.RNNBase)
+                                                 for m in model.modules()):
+            hint = "; --amp does not emulate autocast for recurrent layers yet: leave it out"
+        raise ModelError(f"the model failed in {_failing_module(err, model)}: "
+                         f"{type(err).__name__}: {detail}{hint}") from None
     finally:
         for h in handles:
             h.remove()
