@@ -235,3 +235,18 @@ def test_check_train_agrees_with_torchs_counter(capsys: pytest.CaptureFixture[st
     step = json.loads(r.out)["training_step"]
     assert step["accounted"] and step["torch_flops"] == 2 * (step["forward_macs"]
                                                               + step["backward_macs"])
+
+
+def test_csv_of_a_training_step_adds_backward_and_saved(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    r = run_cli(capsys, "summary", "resnet18", "--train", "--csv", "--level", "stage")
+    assert r.code == 0, r.err
+    lines = r.out.strip().splitlines()
+    header = lines[0].split(",")
+    assert header[-2:] == ["backward_macs", "saved_bytes"]
+    report = resnet_inspect.inspect("resnet18", train=True)
+    tm = report.training_memory
+    assert tm is not None
+    rows = list(__import__("csv").reader(lines[1:]))
+    assert sum(int(row[-1]) for row in rows) == tm.activations_saved
+    assert sum(int(row[-2]) for row in rows) == report.totals.backward_macs

@@ -39,7 +39,9 @@ def to_csv(report: Report, level: str = "layer", names: NameScheme | str = "torc
     namer = Namer(report, names)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
+    train = report.training_memory is not None
+    # a training step adds its backward MACs (headline categories) and the bytes saved
+    writer.writerow((*CSV_FIELDS, "backward_macs", "saved_bytes") if train else CSV_FIELDS)
     from resnet_inspect.categories import Category
 
     every = rollup(report, level, categories=tuple(c.value for c in Category))
@@ -47,6 +49,7 @@ def to_csv(report: Report, level: str = "layer", names: NameScheme | str = "torc
     for row, full in zip(headline, every, strict=True):
         worked = [r.category for r in full.records if r.macs or r.flops]
         categories = dict.fromkeys(worked or [r.category for r in full.records])
+        extra = [row.backward_macs, row.saved_bytes] if train else []
         writer.writerow(
             [
                 namer(row.name),
@@ -61,6 +64,7 @@ def to_csv(report: Report, level: str = "layer", names: NameScheme | str = "torc
                 full.macs,
                 full.flops,
                 row.output_bytes,
+                *extra,
             ]
         )
     return buf.getvalue()
