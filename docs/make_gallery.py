@@ -31,8 +31,9 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
         return lambda: make_diagram(inspect(name, device="meta"), "dot", level=level,
                                     **options).source  # type: ignore[arg-type]
 
-    def block(kind: BlockKind) -> Callable[[], str]:
-        return lambda: make_diagram(block_report(kind, device="meta"), block=True).source
+    def block(kind: BlockKind, style: str = "default") -> Callable[[], str]:
+        return lambda: make_diagram(block_report(kind, device="meta"), block=True,
+                                    style=style).source
 
     def plain_vs_residual() -> str:
         from resnet_inspect import resolve_spec
@@ -46,6 +47,8 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
         ("block-basic", "Basic block at 64 channels (Figure 5, left)", block(BlockKind.BASIC)),
         ("block-bottleneck", "Bottleneck block, 256 -> 64 -> 256 (Figure 5, right)",
          block(BlockKind.BOTTLENECK)),
+        ("block-bottleneck-paper", "The bottleneck in the paper's style, with a legend",
+         block(BlockKind.BOTTLENECK, "paper")),
         ("resnet18-blocks", "ResNet-18, one node per block", net("resnet18", "block")),
         ("resnet34-blocks", "ResNet-34, one node per block, folded", net("resnet34", "block")),
         ("resnet50-blocks", "ResNet-50, one node per block, folded", net("resnet50", "block")),

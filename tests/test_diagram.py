@@ -605,7 +605,8 @@ def test_gallery_script_runs(tmp_path: Path) -> None:
     written = make_gallery.make_gallery(tmp_path, ("svg",))
     names = sorted(p.name for p in written)
     assert names == sorted(
-        f"{stem}.svg" for stem in ("block-basic", "block-bottleneck", "resnet18-blocks",
+        f"{stem}.svg" for stem in ("block-basic", "block-bottleneck", "block-bottleneck-paper",
+                                   "resnet18-blocks",
                                    "resnet34-blocks", "resnet50-blocks", "resnet152-layers",
                                    "resnet50d-layers", "resnet101-stages",
                                    "resnet50-stages-slide", "plain34-vs-resnet34")

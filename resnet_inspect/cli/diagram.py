@@ -29,6 +29,11 @@ BLOCK_PANEL = "Block diagrams (diagram block KIND)"
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 
 
+class Style(str, Enum):
+    DEFAULT = "default"
+    PAPER = "paper"
+
+
 class Direction(str, Enum):
     TB = "TB"
     LR = "LR"
@@ -153,6 +158,7 @@ def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
         "  resnet-inspect diagram resnet152 --level layer --expand -o r152_all.svg\n\n"
         "  resnet-inspect diagram 34 --level layer --beside-plain -o figure3.png\n\n"
         "  resnet-inspect diagram resnet50 --level stage --direction LR --fit slide -o s.png\n\n"
+        "  resnet-inspect diagram block bottleneck --style paper -o figure5.png\n\n"
         "  resnet-inspect diagram vgg19 --beside plain-34,resnet34 --level layer "
         "--fit a4-landscape -o figure3.png\n\n"
         "  resnet-inspect diagram resnet50 > resnet50.dot"
@@ -177,6 +183,10 @@ def diagram(
     direction: Annotated[Direction, typer.Option(
         "--direction", help="TB: top to bottom, as the paper; LR: left to right, for a "
         "wide slide.", case_sensitive=False)] = Direction.TB,
+    style: Annotated[Style, typer.Option(
+        "--style", help="default: every layer's details (BN, ReLU, parameter counts); paper: "
+        "what the paper draws ('3x3, 64' labels, larger text, no parameter arithmetic) and a "
+        "drawn legend of the shortcut lines.", case_sensitive=False)] = Style.DEFAULT,
     fit: Annotated[str | None, typer.Option(
         "--fit", help="Shrink to fit: slide (16:9, 13.33x7.5 in), a4, a4-landscape, or WxH "
         "in inches (10x7.5) or pixels (1920x1080px); warns if text falls under 8 pt.",
@@ -256,7 +266,7 @@ def diagram(
             stride_on_3x3=stride_on is not StrideOn.CONV1X1,
         )
         result = make_diagram(report, out_format, direction=direction.value, fit=fit,
-                              block=True)
+                              block=True, style=style.value)
     else:
         given = [f for f, v in (("--channels", channels), ("--width", width),
                                 ("--stride", stride), ("--spatial", spatial)) if v is not None]
@@ -288,7 +298,7 @@ def diagram(
                    else [traced(spec)])
         reports += [traced(s) for s in beside_specs(beside)]
         result = make_diagram(reports, out_format, level=level.value, expand=expand,
-                              direction=direction.value, fit=fit)
+                              direction=direction.value, fit=fit, style=style.value)
     for warning in result.warnings:
         print(f"resnet-inspect: warning: {warning}", file=sys.stderr)
     write_diagram(result.source, out_format, output, result.data)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING
@@ -116,8 +117,18 @@ def layer_text(r: LayerRecord) -> str:
     return _SHORT.get(r.type, r.type)
 
 
+# --style paper: draw what the paper draws ("3x3, 64" labels, larger text), without the
+# small muted lines (BN / ReLU, parameter counts and arithmetic, module names). Set by
+# diagram_fit.make_diagram around one drawing.
+PAPER_STYLE: ContextVar[bool] = ContextVar("paper_style", default=False)
+_PAPER_SIZE = 15
+
+
 def _html(lines: Sequence[str], small: Sequence[str] = (), size: int = _SMALL) -> str:
     """An HTML-like label: main lines, then smaller muted lines."""
+    if PAPER_STYLE.get():
+        body = "<BR/>".join(escape(line) for line in lines)
+        return f'<<FONT POINT-SIZE="{_PAPER_SIZE}">{body}</FONT>>'
     body = "<BR/>".join(escape(line) for line in lines)
     for line in small:
         body += (
@@ -702,10 +713,21 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
            group="main")
     flow = _Flow(g, start, in_shape)
     conv_fill = STAGE_FILLS[0][0]
+    paper = PAPER_STYLE.get()
+    relu = False  # the paper writes "relu" on the line, draws no box for it or for BN
     for r in b.main:
+        if paper and r.category in ("norm", "activation"):
+            relu = relu or r.category == "activation"
+            continue
         node = _node_id("", r.name.split(".")[-1])
         g.node(node, **_layer_node(r, conv_fill))
-        flow.to(node)
+        if relu:
+            g.edge(flow.tail, node, weight="10", label=" relu")
+            flow.tail, relu = node, False
+            flow.visited.append(node)
+            flow.shown = flow.carried
+        else:
+            flow.to(node)
         flow.moved(node, r.output_shape)
     if b.add is not None:
         _add_node(g, "add", "", size="0.34", fontsize="14")
@@ -734,13 +756,16 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
         flow.moved("add", b.add.output_shape)
         flow.shown = flow.carried  # F(x) + x has the block's output shape, shown below
     for r in b.after:
+        if paper and r.category in ("norm", "activation"):
+            relu = relu or r.category == "activation"
+            continue
         node = _node_id("", "after." + r.name.split(".")[-1])
         g.node(node, **_layer_node(r, conv_fill))
         flow.to(node)
         flow.moved(node, r.output_shape)
     g.node("output", _html(["output"], [shape_text(b.output_shape)]),
            fillcolor=COLOURS["io"], group="main")
-    g.edge(flow.tail, "output", weight="10")
+    g.edge(flow.tail, "output", weight="10", **({"label": " relu"} if relu else {}))
     return g
 
 
@@ -773,6 +798,12 @@ def block_caption(b: _Block) -> str:
 
 def _layer_node(r: LayerRecord, conv_fill: str) -> dict[str, str]:
     """Node attributes for one layer of a block diagram."""
+    if r.category == "conv" and PAPER_STYLE.get():
+        # the paper's own labels: "1x1, 64", "3x3, 64, /2"
+        cout = r.output_shape[1] if len(r.output_shape) > 1 else 0
+        stride = ", /2" if r.stride == 2 else (f", /{r.stride}" if r.stride > 1 else "")
+        return {"label": _html([f"{r.kernel}, {cout}{stride}"]), "fillcolor": conv_fill,
+                "style": "rounded,filled", "group": "main"}
     if r.category == "conv":
         cin = r.input_shape[1] if len(r.input_shape) > 1 else 0
         cout = r.output_shape[1] if len(r.output_shape) > 1 else 0

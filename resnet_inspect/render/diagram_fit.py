@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from resnet_inspect.errors import InspectError
 from resnet_inspect.report import Report
@@ -95,24 +96,38 @@ def fit_source(source: str, fit: str | None) -> tuple[str, list[str]]:
 
 def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
                  level: str = "block", expand: bool = False, direction: str = "TB",
-                 fit: str | None = None, block: bool = False) -> Diagram:
+                 fit: str | None = None, block: bool = False,
+                 style: str = "default") -> Diagram:
     """Report(s) -> DOT and rendered bytes: the entry point of the CLI and of notebooks.
 
     `block`: one report of a single block, drawn as the paper's Figure 5. Otherwise one
     network report is drawn at `level`, and two or three side by side (Figure 3).
     """
-    from resnet_inspect.render.diagram import block_diagram, network_diagram, side_by_side
+    from resnet_inspect.render.diagram import (
+        PAPER_STYLE,
+        block_diagram,
+        network_diagram,
+        side_by_side,
+    )
     from resnet_inspect.render.graphviz_render import can_render, render
 
     if direction not in ("TB", "LR"):
         raise InspectError(f"--direction {direction!r}: use TB or LR")
+    if style not in ("default", "paper"):
+        raise InspectError(f"--style {style!r}: use default or paper")
     many = [reports] if isinstance(reports, Report) else list(reports)
-    if block:
-        graph = block_diagram(many[0])
-    elif len(many) > 1:
-        graph = side_by_side(many, level, expand=expand)
-    else:
-        graph = network_diagram(many[0], level, expand=expand)
+    token = PAPER_STYLE.set(style == "paper")
+    try:
+        if block:
+            graph = block_diagram(many[0])
+        elif len(many) > 1:
+            graph = side_by_side(many, level, expand=expand)
+        else:
+            graph = network_diagram(many[0], level, expand=expand)
+    finally:
+        PAPER_STYLE.reset(token)
+    if style == "paper":
+        _legend(graph)
     source = graph.source
     if direction == "LR":
         source = source.replace("rankdir=TB", "rankdir=LR", 1)
@@ -121,3 +136,25 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
         source, warnings = fit_source(source, fit)
     data = render(source, fmt) if fmt != "dot" and can_render(fmt) else None
     return Diagram(source, data, warnings)
+
+
+LEGEND = (("identity", "solid"), ("projection", "dashed"), ("zero-pad", "dotted"))
+
+
+def _legend(graph: Any) -> None:
+    """The paper's line styles, drawn: one short edge per shortcut kind, in a box of its
+    own (node names start with 'legend_', so edge counts can leave them out)."""
+    from resnet_inspect.render.diagram import SHORTCUT_STYLE
+
+    with graph.subgraph(name="cluster_legend") as c:
+        c.attr(label="shortcuts", fontsize="13", style="rounded", color="#999999",
+               labeljust="l")
+        for i, (kind, _) in enumerate(LEGEND):
+            style, colour = SHORTCUT_STYLE[kind]
+            tail, head = f"legend_{i}a", f"legend_{i}b"
+            c.node(tail, "", shape="point", width="0.05")
+            c.node(head, kind, shape="plaintext", fontsize="13", style="")
+            from resnet_inspect.render.diagram import COLOURS
+
+            c.edge(tail, head, style=style, color=COLOURS[colour], penwidth="1.6",
+                   arrowhead="none", minlen="2")
