@@ -38,10 +38,10 @@ def _empty(shape: Sequence[int], like: torch.Tensor, dtype: torch.dtype | None =
     return torch.empty(shape, dtype=dtype or like.dtype, device="meta")
 
 
-def _ints(value: Any, n: int) -> tuple[int, ...] | None:
+def int_tuple(value: Any, n: int) -> tuple[int, ...] | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return (value,) * n
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, torch.Size)):
         values = tuple(value)
         if len(values) == 1 and n > 1:
             values = values * n
@@ -50,7 +50,7 @@ def _ints(value: Any, n: int) -> tuple[int, ...] | None:
     return None
 
 
-def _window(size: int, kernel: int, stride: int, pad: int, dilation: int, ceil: bool) -> int:
+def window_length(size: int, kernel: int, stride: int, pad: int, dilation: int, ceil: bool) -> int:
     """Output length of a conv or pooling window on one axis (PyTorch docs, Conv2d and
     MaxPool2d 'Shape'); with ceil_mode the last window must start inside the input or the
     left padding."""
@@ -65,12 +65,12 @@ def _window(size: int, kernel: int, stride: int, pad: int, dilation: int, ceil: 
 def _convolution(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     x, w, _, stride, padding, dilation, transposed, _, groups = args
     n = w.dim() - 2
-    s, p, d = _ints(stride, n), _ints(padding, n), _ints(dilation, n)
+    s, p, d = int_tuple(stride, n), int_tuple(padding, n), int_tuple(dilation, n)
     if transposed or s is None or p is None or d is None or x.dim() != n + 2:
         return None
     if x.shape[1] != w.shape[1] * groups:
         return None
-    spatial = [_window(x.shape[2 + i], w.shape[2 + i], s[i], p[i], d[i], False)
+    spatial = [window_length(x.shape[2 + i], w.shape[2 + i], s[i], p[i], d[i], False)
                for i in range(n)]
     return _empty([x.shape[0], w.shape[0], *spatial], x)
 
@@ -171,17 +171,17 @@ def _scalar(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
 @_rule(aten.max_pool2d_with_indices.default)
 def _max_pool2d(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     x = args[0]
-    k = _ints(args[1], 2)
-    s = _ints(args[2], 2) if len(args) > 2 and args[2] not in ([], ()) else k
-    p = _ints(args[3] if len(args) > 3 else 0, 2)
-    d = _ints(args[4] if len(args) > 4 else 1, 2)
+    k = int_tuple(args[1], 2)
+    s = int_tuple(args[2], 2) if len(args) > 2 and args[2] not in ([], ()) else k
+    p = int_tuple(args[3] if len(args) > 3 else 0, 2)
+    d = int_tuple(args[4] if len(args) > 4 else 1, 2)
     ceil = bool(args[5]) if len(args) > 5 else False
     if k is None or s is None or p is None or d is None or x.dim() != 4:
         return None
     if any(2 * p[i] > k[i] for i in range(2)):
         return None  # torch rejects it: let it say so
     shape = [x.shape[0], x.shape[1],
-             *(_window(x.shape[2 + i], k[i], s[i], p[i], d[i], ceil) for i in range(2))]
+             *(window_length(x.shape[2 + i], k[i], s[i], p[i], d[i], ceil) for i in range(2))]
     out = _empty(shape, x)
     return None if out is None else (out, torch.empty(shape, dtype=torch.int64, device="meta"))
 
@@ -228,22 +228,22 @@ def _bmm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
 @_rule(aten.avg_pool2d.default)
 def _avg_pool2d(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     x = args[0]
-    k = _ints(args[1], 2)
-    s = _ints(args[2], 2) if len(args) > 2 and args[2] not in ([], ()) else k
-    p = _ints(args[3] if len(args) > 3 else 0, 2)
+    k = int_tuple(args[1], 2)
+    s = int_tuple(args[2], 2) if len(args) > 2 and args[2] not in ([], ()) else k
+    p = int_tuple(args[3] if len(args) > 3 else 0, 2)
     ceil = bool(args[4]) if len(args) > 4 else False
     if k is None or s is None or p is None or x.dim() != 4 or kwargs:
         return None
     if any(2 * p[i] > k[i] for i in range(2)):
         return None
     shape = [x.shape[0], x.shape[1],
-             *(_window(x.shape[2 + i], k[i], s[i], p[i], 1, ceil) for i in range(2))]
+             *(window_length(x.shape[2 + i], k[i], s[i], p[i], 1, ceil) for i in range(2))]
     return _empty(shape, x)
 
 
 @_rule(aten._adaptive_avg_pool2d.default)
 def _adaptive_avg_pool2d(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-    x, size = args[0], _ints(args[1], 2)
+    x, size = args[0], int_tuple(args[1], 2)
     if size is None or x.dim() != 4:
         return None
     return _empty([x.shape[0], x.shape[1], *size], x)

@@ -22,6 +22,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from resnet_inspect.meta_ops import int_tuple, window_length
+
 Rule = Callable[..., "list[int] | torch.Tensor | None"]
 _RULES: dict[Any, Rule] = {}
 # concrete types, not collections.abc.Sequence: an ABC isinstance costs microseconds per call
@@ -44,29 +46,9 @@ def _arg(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str,
     return kwargs.get(name, default)
 
 
-def _tuple(value: Any, n: int) -> tuple[int, ...] | None:
-    """An int or a sequence of n ints as a tuple; None for anything else ('same', ...)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * n
-    if isinstance(value, _SEQ):
-        values = tuple(value)
-        if len(values) == 1 and n > 1:
-            values = values * n
-        if len(values) == n and all(isinstance(v, int) for v in values):
-            return values
-    return None
-
-
-def _window_out(size: int, kernel: int, stride: int, pad: int, dilation: int,
-                ceil_mode: bool) -> int:
-    """Output length of a conv or pooling window along one axis (PyTorch docs, Conv2d /
-    MaxPool2d 'Shape'); with ceil_mode the last window must start inside the input or
-    the left padding."""
-    span = size + 2 * pad - dilation * (kernel - 1) - 1
-    out = (-(-span // stride) if ceil_mode else span // stride) + 1
-    if ceil_mode and (out - 1) * stride >= size + pad:
-        out -= 1
-    return out
+# the shape arithmetic is the dispatch-level rules' own (meta_ops.py), written once
+_tuple = int_tuple
+_window_out = window_length
 
 
 @_rule(torch.conv1d, torch.conv2d, torch.conv3d)
