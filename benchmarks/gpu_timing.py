@@ -12,8 +12,8 @@ import sys
 def main() -> None:
     import torch
 
-    from resnet_inspect.render import format as fmt
-    from resnet_inspect.timing import measure
+    from resnet_inspect.analysis.timing import measure
+    from resnet_inspect.report import format as fmt
 
     if not torch.cuda.is_available():
         print("gpu_timing.py: no CUDA GPU visible to PyTorch", file=sys.stderr)

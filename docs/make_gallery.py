@@ -24,7 +24,7 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
     from resnet_inspect import inspect
     from resnet_inspect.cli.diagram import block_report
     from resnet_inspect.render.diagram_fit import make_diagram
-    from resnet_inspect.spec import BlockKind
+    from resnet_inspect.spec.arch import BlockKind
 
     def net(name: str, level: str, **options: object) -> Callable[[], str]:
         # make_diagram is the library entry point the CLI calls: DOT with --fit applied
@@ -65,8 +65,8 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
 
 
 def make_gallery(out: Path, formats: tuple[str, ...] = ("svg", "png")) -> list[Path]:
-    from resnet_inspect.cli.output import write_atomic
     from resnet_inspect.render.graphviz_render import render
+    from resnet_inspect.render.output import write_atomic
 
     out.mkdir(parents=True, exist_ok=True)
     written = []

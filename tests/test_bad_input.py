@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from resnet_inspect.cli.options import parse_input, parse_int_list
-from resnet_inspect.config import load_config
 from resnet_inspect.errors import InspectError
-from resnet_inspect.limits import (
+from resnet_inspect.spec.config import load_config
+from resnet_inspect.spec.limits import (
     MAX_BATCH,
     MAX_CHANNELS,
     MAX_CLASSES,

@@ -6,9 +6,9 @@ import pytest
 import torch
 
 import resnet_inspect
-from resnet_inspect.builder import build_model
-from resnet_inspect.presets import get_spec
-from resnet_inspect.spec import ShortcutUse
+from resnet_inspect.models.builder import build_model
+from resnet_inspect.spec.arch import ShortcutUse
+from resnet_inspect.spec.registry import get_spec
 
 # torchvision model documentation, "Table of all available classification weights",
 # column Params (IMAGENET1K_V1 weights): ResNet-18 11.7M ... ResNet-152 60.2M; the exact

@@ -10,11 +10,11 @@ import torch
 from torch import nn
 
 import resnet_inspect
-from resnet_inspect.blocks import BasicBlock
-from resnet_inspect.check import CheckReport, check, explain
+from resnet_inspect.analysis.check import CheckReport, check, explain
+from resnet_inspect.models.blocks import BasicBlock
 from resnet_inspect.render.check_table import render_check
 from resnet_inspect.render.console import make_console
-from resnet_inspect.spec import ShortcutUse
+from resnet_inspect.spec.arch import ShortcutUse
 from tests.cli_helpers import run_cli
 
 # torchvision model docs (GFLOPS column = GMACs of conv + fc at 224x224) and parameter
@@ -206,7 +206,7 @@ def test_check_leaves_a_users_model_untouched() -> None:
 def test_predictions_from_a_report_alone_match_the_tools(checks: dict[int, CheckReport],
                                                          depth: int) -> None:
     # What the summary footer quotes without running the tools, against their real output
-    from resnet_inspect.check import predict
+    from resnet_inspect.analysis.check import predict
 
     predicted = predict(resnet_inspect.inspect(f"resnet{depth}"))
     for tool in checks[depth].tools:
@@ -222,7 +222,7 @@ def test_a_check_in_which_every_tool_crashed_is_not_accounted_for(
 ) -> None:
     # issue 12: "check reports 'all accounted for' and exits 0 when every other tool
     # crashed". A crash is a failure of the check, named with its cause, exit 1.
-    import resnet_inspect.check as lib
+    import resnet_inspect.analysis.check as lib
 
     monkeypatch.setattr(lib, "RUNNERS", {k: _crash for k in lib.RUNNERS})
     c = check("resnet18", tools=("torchinfo", "torch"))
@@ -240,7 +240,7 @@ def test_a_check_in_which_every_tool_crashed_is_not_accounted_for(
 def test_one_crashed_tool_fails_the_check_even_when_the_others_agree(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import resnet_inspect.check as lib
+    import resnet_inspect.analysis.check as lib
 
     monkeypatch.setitem(lib.RUNNERS, "torchinfo", _crash)
     c = check("resnet18", tools=("torchinfo", "torch"))

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from torch import nn
 
 import resnet_inspect
-from resnet_inspect.categories import Category
-from resnet_inspect.counting import FORMULAS, NO_ARITHMETIC, OpCount, counts_for, formula
+from resnet_inspect.counting.categories import Category
+from resnet_inspect.counting.ops import FORMULAS, NO_ARITHMETIC, OpCount, counts_for, formula
 
 aten = torch.ops.aten
 

@@ -28,8 +28,8 @@ from resnet_inspect.render.diagram import (
     shortcut_edges,
     side_by_side,
 )
-from resnet_inspect.report import Report
-from resnet_inspect.spec import BlockKind
+from resnet_inspect.report.model import Report
+from resnet_inspect.spec.arch import BlockKind
 from tests.cli_helpers import run_cli
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -543,7 +543,7 @@ def test_cli_unwritable_output_leaves_no_file(capsys: pytest.CaptureFixture[str]
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
-    from resnet_inspect.cli import output
+    from resnet_inspect.render import output
 
     real_access = output.os.access
     monkeypatch.setattr(output.os, "access",
@@ -663,7 +663,7 @@ def test_cli_block_stride_on(capsys: pytest.CaptureFixture[str]) -> None:
     ("resnet34", "ResNet-34"),
 ])
 def test_human_titles(name: str, title: str) -> None:
-    from resnet_inspect.titles import human_title
+    from resnet_inspect.spec.titles import human_title
 
     assert human_title(name) == title
     assert f"label=<{title}<BR/>" in network_diagram(_report(name), "stage").source
@@ -777,7 +777,7 @@ def test_svg_nodes_have_stable_ids_and_tooltips() -> None:
     # conv1 7x7x3x64 at 112x112: 118,013,952 MACs, plus its BN and ReLU rows' own.
     stem = [r for r in _report("resnet50").layers if r.stage == "conv1"]
     assert stem[0].macs == 118_013_952
-    from resnet_inspect.render.format import si
+    from resnet_inspect.report.format import si
 
     assert f"conv1: 64×112×112 · 9,536 params · {si(sum(r.macs for r in stem))} MACs" in titles
 

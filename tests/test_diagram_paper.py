@@ -10,7 +10,7 @@ from resnet_inspect import inspect
 from resnet_inspect.cli.diagram import block_report
 from resnet_inspect.render.diagram import shortcut_edges
 from resnet_inspect.render.diagram_fit import LEGEND, make_diagram
-from resnet_inspect.spec import BlockKind
+from resnet_inspect.spec.arch import BlockKind
 from tests.cli_helpers import run_cli
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resnet_inspect.render import format as fmt
+from resnet_inspect.report import format as fmt
 
 
 def test_memory_units_scale() -> None:

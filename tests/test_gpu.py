@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import resnet_inspect
-from resnet_inspect.timing import measure
+from resnet_inspect.analysis.timing import measure
 
 pytestmark = [
     pytest.mark.gpu,
@@ -52,8 +52,8 @@ def test_cuda_timing_leaves_a_cpu_model_on_the_cpu() -> None:
 def test_cuda_training_step_peak_agrees_with_the_allocator(batch: int) -> None:
     # One real step on the GPU (forward, backward, Adam) against our count on meta. The
     # allocator rounds each block up (512 B) and cuDNN takes workspaces, so allow 10%.
-    from resnet_inspect.builder import build_model
-    from resnet_inspect.presets import get_spec
+    from resnet_inspect.models.builder import build_model
+    from resnet_inspect.spec.registry import get_spec
 
     counted = resnet_inspect.inspect("resnet50", batch=batch, train=True,
                                      optimizer="adam").training_memory

@@ -12,7 +12,7 @@ import pytest
 
 import resnet_inspect as ri
 from resnet_inspect.render.html import footer_rows, report_html
-from resnet_inspect.report import Report
+from resnet_inspect.report.model import Report
 from tests.cli_helpers import run_cli
 
 
@@ -119,7 +119,7 @@ def test_compare_is_public_and_displays_as_a_table() -> None:
     assert md.startswith("**resnet18 vs resnet34**")
     assert "11,689,512" in md and "21,797,672" in md  # torchvision's parameter counts
     assert "<pre" in c._repr_html_()
-    from resnet_inspect import compare as module
+    from resnet_inspect.analysis import compare as module
 
     assert module.compare_reports  # the module is still the module
 
@@ -183,7 +183,7 @@ def test_page_in_a_real_browser(capsys: pytest.CaptureFixture[str], tmp_path: Pa
         errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
         assert errors == []
         # the numbers in the page are the JSON report's
-        from resnet_inspect.report import rollup
+        from resnet_inspect.report.model import rollup
 
         stages = browser.find_elements(By.CSS_SELECTOR, "tr.ri-stage")
         expect = rollup(report, "stage")

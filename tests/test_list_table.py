@@ -1,7 +1,7 @@
 """`list` reads every preset's figures from the generated table (resnet_inspect/preset_table.py).
 
 These tests recompute every row with the real tracer, so `list` and `summary` cannot
-disagree: a stale row fails here (regenerate with `python -m resnet_inspect.preset_table_gen`),
+disagree: a stale row fails here (regenerate: `python -m resnet_inspect.analysis.preset_figures`),
 and at run time a row whose spec fingerprint no longer matches is traced instead of shown.
 """
 
@@ -10,9 +10,11 @@ from __future__ import annotations
 import pytest
 
 from resnet_inspect import inspect
-from resnet_inspect.preset_table import ROWS
-from resnet_inspect.preset_table_gen import fingerprint, render
-from resnet_inspect.presets import PRESETS, Preset, figures
+from resnet_inspect.analysis.preset_figures import figures, fingerprint, render
+from resnet_inspect.analysis.preset_table import ROWS
+from resnet_inspect.spec.registry import Preset, all_presets
+
+PRESETS = all_presets()
 
 
 def test_table_has_exactly_the_presets() -> None:
@@ -35,7 +37,7 @@ def test_published_rows() -> None:
 
 def test_a_changed_spec_is_traced_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
     # a preset edited after the table was written: the stale row must not be shown
-    from resnet_inspect import preset_table
+    from resnet_inspect.analysis import preset_table
 
     stale = dict(ROWS)
     stale["resnet18"] = (ROWS["resnet18"][0], 1, 2)  # right fingerprint, wrong figures

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import torch
 
-from resnet_inspect.meta_ops import RULES
+from resnet_inspect.counting.meta_ops import RULES
 
 aten = torch.ops.aten
 

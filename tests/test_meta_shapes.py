@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 
 import resnet_inspect
-from resnet_inspect.meta_shapes import MetaShapes
-from resnet_inspect.spec import BlockKind, ShortcutKind, StemKind, StrideOn
+from resnet_inspect.counting.meta_shapes import MetaShapes
+from resnet_inspect.spec.arch import BlockKind, ShortcutKind, StemKind, StrideOn
 
 CASES = [
     # (function, real-device args builder) with odd sizes, ceil mode, dilation, padding

@@ -6,7 +6,7 @@ import pytest
 
 import resnet_inspect
 from resnet_inspect.render.ops import op_columns
-from resnet_inspect.report import rollup
+from resnet_inspect.report.model import rollup
 
 
 @pytest.mark.parametrize("level", ["stage", "block", "layer"])

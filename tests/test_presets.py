@@ -14,10 +14,10 @@ import torch
 from torch import nn
 
 import resnet_inspect
-from resnet_inspect.builder import build_model
 from resnet_inspect.errors import InspectError
-from resnet_inspect.presets import PRESETS, families, get_spec
-from resnet_inspect.spec import ArchSpec, ClassicSpec, ShortcutKind, ShortcutUse, StrideOn
+from resnet_inspect.models.builder import build_model
+from resnet_inspect.spec.arch import ArchSpec, ClassicSpec, ShortcutKind, ShortcutUse, StrideOn
+from resnet_inspect.spec.registry import all_presets, families, get_spec
 from tests.cli_helpers import run_cli
 
 
@@ -358,7 +358,7 @@ def test_names() -> None:
     assert get_spec("resnext50-32x4d").name == "resnext50_32x4d"
     assert get_spec("resnext152_32x4d").layer_counts == (3, 8, 36, 3)
     fams = families()
-    assert sum(len(v) for v in fams.values()) == len(PRESETS)
+    assert sum(len(v) for v in fams.values()) == len(all_presets())
     assert "Classic CNN" in fams and "Wide ResNet" in fams
 
 
@@ -380,7 +380,7 @@ def test_name_errors(name: str, message: str) -> None:
 
 
 def test_depth_flag_points_to_cifar_names() -> None:
-    from resnet_inspect.presets import spec_for_depth
+    from resnet_inspect.spec.registry import spec_for_depth
 
     with pytest.raises(InspectError, match="for the ResNet \\(CIFAR\\) network name it: resnet56"):
         spec_for_depth(56)
@@ -415,7 +415,7 @@ def test_list_counts(capsys: pytest.CaptureFixture[str], width80: None) -> None:
     # LeNet-5 MACs: C1 28x28x6 x 25 = 117,600; C3 10x10x16 x 150 = 240,000; C5 120 x 400
     # = 48,000; F6 120 x 84 = 10,080; output 84 x 10 = 840; total 416,520
     assert json.loads(result.out) == [{
-        "name": "lenet5", "family": "Classic CNN", "summary": PRESETS["lenet5"].summary,
+        "name": "lenet5", "family": "Classic CNN", "summary": all_presets()["lenet5"].summary,
         "params": 61_706, "macs": 117_600 + 240_000 + 48_000 + 10_080 + 840,
         "input_shape": [1, 32, 32],
     }]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 import resnet_inspect
-from resnet_inspect.spec import ArchSpec, BlockKind, StageSpec, StemKind
+from resnet_inspect.spec.arch import ArchSpec, BlockKind, StageSpec, StemKind
 
 BIG = (3, 4096, 4096)
 BATCH = 64

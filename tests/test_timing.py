@@ -8,10 +8,10 @@ import pytest
 import torch
 
 import resnet_inspect
+from resnet_inspect.analysis.timing import measure, time_forward
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.console import make_console
 from resnet_inspect.render.timing_table import render_timing, timing_rows
-from resnet_inspect.timing import measure, time_forward
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def test_the_docs_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     import re
     from pathlib import Path
 
-    import resnet_inspect.timing as timing_module
+    import resnet_inspect.analysis.timing as timing_module
 
     text = (Path(__file__).parent.parent / "docs" / "timing.md").read_text()
     block = re.search(r"```python\n(.*?)```", text, re.S)

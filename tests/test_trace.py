@@ -7,11 +7,11 @@ import torch
 from torch import nn
 
 import resnet_inspect
-from resnet_inspect.blocks import BasicBlock, Bottleneck
 from resnet_inspect.errors import InspectError
-from resnet_inspect.report import Report, rollup
-from resnet_inspect.spec import ShortcutUse
-from resnet_inspect.trace import trace
+from resnet_inspect.models.blocks import BasicBlock, Bottleneck
+from resnet_inspect.report.model import Report, rollup
+from resnet_inspect.spec.arch import ShortcutUse
+from resnet_inspect.trace.tracer import trace
 
 # torchvision model documentation, column GFLOPS at 224x224 (which are GMACs of conv and
 # linear layers): ResNet-18 1.81, -34 3.66, -50 4.09, -101 7.80, -152 11.51; the per-model

@@ -14,10 +14,10 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 import resnet_inspect
-from resnet_inspect.builder import build_model
-from resnet_inspect.fit import GIB, largest_batch, parse_size
-from resnet_inspect.presets import get_spec
-from resnet_inspect.report import Report, rollup
+from resnet_inspect.analysis.fit import GIB, largest_batch, parse_size
+from resnet_inspect.models.builder import build_model
+from resnet_inspect.report.model import Report, rollup
+from resnet_inspect.spec.registry import get_spec
 from tests.cli_helpers import run_cli
 from tests.reference_models import EncoderBlock, FunctionalCNN, SdpaAttention
 
@@ -111,8 +111,8 @@ def _held_after_forward(batch: int) -> int:
     difference is the tensors alive)."""
     code = (
         "import gc, os, torch\n"
-        "from resnet_inspect.builder import build_model\n"
-        "from resnet_inspect.presets import get_spec\n"
+        "from resnet_inspect.models.builder import build_model\n"
+        "from resnet_inspect.spec.registry import get_spec\n"
         "def rss():\n"
         "    with open('/proc/self/statm') as f:\n"
         "        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')\n"

@@ -14,7 +14,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 import resnet_inspect
-from resnet_inspect.report import Report, rollup
+from resnet_inspect.report.model import Report, rollup
 from tests.reference_models import (
     ConvLstmAttention,
     EncoderBlock,

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import resnet_inspect
-from resnet_inspect.builder import build_model
 from resnet_inspect.cli.options import ModelOptions
-from resnet_inspect.spec import (
+from resnet_inspect.models.builder import build_model
+from resnet_inspect.spec.arch import (
     ArchSpec,
     BlockKind,
     ShortcutKind,

@@ -19,7 +19,7 @@ from resnet_inspect.cli.options import (
 from resnet_inspect.errors import InspectError
 
 if TYPE_CHECKING:
-    from resnet_inspect.check import CheckReport
+    from resnet_inspect.analysis.check import CheckReport
 
 _TOOLS = ("torchinfo", "fvcore", "torch")
 
@@ -81,7 +81,7 @@ def check(
     chosen = parse_tools(tools)
     run.validate()
     if output is not None:
-        from resnet_inspect.cli.output import check_writable
+        from resnet_inspect.render.output import check_writable
 
         check_writable(output)
     user = model.user_module()
@@ -97,9 +97,9 @@ def check(
 
         ensure_fits(spec, run.input_shape(spec), run.batch, run.device.value)
 
-    from resnet_inspect.check import check as run_check
-    from resnet_inspect.cli.output import emit, emit_rendered
+    from resnet_inspect.analysis.check import check as run_check
     from resnet_inspect.cli.progress import progress_bar
+    from resnet_inspect.render.output import emit, emit_rendered
 
     with progress_bar(f"Counting with {', '.join(chosen)}") as update:
         result = run_check(subject, input_shape=run.input_shape(spec, any_rank=user is not None),
@@ -107,8 +107,8 @@ def check(
                            device=run.device.value, tools=chosen, progress=update)
     step = None
     if train:
-        from resnet_inspect import inspect as inspect_model
-        from resnet_inspect.train_check import check_training
+        from resnet_inspect.analysis.train_check import check_training
+        from resnet_inspect.trace.run import inspect as inspect_model
 
         shape = run.input_shape(spec, any_rank=user is not None)
         step_report = inspect_model(subject, input_shape=shape, batch=run.batch, train=True)

@@ -1,7 +1,7 @@
 """`resnet-inspect compare`: blocks or whole networks side by side.
 
 The command parses, checks which options apply to the items, calls
-`resnet_inspect.compare` and hands the result to `render/compare.py`.
+`resnet_inspect.analysis.compare` and hands the result to `render/compare.py`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from resnet_inspect.cli.options import (
     run_options,
 )
 from resnet_inspect.errors import InspectError
-from resnet_inspect.spec import AnySpec
+from resnet_inspect.spec.arch import AnySpec
 
 BLOCK_PANEL = "Blocks (basic, bottleneck, preact-basic, preact-bottleneck)"
 
@@ -121,16 +121,16 @@ def compare(
         raise InspectError("choose one of --json, --markdown and --latex")
     run.validate()
     if output is not None:
-        from resnet_inspect.cli.output import check_writable
+        from resnet_inspect.render.output import check_writable
 
         check_writable(output)
 
-    from resnet_inspect import compare as lib
+    from resnet_inspect.analysis import compare as lib
 
     device = "meta" if run.device is Device.AUTO else run.device.value
     user = None
     if model.user_model is not None:  # the user's network, beside the named ones
-        from resnet_inspect.user_model import load_model
+        from resnet_inspect.models.user import load_model
 
         user = load_model(model.user_model)
         model = replace(model, user_model=None)
@@ -184,7 +184,7 @@ def compare(
             optimizer=optimizer,
         )
         if user is not None:
-            from resnet_inspect import inspect as inspect_model
+            from resnet_inspect.trace.run import inspect as inspect_model
 
             shape = run.input_shape(None, any_rank=True) if run.input is not None else None
             reports.append(inspect_model(user[0], input_shape=shape, batch=run.batch,
@@ -192,8 +192,8 @@ def compare(
                                          optimizer=optimizer))
         result = lib.compare_reports(reports)
 
-    from resnet_inspect.cli.output import emit, emit_rendered
     from resnet_inspect.render import compare as render
+    from resnet_inspect.render.output import emit, emit_rendered
 
     reports_out = reports
     if json_out:
@@ -232,7 +232,7 @@ def _network_spec(model: ModelOptions, item: str) -> AnySpec:
     .yaml or .json is read as a config file, as `--config` would be."""
     from dataclasses import fields
 
-    from resnet_inspect.compare import is_config_file
+    from resnet_inspect.analysis.compare import is_config_file
 
     if is_config_file(item):
         if "config" not in {f.name for f in fields(ModelOptions)}:

@@ -16,13 +16,13 @@ import typer
 
 from resnet_inspect.cli.app import app
 from resnet_inspect.cli.options import ModelOptions, RunOptions, model_options, run_options
-from resnet_inspect.cli.output import output_callback
 from resnet_inspect.cli.summary import Level
 from resnet_inspect.errors import InspectError, did_you_mean
-from resnet_inspect.spec import BlockKind
+from resnet_inspect.render.output import output_callback
+from resnet_inspect.spec.arch import BlockKind
 
 if TYPE_CHECKING:
-    from resnet_inspect.report import Report
+    from resnet_inspect.report.model import Report
 
 BLOCK_WORD = "block"
 BLOCK_PANEL = "Block diagrams (diagram block KIND)"
@@ -71,12 +71,12 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int | None = No
     import torch
     from torch import nn
 
-    from resnet_inspect.compare import build_block
-    from resnet_inspect.trace import resolve_device, trace
+    from resnet_inspect.analysis.compare import build_block
+    from resnet_inspect.trace.tracer import resolve_device, trace
 
     in_ch, out_ch = (channels, channels) if isinstance(channels, int) else channels
     h, w = (spatial, spatial) if isinstance(spatial, int) else spatial
-    from resnet_inspect.limits import check_block
+    from resnet_inspect.spec.limits import check_block
 
     check_block(in_ch, out_ch, h, w, width)
     if stride not in (1, 2):
@@ -236,7 +236,7 @@ def diagram(
         )
     run.validate()
     if output is not None:
-        from resnet_inspect.cli.output import check_writable
+        from resnet_inspect.render.output import check_writable
 
         check_writable(output)
     out_format = resolve_format(fmt, output)
@@ -249,12 +249,12 @@ def diagram(
 
     if block_mode:
         block_kind = parse_block_kind(kind)
-        from resnet_inspect.spec import StrideOn
+        from resnet_inspect.spec.arch import StrideOn
 
         stride_on = model.stride_on
         model.stride_on = None  # the one architecture flag a block takes
         _refuse_network_flags(model, run, level, beside_plain or beside is not None, expand)
-        from resnet_inspect.compare import parse_channels, parse_spatial
+        from resnet_inspect.analysis.compare import parse_channels, parse_spatial
 
         report = block_report(
             block_kind,
@@ -279,14 +279,14 @@ def diagram(
             raise InspectError("--beside-plain draws the plain network already; drop --plain")
         spec = model.spec(arch)
         assert spec is not None
-        from resnet_inspect.spec import ArchSpec
+        from resnet_inspect.spec.arch import ArchSpec
 
         if beside_plain and not isinstance(spec, ArchSpec):
             raise InspectError(
                 f"--beside-plain needs a residual network; {spec.name} has no shortcuts to "
                 "remove (try resnet34)"
             )
-        from resnet_inspect import inspect as inspect_model
+        from resnet_inspect.trace.run import inspect as inspect_model
 
         def traced(s: Any) -> Report:
             return inspect_model(s, input_shape=run.input_shape(s), batch=run.batch,
@@ -311,7 +311,7 @@ def beside_specs(text: str | None) -> list[Any]:
         return []
     import re
 
-    from resnet_inspect import resolve_spec
+    from resnet_inspect.spec.registry import resolve_spec
 
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not 1 <= len(names) <= 2:
@@ -350,8 +350,8 @@ def write_diagram(source: str, fmt: str, output: Path | None,
     written beside the output as .gv -- unless a file of that name exists, which is left
     untouched -- and the error says how to get the format.
     """
-    from resnet_inspect.cli.output import emit, write_atomic
     from resnet_inspect.render.graphviz_render import can_render, render
+    from resnet_inspect.render.output import emit, write_atomic
 
     if fmt == "dot":
         emit(source, output)

@@ -33,7 +33,7 @@ def list_presets(
     Any name works with summary, compare and diagram; `wrn{depth}_{k}` and
     `resnext{depth}_{C}x{d}d` also work for depths and widths not listed.
     """
-    from resnet_inspect.presets import Preset, families
+    from resnet_inspect.spec.registry import Preset, families
 
     wanted = (match or "").strip().lower()
     groups: dict[str, list[Preset]] = {}
@@ -49,7 +49,7 @@ def list_presets(
             f"no preset matches {match!r}; try a family ({names}) or run `resnet-inspect list`"
         )
     if counts or json_out:
-        from resnet_inspect.presets import figures
+        from resnet_inspect.analysis.preset_figures import figures
 
         rows = {p.name: figures(p) for ps in groups.values() for p in ps}
     else:
@@ -63,8 +63,8 @@ def list_presets(
         return
     from rich.table import Table
 
-    from resnet_inspect.render import format as fmt
     from resnet_inspect.render.console import make_console
+    from resnet_inspect.report import format as fmt
 
     console = make_console()
     for family, presets in groups.items():

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from resnet_inspect.errors import RunFailure
 
 if TYPE_CHECKING:
-    from resnet_inspect.report import Report
+    from resnet_inspect.report.model import Report
 
 
 @dataclass(frozen=True)
@@ -97,9 +97,9 @@ def ensure_fits(spec: Any, input_shape: tuple[int, ...], batch: int, device: str
     purpose, a figure the kernel gets wrong)."""
     if os.environ.get("RESNET_INSPECT_NO_MEMORY_CHECK"):
         return
-    from resnet_inspect import inspect as inspect_model
-    from resnet_inspect.render.format import mib
-    from resnet_inspect.trace import resolve_device
+    from resnet_inspect.report.format import mib
+    from resnet_inspect.trace.run import inspect as inspect_model
+    from resnet_inspect.trace.tracer import resolve_device
 
     where = resolve_device(device, measure=True)
     if where.type == "meta":

@@ -19,9 +19,9 @@ from typing import Annotated, Any
 
 import typer
 
-from resnet_inspect.cli.output import output_callback
 from resnet_inspect.errors import InspectError
-from resnet_inspect.spec import AnySpec, BlockKind, ShortcutKind, StemKind, StrideOn
+from resnet_inspect.render.output import output_callback
+from resnet_inspect.spec.arch import AnySpec, BlockKind, ShortcutKind, StemKind, StrideOn
 
 MODEL_PANEL = "Architecture"
 RUN_PANEL = "Input and device"
@@ -38,7 +38,7 @@ def parse_int_list(text: str | None, flag: str) -> tuple[int, ...] | None:
     """'3,4,6,3' -> (3, 4, 6, 3); every entry must be there ('3,,4' is a typo, not 3,4)."""
     if text is None:
         return None
-    from resnet_inspect.limits import MAX_STAGES, check_list
+    from resnet_inspect.spec.limits import MAX_STAGES, check_list
 
     example = "3,4,6,3" if flag == "--layers" else "64,128,256,512"
     parts = text.replace(" ", "").split(",")
@@ -60,7 +60,7 @@ def parse_int_list(text: str | None, flag: str) -> tuple[int, ...] | None:
     bad = [v for v in values if v <= 0]
     if bad:
         raise InspectError(f"{flag} {text}: counts must be positive, got {bad[0]}")
-    from resnet_inspect.limits import MAX_BLOCKS_PER_STAGE, MAX_CHANNELS
+    from resnet_inspect.spec.limits import MAX_BLOCKS_PER_STAGE, MAX_CHANNELS
 
     check_list(values, flag, MAX_BLOCKS_PER_STAGE if flag == "--layers" else MAX_CHANNELS,
                example)
@@ -71,7 +71,7 @@ def parse_input(text: str, any_rank: bool = False, batch: int = 1) -> tuple[int,
     """'3x224x224' -> (3, 224, 224); also accepts '224' (3 channels, square). With
     `any_rank` (a user's model), any number of dimensions: '10x64' for a sequence.
     Every dimension and the element count are checked against limits.py."""
-    from resnet_inspect.limits import check_input
+    from resnet_inspect.spec.limits import check_input
 
     if len(text) > 100:
         raise InspectError(f"--input {text[:20]!r}... is not a shape; use CxHxW, "
@@ -130,7 +130,7 @@ class ModelOptions:
         if given:
             raise InspectError(f"--model takes the network as it is; {given[0]} only applies "
                                "to resnet-inspect's own networks (leave it out)")
-        from resnet_inspect.user_model import load_model
+        from resnet_inspect.models.user import load_model
 
         return load_model(self.user_model)
 
@@ -156,8 +156,8 @@ class ModelOptions:
 
     def settings(self) -> dict[str, Any]:
         """The config file's settings with the flags given on top (flags win)."""
-        from resnet_inspect.config import load_config
-        from resnet_inspect.limits import check_setting
+        from resnet_inspect.spec.config import load_config
+        from resnet_inspect.spec.limits import check_setting
 
         merged: dict[str, Any] = load_config(self.config) if self.config is not None else {}
         flags: dict[str, Any] = {
@@ -180,7 +180,7 @@ class ModelOptions:
         Order of precedence: flags, then the --config file, then the preset (`arch`, or
         the file's `arch`/`depth`). LeNet-5, AlexNet and VGG give a ClassicSpec.
         """
-        from resnet_inspect.config import spec_from_settings
+        from resnet_inspect.spec.config import spec_from_settings
 
         if arch is not None and self.depth is not None:
             raise InspectError(
@@ -198,7 +198,7 @@ class ModelOptions:
             settings["arch"] = arch
         spec = spec_from_settings(settings, required=required)
         if spec is not None:
-            from resnet_inspect.limits import check_spec
+            from resnet_inspect.spec.limits import check_spec
 
             check_spec(spec)
         return spec
@@ -282,14 +282,14 @@ class RunOptions:
         if self.input is not None:
             return parse_input(self.input, any_rank, self.batch)
         shape = spec.input_shape if spec is not None else (3, 224, 224)
-        from resnet_inspect.limits import check_input
+        from resnet_inspect.spec.limits import check_input
 
         check_input(shape, self.batch, what="the input")  # a config file's `input`
         return shape
 
     def validate(self) -> None:
         """Every run option in range, before any work starts."""
-        from resnet_inspect.limits import check_batch
+        from resnet_inspect.spec.limits import check_batch
 
         check_batch(self.batch)
         if self.input is not None:

@@ -41,7 +41,7 @@ def report(
     diagram, a chart of parameters and MACs per stage, the layer count and the counting
     conventions. The file needs no network to open: mail it, or put it on a course page.
     """
-    from resnet_inspect.cli.output import check_writable, write_atomic
+    from resnet_inspect.render.output import check_writable, write_atomic
 
     run.validate()
     user = model.user_module()
@@ -56,10 +56,10 @@ def report(
         raise InspectError(f"--output {output}: the report is an HTML page; name it "
                            f"{output.with_suffix('.html')}")
     check_writable(output)
-    from resnet_inspect import inspect as inspect_model
     from resnet_inspect.render.diagram import network_diagram
     from resnet_inspect.render.graphviz_render import render
     from resnet_inspect.render.html import report_page
+    from resnet_inspect.trace.run import inspect as inspect_model
 
     traced = inspect_model(subject, input_shape=run.input_shape(spec, any_rank=user is not None),
                            batch=run.batch, device=run.device.value,

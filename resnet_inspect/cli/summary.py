@@ -22,8 +22,8 @@ from resnet_inspect.render.names import NameScheme
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from resnet_inspect.report import Report
-    from resnet_inspect.timing import Timing
+    from resnet_inspect.analysis.timing import Timing
+    from resnet_inspect.report.model import Report
 
 
 class Headline(str, Enum):
@@ -163,7 +163,7 @@ def summary(
                            "--time --json (a \"timing\" key) or the table, or drop --time")
     run.validate()
     if output is not None:
-        from resnet_inspect.cli.output import check_writable
+        from resnet_inspect.render.output import check_writable
 
         check_writable(output)
     user = model.user_module()
@@ -184,8 +184,8 @@ def summary(
     if time_it:
         import sys
 
+        from resnet_inspect.analysis.timing import measure
         from resnet_inspect.cli.progress import progress_bar
-        from resnet_inspect.timing import measure
 
         if not sys.stderr.isatty():  # no bar off a terminal: say why nothing comes yet
             shown = spec.name if spec is not None else user[1] if user is not None else "model"
@@ -197,9 +197,9 @@ def summary(
                                      device=run.device.value, progress=update,
                                      headline=count.value)
     else:
-        from resnet_inspect import inspect as inspect_model
         from resnet_inspect.cli.progress import progress_bar
-        from resnet_inspect.trace import progress_to
+        from resnet_inspect.trace.run import inspect as inspect_model
+        from resnet_inspect.trace.tracer import progress_to
 
         # a bar on stderr (terminal only) when a deep network takes more than a moment
         with progress_bar("Tracing") as update, progress_to(update):
@@ -211,7 +211,7 @@ def summary(
                                    amp="float16" if amp else None)
     fitted = None
     if fit is not None or gpu is not None:
-        from resnet_inspect.fit import GIB, gpu_bytes, largest_batch, parse_size
+        from resnet_inspect.analysis.fit import GIB, gpu_bytes, largest_batch, parse_size
 
         if gpu is not None:
             label, capacity = gpu_bytes(gpu)
@@ -226,7 +226,7 @@ def summary(
                                         dtype=dtype.value if dtype is not None else None,
                                         amp="float16" if amp else None),
                 capacity, label)
-    from resnet_inspect.cli.output import emit, emit_rendered
+    from resnet_inspect.render.output import emit, emit_rendered
 
     if json_out:
         import json

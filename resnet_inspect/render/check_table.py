@@ -10,9 +10,9 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from resnet_inspect.check import LABEL, CheckReport, ToolCheck, explain
-from resnet_inspect.render import format as fmt
+from resnet_inspect.analysis.check import LABEL, CheckReport, ToolCheck, explain
 from resnet_inspect.render.console import TABLE_BOX, print_block
+from resnet_inspect.report import format as fmt
 
 _NAMES = {"torch": "torch counter"}  # torch.utils.flop_counter.FlopCounterMode
 

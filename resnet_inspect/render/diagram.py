@@ -27,8 +27,8 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from resnet_inspect.errors import InspectError
-from resnet_inspect.render.format import count, si
-from resnet_inspect.report import LayerRecord, Report
+from resnet_inspect.report.format import count, si
+from resnet_inspect.report.model import LayerRecord, Report
 
 if TYPE_CHECKING:
     import graphviz
@@ -88,7 +88,7 @@ def shape_text(dims: Sequence[int]) -> str:
 def pretty_name(report: Report) -> str:
     """The paper's name (titles.human_title): 'ResNet-34', 'WRN-28-10', or 'plain-34'
     without shortcuts as in the paper; an unknown model keeps its name."""
-    from resnet_inspect.titles import human_title
+    from resnet_inspect.spec.titles import human_title
 
     spec = report.spec or {}
     plain = "block" in spec and bool(spec.get("plain"))  # classic CNNs are plain by nature
@@ -636,7 +636,7 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: _Block, fill
 def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], prefix: str,
                  flow: _Flow) -> None:
     """One node per stage: '× 23 bottleneck blocks' with params and MACs."""
-    from resnet_inspect.report import rollup
+    from resnet_inspect.report.model import rollup
 
     rows = {r.name: r for r in rollup(report, "stage")}
     units = _units(report)

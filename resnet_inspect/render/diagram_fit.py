@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resnet_inspect.errors import InspectError
-from resnet_inspect.report import Report
+from resnet_inspect.report.model import Report
 
 # Pages in inches: a 16:9 slide is 13.33 x 7.5 in (PowerPoint's widescreen); A4 is
 # 8.27 x 11.69 in, less 1.5 cm margins each side (7.09 x 10.51 in printable).

@@ -11,9 +11,9 @@ from __future__ import annotations
 import csv
 import io
 
-from resnet_inspect.render import format as fmt
 from resnet_inspect.render.names import Namer, NameScheme
-from resnet_inspect.report import Report, rollup
+from resnet_inspect.report import format as fmt
+from resnet_inspect.report.model import Report, rollup
 
 CSV_FIELDS = (
     "name",
@@ -42,7 +42,7 @@ def to_csv(report: Report, level: str = "layer", names: NameScheme | str = "torc
     train = report.training_memory is not None
     # a training step adds its backward MACs (headline categories) and the bytes saved
     writer.writerow((*CSV_FIELDS, "backward_macs", "saved_bytes") if train else CSV_FIELDS)
-    from resnet_inspect.categories import Category
+    from resnet_inspect.counting.categories import Category
 
     every = rollup(report, level, categories=tuple(c.value for c in Category))
     headline = rollup(report, level)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from html import escape
 
-from resnet_inspect.render import format as fmt
-from resnet_inspect.report import Report, Rollup, rollup
+from resnet_inspect.report import format as fmt
+from resnet_inspect.report.model import Report, Rollup, rollup
 
 COLUMNS = ("Input shape", "Output shape", "Params", "MACs", "FLOPs", "Activations")
 

@@ -15,7 +15,7 @@ import string
 from collections.abc import Sequence
 from enum import Enum
 
-from resnet_inspect.report import Report
+from resnet_inspect.report.model import Report
 
 
 class NameScheme(str, Enum):

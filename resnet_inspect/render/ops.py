@@ -14,9 +14,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from resnet_inspect.render import format as fmt
 from resnet_inspect.render.console import print_block
-from resnet_inspect.report import Report, rollup
+from resnet_inspect.report import format as fmt
+from resnet_inspect.report.model import Report, rollup
 
 # (category, header, unit): MACs where the work is multiply-accumulates, FLOPs elsewhere
 OP_COLUMNS = (
@@ -82,7 +82,7 @@ def ops_table(report: Report, level: str = "block") -> Table:
 
 def other_tools_text(report: Report) -> Text:
     """What torchinfo, fvcore, torch's counter and paddle.summary would print, by rule."""
-    from resnet_inspect.check import footer_lines
+    from resnet_inspect.analysis.check import footer_lines
 
     lines = ["Other tools, by their rules (resnet-inspect check runs them):"]
     lines += [f"  {line}" for line in footer_lines(report)]

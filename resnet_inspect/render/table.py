@@ -13,11 +13,11 @@ from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.table import Table
 
-from resnet_inspect.categories import HEADLINE_LABEL, LABEL, headline_values
-from resnet_inspect.render import format as fmt
+from resnet_inspect.counting.categories import HEADLINE_LABEL, LABEL, headline_values
 from resnet_inspect.render.console import TABLE_BOX, print_block
 from resnet_inspect.render.names import Namer, NameScheme
-from resnet_inspect.report import Report, rollup
+from resnet_inspect.report import format as fmt
+from resnet_inspect.report.model import Report, rollup
 
 WIDE = 110
 

@@ -7,10 +7,10 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from resnet_inspect.render import format as fmt
+from resnet_inspect.analysis.timing import Timing
 from resnet_inspect.render.console import TABLE_BOX, print_block
-from resnet_inspect.report import Report
-from resnet_inspect.timing import Timing
+from resnet_inspect.report import format as fmt
+from resnet_inspect.report.model import Report
 
 
 def _ms(seconds: float) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from resnet_inspect.render import format as fmt
-from resnet_inspect.report import Report
+from resnet_inspect.report import format as fmt
+from resnet_inspect.report.model import Report
 
 
 def training_lines(reports: Sequence[Report]) -> list[str]:

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from resnet_inspect.errors import InspectError, did_you_mean
-from resnet_inspect.limits import MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, MAX_STAGES, check_setting
-from resnet_inspect.spec import BlockKind, ShortcutKind, StemKind, StrideOn
+from resnet_inspect.spec.arch import BlockKind, ShortcutKind, StemKind, StrideOn
+from resnet_inspect.spec.limits import MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, MAX_STAGES, check_setting
 
 FORMATS = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
@@ -296,7 +296,7 @@ def load_config(path: str | Path) -> dict[str, Any]:
         try:
             check_setting(entry.field, out[entry.field])
             if entry.field == "input":
-                from resnet_inspect.limits import check_input
+                from resnet_inspect.spec.limits import check_input
 
                 check_input(out["input"], what="input")
         except InspectError as err:
@@ -329,14 +329,14 @@ def spec_from_settings(settings: dict[str, Any], required: bool = True) -> Any:
     Returns an ArchSpec, a ClassicSpec (arch = lenet5/alexnet/vgg...), or None when nothing
     is given and `required` is False.
     """
-    from resnet_inspect.presets import get_spec, spec_for_depth
-    from resnet_inspect.spec import (
+    from resnet_inspect.spec.arch import (
         ArchSpec,
         ClassicSpec,
         StageSpec,
         default_widths,
         imagenet_stages,
     )
+    from resnet_inspect.spec.registry import get_spec, spec_for_depth
 
     s = {k: v for k, v in settings.items() if v is not None and v is not False}
     if "arch" in s and "depth" in s:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from resnet_inspect.errors import InspectError, did_you_mean
-from resnet_inspect.report import Report
+from resnet_inspect.report.model import Report
 
 GB = 10**9
 GIB = 2**30

@@ -286,7 +286,7 @@ def rollup(report: Report, level: str, categories: tuple[str, ...] | None = None
     MACs/FLOPs of a group count only `categories` (default: the report's headline), so
     the rows of any level sum to the report's headline totals.
     """
-    from resnet_inspect.categories import headline_values
+    from resnet_inspect.counting.categories import headline_values
 
     cats = frozenset(categories or headline_values(report.totals.headline))
 

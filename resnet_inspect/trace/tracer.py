@@ -23,12 +23,12 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from resnet_inspect.categories import HEADLINE_CATEGORIES, Category, Headline
-from resnet_inspect.counting import FORMULAS, NO_ARITHMETIC, counts_for, op_name
+from resnet_inspect.counting.categories import HEADLINE_CATEGORIES, Category, Headline
+from resnet_inspect.counting.meta_ops import RULES as META_RULES
+from resnet_inspect.counting.meta_ops import Autocast
+from resnet_inspect.counting.ops import FORMULAS, NO_ARITHMETIC, counts_for, op_name
 from resnet_inspect.errors import InspectError, ModelError
-from resnet_inspect.meta_ops import RULES as META_RULES
-from resnet_inspect.meta_ops import Autocast
-from resnet_inspect.report import (
+from resnet_inspect.report.model import (
     BlockRecord,
     LayerCount,
     LayerRecord,

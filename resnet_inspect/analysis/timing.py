@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from resnet_inspect.errors import InspectError
-from resnet_inspect.report import Report
+from resnet_inspect.report.model import Report
 
 Progress = Callable[[int, int], None]  # (done, total) passes
 
@@ -97,7 +97,7 @@ def time_forward(
     """
     import torch
 
-    from resnet_inspect.trace import _eval_mode, paused_gc, resolve_device
+    from resnet_inspect.trace.tracer import _eval_mode, paused_gc, resolve_device
 
     target = resolve_device(device, measure=True)
     # A GPU forward takes milliseconds and its first calls pick kernels: more of both.
@@ -199,10 +199,10 @@ def measure(
     """Trace (on meta, for the counts) and time (on the real device) one network."""
     import torch
 
-    from resnet_inspect import inspect as inspect_model
-    from resnet_inspect import resolve_spec
-    from resnet_inspect.builder import build_model
-    from resnet_inspect.trace import resolve_device
+    from resnet_inspect.models.builder import build_model
+    from resnet_inspect.spec.registry import resolve_spec
+    from resnet_inspect.trace.run import inspect as inspect_model
+    from resnet_inspect.trace.tracer import resolve_device
 
     target = resolve_device(device, measure=True)
     if isinstance(model_or_name, torch.nn.Module):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from resnet_inspect.report import Report
+from resnet_inspect.report.model import Report
 
 
 @dataclass
@@ -40,8 +40,8 @@ def check_training(subject: Any, report: Report) -> TrainCheck:
     from torch import nn
     from torch.utils.flop_counter import FlopCounterMode
 
-    from resnet_inspect.builder import build_model
-    from resnet_inspect.trace import _meta_stand_ins, _train_mode
+    from resnet_inspect.models.builder import build_model
+    from resnet_inspect.trace.tracer import _meta_stand_ins, _train_mode
 
     model = subject if isinstance(subject, nn.Module) else build_model(subject, device="meta",
                                                                          init=False)

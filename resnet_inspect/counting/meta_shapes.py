@@ -22,7 +22,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from resnet_inspect.meta_ops import int_tuple, window_length
+from resnet_inspect.counting.meta_ops import int_tuple, window_length
 
 Rule = Callable[..., "list[int] | torch.Tensor | None"]
 _RULES: dict[Any, Rule] = {}

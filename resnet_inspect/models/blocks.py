@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from resnet_inspect.spec import BlockKind, ShortcutUse
+from resnet_inspect.spec.arch import BlockKind, ShortcutUse
 
 
 def conv3x3(in_ch: int, out_ch: int, stride: int = 1, groups: int = 1) -> nn.Conv2d:

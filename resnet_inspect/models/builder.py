@@ -10,8 +10,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from resnet_inspect.blocks import BLOCKS, conv3x3, deep_stem
-from resnet_inspect.spec import (
+from resnet_inspect.models.blocks import BLOCKS, conv3x3, deep_stem
+from resnet_inspect.models.classic import build_classic
+from resnet_inspect.spec.arch import (
     AnySpec,
     ArchSpec,
     ClassicSpec,
@@ -96,21 +97,6 @@ class ResNet(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
-class ClassicNet(nn.Module):
-    """features -> avgpool -> flatten -> classifier: torchvision's AlexNet and VGG layout,
-    also used for LeNet-5 (classic.py builds the three parts)."""
-
-    def __init__(self, features: nn.Module, avgpool: nn.Module, classifier: nn.Module) -> None:
-        super().__init__()
-        self.features = features
-        self.avgpool = avgpool
-        self.classifier = classifier
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.avgpool(self.features(x))
-        return self.classifier(torch.flatten(x, 1))
-
-
 def init_weights(model: nn.Module) -> None:
     """torchvision's initialisation: Kaiming-normal convs (fan_out), BN at identity."""
     for m in model.modules():
@@ -128,12 +114,7 @@ def build_model(spec: AnySpec, device: str | torch.device = "cpu", init: bool = 
     AlexNet, VGG) is built by classic.py the same way.
     """
     with torch.device("meta"):
-        if isinstance(spec, ClassicSpec):
-            from resnet_inspect.classic import build_classic
-
-            model = build_classic(spec)
-        else:
-            model = ResNet(spec)
+        model = build_classic(spec) if isinstance(spec, ClassicSpec) else ResNet(spec)
     device = torch.device(device)
     if device.type == "meta":
         return model.eval()

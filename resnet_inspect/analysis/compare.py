@@ -3,7 +3,7 @@
 Two forms, both plain data (JSON round-trips through `to_dict`), both built from traced
 Reports so every figure comes from the same counter as `summary`:
 
-- Blocks (`basic bottleneck`): each block is built from `resnet_inspect.blocks` at the given
+- Blocks (`basic bottleneck`): each block is built from `resnet_inspect.models.blocks` at the given
   channels, width and stride, and traced at one spatial size. The default setting is the
   ResNet paper's Figure 5 and the seed material: 256 channels in and out, the bottleneck
   reducing to 64 -- conv weights 3x3x256x256 x 2 = 1,179,648 vs
@@ -19,20 +19,18 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-import types
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from resnet_inspect.errors import InspectError, did_you_mean
-from resnet_inspect.spec import BlockKind
+from resnet_inspect.spec.arch import BlockKind
 
 if TYPE_CHECKING:
     from torch import nn
 
-    from resnet_inspect.report import LayerRecord, Report
-    from resnet_inspect.spec import AnySpec
+    from resnet_inspect.report.model import LayerRecord, Report
+    from resnet_inspect.spec.arch import AnySpec
 
 BLOCK_NAMES: tuple[str, ...] = tuple(k.value for k in BlockKind)
 CONFIG_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
@@ -92,12 +90,12 @@ def classify(items: Sequence[str], known_network: Callable[[str], bool]) -> str:
 
 
 def unknown_item(item: str) -> InspectError:
-    from resnet_inspect.presets import PRESETS
+    from resnet_inspect.spec.registry import all_presets
 
     key = item.strip().lower().replace("_", "-")
-    hint = did_you_mean(key, [*BLOCK_NAMES, *PRESETS])
+    hint = did_you_mean(key, [*BLOCK_NAMES, *all_presets()])
     if not hint:  # 'resnet-5O' style: compare without dashes, as preset names are keyed
-        hint = did_you_mean(key.replace("-", ""), list(PRESETS))
+        hint = did_you_mean(key.replace("-", ""), list(all_presets()))
     return InspectError(
         f"unknown item {item!r}{hint}; compare blocks ({', '.join(BLOCK_NAMES)}) or networks "
         "(a depth such as 50, a preset name such as resnet50; `resnet-inspect list` names them)"
@@ -212,9 +210,9 @@ def build_block(kind: BlockKind, in_channels: int, out_channels: int, width: int
     """
     import torch
 
-    from resnet_inspect.blocks import BLOCKS
-    from resnet_inspect.spec import ShortcutUse
-    from resnet_inspect.trace import resolve_device
+    from resnet_inspect.models.blocks import BLOCKS
+    from resnet_inspect.spec.arch import ShortcutUse
+    from resnet_inspect.trace.tracer import resolve_device
 
     changes_shape = stride != 1 or in_channels != out_channels
     use = ShortcutUse.PROJECTION if changes_shape else ShortcutUse.IDENTITY
@@ -309,12 +307,12 @@ def compare_blocks(
     `channels` is the block's input and output (an int for both, or (in, out)); `width` is
     the bottleneck's inner width (default output / 4, the ResNet rule: 256 -> 64).
     """
-    from resnet_inspect.trace import trace
+    from resnet_inspect.trace.tracer import trace
 
     block_kinds = [k if isinstance(k, BlockKind) else _block_or_error(k) for k in kinds]
     in_ch, out_ch = (channels, channels) if isinstance(channels, int) else channels
     h, w = (spatial, spatial) if isinstance(spatial, int) else spatial
-    from resnet_inspect.limits import check_block, check_range
+    from resnet_inspect.spec.limits import check_block, check_range
 
     check_block(in_ch, out_ch, h, w, width, batch)
     # a stride beyond the input samples nothing new: the output is 1x1 from stride max(h, w)
@@ -485,7 +483,7 @@ def _stage_extras(stage: str, records: Sequence[LayerRecord]) -> list[str]:
 
 
 def network_side(report: Report) -> NetworkSide:
-    from resnet_inspect.report import rollup
+    from resnet_inspect.report.model import rollup
 
     by_stage: dict[str, list[LayerRecord]] = {}
     for r in report.layers:
@@ -536,7 +534,7 @@ def _ratio(a: int, b: int) -> float | None:
 
 
 def signed_si(n: int) -> str:
-    from resnet_inspect.render.format import si
+    from resnet_inspect.report.format import si
 
     return ("+" if n > 0 else "-" if n < 0 else "±") + si(abs(n))
 
@@ -637,7 +635,7 @@ def pair_headline(a: NetworkSide, b: NetworkSide, deltas: Sequence[StageDelta]) 
 
 def overall_sentence(nets: Sequence[NetworkSide]) -> str:
     """'resnet50 vs resnet101: 50 vs 101 layers, 25.56 M vs 44.55 M params (1.74x), ...'"""
-    from resnet_inspect.render.format import si
+    from resnet_inspect.report.format import si
 
     def series(values: list[int], fmt: Callable[[int], str], unit: str, ratio: bool) -> str:
         text = " vs ".join(fmt(v) for v in values) + f" {unit}"
@@ -680,7 +678,7 @@ def _join(words: Sequence[str]) -> str:
 def conventions_note(nets: Sequence[NetworkSide]) -> str:
     """What the MACs and FLOPs of these networks count, from their headline's categories
     (categories.py) and their own figures, so the sentence is true under every --count."""
-    from resnet_inspect.categories import HEADLINE_CATEGORIES, LABEL, Headline, unit
+    from resnet_inspect.counting.categories import HEADLINE_CATEGORIES, LABEL, Headline, unit
 
     present = {c for n in nets for c in n.categories}
     cats = [c.value for c in HEADLINE_CATEGORIES[Headline(nets[0].headline)]
@@ -709,7 +707,7 @@ def paper_depth(spec: dict[str, Any] | None, input_shape: Sequence[int]) -> int 
     custom widths, another input ...), for which the paper gives no figure."""
     if spec is None or list(input_shape) != [1, 3, 224, 224]:
         return None
-    from resnet_inspect.presets import get_spec
+    from resnet_inspect.spec.registry import get_spec
 
     for depth in PAPER_TABLE1_GFLOPS:
         preset = json.loads(json.dumps(asdict(get_spec(f"resnet{depth}")),
@@ -722,7 +720,7 @@ def paper_depth(spec: dict[str, Any] | None, input_shape: Sequence[int]) -> int 
 
 
 def network_notes(nets: Sequence[NetworkSide]) -> list[str]:
-    from resnet_inspect.categories import Headline
+    from resnet_inspect.counting.categories import Headline
 
     notes = [conventions_note(nets)]
     v15 = [n for n in nets if n.paper_depth is not None and n.stride_on == "3x3"]
@@ -752,7 +750,7 @@ def network_reports(
 ) -> list[Report]:
     """Build and trace each named network (`resolve` turns an item into a spec); with
     `train`, one training step each."""
-    from resnet_inspect import inspect
+    from resnet_inspect.trace.run import inspect
 
     return [inspect(resolve(item), input_shape=input_shape, batch=batch, device=device,
                     train=train, optimizer=optimizer)
@@ -761,7 +759,7 @@ def network_reports(
 
 def is_network(item: str) -> bool:
     """A preset name or depth that presets.get_spec knows, or a config file's path."""
-    from resnet_inspect.presets import get_spec
+    from resnet_inspect.spec.registry import get_spec
 
     if is_config_file(item):
         return True  # a missing or bad file is reported when it is read
@@ -796,26 +794,11 @@ def compare(
 def resolve_network(item: str) -> AnySpec:
     """A preset name or depth through presets.get_spec; a .toml/.yaml/.json file through
     the config loader, as `--config` reads it."""
-    from resnet_inspect.presets import get_spec
+    from resnet_inspect.spec.registry import get_spec
 
     if not is_config_file(item):
         return get_spec(item)
-    from resnet_inspect.config import load_config, spec_from_settings
+    from resnet_inspect.spec.config import load_config, spec_from_settings
 
     spec: AnySpec = spec_from_settings(load_config(item))
     return spec
-
-
-class _CallableModule(types.ModuleType):
-    """`resnet_inspect.compare` is both this module (compare_reports, ...) and the public
-    function `resnet_inspect.compare("resnet50", "resnet101")`, which displays as a table in
-    a notebook: a package attribute named like a submodule is replaced by the submodule on
-    its import, so the module itself is made callable."""
-
-    def __call__(self, *items: str, **kwargs: Any) -> Any:
-        from resnet_inspect.notebook import compare as make
-
-        return make(*items, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -36,7 +36,7 @@ from typing import Any
 
 import torch
 
-from resnet_inspect.categories import Category
+from resnet_inspect.counting.categories import Category
 
 aten = torch.ops.aten
 Shape = tuple[int, ...]

@@ -4,39 +4,39 @@ They have no stages or shortcuts, so they are not ArchSpecs: each preset is a Cl
 (a name, the class count, the network's own input size) and a builder here turns it into a
 module. AlexNet and VGG use torchvision's layout and module names (`features.N`,
 `avgpool`, `classifier.N`), so torchvision's state dicts load and the counts can be checked
-against torchvision's model tables. torch is imported only when a network is built, so the
-preset registry stays light.
+against torchvision's model tables. The presets and VGG's configurations are in
+zoo/classic.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
 
 from resnet_inspect.errors import InspectError
-from resnet_inspect.presets import register
-from resnet_inspect.spec import ClassicSpec
+from resnet_inspect.spec.arch import ClassicSpec
+from resnet_inspect.zoo.classic import VGG_CONFIGS
 
-if TYPE_CHECKING:
-    from torch import nn
 
-FAMILY = "Classic CNN"
+class ClassicNet(nn.Module):
+    """features -> avgpool -> flatten -> classifier: torchvision's AlexNet and VGG layout,
+    also used for LeNet-5 (built below)."""
 
-# Simonyan & Zisserman 2014, Table 1, configurations A, B, D, E: conv widths, "M" = max pool.
-_VGG_LETTER = {11: "A", 13: "B", 16: "D", 19: "E"}
-VGG_CONFIGS: dict[int, list[int | str]] = {
-    11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
-    13: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
-    16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M",
-         512, 512, 512, "M"],
-    19: [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",
-         512, 512, 512, 512, "M"],
-}
+    def __init__(self, features: nn.Module, avgpool: nn.Module, classifier: nn.Module) -> None:
+        super().__init__()
+        self.features = features
+        self.avgpool = avgpool
+        self.classifier = classifier
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.avgpool(self.features(x))
+        return self.classifier(torch.flatten(x, 1))
+
 
 
 def _classifier_net(features: nn.Module, avgpool: nn.Module, classifier: nn.Module) -> nn.Module:
-    from resnet_inspect.builder import ClassicNet
-
     return ClassicNet(features, avgpool, classifier)
 
 
@@ -47,8 +47,6 @@ def lenet5(spec: ClassicSpec) -> nn.Module:
 
     C1 156 + C3 2,416 + C5 48,120 + F6 10,164 + output 850 = 61,706 parameters.
     """
-    from torch import nn
-
     in_ch = spec.input_shape[0]
     features = nn.Sequential(
         nn.Conv2d(in_ch, 6, 5), nn.Tanh(), nn.AvgPool2d(2),  # C1, S2
@@ -62,8 +60,6 @@ def lenet5(spec: ClassicSpec) -> nn.Module:
 def alexnet(spec: ClassicSpec) -> nn.Module:
     """AlexNet in torchvision's single-tower form (Krizhevsky 2014, "One weird trick"),
     whose widths (64, 192, 384, 256, 256) differ from the 2012 paper's two-GPU split."""
-    from torch import nn
-
     in_ch = spec.input_shape[0]
     features = nn.Sequential(
         nn.Conv2d(in_ch, 64, 11, stride=4, padding=2), nn.ReLU(inplace=True),
@@ -85,8 +81,6 @@ def alexnet(spec: ClassicSpec) -> nn.Module:
 
 def vgg(spec: ClassicSpec) -> nn.Module:
     """VGG-11/13/16/19, optionally with batch-norm after every conv (torchvision's `_bn`)."""
-    from torch import nn
-
     depth = int(spec.arch.removeprefix("vgg"))
     layers: list[nn.Module] = []
     in_ch = spec.input_shape[0]
@@ -125,45 +119,3 @@ def build_classic(spec: ClassicSpec) -> nn.Module:
     return model
 
 
-def _register(name: str, summary: str, make: Callable[[], ClassicSpec]) -> None:
-    register(name, FAMILY, summary)(make)
-
-
-_register(
-    "lenet5",
-    "LeCun 1998, tanh, avg pool",
-    lambda: ClassicSpec(
-        name="lenet5", arch="lenet5", num_classes=10, input_shape=(1, 32, 32),
-        description="LeNet-5 (LeCun et al. 1998), fully connected C3",
-    ),
-)
-_register(
-    "alexnet",
-    "torchvision layout",
-    lambda: ClassicSpec(
-        name="alexnet", arch="alexnet",
-        description="AlexNet (Krizhevsky et al. 2012), torchvision layout",
-    ),
-)
-
-
-def _vgg_preset(depth: int, batch_norm: bool) -> Callable[[], ClassicSpec]:
-    name = f"vgg{depth}" + ("_bn" if batch_norm else "")
-
-    def make() -> ClassicSpec:
-        return ClassicSpec(
-            name=name, arch=f"vgg{depth}", batch_norm=batch_norm,
-            description=f"VGG-{depth} (Simonyan & Zisserman 2014)"
-            + (" with batch-norm" if batch_norm else ""),
-        )
-
-    return make
-
-
-for _depth in VGG_CONFIGS:
-    for _bn in (False, True):
-        _register(
-            f"vgg{_depth}" + ("_bn" if _bn else ""),
-            f"config {_VGG_LETTER[_depth]}" + (" + batch-norm" if _bn else ""),
-            _vgg_preset(_depth, _bn),
-        )

@@ -37,10 +37,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from resnet_inspect.categories import LABEL as CATEGORY_LABEL
-from resnet_inspect.categories import Category
+from resnet_inspect.counting.categories import LABEL as CATEGORY_LABEL
+from resnet_inspect.counting.categories import Category
 from resnet_inspect.errors import InspectError
-from resnet_inspect.report import LayerRecord, Report
+from resnet_inspect.report.model import LayerRecord, Report
 
 TOOLS = ("torchinfo", "fvcore", "torch")
 CATEGORIES = tuple(c.value for c in Category)
@@ -353,7 +353,7 @@ def _leaf_names(model: Any) -> dict[int, str]:
 def _run_torchinfo(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> ToolCheck:
     import torchinfo
 
-    from resnet_inspect.meta_shapes import MetaShapes
+    from resnet_inspect.counting.meta_shapes import MetaShapes
 
     start = time.perf_counter()
     # torchinfo counts from parameters and output shapes only, so on meta the shape rules
@@ -425,7 +425,7 @@ def _run_torch(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> T
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from resnet_inspect.meta_shapes import MATMUL_AND_CONV, MetaShapes
+    from resnet_inspect.counting.meta_shapes import MATMUL_AND_CONV, MetaShapes
 
     start = time.perf_counter()
     # On meta the shape rules answer batch-norm, ReLU, pooling and adds (which torch's
@@ -483,10 +483,10 @@ def check(
     """
     import torch
 
-    from resnet_inspect import inspect as inspect_model
-    from resnet_inspect import resolve_spec
-    from resnet_inspect.builder import build_model
-    from resnet_inspect.trace import resolve_device
+    from resnet_inspect.models.builder import build_model
+    from resnet_inspect.spec.registry import resolve_spec
+    from resnet_inspect.trace.run import inspect as inspect_model
+    from resnet_inspect.trace.tracer import resolve_device
 
     unknown = [t for t in tools if t not in RUNNERS]
     if unknown:

@@ -20,8 +20,8 @@ from resnet_inspect.errors import InspectError
 if TYPE_CHECKING:
     from torch import nn
 
-    from resnet_inspect.compare import BlockComparison, NetworkComparison
-    from resnet_inspect.report import Report
+    from resnet_inspect.analysis.compare import BlockComparison, NetworkComparison
+    from resnet_inspect.report.model import Report
 
 
 class Diagram:
@@ -50,8 +50,8 @@ class Diagram:
 
     def save(self, path: str | Path) -> Path:
         """Write the diagram; the suffix picks the format (.png, .svg, .pdf, .dot/.gv)."""
-        from resnet_inspect.cli.output import write_atomic
         from resnet_inspect.render.graphviz_render import FORMATS, render
+        from resnet_inspect.render.output import write_atomic
 
         path = Path(path)
         fmt = {"gv": "dot"}.get(path.suffix.lower().lstrip("."), path.suffix.lower().lstrip("."))
@@ -75,14 +75,14 @@ def diagram(what: str | nn.Module | Report, level: str = "block", *,
     >>> diagram(report).save("net.svg")
     """
     from resnet_inspect.render.diagram import network_diagram
-    from resnet_inspect.report import Report
+    from resnet_inspect.report.model import Report
 
     if level not in ("stage", "block", "layer"):
         raise InspectError(f"level {level!r}: use 'stage', 'block' or 'layer'")
     if isinstance(what, Report):
         report = what
     else:
-        from resnet_inspect import inspect
+        from resnet_inspect.trace.run import inspect
 
         report = inspect(what, input_shape=input_shape, device="meta"
                          if isinstance(what, str) else "auto", **overrides)
@@ -133,8 +133,8 @@ def compare(*items: str, input_shape: tuple[int, int, int] | None = None,
     >>> compare("18", "34", "50", "101", "152")
     >>> compare("basic", "bottleneck", channels=(256, 256), spatial=(56, 56))
     """
-    from resnet_inspect import compare as lib
-    from resnet_inspect import resolve_spec
+    from resnet_inspect.analysis import compare as lib
+    from resnet_inspect.spec.registry import resolve_spec
 
     if len(items) == 1 and isinstance(items[0], (list, tuple)):
         items = tuple(items[0])
