@@ -16,7 +16,7 @@ import resnet_inspect  # noqa: E402
 from resnet_inspect.render.console import make_console  # noqa: E402
 from resnet_inspect.render.table import render_summary  # noqa: E402
 from resnet_inspect.spec.arch import BlockKind  # noqa: E402
-from resnet_inspect.spec.config import spec_from_settings  # noqa: E402
+from resnet_inspect.spec.merge import spec_from_settings  # noqa: E402
 
 for n in map(int, sys.argv[1:] or ["400"]):
     spec = spec_from_settings({"block": BlockKind.BASIC, "layers": [n // 4] * 4})

@@ -11,7 +11,8 @@ from resnet_inspect.cli.options import ModelOptions
 from resnet_inspect.errors import InspectError
 from resnet_inspect.models.builder import build_model
 from resnet_inspect.spec.arch import ArchSpec, BlockKind, ClassicSpec, ShortcutKind, StemKind
-from resnet_inspect.spec.config import load_config, spec_from_settings
+from resnet_inspect.spec.config import load_config
+from resnet_inspect.spec.merge import spec_from_settings
 from resnet_inspect.spec.registry import get_spec
 from tests.cli_helpers import run_cli
 

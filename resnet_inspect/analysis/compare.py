@@ -798,7 +798,8 @@ def resolve_network(item: str) -> AnySpec:
 
     if not is_config_file(item):
         return get_spec(item)
-    from resnet_inspect.spec.config import load_config, spec_from_settings
+    from resnet_inspect.spec.config import load_config
+    from resnet_inspect.spec.merge import spec_from_settings
 
     spec: AnySpec = spec_from_settings(load_config(item))
     return spec

@@ -6,7 +6,6 @@ The command parses, checks which options apply to the items, calls
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -133,7 +132,7 @@ def compare(
         from resnet_inspect.models.user import load_model
 
         user = load_model(model.user_model)
-        model = replace(model, user_model=None)
+        model = model.replace(user_model=None)
         unknown = [item for item in items if not lib.is_network(item)]
         if unknown:
             raise lib.unknown_item(unknown[0])
@@ -165,7 +164,7 @@ def compare(
         residual_first = {i for i, item in enumerate(items) if model.plain and items.count(item) > 1
                           and items.index(item) == i}
         specs = [
-            _network_spec(replace(model, plain=False) if i in residual_first else model, item)
+            _network_spec(model.replace(plain=False) if i in residual_first else model, item)
             for i, item in enumerate(items)
         ]
         if device != "meta":
@@ -230,18 +229,9 @@ def compare(
 def _network_spec(model: ModelOptions, item: str) -> AnySpec:
     """A network item's spec with the architecture flags applied; an item ending in .toml,
     .yaml or .json is read as a config file, as `--config` would be."""
-    from dataclasses import fields
-
     from resnet_inspect.analysis.compare import is_config_file
 
-    if is_config_file(item):
-        if "config" not in {f.name for f in fields(ModelOptions)}:
-            raise InspectError(
-                f"{item}: config files are not supported yet; name a preset (resnet50) or a depth"
-            )
-        spec = replace(model, config=Path(item)).spec(None)
-    else:
-        spec = model.spec(item)
+    spec = model.replace(config=Path(item)).spec(None) if is_config_file(item) else model.spec(item)
     assert spec is not None
     return spec
 
@@ -249,16 +239,13 @@ def _network_spec(model: ModelOptions, item: str) -> AnySpec:
 def _no_network_flags(model: ModelOptions, run: RunOptions) -> None:
     """Blocks are set by --channels/--width/--spatial/--stride; architecture flags and
     --input belong to networks."""
-    from dataclasses import fields
+    from resnet_inspect.spec.settings import BY_NAME
 
-    for f in fields(ModelOptions):
-        value = getattr(model, f.name)
-        if value not in (None, False):
-            flag = "--" + f.name.replace("_", "-")
-            raise InspectError(
-                f"{flag} applies to networks, not to blocks; drop it, or compare networks "
-                "(e.g. compare 50 101)"
-            )
+    for name in model.given():
+        raise InspectError(
+            f"{BY_NAME[name].flag} applies to networks, not to blocks; drop it, or compare "
+            "networks (e.g. compare 50 101)"
+        )
     if run.input is not None:
         raise InspectError(
             "--input applies to networks; for blocks give --channels and --spatial "

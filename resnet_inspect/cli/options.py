@@ -12,7 +12,7 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,9 +21,9 @@ import typer
 
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.output import output_callback
-from resnet_inspect.spec.arch import AnySpec, BlockKind, ShortcutKind, StemKind, StrideOn
+from resnet_inspect.spec.arch import AnySpec
+from resnet_inspect.spec.settings import BY_NAME, FLAGS, MODEL_PANEL, SPEC_FIELDS, Setting
 
-MODEL_PANEL = "Architecture"
 RUN_PANEL = "Input and device"
 
 
@@ -102,31 +102,40 @@ def parse_input(text: str, any_rank: bool = False, batch: int = 1) -> tuple[int,
     return dims
 
 
-@dataclass
 class ModelOptions:
-    depth: int | None = None
-    block: BlockKind | None = None
-    layers: str | None = None
-    widths: str | None = None
-    groups: int | None = None
-    width_per_group: int | None = None
-    stem: StemKind | None = None
-    stem_width: int | None = None
-    shortcut: ShortcutKind | None = None
-    stride_on: StrideOn | None = None
-    avg_down: bool = False
-    num_classes: int | None = None
-    plain: bool = False
-    config: Path | None = None
-    user_model: str | None = None
+    """The architecture flags a command was given (spec/settings.py declares them: one
+    attribute per flag, None or False when not given)."""
+
+    def __init__(self, **values: Any) -> None:
+        unknown = set(values) - {s.name for s in FLAGS}
+        if unknown:
+            raise TypeError(f"ModelOptions has no setting {sorted(unknown)[0]!r}")
+        self.__dict__["values"] = {s.name: values.get(s.name, s.default) for s in FLAGS}
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self.values:
+            raise AttributeError(f"ModelOptions has no setting {name!r}")
+        self.values[name] = value
+
+    def given(self) -> dict[str, Any]:
+        """The flags set on the command line, by setting name."""
+        return {k: v for k, v in self.values.items() if v is not None and v is not False}
+
+    def replace(self, **values: Any) -> ModelOptions:
+        return ModelOptions(**{**self.values, **values})
 
     def user_module(self) -> tuple[Any, str] | None:
         """The user's own network from --model, and its name; None without --model.
         Architecture flags describe our networks and cannot change theirs."""
         if self.user_model is None:
             return None
-        given = [f"--{f.name.replace('_', '-')}" for f in fields(self)
-                 if f.name != "user_model" and getattr(self, f.name) not in (None, False)]
+        given = [BY_NAME[k].flag for k in self.given() if k != "user_model"]
         if given:
             raise InspectError(f"--model takes the network as it is; {given[0]} only applies "
                                "to resnet-inspect's own networks (leave it out)")
@@ -136,17 +145,7 @@ class ModelOptions:
 
     def overrides(self) -> dict[str, Any]:
         """Flags that change a spec, as ArchSpec field names (unset flags are absent)."""
-        out: dict[str, Any] = {}
-        for name in ("groups", "width_per_group", "stem", "stem_width", "shortcut", "stride_on",
-                     "num_classes"):
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
-        if self.avg_down:
-            out["avg_down"] = True
-        if self.plain:
-            out["plain"] = True
-        return out
+        return {k: v for k, v in self.given().items() if k in SPEC_FIELDS and k != "block"}
 
     @property
     def custom(self) -> bool:
@@ -157,7 +156,7 @@ class ModelOptions:
     def settings(self) -> dict[str, Any]:
         """The config file's settings with the flags given on top (flags win)."""
         from resnet_inspect.spec.config import load_config
-        from resnet_inspect.spec.limits import check_setting
+        from resnet_inspect.spec.settings import check_setting
 
         merged: dict[str, Any] = load_config(self.config) if self.config is not None else {}
         flags: dict[str, Any] = {
@@ -180,7 +179,7 @@ class ModelOptions:
         Order of precedence: flags, then the --config file, then the preset (`arch`, or
         the file's `arch`/`depth`). LeNet-5, AlexNet and VGG give a ClassicSpec.
         """
-        from resnet_inspect.spec.config import spec_from_settings
+        from resnet_inspect.spec.merge import spec_from_settings
 
         if arch is not None and self.depth is not None:
             raise InspectError(
@@ -198,7 +197,7 @@ class ModelOptions:
             settings["arch"] = arch
         spec = spec_from_settings(settings, required=required)
         if spec is not None:
-            from resnet_inspect.spec.limits import check_spec
+            from resnet_inspect.spec.settings import check_spec
 
             check_spec(spec)
         return spec
@@ -217,40 +216,14 @@ def _option(kind: Any, *decls: str, help: str, panel: str = MODEL_PANEL, **extra
     return Annotated[kind, typer.Option(*decls, help=text, rich_help_panel=panel, **extra)]
 
 
-_MODEL_PARAMS: list[tuple[str, Any, Any]] = [
-    ("depth", _option(int | None, "--depth", "-d", help="Depth of a standard ImageNet ResNet: "
-                      "18, 34, 50, 101 or 152 (every preset: resnet-inspect list)."), None),
-    ("block", _option(BlockKind | None, "--block",
-                      help="Block type of a custom network (or to swap a preset's)."), None),
-    ("layers", _option(str | None, "--layers", help="Blocks per stage, e.g. 3,4,6,3."), None),
-    ("widths", _option(str | None, "--widths", help="Inner width per stage "
-                       "[default: 64,128,256,512; 16,32,64 with --stem cifar]."), None),
-    ("groups", _option(int | None, "--groups",
-                       help="Groups of the bottleneck's 3x3 conv (ResNeXt: 32)."), None),
-    ("width_per_group", _option(int | None, "--width-per-group",
-                                help="Channels per group (ResNet: 64, ResNeXt 32x4d: 4)."), None),
-    ("stem", _option(StemKind | None, "--stem", help="Stem: imagenet (7x7 + max pool), "
-                     "cifar (3x3), deep (3 x 3x3)."), None),
-    ("stem_width", _option(int | None, "--stem-width",
-                           help="Channels out of the stem [default: 64; 16 for CIFAR]."), None),
-    ("shortcut", _option(ShortcutKind | None, "--shortcut", help="Shortcut option of the paper: A "
-                         "zero-pad, B projection when shapes change, C always."), None),
-    ("stride_on", _option(StrideOn | None, "--stride-on", help="Bottleneck stride on the 1x1 "
-                          "(paper, v1) or the 3x3 (torchvision, v1.5)."), None),
-    ("avg_down", _option(bool, "--avg-down",
-                         help="Average-pool before a strided projection (ResNet-D)."), False),
-    ("num_classes", _option(int | None, "--num-classes",
-                            help="Classifier outputs [default: 1000; 10 for CIFAR]."), None),
-    ("plain", _option(bool, "--plain",
-                      help="Remove every shortcut: the paper's plain baseline."), False),
-    ("config", _option(Path | None, "--config", help="Architecture file (.toml, .yaml, .json) "
-                       "whose keys are these flags' names; flags override it.",
-                       dir_okay=False), None),
-    ("user_model", _option(str | None, "--model", help="Your own network: FILE.py:CALLABLE or "
-                           "MODULE:CALLABLE, a function or class returning an nn.Module (or an "
-                           "nn.Module). This imports and runs your code.", panel="Your model"),
-     None),
-]
+def _flag_param(s: Setting) -> tuple[str, Any, Any]:
+    """(name, Annotated type with its typer.Option, default) of one setting's flag."""
+    decls = (s.flag, s.short) if s.short else (s.flag,)
+    extra = {"dir_okay": False} if s.kind == Path | None else {}
+    return (s.name, _option(s.kind, *decls, help=s.help, panel=s.panel, **extra), s.default)
+
+
+_MODEL_PARAMS: list[tuple[str, Any, Any]] = [_flag_param(s) for s in FLAGS]
 
 _RUN_PARAMS: list[tuple[str, Any, Any]] = [
     ("input", _option(str | None, "--input", "-i", panel=RUN_PANEL, help="Input CxHxW "
@@ -331,7 +304,6 @@ def _extend(
 
 def model_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Give a command the architecture flags; it receives `model: ModelOptions`."""
-    assert {f.name for f in fields(ModelOptions)} == {p[0] for p in _MODEL_PARAMS}
     return _extend(fn, _MODEL_PARAMS, "model", ModelOptions)
 
 

@@ -98,54 +98,6 @@ def check_list(values: tuple[int, ...], flag: str, high: int, example: str) -> N
         check_range(v, 1, high, f"{flag} entry", f"{flag} {example}")
 
 
-# Architecture fields with a numeric range: (low, high, flag, example)
-SPEC_RANGES: dict[str, tuple[int, int, str, str]] = {
-    "groups": (1, MAX_CHANNELS, "--groups", "--groups 32"),
-    "width_per_group": (1, MAX_CHANNELS, "--width-per-group", "--width-per-group 4"),
-    "stem_width": (1, MAX_CHANNELS, "--stem-width", "--stem-width 64"),
-    "num_classes": (1, MAX_CLASSES, "--num-classes", "--num-classes 1000"),
-}
-
-
-def check_setting(name: str, value: Any) -> None:
-    """A numeric architecture setting (ModelOptions field name) against its range."""
-    if name in SPEC_RANGES and value is not None:
-        low, high, flag, example = SPEC_RANGES[name]
-        check_range(value, low, high, flag, example)
-    elif name == "layers" and value is not None:
-        check_list(tuple(value), "--layers", MAX_BLOCKS_PER_STAGE, "3,4,6,3")
-    elif name == "widths" and value is not None:
-        check_list(tuple(value), "--widths", MAX_CHANNELS, "64,128,256,512")
-
-
-def check_spec(spec: Any) -> None:
-    """A built spec's derived sizes: the default widths double per stage, so a network
-    with many stages can exceed MAX_CHANNELS without any flag saying so."""
-    for name in SPEC_RANGES:
-        if hasattr(spec, name):
-            check_setting(name, getattr(spec, name))
-    stages = getattr(spec, "stages", None)
-    if not stages:
-        return
-    if len(stages) > MAX_STAGES:
-        raise InspectError(f"{len(stages)} stages is above the limit of {MAX_STAGES}; "
-                           "give fewer --layers")
-    expansion = getattr(getattr(spec, "block", None), "expansion", 1)
-    groups, per_group = getattr(spec, "groups", 1), getattr(spec, "width_per_group", 64)
-    for i, st in enumerate(stages, start=1):
-        check_range(st.blocks, 1, MAX_BLOCKS_PER_STAGE, f"stage {i}'s block count",
-                    "--layers 3,4,6,3")
-        # the bottleneck's inner width, as spec.inner_width computes it
-        inner = st.width if expansion == 1 else int(st.width * per_group / 64) * groups
-        channels = max(st.width * expansion, inner)
-        if channels > MAX_CHANNELS:
-            raise InspectError(
-                f"stage {i} would have {channels:,} channels, above the limit of "
-                f"{MAX_CHANNELS:,}; give --widths with one width per stage, e.g. "
-                "--widths 64,128,256,512"
-            )
-
-
 def _short(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 24 else f"{text[:10]}...({len(text)} digits)"
