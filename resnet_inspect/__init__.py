@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from resnet_inspect.errors import InspectError, ModelError
 from resnet_inspect.spec.arch import AnySpec, ArchSpec, ClassicSpec
+from resnet_inspect.version import __version__
 
 if TYPE_CHECKING:
     from torch import nn
@@ -28,7 +29,6 @@ __all__ = [
     "ArchSpec", "ClassicSpec", "InspectError", "ModelError", "__version__", "build", "compare",
     "diagram", "inspect", "resolve_spec",
 ]
-__version__ = "0.1.0"
 
 
 def resolve_spec(name_or_spec: str | AnySpec, **overrides: Any) -> AnySpec:

@@ -26,7 +26,7 @@ app = typer.Typer(
 
 def _show_version(value: bool) -> None:
     if value:
-        from resnet_inspect import __version__  # a string constant: no torch
+        from resnet_inspect.version import __version__  # a string constant: no torch
 
         print(f"resnet-inspect {__version__}")
         raise typer.Exit(0)
