@@ -30,7 +30,7 @@ def test_text_tables_sum_exactly_and_within_rounding() -> None:
     assert table_sums(TEXT, "text") == 2
     with pytest.raises(AssertionError, match="sums to 19,536"):
         table_sums(TEXT.replace("19,536", "19,537"), "text")
-    with pytest.raises(AssertionError, match="1.16 G"):  # beyond the printed rounding
+    with pytest.raises(AssertionError, match=r"1\.16 G"):  # beyond the printed rounding
         table_sums(TEXT.replace("1.15 G", "1.16 G"), "text")
 
 

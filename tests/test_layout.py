@@ -109,7 +109,7 @@ def test_no_import_cycles() -> None:
             if nxt not in MODULES or (node, nxt) in ALLOWED:
                 continue
             if state.get(nxt) == 1:
-                cycle = path[path.index(nxt):] + [nxt]
+                cycle = [*path[path.index(nxt):], nxt]
                 raise AssertionError("import cycle: " + " -> ".join(cycle))
             if nxt not in state:
                 visit(nxt)
