@@ -79,6 +79,7 @@ class ResidualBlock(nn.Module):
     kind: BlockKind
     shortcut_use: ShortcutUse
     downsample: nn.Module | None
+    relu: nn.Module  # post-activation blocks: the ReLU after the addition
 
     def _init_shortcut(
         self, use: ShortcutUse, in_ch: int, out_ch: int, stride: int, avg_down: bool
@@ -93,11 +94,56 @@ class ResidualBlock(nn.Module):
             self.downsample = None
         self.add = Add() if use is not ShortcutUse.NONE else None
 
+    def _layers(self, *convs: nn.Conv2d) -> None:
+        """Declare the residual branch with torchvision's names: conv1, bn1, relu1, conv2 ...
+
+        Post-activation (ResNet paper): conv-BN-ReLU, the last ReLU after the addition.
+        Pre-activation (He et al. 2016): BN-ReLU-conv; the first ReLU's output may feed a
+        projection too, so it is not in place.
+        """
+        self.n_convs = len(convs)
+        for i, conv in enumerate(convs, start=1):
+            if self.kind.preact:
+                setattr(self, f"bn{i}", nn.BatchNorm2d(conv.in_channels))
+                setattr(self, f"relu{i}", nn.ReLU(inplace=i > 1))
+                setattr(self, f"conv{i}", conv)
+            else:
+                setattr(self, f"conv{i}", conv)
+                setattr(self, f"bn{i}", nn.BatchNorm2d(conv.out_channels))
+                if i < len(convs):
+                    setattr(self, f"relu{i}", nn.ReLU(inplace=True))
+
+    def _layer(self, kind: str, i: int) -> nn.Module:
+        layer: nn.Module = getattr(self, f"{kind}{i}")
+        return layer
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.kind.preact:
+            pre = self._layer("relu", 1)(self._layer("bn", 1)(x))
+            out = self._layer("conv", 1)(pre)
+            for i in range(2, self.n_convs + 1):
+                out = self._layer("conv", i)(self._layer("relu", i)(self._layer("bn", i)(out)))
+            # A projection reads the pre-activated input; identity carries x untouched.
+            return self._merge(out, pre if self.shortcut_use is ShortcutUse.PROJECTION else x)
+        out = x
+        for i in range(1, self.n_convs + 1):
+            out = self._layer("bn", i)(self._layer("conv", i)(out))
+            if i < self.n_convs:
+                out = self._layer("relu", i)(out)
+        return self.relu(self._merge(out, x))
+
     def _merge(self, residual: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         if self.add is None:  # plain network
             return residual
         shortcut = x if self.downsample is None else self.downsample(x)
         return self.add(residual, shortcut)
+
+
+def _strides(stride: int, stride_on_3x3: bool) -> tuple[int, int]:
+    """(first 1x1's stride, 3x3's stride) of a bottleneck: torchvision's "v1.5" strides
+    the 3x3; the paper's v1 strides the first 1x1, which skips three quarters of the 3x3's
+    positions and so costs fewer MACs."""
+    return (1, stride) if stride_on_3x3 else (stride, 1)
 
 
 class BasicBlock(ResidualBlock):
@@ -108,26 +154,13 @@ class BasicBlock(ResidualBlock):
     def __init__(self, in_ch: int, width: int, stride: int, shortcut: ShortcutUse,
                  avg_down: bool = False, **_: object) -> None:
         super().__init__()
-        self.conv1 = conv3x3(in_ch, width, stride)
-        self.bn1 = nn.BatchNorm2d(width)
-        self.relu1 = nn.ReLU(inplace=True)
-        self.conv2 = conv3x3(width, width)
-        self.bn2 = nn.BatchNorm2d(width)
+        self._layers(conv3x3(in_ch, width, stride), conv3x3(width, width))
         self._init_shortcut(shortcut, in_ch, width, stride, avg_down)
         self.relu = nn.ReLU(inplace=True)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.relu1(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return self.relu(self._merge(out, x))
-
 
 class Bottleneck(ResidualBlock):
-    """1x1 reduce, 3x3, 1x1 restore to 4x width (ResNet paper, Figure 5 right).
-
-    `stride_on_3x3` is torchvision's "v1.5" (stride on the 3x3); the paper's v1 strides
-    the first 1x1, which skips three quarters of the 3x3's positions and so costs fewer MACs.
-    """
+    """1x1 reduce, 3x3, 1x1 restore to 4x width (ResNet paper, Figure 5 right)."""
 
     kind = BlockKind.BOTTLENECK
 
@@ -136,24 +169,11 @@ class Bottleneck(ResidualBlock):
                  stride_on_3x3: bool = True, **_: object) -> None:
         super().__init__()
         inner = inner or width
-        out_ch = width * 4
-        s1, s3 = (1, stride) if stride_on_3x3 else (stride, 1)
-        self.conv1 = conv1x1(in_ch, inner, s1)
-        self.bn1 = nn.BatchNorm2d(inner)
-        self.relu1 = nn.ReLU(inplace=True)
-        self.conv2 = conv3x3(inner, inner, s3, groups)
-        self.bn2 = nn.BatchNorm2d(inner)
-        self.relu2 = nn.ReLU(inplace=True)
-        self.conv3 = conv1x1(inner, out_ch)
-        self.bn3 = nn.BatchNorm2d(out_ch)
-        self._init_shortcut(shortcut, in_ch, out_ch, stride, avg_down)
+        s1, s3 = _strides(stride, stride_on_3x3)
+        self._layers(conv1x1(in_ch, inner, s1), conv3x3(inner, inner, s3, groups),
+                     conv1x1(inner, width * 4))
+        self._init_shortcut(shortcut, in_ch, width * 4, stride, avg_down)
         self.relu = nn.ReLU(inplace=True)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.relu1(self.bn1(self.conv1(x)))
-        out = self.relu2(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        return self.relu(self._merge(out, x))
 
 
 class PreActBasicBlock(ResidualBlock):
@@ -164,20 +184,8 @@ class PreActBasicBlock(ResidualBlock):
     def __init__(self, in_ch: int, width: int, stride: int, shortcut: ShortcutUse,
                  avg_down: bool = False, **_: object) -> None:
         super().__init__()
-        self.bn1 = nn.BatchNorm2d(in_ch)
-        self.relu1 = nn.ReLU(inplace=False)
-        self.conv1 = conv3x3(in_ch, width, stride)
-        self.bn2 = nn.BatchNorm2d(width)
-        self.relu2 = nn.ReLU(inplace=True)
-        self.conv2 = conv3x3(width, width)
+        self._layers(conv3x3(in_ch, width, stride), conv3x3(width, width))
         self._init_shortcut(shortcut, in_ch, width, stride, avg_down)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pre = self.relu1(self.bn1(x))
-        out = self.conv1(pre)
-        out = self.conv2(self.relu2(self.bn2(out)))
-        # A projection reads the pre-activated input; identity carries x untouched.
-        return self._merge(out, pre if self.shortcut_use is ShortcutUse.PROJECTION else x)
 
 
 class PreActBottleneck(ResidualBlock):
@@ -190,25 +198,10 @@ class PreActBottleneck(ResidualBlock):
                  stride_on_3x3: bool = True, **_: object) -> None:
         super().__init__()
         inner = inner or width
-        out_ch = width * 4
-        s1, s3 = (1, stride) if stride_on_3x3 else (stride, 1)
-        self.bn1 = nn.BatchNorm2d(in_ch)
-        self.relu1 = nn.ReLU(inplace=False)
-        self.conv1 = conv1x1(in_ch, inner, s1)
-        self.bn2 = nn.BatchNorm2d(inner)
-        self.relu2 = nn.ReLU(inplace=True)
-        self.conv2 = conv3x3(inner, inner, s3, groups)
-        self.bn3 = nn.BatchNorm2d(inner)
-        self.relu3 = nn.ReLU(inplace=True)
-        self.conv3 = conv1x1(inner, out_ch)
-        self._init_shortcut(shortcut, in_ch, out_ch, stride, avg_down)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pre = self.relu1(self.bn1(x))
-        out = self.conv1(pre)
-        out = self.conv2(self.relu2(self.bn2(out)))
-        out = self.conv3(self.relu3(self.bn3(out)))
-        return self._merge(out, pre if self.shortcut_use is ShortcutUse.PROJECTION else x)
+        s1, s3 = _strides(stride, stride_on_3x3)
+        self._layers(conv1x1(in_ch, inner, s1), conv3x3(inner, inner, s3, groups),
+                     conv1x1(inner, width * 4))
+        self._init_shortcut(shortcut, in_ch, width * 4, stride, avg_down)
 
 
 BLOCKS: dict[BlockKind, type[ResidualBlock]] = {
