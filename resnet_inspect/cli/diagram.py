@@ -16,9 +16,9 @@ import typer
 
 from resnet_inspect.cli.app import app
 from resnet_inspect.cli.options import ModelOptions, RunOptions, model_options, run_options
-from resnet_inspect.cli.summary import Level
 from resnet_inspect.errors import InspectError, did_you_mean
 from resnet_inspect.render.output import output_callback
+from resnet_inspect.report.levels import Level
 from resnet_inspect.spec.arch import BlockKind
 
 if TYPE_CHECKING:
