@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from resnet_inspect import inspect, resolve_spec
-from resnet_inspect.cli.diagram import block_report
+from resnet_inspect.analysis.block_report import block_report
 from resnet_inspect.render import graphviz_render
 from resnet_inspect.render.diagram import (
     block_diagram,
