@@ -178,10 +178,10 @@ def diagram(
     out_format = resolve_format(fmt, output)
 
     if fit is not None:
-        from resnet_inspect.render.diagram_fit import parse_fit
+        from resnet_inspect.render.diagram import parse_fit
 
         parse_fit(fit)  # a bad --fit is refused before any tracing
-    from resnet_inspect.render.diagram_fit import make_diagram
+    from resnet_inspect.render.diagram import make_diagram
 
     if block_mode:
         block_kind = parse_block_kind(kind)
