@@ -22,8 +22,8 @@ GALLERY = HERE / "gallery"
 def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
     """(file stem, caption, function returning DOT) for each gallery picture."""
     from resnet_inspect import inspect
-    from resnet_inspect.cli.diagram import block_report
-    from resnet_inspect.render.diagram_fit import make_diagram
+    from resnet_inspect.analysis.block_report import block_report
+    from resnet_inspect.render.diagram import make_diagram
     from resnet_inspect.spec.arch import BlockKind
 
     def net(name: str, level: str, **options: object) -> Callable[[], str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from resnet_inspect import inspect, resolve_spec
-from resnet_inspect.cli.diagram import block_report
+from resnet_inspect.analysis.block_report import block_report
 from resnet_inspect.render import graphviz_render
 from resnet_inspect.render.diagram import (
     block_diagram,
@@ -173,7 +173,8 @@ def test_fold_only_identical_blocks() -> None:
     """A block that differs (here one whose conv has other params) is never folded."""
     from dataclasses import replace
 
-    from resnet_inspect.render.diagram import _units, fold_runs
+    from resnet_inspect.render.diagram.grouping import fold_runs
+    from resnet_inspect.render.diagram.grouping import regroup as _units
 
     report = _report("resnet50")
     blocks = [u for u in _units(report) if not isinstance(u, type(report.layers[0]))
@@ -727,7 +728,7 @@ def _png_size(png: bytes) -> tuple[int, int]:
     ("1200x800px", (1200, 800)),
 ])
 def test_fit_png_within_the_medium(fit: str, box: tuple[int, int]) -> None:
-    from resnet_inspect.render.diagram_fit import make_diagram
+    from resnet_inspect.render.diagram import make_diagram
 
     result = make_diagram(_report("resnet50"), "png", level="stage", direction="LR", fit=fit)
     assert result.data is not None
@@ -737,7 +738,7 @@ def test_fit_png_within_the_medium(fit: str, box: tuple[int, int]) -> None:
 
 
 def test_fit_warns_when_text_would_fall_under_8_pt() -> None:
-    from resnet_inspect.render.diagram_fit import make_diagram
+    from resnet_inspect.render.diagram import make_diagram
 
     result = make_diagram(_report("resnet50"), "dot", level="block", fit="slide")
     assert result.data is None
@@ -747,7 +748,7 @@ def test_fit_warns_when_text_would_fall_under_8_pt() -> None:
 
 
 def test_expanded_deep_network_warns_over_10000_px() -> None:
-    from resnet_inspect.render.diagram_fit import fit_source
+    from resnet_inspect.render.diagram import fit_source
 
     # ResNet-110 (CIFAR): 54 blocks at block level, about 11,000 px tall expanded at 150 dpi.
     source = network_diagram(_report("resnet110"), "block", expand=True).source

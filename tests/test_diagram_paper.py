@@ -7,9 +7,8 @@ import re
 import pytest
 
 from resnet_inspect import inspect
-from resnet_inspect.cli.diagram import block_report
-from resnet_inspect.render.diagram import shortcut_edges
-from resnet_inspect.render.diagram_fit import LEGEND, make_diagram
+from resnet_inspect.analysis.block_report import block_report
+from resnet_inspect.render.diagram import LEGEND, make_diagram, shortcut_edges
 from resnet_inspect.spec.arch import BlockKind
 from tests.cli_helpers import run_cli
 

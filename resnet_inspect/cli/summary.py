@@ -18,6 +18,7 @@ from resnet_inspect.cli.options import (
 )
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.names import NameScheme
+from resnet_inspect.report.levels import Level
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -46,12 +47,6 @@ class DType(str, Enum):
     BFLOAT16 = "bfloat16"
     FLOAT16 = "float16"
     FLOAT64 = "float64"
-
-
-class Level(str, Enum):
-    STAGE = "stage"
-    BLOCK = "block"
-    LAYER = "layer"
 
 
 @app.command(

@@ -5,7 +5,7 @@
     >>> ri.diagram("resnet50").save("r50.png") # png, svg, pdf or dot, by suffix
     >>> ri.compare("resnet50", "resnet101")    # the stage table
 
-Both are built on what the CLI uses: `render/diagram.py` draws the graph and
+Both are built on what the CLI uses: `render/diagram/` draws the graph and
 `render/graphviz_render.py` renders it; `compare.py` aligns the networks.
 """
 

@@ -6,7 +6,7 @@ calls it; a notebook can too (`Diagram.data` is SVG or PNG bytes to display).
 
 Fitting sets Graphviz's `size` (dot shrinks a drawing to fit it and never enlarges), after
 measuring the drawing's natural size, so it can say how large its smallest text prints:
-labels are at least 9 pt unscaled (`diagram._SMALL`), and the issue's bar is 8 pt.
+labels are at least 9 pt unscaled (`style.SMALL`), and the issue's bar is 8 pt.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from resnet_inspect.errors import InspectError
+from resnet_inspect.render.diagram.block import block_diagram
+from resnet_inspect.render.diagram.network import network_diagram, side_by_side
+from resnet_inspect.render.diagram.style import PAPER_STYLE, draw_legend
 from resnet_inspect.report.model import Report
 
 # Pages in inches: a 16:9 slide is 13.33 x 7.5 in (PowerPoint's widescreen); A4 is
@@ -27,7 +29,7 @@ MEDIA: dict[str, tuple[float, float]] = {
     "a4-landscape": (10.51, 7.09),
 }
 MIN_TEXT_PT = 8.0
-SMALLEST_TEXT_PT = 9.0  # the muted second lines (diagram._SMALL)
+SMALLEST_TEXT_PT = 9.0  # the muted second lines (style.SMALL)
 MAX_SIDE_PX = 10_000
 
 
@@ -103,12 +105,6 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
     `block`: one report of a single block, drawn as the paper's Figure 5. Otherwise one
     network report is drawn at `level`, and two or three side by side (Figure 3).
     """
-    from resnet_inspect.render.diagram import (
-        PAPER_STYLE,
-        block_diagram,
-        network_diagram,
-        side_by_side,
-    )
     from resnet_inspect.render.graphviz_render import can_render, render
 
     if direction not in ("TB", "LR"):
@@ -127,7 +123,7 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
     finally:
         PAPER_STYLE.reset(token)
     if style == "paper":
-        _legend(graph)
+        draw_legend(graph)
     source = graph.source
     if direction == "LR":
         source = source.replace("rankdir=TB", "rankdir=LR", 1)
@@ -136,25 +132,3 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
         source, warnings = fit_source(source, fit)
     data = render(source, fmt) if fmt != "dot" and can_render(fmt) else None
     return Diagram(source, data, warnings)
-
-
-LEGEND = (("identity", "solid"), ("projection", "dashed"), ("zero-pad", "dotted"))
-
-
-def _legend(graph: Any) -> None:
-    """The paper's line styles, drawn: one short edge per shortcut kind, in a box of its
-    own (node names start with 'legend_', so edge counts can leave them out)."""
-    from resnet_inspect.render.diagram import SHORTCUT_STYLE
-
-    with graph.subgraph(name="cluster_legend") as c:
-        c.attr(label="shortcuts", fontsize="13", style="rounded", color="#999999",
-               labeljust="l")
-        for i, (kind, _) in enumerate(LEGEND):
-            style, colour = SHORTCUT_STYLE[kind]
-            tail, head = f"legend_{i}a", f"legend_{i}b"
-            c.node(tail, "", shape="point", width="0.05")
-            c.node(head, kind, shape="plaintext", fontsize="13", style="")
-            from resnet_inspect.render.diagram import COLOURS
-
-            c.edge(tail, head, style=style, color=COLOURS[colour], penwidth="1.6",
-                   arrowhead="none", minlen="2")

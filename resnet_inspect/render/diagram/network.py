@@ -1,0 +1,271 @@
+"""The network figure (the ResNet paper's Figure 3): stages as clusters, top to bottom, at
+stage, block or layer level, identical blocks folded; and networks side by side."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from resnet_inspect.errors import InspectError
+from resnet_inspect.render.diagram.grouping import (
+    ANCHORS,
+    Block,
+    Unit,
+    chunks,
+    reads_preactivated,
+    regroup,
+    stage_items,
+)
+from resnet_inspect.render.diagram.layout import Flow, add_node, new_graph, node_id, shortcut_edge
+from resnet_inspect.render.diagram.style import (
+    COLOURS,
+    SHORTCUT_STYLE,
+    block_lines,
+    chunk_label,
+    html_label,
+    layer_text,
+    legend_lines,
+    pretty_name,
+    repeat_text,
+    run_span,
+    shape_text,
+    side_text,
+    stage_fill,
+    tip,
+    totals_line,
+)
+from resnet_inspect.report.format import count, si
+from resnet_inspect.report.levels import Level
+from resnet_inspect.report.model import LayerRecord, Report
+
+if TYPE_CHECKING:
+    import graphviz
+
+LEVELS = tuple(level.value for level in Level)  # ("stage", "block", "layer")
+
+
+def network_diagram(report: Report, level: str = "block", *, title: str | None = None,
+                    prefix: str = "", expand: bool = False) -> graphviz.Digraph:
+    """The paper's Figure 3 for any traced network: stages as clusters, top to bottom.
+
+    At block and layer level each stage's first block is drawn, then one block for each run
+    of identical blocks after it, marked "× n"; `expand` draws every block.
+    """
+    if level not in LEVELS:
+        raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
+    described = [] if re.fullmatch(r"resnet\d+", report.model) else [report.description]
+    g = new_graph(
+        "resnet",
+        title or pretty_name(report),
+        # A stage node stands for whole stages and draws no shortcut edge, so no legend of
+        # edge styles: each node names its shortcuts in words instead.
+        [line for line in (*described, totals_line(report),
+                           *(legend_lines(report) if level != "stage" else [])) if line],
+    )
+    _draw_network(g, report, level, prefix, expand)
+    return g
+
+
+def side_by_side(reports: Sequence[Report], level: str = "block", *,
+                 title: str | None = None, expand: bool = False) -> graphviz.Digraph:
+    """Several networks next to each other (plain-34 beside ResNet-34, as in Figure 3)."""
+    if level not in LEVELS:
+        raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
+    names = [pretty_name(r) for r in reports]
+    legend = legend_lines(reports[-1]) if reports else []
+    g = new_graph("resnets", title or " vs ".join(names), legend)
+    columns: list[list[str]] = []  # each network's main-path node ids, prefix removed
+    for i, report in enumerate(reports):
+        with g.subgraph(name=f"cluster_net{i}") as sub:
+            # A titled column without a frame: the label shows, the border does not.
+            sub.attr(label=html_label([names[i]], [totals_line(report)], 11), style="solid",
+                     color=COLOURS["background"], fontsize="15", labelloc="t", labeljust="c")
+            columns.append(_draw_network(sub, report, level, f"n{i}_", expand))
+    # Line the columns up as the paper's Figure 3 does: a layer (or block) with the same
+    # module name in every network sits on the same rank; the residual column's `+` nodes
+    # fall between, where the plain column just draws a longer edge.
+    common = set.intersection(*(set(ids) for ids in columns)) if columns else set()
+    for ids in columns[:1]:
+        for node in ids:
+            if node in common:
+                with g.subgraph() as rank:
+                    rank.attr(rank="same")
+                    for i in range(len(columns)):
+                        rank.node(f"n{i}_{node}")
+    return g
+
+
+def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
+                  expand: bool = False) -> list[str]:
+    """Draw one network into `g`; returns its main-path node ids without `prefix`."""
+    stages = report.stages
+    start = node_id(prefix, "input")
+    g.node(start, html_label(["input"], [shape_text(report.input_shape)]),
+           fillcolor=COLOURS["io"], style="rounded,filled", group=prefix + "main")
+    flow = Flow(g, start, report.input_shape)
+    if level == "stage":
+        _draw_stages(g, report, stages, prefix, flow)
+        return [v[len(prefix):] for v in flow.visited]
+    units = regroup(report)
+    body = [s for s in stages if s not in ("conv1", "fc")]
+    # Folded layer level in columns, one per stage (the stem above the first, the head
+    # under the last), so a deep network fits a page: conv2_x | conv3_x | conv4_x | conv5_x.
+    columns = level == "layer" and not expand and not prefix and bool(report.blocks)
+    for stage in stages:
+        members = [u for u in units if u.stage == stage]
+        if not members:
+            continue
+        if columns and stage in body[1:]:
+            flow.breaks.add(flow.tail)
+        fill, background = stage_fill(stage, stages)
+        out = members[-1].output_shape
+        label = stage if stage != "fc" else "output"
+        size = [f"{out[2]}×{out[3]}"] if len(out) == 4 else []
+        with g.subgraph(name=f"cluster_{prefix}{stage}") as c:
+            # Two short lines, left-justified, so the main path's edge misses the label.
+            c.attr(label=html_label([label], size, 11), style="rounded,filled",
+                   fillcolor=background, color=fill, fontsize="13", labelloc="t", labeljust="l")
+            for item in stage_items(members, expand):
+                if isinstance(item, LayerRecord):
+                    _draw_loose_layer(c, item, fill, prefix, flow, units)
+                elif len(item) == 1 and level == "block":
+                    _draw_block_node(c, g, item[0], fill, prefix, flow)
+                elif len(item) == 1:
+                    _draw_block_layers(c, g, item[0], fill, prefix, flow)
+                elif level == "block":
+                    _draw_block_node(c, g, item[0], fill, prefix, flow, repeat=item)
+                else:
+                    # The folded run in a frame of its own, its count in the frame's label.
+                    with c.subgraph(name=f"cluster_{node_id(prefix, item[0].name)}_run") as r:
+                        r.attr(label=html_label([repeat_text(item)], [run_span(item)], 9),
+                               style="rounded,dashed", color=fill, fontsize="12",
+                               labelloc="b", labeljust="r")
+                        _draw_block_layers(r, g, item[0], fill, prefix, flow)
+    return [v[len(prefix):] for v in flow.visited]
+
+
+def _draw_loose_layer(c: graphviz.Digraph, r: LayerRecord, fill: str, prefix: str,
+                      flow: Flow, units: list[Unit]) -> None:
+    """A layer outside any block (stem, pools, fc): BN/ReLU fold into the layer before.
+
+    Norm and activation layers with no such layer before them (a pre-activation network's
+    final BN-ReLU, right after its last block) get a node of their own.
+    """
+    i = next(k for k, u in enumerate(units) if u is r)
+    previous = units[i - 1] if i else None
+    opens_group = (r.category in ANCHORS or previous is None
+                   or isinstance(previous, Block))
+    if not opens_group:
+        return  # folded into the label of the layer before it
+    group = [r]
+    for u in units[i + 1 :]:
+        if isinstance(u, Block) or u.category in ANCHORS:
+            break
+        group.append(u)
+    node = node_id(prefix, r.name)
+    c.node(node, chunk_label(group), fillcolor=fill, group=prefix + "main",
+           **tip(node, group))
+    flow.to(node)
+    flow.moved(node, group[-1].output_shape)
+
+
+def _draw_block_node(c: graphviz.Digraph, g: graphviz.Digraph, b: Block, fill: str,
+                     prefix: str, flow: Flow, repeat: Sequence[Block] = ()) -> None:
+    body = node_id(prefix, b.name)
+    entry = flow.tail
+    if repeat:  # one node for a run of identical blocks, its count first
+        lines = [repeat_text(repeat), *block_lines(b)]
+        small = [run_span(repeat), f"{count(b.params)} params each"]
+        c.node(body, html_label(lines, small), fillcolor=fill, group=prefix + "main",
+               style="rounded,filled,bold", **tip(body, b.records, b.name))
+    else:
+        c.node(body, html_label(block_lines(b), [f"{b.name} · {count(b.params)} params"]),
+               fillcolor=fill, group=prefix + "main", **tip(body, b.records, b.name))
+    flow.to(body)
+    if b.add is None:  # plain network: the block is a plain stack of layers
+        flow.moved(body, b.output_shape)
+        return
+    add = node_id(prefix, b.name + ".add")
+    add_node(c, add, prefix)
+    flow.moved(body, b.main[-1].output_shape if b.main else b.output_shape)
+    flow.to(add)
+    label = "" if b.shortcut == "identity" else " " + side_text(b)
+    shortcut_edge(g, entry, add, b.shortcut, node_id(prefix, "shortcut_" + b.name), label)
+    flow.moved(add, b.output_shape)
+
+
+def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: Block, fill: str,
+                       prefix: str, flow: Flow) -> None:
+    entry = flow.tail
+    for i, group in enumerate(chunks(b.main)):
+        anchor = next((r for r in group if r.category in ANCHORS), group[0])
+        node = node_id(prefix, anchor.name)
+        c.node(node, chunk_label(group), fillcolor=fill, group=prefix + "main",
+               **tip(node, group))
+        flow.to(node)
+        flow.moved(node, group[-1].output_shape)
+        if i == 0 and anchor.category not in ANCHORS and reads_preactivated(b.kind,
+                                                                               b.shortcut):
+            entry = node
+    if b.add is None:  # plain network: the closing ReLU is already on the last node
+        return
+    add = node_id(prefix, b.add.name)
+    after = [layer_text(r) for r in b.after]  # the ReLU after the addition, beside its node
+    add_node(c, add, prefix, after)
+    flow.to(add)
+    ident = node_id(prefix, "shortcut_" + b.name)
+    if b.side and b.shortcut == "projection":
+        # Every layer of the shortcut: a 1x1 conv + BN, or ResNet-D's 2x2 avg pool, then
+        # the 1x1 conv + BN (Bag of Tricks, Figure 2c), one node per anchor layer.
+        style, colour_key = SHORTCUT_STYLE["projection"]
+        tail = entry
+        for i, group in enumerate(chunks(b.side)):
+            side = node_id(prefix, b.name + ".shortcut" + (str(i) if i else ""))
+            c.node(side, chunk_label(group), fillcolor=COLOURS["projection_fill"],
+                   style=f"rounded,filled,{style}", color=COLOURS[colour_key], fontsize="11",
+                   **tip(side, group))
+            shortcut_edge(g, tail, side, b.shortcut, f"{ident}__leg{i}",
+                           loose=tail in flow.breaks)
+            tail = side
+        shortcut_edge(g, tail, add, b.shortcut, ident)
+    else:
+        label = " zero-pad" if b.shortcut == "zero-pad" else ""
+        shortcut_edge(g, entry, add, b.shortcut, ident, label, loose=entry in flow.breaks)
+    flow.moved(add, b.output_shape)
+
+
+def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], prefix: str,
+                 flow: Flow) -> None:
+    """One node per stage: '× 23 bottleneck blocks' with params and MACs."""
+    from resnet_inspect.report.model import rollup
+
+    rows = {r.name: r for r in rollup(report, "stage")}
+    units = regroup(report)
+    for stage in stages:
+        row = rows[stage]
+        blocks = [u for u in units if isinstance(u, Block) and u.stage == stage]
+        loose = [u for u in units if isinstance(u, LayerRecord) and u.stage == stage
+                 and u.category in ANCHORS]
+        lines = [layer_text(r) for r in loose if r.category != "elementwise"]
+        small: list[str] = []
+        if blocks:
+            kinds = dict.fromkeys(b.kind for b in blocks)
+            lines.append(f"× {len(blocks)} {' / '.join(kinds)} "
+                         f"block{'s' if len(blocks) != 1 else ''}")
+            paper = [t.replace(" conv", "") for t in block_lines(blocks[-1])]  # Table 1 style
+            small.append("[" + "; ".join(paper) + "]")
+            shortcuts: dict[str, int] = {}
+            for b in blocks:
+                shortcuts[b.shortcut] = shortcuts.get(b.shortcut, 0) + 1
+            if set(shortcuts) != {"none"}:
+                small.append(", ".join(f"{n} {k} shortcut{'s' if n != 1 else ''}"
+                                       for k, n in shortcuts.items()))
+        small.append(f"{count(row.params)} params · {si(row.macs)} MACs")
+        fill, _ = stage_fill(stage, stages)
+        node = node_id(prefix, stage)
+        stage_rows = [u for u in report.layers if u.stage == stage]
+        g.node(node, html_label([f"{stage}" if stage != "fc" else "head", *lines], small),
+               fillcolor=fill, group=prefix + "main", **tip(node, stage_rows, stage))
+        flow.to(node)
+        flow.moved(node, row.output_shape)

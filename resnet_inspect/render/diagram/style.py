@@ -1,0 +1,218 @@
+"""How a diagram looks and reads: the colour table, fonts, the paper style switch, the text
+on nodes and edges (labels, tooltips, titles) and the legends of shortcut lines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextvars import ContextVar
+from html import escape
+from typing import Any
+
+from resnet_inspect.render.diagram.grouping import ANCHORS, Block
+from resnet_inspect.report.format import count, si
+from resnet_inspect.report.model import LayerRecord, Report
+
+# The one colour table. Light fills that print well in colour and in grey; each stage has a
+# pale cluster background and a stronger node fill of the same hue.
+COLOURS: dict[str, str] = {
+    "background": "white",
+    "text": "#1a1a1a",
+    "muted": "#555555",  # small second lines: names, params
+    "edge": "#404040",
+    "border": "#5f6b7a",
+    "stem": "#d9d9d9",
+    "stem_bg": "#f4f4f4",
+    "head": "#d9d9d9",
+    "head_bg": "#f4f4f4",
+    "io": "white",
+    "add": "white",
+    "norm": "#fff2c2",  # batch-norm nodes in block diagrams
+    "activation": "#e2f0d9",  # ReLU nodes in block diagrams
+    "shortcut_identity": "#404040",
+    "shortcut_projection": "#c0392b",
+    "shortcut_zero_pad": "#1f618d",
+    "projection_fill": "#f9d7d3",
+}
+# conv2_x, conv3_x, conv4_x, conv5_x (blue, green, orange, purple); longer networks cycle.
+STAGE_FILLS: tuple[tuple[str, str], ...] = (
+    ("#bcd7ef", "#eef5fc"),
+    ("#bfe3c4", "#eff8f0"),
+    ("#f7d4a3", "#fdf5ea"),
+    ("#dcc6e8", "#f7f1fa"),
+)
+SHORTCUT_STYLE: dict[str, tuple[str, str]] = {  # shortcut kind -> (style, colour key)
+    "identity": ("solid", "shortcut_identity"),
+    "projection": ("dashed", "shortcut_projection"),
+    "zero-pad": ("dotted", "shortcut_zero_pad"),
+}
+
+FONT = "Helvetica"
+SMALL = 9  # point size of the muted second lines
+
+SHORT = {"BatchNorm2d": "BN", "BatchNorm1d": "BN", "GroupNorm": "GN", "LayerNorm": "LN"}
+
+
+# ---------------------------------------------------------------------------- text helpers
+
+
+def shape_text(dims: Sequence[int]) -> str:
+    """Tensor shape without the batch dimension: 256×56×56, or 1000 for a vector."""
+    dims = list(dims[1:]) if len(dims) > 1 else list(dims)
+    return "×".join(str(d) for d in dims) if dims else "-"
+
+
+def pretty_name(report: Report) -> str:
+    """The paper's name (titles.human_title): 'ResNet-34', 'WRN-28-10', or 'plain-34'
+    without shortcuts as in the paper; an unknown model keeps its name."""
+    from resnet_inspect.spec.titles import human_title
+
+    spec = report.spec or {}
+    plain = "block" in spec and bool(spec.get("plain"))  # classic CNNs are plain by nature
+    return human_title(report.model, plain=plain)
+
+
+def layer_text(r: LayerRecord) -> str:
+    """What a learner reads on a node: '3×3 conv, 64, /2', 'fc 1000', '3×3 max pool, /2'."""
+    kernel = r.kernel.replace("x", "×")
+    stride = f", /{r.stride}" if r.stride > 1 else ""
+    out = r.output_shape[1] if len(r.output_shape) > 1 else 0
+    if r.category == "conv":
+        groups = f", {r.groups} groups" if r.groups > 1 else ""
+        return f"{kernel} conv, {out}{stride}{groups}"
+    if r.category == "linear":
+        return f"fc {r.output_shape[-1]}" if r.output_shape else "fc"
+    if r.type.startswith("Adaptive") and "Avg" in r.type:
+        return "global avg pool"
+    if r.category == "pool":
+        kind = "max" if "Max" in r.type else "avg"
+        return f"{kernel} {kind} pool{stride}".strip()
+    if r.category == "elementwise":
+        return "+"
+    if r.type == "ZeroPadShortcut":
+        return "zero-pad"
+    return SHORT.get(r.type, r.type)
+
+
+# --style paper: draw what the paper draws ("3x3, 64" labels, larger text), without the
+# small muted lines (BN / ReLU, parameter counts and arithmetic, module names). Set by
+# fit.make_diagram around one drawing.
+PAPER_STYLE: ContextVar[bool] = ContextVar("paper_style", default=False)
+_PAPER_SIZE = 15
+
+
+def html_label(lines: Sequence[str], small: Sequence[str] = (), size: int = SMALL) -> str:
+    """An HTML-like label: main lines, then smaller muted lines."""
+    if PAPER_STYLE.get():
+        body = "<BR/>".join(escape(line) for line in lines)
+        return f'<<FONT POINT-SIZE="{_PAPER_SIZE}">{body}</FONT>>'
+    body = "<BR/>".join(escape(line) for line in lines)
+    for line in small:
+        body += (
+            f'<BR/><FONT POINT-SIZE="{size}" COLOR="{COLOURS["muted"]}">{escape(line)}</FONT>'
+        )
+    return f"<{body}>"
+
+
+def tip(node: str, records: Sequence[LayerRecord], name: str = "") -> dict[str, str]:
+    """SVG hover text and a stable id for a node: its layers' output shape, params and
+    MACs, e.g. 'layer1.0.conv1: 64×56×56 · 4,224 params · 12.85 M MACs'. The id is the node
+    name, so the SVG can be snapshotted and linked to."""
+    if not records:
+        return {"id": node}
+    params = sum(r.params for r in records)
+    macs = sum(r.macs for r in records)
+    name = name or records[0].name
+    text = (f"{name}: {shape_text(records[-1].output_shape)} · {count(params)} params · "
+            f"{si(macs)} MACs")
+    return {"id": node, "tooltip": text}
+
+
+def stage_fill(stage: str, stages: Sequence[str]) -> tuple[str, str]:
+    """(node fill, cluster background) of a stage, from the colour table."""
+    if stage == "conv1":
+        return COLOURS["stem"], COLOURS["stem_bg"]
+    if stage == "fc":
+        return COLOURS["head"], COLOURS["head_bg"]
+    body = [s for s in stages if s not in ("conv1", "fc")]
+    index = body.index(stage) if stage in body else 0
+    return STAGE_FILLS[index % len(STAGE_FILLS)]
+
+
+# ------------------------------------------------------------ labels of the things drawn
+
+
+def chunk_label(group: Sequence[LayerRecord], with_params: bool = True) -> str:
+    anchor = next((r for r in group if r.category in ANCHORS), None)
+    if anchor is None:  # a group of BN and ReLU only
+        return html_label([" · ".join(layer_text(r) for r in group)])
+    lines = [layer_text(anchor)]
+    small = []
+    after = [layer_text(r) for r in group[1:]]
+    if after:
+        small.append(" · ".join(after))
+    params = sum(r.params for r in group)
+    if with_params and params:
+        small.append(f"{count(params)} params")
+    return html_label(lines, small)
+
+
+def block_lines(block: Block) -> list[str]:
+    """The residual branch in the paper's notation: one line per conv."""
+    return [layer_text(r) for r in block.main if r.category == "conv"] or [block.kind]
+
+
+def side_text(block: Block) -> str:
+    """The shortcut's layers on its edge: '1×1 conv, 512, /2', or ResNet-D's
+    '2×2 avg pool, /2 → 1×1 conv, 512'."""
+    convs = [layer_text(r) for r in block.side if r.category in ("conv", "pool")]
+    if convs:
+        return " → ".join(convs)
+    return "zero-pad" if block.shortcut == "zero-pad" else block.shortcut
+
+
+def repeat_text(run: Sequence[Block]) -> str:
+    return f"× {len(run)}"
+
+
+def run_span(run: Sequence[Block]) -> str:
+    """'layer3.1 … layer3.22, identical': which blocks the folded drawing stands for."""
+    return f"{run[0].name} … {run[-1].name}, identical"
+
+
+def totals_line(report: Report) -> str:
+    t = report.totals
+    return (f"{count(t.params)} params · {si(t.macs)} MACs · "
+            f"input {shape_text(report.input_shape)}")
+
+
+# ----------------------------------------------------------------------------- legends
+
+
+def legend_lines(report: Report) -> list[str]:
+    kinds = [b.shortcut for b in report.blocks]
+    if not kinds or all(k == "none" for k in kinds):
+        return ["no shortcuts (plain network)"] if kinds else []
+    parts = ["solid shortcut: identity"]
+    if "projection" in kinds:
+        parts.append("dashed: projection (1×1 conv)")
+    if "zero-pad" in kinds:
+        parts.append("dotted: zero-padded identity")
+    return [" · ".join(parts)]
+
+
+LEGEND = (("identity", "solid"), ("projection", "dashed"), ("zero-pad", "dotted"))
+
+
+def draw_legend(graph: Any) -> None:
+    """The paper's line styles, drawn: one short edge per shortcut kind, in a box of its
+    own (node names start with 'legend_', so edge counts can leave them out)."""
+    with graph.subgraph(name="cluster_legend") as c:
+        c.attr(label="shortcuts", fontsize="13", style="rounded", color="#999999",
+               labeljust="l")
+        for i, (kind, _) in enumerate(LEGEND):
+            style, colour = SHORTCUT_STYLE[kind]
+            tail, head = f"legend_{i}a", f"legend_{i}b"
+            c.node(tail, "", shape="point", width="0.05")
+            c.node(head, kind, shape="plaintext", fontsize="13", style="")
+            c.edge(tail, head, style=style, color=COLOURS[colour], penwidth="1.6",
+                   arrowhead="none", minlen="2")
