@@ -38,7 +38,8 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int | None = No
     from torch import nn
 
     from resnet_inspect.analysis.compare import build_block
-    from resnet_inspect.trace.tracer import resolve_device, trace
+    from resnet_inspect.trace.device import resolve_device
+    from resnet_inspect.trace.tracer import trace
 
     in_ch, out_ch = (channels, channels) if isinstance(channels, int) else channels
     h, w = (spatial, spatial) if isinstance(spatial, int) else spatial

@@ -485,8 +485,8 @@ def check(
 
     from resnet_inspect.models.builder import build_model
     from resnet_inspect.spec.registry import resolve_spec
+    from resnet_inspect.trace.device import resolve_device
     from resnet_inspect.trace.run import inspect as inspect_model
-    from resnet_inspect.trace.tracer import resolve_device
 
     unknown = [t for t in tools if t not in RUNNERS]
     if unknown:

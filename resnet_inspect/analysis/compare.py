@@ -212,7 +212,7 @@ def build_block(kind: BlockKind, in_channels: int, out_channels: int, width: int
 
     from resnet_inspect.models.blocks import BLOCKS
     from resnet_inspect.spec.arch import ShortcutUse
-    from resnet_inspect.trace.tracer import resolve_device
+    from resnet_inspect.trace.device import resolve_device
 
     changes_shape = stride != 1 or in_channels != out_channels
     use = ShortcutUse.PROJECTION if changes_shape else ShortcutUse.IDENTITY

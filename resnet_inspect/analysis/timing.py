@@ -97,7 +97,8 @@ def time_forward(
     """
     import torch
 
-    from resnet_inspect.trace.tracer import _eval_mode, paused_gc, resolve_device
+    from resnet_inspect.trace.device import paused_gc, resolve_device
+    from resnet_inspect.trace.training import eval_mode
 
     target = resolve_device(device, measure=True)
     # A GPU forward takes milliseconds and its first calls pick kernels: more of both.
@@ -130,7 +131,7 @@ def time_forward(
             progress(done, total)
 
     try:
-        with _eval_mode(model), torch.no_grad(), paused_gc():
+        with eval_mode(model), torch.no_grad(), paused_gc():
             clock = _CudaClock(torch) if cuda else _WallClock()
             for _ in range(warmup):
                 model(x)
@@ -151,7 +152,7 @@ def time_forward(
                 per_call.append(calls)
                 forward.append(seconds)
                 tick()
-        with _eval_mode(model):
+        with eval_mode(model):
             peaks = _peaks(torch, model, x, target) if cuda else (None, None)
     finally:
         model.to(original)
@@ -201,8 +202,8 @@ def measure(
 
     from resnet_inspect.models.builder import build_model
     from resnet_inspect.spec.registry import resolve_spec
+    from resnet_inspect.trace.device import resolve_device
     from resnet_inspect.trace.run import inspect as inspect_model
-    from resnet_inspect.trace.tracer import resolve_device
 
     target = resolve_device(device, measure=True)
     if isinstance(model_or_name, torch.nn.Module):

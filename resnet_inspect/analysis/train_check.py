@@ -41,12 +41,13 @@ def check_training(subject: Any, report: Report) -> TrainCheck:
     from torch.utils.flop_counter import FlopCounterMode
 
     from resnet_inspect.models.builder import build_model
-    from resnet_inspect.trace.tracer import _meta_stand_ins, _train_mode
+    from resnet_inspect.trace.tensors import meta_stand_ins
+    from resnet_inspect.trace.training import train_mode
 
     model = subject if isinstance(subject, nn.Module) else build_model(subject, device="meta",
                                                                          init=False)
     shape = report.input_shape
-    with _train_mode(model), _meta_stand_ins(model, None, shared=False), \
+    with train_mode(model), meta_stand_ins(model, None, shared=False), \
             FlopCounterMode(display=False) as counter:
         out = model(torch.zeros(shape, device="meta"))
         outs = [t for t in (out if isinstance(out, (tuple, list)) else (out,))

@@ -98,8 +98,8 @@ def ensure_fits(spec: Any, input_shape: tuple[int, ...], batch: int, device: str
     if os.environ.get("RESNET_INSPECT_NO_MEMORY_CHECK"):
         return
     from resnet_inspect.report.format import mib
+    from resnet_inspect.trace.device import resolve_device
     from resnet_inspect.trace.run import inspect as inspect_model
-    from resnet_inspect.trace.tracer import resolve_device
 
     where = resolve_device(device, measure=True)
     if where.type == "meta":

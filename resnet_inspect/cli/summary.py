@@ -193,8 +193,8 @@ def summary(
                                      headline=count.value)
     else:
         from resnet_inspect.cli.progress import progress_bar
+        from resnet_inspect.trace.device import progress_to
         from resnet_inspect.trace.run import inspect as inspect_model
-        from resnet_inspect.trace.tracer import progress_to
 
         # a bar on stderr (terminal only) when a deep network takes more than a moment
         with progress_bar("Tracing") as update, progress_to(update):

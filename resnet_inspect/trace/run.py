@@ -15,7 +15,8 @@ from resnet_inspect.models.builder import build_model
 from resnet_inspect.report.model import Report
 from resnet_inspect.spec.arch import AnySpec, ArchSpec, ClassicSpec
 from resnet_inspect.spec.registry import resolve_spec
-from resnet_inspect.trace.tracer import paused_gc, resolve_device, trace
+from resnet_inspect.trace.device import paused_gc, resolve_device
+from resnet_inspect.trace.tracer import trace
 
 
 def inspect(

@@ -1,0 +1,180 @@
+"""The counter: a TorchDispatchMode that sees every ATen operator a trace runs and charges
+its MACs and FLOPs to the row of the innermost running module (the backward's to the row
+whose forward made them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from resnet_inspect.counting.categories import Category
+from resnet_inspect.counting.meta_ops import RULES as META_RULES
+from resnet_inspect.counting.ops import FORMULAS, NO_ARITHMETIC, counts_for, op_name
+from resnet_inspect.report.model import LayerRecord
+from resnet_inspect.trace.modules import Frame, ModuleInfo
+from resnet_inspect.trace.tensors import batch_numel
+from resnet_inspect.trace.training import StepMemory, output_tensors
+
+
+class Counter(TorchDispatchMode):
+    """Counts every ATen operator of a forward pass and charges it to the innermost
+    running module. On meta, answers common operators from plain-Python shape rules
+    (meta_ops.py) instead of torch's slow reference kernels."""
+
+    def __init__(self, meta: bool, elem: int) -> None:
+        super().__init__()
+        self.meta = meta
+        self.elem = elem
+        self.stack: list[Frame] = []
+        self.records: list[LayerRecord] = []
+        self.unsupported: dict[str, int] = {}
+        self.operators: dict[str, list[Any]] = {}  # op -> [category, calls, macs, flops]
+        self.kinds: dict[Any, int] = {}  # OpOverload -> 0 no arithmetic, 1 formula, 2 none
+        # a training step: the backward's operators go to the row whose forward made
+        # their autograd node; live storages are followed for the peak
+        self.backward = False
+        self.node_rows: dict[Any, LayerRecord] = {}
+        self.fallback: Callable[[], LayerRecord] | None = None
+        self.memory: StepMemory | None = None
+
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # TorchDispatchMode wraps __torch_dispatch__ in torch._disable_dynamo unless a mode
+        # says no, and the wrapper imports torch._dynamo (and sympy) on its first call:
+        # about a second of start-up. Nothing here is ever compiled, so there is nothing
+        # to disable.
+        return False
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        out = None
+        if self.meta:
+            rule = META_RULES.get(func)
+            if rule is not None:
+                out = rule(args, kwargs)
+        if out is None:
+            out = func(*args, **kwargs)
+        if self.memory is not None:
+            self.memory.track(out, args)
+        kind = self.kinds.get(func)
+        if kind is None:
+            packet = func.overloadpacket
+            kind = 1 if packet in FORMULAS else 0 if packet in NO_ARITHMETIC else 2
+            self.kinds[func] = kind
+        if kind and self.backward:
+            self._charge_backward(func, kind, args, kwargs, out)
+        elif kind and self.stack:
+            self._charge(func, kind, args, kwargs, out)
+        return out
+
+    def pack(self, t: torch.Tensor) -> torch.Tensor:
+        """autograd's saved-tensor hook: charge each storage saved for backward, once, to
+        the row running (parameters and the input image are not activations)."""
+        assert self.memory is not None  # registered for a training step only
+        n = self.memory.save(t)
+        if n is not None:
+            if self.stack:
+                frame = self.stack[-1]
+                row = frame.open or self._open(frame, (t,))
+                row.saved_bytes += n
+            elif self.fallback is not None:
+                self.fallback().saved_bytes += n
+        return t
+
+    def assign(self, tensors: Any, row: LayerRecord) -> None:
+        """Charge to `row` every autograd node behind `tensors` not charged yet: the
+        backward of the operators this row ran."""
+        todo = [t.grad_fn for t in output_tensors(tensors) if t.grad_fn is not None]
+        while todo:
+            node = todo.pop()
+            if node is None or node in self.node_rows:
+                continue
+            self.node_rows[node] = row
+            todo.extend(n for n, _ in node.next_functions if n is not None)
+
+    def _charge_backward(self, func: Any, kind: int, args: tuple[Any, ...],
+                         kwargs: dict[str, Any], out: Any) -> None:
+        node = torch._C._current_autograd_node()
+        row = self.node_rows.get(node)
+        if row is None:
+            assert self.fallback is not None
+            row = self.fallback()
+        name = op_name(func)
+        if kind == 2:
+            self.unsupported[name] = self.unsupported.get(name, 0) + 1
+            row.backward_categories.setdefault(Category.UNSUPPORTED.value, [0, 0])
+            return
+        first = out[0] if isinstance(out, (tuple, list)) and out else out
+        out_shape = tuple(first.shape) if isinstance(first, torch.Tensor) else ()
+        for c in counts_for(func, args, kwargs, out_shape) or ():
+            cell = row.backward_categories.setdefault(c.category.value, [0, 0])
+            cell[0] += c.macs
+            cell[1] += c.flops
+            row.backward_macs += c.macs
+            row.backward_flops += c.flops
+
+    def _charge(self, func: Any, kind: int, args: tuple[Any, ...], kwargs: dict[str, Any],
+                out: Any) -> None:
+        first = out[0] if isinstance(out, (tuple, list)) and out else out
+        out_shape = tuple(first.shape) if isinstance(first, torch.Tensor) else ()
+        frame = self.stack[-1]
+        row = frame.open or self._open(frame, args)
+        name = op_name(func)
+        if kind == 2:
+            self.unsupported[name] = self.unsupported.get(name, 0) + 1
+            row.categories.setdefault(Category.UNSUPPORTED.value, [0, 0])
+            op = self.operators.setdefault(name, [Category.UNSUPPORTED.value, 0, 0, 0])
+            op[1] += 1
+        else:
+            counts = counts_for(func, args, kwargs, out_shape) or ()
+            for c in counts:
+                cat = c.category.value
+                cell = row.categories.get(cat)
+                if cell is None:
+                    row.categories[cat] = [c.macs, c.flops]
+                else:
+                    cell[0] += c.macs
+                    cell[1] += c.flops
+                row.macs += c.macs
+                row.flops += c.flops
+            found = self.operators.get(name)
+            if found is None:
+                cat = counts[0].category.value if counts else Category.OTHER.value
+                found = self.operators[name] = [cat, 0, 0, 0]
+            op = found
+            op[1] += 1
+            op[2] += sum(c.macs for c in counts)
+            op[3] += sum(c.flops for c in counts)
+        if not frame.info.leaf and out_shape:
+            row.output_shape = list(out_shape)
+            if isinstance(first, torch.Tensor) and not any(first is a for a in args):
+                row.output_bytes += batch_numel(out_shape) * self.elem
+
+    def _open(self, frame: Frame, args: tuple[Any, ...]) -> LayerRecord:
+        """A new row for the module's own operators, in execution order."""
+        info = frame.info
+        x = next((a for a in args if isinstance(a, torch.Tensor)), None)
+        row = self.new_row(info, frame, list(x.shape) if x is not None else [])
+        frame.open = row
+        return row
+
+    def new_row(self, info: ModuleInfo, frame: Frame | None, in_shape: list[int],
+                called: bool = True) -> LayerRecord:
+        """A new row for a module; its own parameters go on the first row of its first call."""
+        first_row = frame is None or (frame.called_first and frame.rows == 0)
+        params, trainable, buffers = info.own if first_row else (0, 0, 0)
+        row = LayerRecord(
+            name=info.row_name, type=info.type_name, stage=info.stage, block=info.block,
+            category=Category.OTHER.value, input_shape=in_shape, output_shape=[],
+            kernel=info.kernel, stride=info.stride, groups=info.groups, params=params,
+            trainable_params=trainable, buffers=buffers, shortcut=info.shortcut,
+            depth=info.depth, categories={}, called=called,
+        )
+        if frame is not None:
+            frame.rows += 1
+        self.records.append(row)
+        return row

@@ -1,0 +1,66 @@
+"""What the tracer knows of each module: the fixed fields of its rows, worked out once, and
+one running call of it (where its own operators are charged)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from resnet_inspect.report.model import LayerRecord
+from resnet_inspect.trace.resnet_view import block_of, on_shortcut, paper_stage
+from resnet_inspect.trace.tensors import Sizes
+
+
+class Frame:
+    """One running module call: where its own operators are charged."""
+
+    __slots__ = ("called_first", "info", "open", "rows")
+
+    def __init__(self, info: ModuleInfo, called_first: bool) -> None:
+        self.info = info
+        self.open: LayerRecord | None = None  # the row taking this module's own operators
+        self.rows = 0  # rows this call made
+        self.called_first = called_first
+
+
+class ModuleInfo:
+    """What does not change between calls of one module, worked out once."""
+
+    __slots__ = ("block", "depth", "groups", "is_block", "kernel", "leaf", "module", "name", "own",
+                 "row_name", "shortcut", "stage", "stride", "type_name")
+
+    def __init__(self, name: str, m: nn.Module, sizes: Sizes, root_name: str) -> None:
+        self.module = m
+        self.name = name
+        self.row_name = name or root_name
+        self.type_name = type(m).__name__
+        self.leaf = not m._modules
+        self.stage = paper_stage(name) if name else self.row_name
+        self.is_block = bool(name) and block_of(name + ".x") == name and not self.leaf
+        self.block = name if self.is_block else block_of(name)
+        self.kernel, self.stride, self.groups = _kernel(m) if self.leaf else ("", 1, 1)
+        self.own = sizes.own.get(id(m), (0, 0, 0))
+        self.shortcut = on_shortcut(name)
+        self.depth = name.count(".") if name else 0
+
+
+def first_shape(x: Any) -> list[int]:
+    """The shape of a tensor, or of the first of a tuple or list of them; else []."""
+    if isinstance(x, torch.Tensor):
+        return list(x.shape)
+    if isinstance(x, (tuple, list)) and x and isinstance(x[0], torch.Tensor):
+        return list(x[0].shape)
+    return []
+
+
+def _kernel(m: nn.Module) -> tuple[str, int, int]:
+    """A layer's kernel ("3x3"), stride and groups; ("", 1, 1) for one without a kernel."""
+    k = getattr(m, "kernel_size", None)
+    if k is None:
+        return "", 1, 1
+    ks = tuple(k) if isinstance(k, (tuple, list)) else (k, k)
+    s = getattr(m, "stride", 1)
+    stride = s[0] if isinstance(s, (tuple, list)) else (s or 1)
+    return "x".join(str(v) for v in ks), int(stride), int(getattr(m, "groups", 1))

@@ -1,0 +1,126 @@
+"""The ResNet view of module names: torchvision-style paths (conv1, layer3.5.conv2,
+downsample, fc) read as the paper's stages, blocks and shortcuts, and its layer count."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from torch import nn
+
+from resnet_inspect.counting.categories import Category
+from resnet_inspect.report.model import BlockRecord, LayerCount, LayerRecord
+
+_STAGE = re.compile(r"layer(\d+)$")
+_STEM = {"conv1", "bn1", "relu"}
+_SHORTCUT_PARTS = {"downsample", "shortcut"}
+
+
+def paper_stage(name: str) -> str:
+    """The ResNet paper's Table 1 row for a torchvision module path.
+
+    The 3x3 max pool belongs to conv2_x (Table 1 lists it there); the stem conv, BN and ReLU
+    are conv1; pooling and the classifier after the last stage are the fc row.
+    """
+    top = name.split(".", 1)[0]
+    m = _STAGE.match(top)
+    if m:
+        return f"conv{int(m.group(1)) + 1}_x"
+    if top in _STEM:
+        return "conv1"
+    if top == "maxpool":
+        return "conv2_x"
+    if top in {"avgpool", "fc", "final_bn", "final_relu", "flatten"}:
+        return "fc"
+    return top
+
+
+def block_of(name: str) -> str:
+    parts = name.split(".")
+    if len(parts) >= 3 and parts[1].isdigit():
+        return f"{parts[0]}.{parts[1]}"
+    return ""
+
+
+def on_shortcut(name: str) -> bool:
+    """Whether a module path lies on a shortcut (a projection), off the main path."""
+    return bool(_SHORTCUT_PARTS & set(name.split(".")))
+
+
+def block_records(
+    modules: dict[str, nn.Module], shapes: dict[str, tuple[list[int], list[int]]]
+) -> list[BlockRecord]:
+    """One record per residual block that ran, from its module and its (input, output)
+    shapes: kind, shortcut use, channels and stride."""
+    out = []
+    for name, m in modules.items():
+        if name not in shapes:
+            continue
+        in_shape, out_shape = shapes[name]
+        use = getattr(m, "shortcut_use", None)
+        if use is None:  # a foreign torchvision-style block: downsample means projection
+            use_value = "projection" if getattr(m, "downsample", None) is not None else "identity"
+        else:
+            use_value = use.value
+        kind = getattr(m, "kind", None)
+        out.append(
+            BlockRecord(
+                name=name,
+                stage=paper_stage(name),
+                kind=kind.value if isinstance(kind, Enum) else type(m).__name__,
+                shortcut=use_value,
+                in_channels=in_shape[1] if len(in_shape) > 1 else 0,
+                out_channels=out_shape[1] if len(out_shape) > 1 else 0,
+                stride=(
+                    in_shape[2] // out_shape[2]
+                    if len(in_shape) > 2 and len(out_shape) > 2 and out_shape[2]
+                    else 1
+                ),
+                input_shape=in_shape,
+                output_shape=out_shape,
+            )
+        )
+    return out
+
+
+def layer_count(records: list[LayerRecord], blocks: list[BlockRecord]) -> LayerCount:
+    """Weighted layers (conv and linear) on the main path; shortcut projections excluded.
+
+    ResNet-101: 1 conv + 3 x (3 + 4 + 23 + 3) block convs + 1 fc = 101.
+    """
+    weighted = [
+        r for r in records
+        if r.category in (Category.CONV.value, Category.LINEAR.value) and not r.shortcut
+    ]
+    in_block = [r for r in weighted if r.block]
+    first_block = next((i for i, r in enumerate(weighted) if r.block), len(weighted))
+    stem = first_block
+    head = len(weighted) - stem - len(in_block)
+    per_block: dict[str, int] = {}
+    for r in in_block:
+        per_block[r.block] = per_block.get(r.block, 0) + 1
+    stage_blocks: dict[str, list[int]] = {}
+    for b in blocks:
+        stage_blocks.setdefault(b.stage, []).append(per_block.get(b.name, 0))
+    counts = [len(v) for v in stage_blocks.values()]
+    convs = sorted({c for v in stage_blocks.values() for c in v})
+    total = len(weighted)
+    stem_text = f"{stem} conv" + ("s" if stem != 1 else "")
+    head_text = f"{head} fc"
+    if not blocks:  # VGG, AlexNet, LeNet-5: count convs and fc layers by category
+        head = sum(r.category == Category.LINEAR.value for r in weighted)
+        text = f"{total} layers = {total - head} conv + {head} fc"
+    elif len(convs) == 1:
+        inner = " + ".join(str(n) for n in counts)
+        text = f"{total} layers = {stem_text} + {convs[0]} x ({inner}) block convs + {head_text}"
+    else:
+        parts = " + ".join(f"{sum(v)}" for v in stage_blocks.values())
+        text = f"{total} layers = {stem_text} + ({parts}) block convs + {head_text}"
+    return LayerCount(
+        total=total,
+        stem=stem,
+        stage_blocks=counts,
+        convs_per_block=[v[0] if v else 0 for v in stage_blocks.values()],
+        head=head,
+        text=text,
+    )

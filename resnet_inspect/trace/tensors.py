@@ -1,0 +1,123 @@
+"""The model's own tensors as a trace sees them: their totals, each counted once; the
+input's dtype; and empty meta stand-ins that take their place for a trace on meta."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+
+@dataclass
+class Sizes:
+    """Parameter and buffer totals of a model, each tensor counted once (tied weights)."""
+
+    params: int = 0
+    trainable: int = 0
+    buffers: int = 0
+    running_stats: int = 0
+    param_bytes: int = 0
+    buffer_bytes: int = 0
+    # id(module) -> (params, trainable, buffers) of the tensors it is the first owner of, so
+    # that rows sum to the totals even when modules share a weight
+    own: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+
+
+def tensor_sizes(model: nn.Module, dtype: torch.dtype | None) -> Sizes:
+    """One walk over the modules: the model's totals and each module's own counts."""
+    cast = torch.empty((), dtype=dtype).element_size() if dtype is not None else None
+    sizes = Sizes()
+    seen: set[int] = set()
+    for m in model.modules():
+        p_own = t_own = b_own = 0
+        for p in m._parameters.values():
+            if p is None or id(p) in seen:
+                continue
+            seen.add(id(p))
+            n = p.numel()
+            p_own += n
+            t_own += n if p.requires_grad else 0
+            sizes.param_bytes += n * (cast if cast and p.is_floating_point() else p.element_size())
+        for key, b in m._buffers.items():
+            if b is None or id(b) in seen:
+                continue
+            seen.add(id(b))
+            n = b.numel()
+            b_own += n
+            sizes.buffer_bytes += n * (cast if cast and b.is_floating_point() else b.element_size())
+            if isinstance(m, _BATCH_NORM) and key in ("running_mean", "running_var"):
+                sizes.running_stats += n
+        sizes.params += p_own
+        sizes.trainable += t_own
+        sizes.buffers += b_own
+        if p_own or b_own:
+            sizes.own[id(m)] = (p_own, t_own, b_own)
+    return sizes
+
+
+_BATCH_NORM = nn.modules.batchnorm._BatchNorm
+
+
+def input_dtype(model: nn.Module, dtype: torch.dtype | None) -> torch.dtype:
+    """`dtype`, else the model's first floating parameter's or buffer's, else float32."""
+    if dtype is not None:
+        return dtype
+    for m in model.modules():
+        for t in (*m._parameters.values(), *m._buffers.values()):
+            if t is not None and t.is_floating_point():
+                return t.dtype
+    return torch.float32
+
+
+def batch_numel(shape: Sequence[int]) -> int:
+    """The number of elements in a tensor of this shape."""
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+@contextmanager
+def meta_stand_ins(model: nn.Module, dtype: torch.dtype | None,
+                   shared: bool = True) -> Iterator[None]:
+    """Swap every parameter and buffer for an empty meta tensor (of `dtype`, or of its own
+    dtype when None), and put the real ones back afterwards.
+
+    This is what torch.func.functional_call does, without its generality (and its cost:
+    a third of the trace): the model is not copied and no data is touched.
+    """
+    # Meta tensors hold no data, so one stand-in serves every tensor of the same shape
+    # and kind (ResNet-152: ~930 tensors, ~60 distinct): the forward only reads shapes,
+    # and eval mode updates no buffer. Sizes were taken from the real tensors already.
+    made: dict[tuple[Any, ...], torch.Tensor] = {}
+    swapped: list[tuple[dict[str, Any], str, Any]] = []
+
+    def stand_in(t: torch.Tensor) -> torch.Tensor:
+        param = isinstance(t, nn.Parameter)
+        want = dtype if dtype is not None and t.is_floating_point() else t.dtype
+        # a training step gives every parameter its own gradient: no sharing then
+        key = (t.shape, want, param, t.requires_grad) if shared else (id(t),)
+        new = made.get(key)
+        if new is None:
+            new = torch.empty(t.shape, device="meta", dtype=want)
+            if param:
+                new = nn.Parameter(new, requires_grad=t.requires_grad)
+            made[key] = new
+        return new
+
+    try:
+        for m in model.modules():
+            tables: tuple[dict[str, Any], ...] = (m._parameters, m._buffers)
+            for table in tables:
+                for key, t in table.items():
+                    if t is not None:
+                        swapped.append((table, key, t))
+                        table[key] = stand_in(t)
+        yield
+    finally:
+        for table, key, t in reversed(swapped):
+            table[key] = t
