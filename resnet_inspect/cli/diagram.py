@@ -60,7 +60,7 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int | None = No
 
     Defaults are the paper's Figure 5: a basic block at 64 channels, a bottleneck at 256,
     at 56x56; a bottleneck's inner width is output / 4 (256 -> 64). The block is built by
-    `compare.build_block` (shortcut option B) and wrapped as `layer1.0`, so its report
+    `single_block.build_block` (shortcut option B) and wrapped as `layer1.0`, so its report
     reads like a network's. `stride_on_3x3=False` is the paper's v1 bottleneck (stride on
     the first 1x1).
     """
@@ -71,7 +71,7 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int | None = No
     import torch
     from torch import nn
 
-    from resnet_inspect.analysis.compare import build_block
+    from resnet_inspect.models.single_block import build_block
     from resnet_inspect.trace.tracer import resolve_device, trace
 
     in_ch, out_ch = (channels, channels) if isinstance(channels, int) else channels
@@ -254,7 +254,7 @@ def diagram(
         stride_on = model.stride_on
         model.stride_on = None  # the one architecture flag a block takes
         _refuse_network_flags(model, run, level, beside_plain or beside is not None, expand)
-        from resnet_inspect.analysis.compare import parse_channels, parse_spatial
+        from resnet_inspect.analysis.compare_items import parse_channels, parse_spatial
 
         report = block_report(
             block_kind,

@@ -18,7 +18,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from resnet_inspect.analysis.compare import (
+from resnet_inspect.analysis.compare_data import (
     BlockComparison,
     BlockLayer,
     BlockSide,
@@ -26,9 +26,8 @@ from resnet_inspect.analysis.compare import (
     NetworkComparison,
     NetworkSide,
     StageSide,
-    signed_si,
-    times,
 )
+from resnet_inspect.analysis.compare_text import signed_si, times
 from resnet_inspect.render.console import print_block
 from resnet_inspect.report import format as fmt
 
