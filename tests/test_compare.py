@@ -24,7 +24,7 @@ from resnet_inspect.analysis.compare import compare
 from resnet_inspect.analysis.compare_blocks import compare_blocks
 from resnet_inspect.analysis.compare_data import BlockComparison, NetworkComparison
 from resnet_inspect.analysis.compare_items import parse_channels
-from resnet_inspect.render.compare import structure_inline
+from resnet_inspect.render.compare_table1 import structure_inline
 from resnet_inspect.spec.arch import StrideOn
 from tests.cli_helpers import run_cli
 
