@@ -10,7 +10,8 @@ import torch
 from torch import nn
 
 import resnet_inspect
-from resnet_inspect.analysis.check import CheckReport, check, explain
+from resnet_inspect.analysis.check import check
+from resnet_inspect.analysis.check_report import CheckReport, explain
 from resnet_inspect.models.blocks import BasicBlock
 from resnet_inspect.render.check_table import render_check
 from resnet_inspect.render.console import make_console
@@ -206,7 +207,7 @@ def test_check_leaves_a_users_model_untouched() -> None:
 def test_predictions_from_a_report_alone_match_the_tools(checks: dict[int, CheckReport],
                                                          depth: int) -> None:
     # What the summary footer quotes without running the tools, against their real output
-    from resnet_inspect.analysis.check import predict
+    from resnet_inspect.analysis.check_rules import predict
 
     predicted = predict(resnet_inspect.inspect(f"resnet{depth}"))
     for tool in checks[depth].tools:

@@ -20,14 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from resnet_inspect.analysis.compare import (
-    BlockComparison,
-    NetworkComparison,
-    compare,
-    compare_blocks,
-    parse_channels,
-)
-from resnet_inspect.render.compare import structure_inline
+from resnet_inspect.analysis.compare import compare
+from resnet_inspect.analysis.compare_blocks import compare_blocks
+from resnet_inspect.analysis.compare_data import BlockComparison, NetworkComparison
+from resnet_inspect.analysis.compare_items import parse_channels
+from resnet_inspect.render.compare_table1 import structure_inline
 from resnet_inspect.spec.arch import StrideOn
 from tests.cli_helpers import run_cli
 
@@ -176,7 +173,7 @@ def test_table1_published_figures(table1: NetworkComparison) -> None:
 
 def test_table1_paper_flops_with_stride_on_1x1() -> None:
     from resnet_inspect import inspect
-    from resnet_inspect.analysis.compare import compare_reports
+    from resnet_inspect.analysis.compare_networks import compare_reports
 
     reports = [inspect(d, device="meta", stride_on=StrideOn.CONV1X1) for d in DEPTHS]
     result = compare_reports(reports)
@@ -339,7 +336,7 @@ def test_table1_figures_only_for_the_networks_the_paper_lists() -> None:
     # ResNet-50/101/152) were printed for any bottleneck network; ResNeXt and WRN are not
     # in that table, so no figure of it may be printed for them.
     from resnet_inspect import inspect
-    from resnet_inspect.analysis.compare import compare_reports
+    from resnet_inspect.analysis.compare_networks import compare_reports
 
     others = compare_reports([inspect("resnext50_32x4d"), inspect("wide_resnet50_2")])
     assert not any("Table 1" in note for note in others.notes)
@@ -358,7 +355,7 @@ def test_conventions_note_is_true_of_the_figures(headline: str) -> None:
     # The sentence is derived from the reports: "FLOPs = 2 x MACs" only where the figures
     # say so, and the paper's name for the figure only for conv + fc.
     from resnet_inspect import inspect
-    from resnet_inspect.analysis.compare import compare_reports
+    from resnet_inspect.analysis.compare_networks import compare_reports
 
     cmp = compare_reports([inspect("resnet18", headline=headline),
                            inspect("resnet34", headline=headline)])

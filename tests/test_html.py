@@ -121,7 +121,7 @@ def test_compare_is_public_and_displays_as_a_table() -> None:
     assert "<pre" in c._repr_html_()
     from resnet_inspect.analysis import compare as module
 
-    assert module.compare_reports  # the module is still the module
+    assert module.compare  # the module is still the module
 
 
 def test_report_command_writes_one_self_contained_page(capsys: pytest.CaptureFixture[str],

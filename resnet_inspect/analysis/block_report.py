@@ -26,7 +26,7 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int | None = No
 
     Defaults are the paper's Figure 5: a basic block at 64 channels, a bottleneck at 256,
     at 56x56; a bottleneck's inner width is output / 4 (256 -> 64). The block is built by
-    `compare.build_block` (shortcut option B) and wrapped as `layer1.0`, so its report
+    `single_block.build_block` (shortcut option B) and wrapped as `layer1.0`, so its report
     reads like a network's. `stride_on_3x3=False` is the paper's v1 bottleneck (stride on
     the first 1x1).
     """
@@ -37,7 +37,7 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int | None = No
     import torch
     from torch import nn
 
-    from resnet_inspect.analysis.compare import build_block
+    from resnet_inspect.models.single_block import build_block
     from resnet_inspect.trace.device import resolve_device
     from resnet_inspect.trace.tracer import trace
 

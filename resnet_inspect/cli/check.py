@@ -19,7 +19,7 @@ from resnet_inspect.cli.options import (
 from resnet_inspect.errors import InspectError
 
 if TYPE_CHECKING:
-    from resnet_inspect.analysis.check import CheckReport
+    from resnet_inspect.analysis.check_report import CheckReport
 
 _TOOLS = ("torchinfo", "fvcore", "torch")
 

@@ -124,7 +124,22 @@ def compare(
 
         check_writable(output)
 
-    from resnet_inspect.analysis import compare as lib
+    from resnet_inspect.analysis.compare_blocks import (
+        DEFAULT_CHANNELS,
+        DEFAULT_SPATIAL,
+        DEFAULT_STRIDE,
+        compare_blocks,
+    )
+    from resnet_inspect.analysis.compare_data import BlockComparison, NetworkComparison
+    from resnet_inspect.analysis.compare_items import (
+        classify,
+        is_network,
+        network_reports,
+        parse_channels,
+        parse_spatial,
+        unknown_item,
+    )
+    from resnet_inspect.analysis.compare_networks import compare_reports
 
     device = "meta" if run.device is Device.AUTO else run.device.value
     user = None
@@ -133,22 +148,22 @@ def compare(
 
         user = load_model(model.user_model)
         model = model.replace(user_model=None)
-        unknown = [item for item in items if not lib.is_network(item)]
+        unknown = [item for item in items if not is_network(item)]
         if unknown:
-            raise lib.unknown_item(unknown[0])
-    kind = "networks" if user is not None else lib.classify(items, lib.is_network)
+            raise unknown_item(unknown[0])
+    kind = "networks" if user is not None else classify(items, is_network)
     reports: list[Any] = []
     if kind == "blocks":
         if train:
             raise InspectError("--train counts a network's training step; compare networks, "
                                "e.g. compare 50 101 --train --batch 64")
         _no_network_flags(model, run)
-        result: lib.BlockComparison | lib.NetworkComparison = lib.compare_blocks(
+        result: BlockComparison | NetworkComparison = compare_blocks(
             items,
-            channels=lib.parse_channels(channels) or lib.DEFAULT_CHANNELS,
+            channels=parse_channels(channels) or DEFAULT_CHANNELS,
             width=width,
-            spatial=lib.parse_spatial(spatial) or lib.DEFAULT_SPATIAL,
-            stride=lib.DEFAULT_STRIDE if stride is None else stride,
+            spatial=parse_spatial(spatial) or DEFAULT_SPATIAL,
+            stride=DEFAULT_STRIDE if stride is None else stride,
             batch=run.batch,
             device=device,
         )
@@ -173,7 +188,7 @@ def compare(
             for s in specs:
                 ensure_fits(s, run.input_shape(None if run.input is not None else s),
                             run.batch, device)
-        reports = lib.network_reports(
+        reports = network_reports(
             [str(i) for i in range(len(specs))],
             lambda key: specs[int(key)],
             input_shape=run.input_shape(None) if run.input is not None else None,
@@ -189,7 +204,7 @@ def compare(
             reports.append(inspect_model(user[0], input_shape=shape, batch=run.batch,
                                          device=device, name=user[1], train=train,
                                          optimizer=optimizer))
-        result = lib.compare_reports(reports)
+        result = compare_reports(reports)
 
     from resnet_inspect.render import compare as render
     from resnet_inspect.render.output import emit, emit_rendered
@@ -229,7 +244,7 @@ def compare(
 def _network_spec(model: ModelOptions, item: str) -> AnySpec:
     """A network item's spec with the architecture flags applied; an item ending in .toml,
     .yaml or .json is read as a config file, as `--config` would be."""
-    from resnet_inspect.analysis.compare import is_config_file
+    from resnet_inspect.analysis.compare_items import is_config_file
 
     spec = model.replace(config=Path(item)).spec(None) if is_config_file(item) else model.spec(item)
     assert spec is not None

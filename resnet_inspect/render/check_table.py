@@ -10,7 +10,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from resnet_inspect.analysis.check import LABEL, CheckReport, ToolCheck, explain
+from resnet_inspect.analysis.check_report import LABEL, CheckReport, ToolCheck, explain
 from resnet_inspect.render.console import TABLE_BOX, print_block
 from resnet_inspect.report import format as fmt
 

@@ -14,7 +14,7 @@ from resnet_inspect.report import format as fmt
 from resnet_inspect.report.model import Report, rollup
 
 if TYPE_CHECKING:
-    from resnet_inspect.analysis.compare import BlockComparison, NetworkComparison, StageSide
+    from resnet_inspect.analysis.compare_data import BlockComparison, NetworkComparison, StageSide
 
 PREAMBLE = "% needs \\usepackage{booktabs} and \\usepackage{amsmath}\n"
 
@@ -103,7 +103,7 @@ def _row(name: str, size: str, cells: list[str]) -> str:
 
 def compare_latex(result: NetworkComparison | BlockComparison) -> str:
     """Networks: the paper's Table 1 layout. Blocks: one row per network of totals."""
-    from resnet_inspect.analysis.compare import NetworkComparison
+    from resnet_inspect.analysis.compare_data import NetworkComparison
 
     if not isinstance(result, NetworkComparison):
         from resnet_inspect.errors import InspectError

@@ -20,7 +20,7 @@ from resnet_inspect.errors import InspectError
 if TYPE_CHECKING:
     from torch import nn
 
-    from resnet_inspect.analysis.compare import BlockComparison, NetworkComparison
+    from resnet_inspect.analysis.compare_data import BlockComparison, NetworkComparison
     from resnet_inspect.report.model import Report
 
 
@@ -133,19 +133,26 @@ def compare(*items: str, input_shape: tuple[int, int, int] | None = None,
     >>> compare("18", "34", "50", "101", "152")
     >>> compare("basic", "bottleneck", channels=(256, 256), spatial=(56, 56))
     """
-    from resnet_inspect.analysis import compare as lib
+    from resnet_inspect.analysis.compare_blocks import (
+        DEFAULT_CHANNELS,
+        DEFAULT_SPATIAL,
+        DEFAULT_STRIDE,
+        compare_blocks,
+    )
+    from resnet_inspect.analysis.compare_items import classify, is_network, network_reports
+    from resnet_inspect.analysis.compare_networks import compare_reports
     from resnet_inspect.spec.registry import resolve_spec
 
     if len(items) == 1 and isinstance(items[0], (list, tuple)):
         items = tuple(items[0])
-    kind = lib.classify(list(items), lib.is_network)
+    kind = classify(list(items), is_network)
     if kind == "blocks":
-        result: NetworkComparison | BlockComparison = lib.compare_blocks(
+        result: NetworkComparison | BlockComparison = compare_blocks(
             list(items),
-            channels=block_options.pop("channels", lib.DEFAULT_CHANNELS),
+            channels=block_options.pop("channels", DEFAULT_CHANNELS),
             width=block_options.pop("width", None),
-            spatial=block_options.pop("spatial", lib.DEFAULT_SPATIAL),
-            stride=block_options.pop("stride", lib.DEFAULT_STRIDE),
+            spatial=block_options.pop("spatial", DEFAULT_SPATIAL),
+            stride=block_options.pop("stride", DEFAULT_STRIDE),
             device="meta",
         )
         if block_options:
@@ -155,5 +162,5 @@ def compare(*items: str, input_shape: tuple[int, int, int] | None = None,
     if block_options:
         raise InspectError(f"{next(iter(block_options))!r} applies to blocks, not networks; "
                            "use input_shape for networks")
-    reports = lib.network_reports(list(items), resolve_spec, input_shape=input_shape)
-    return Comparison(lib.compare_reports(reports))
+    reports = network_reports(list(items), resolve_spec, input_shape=input_shape)
+    return Comparison(compare_reports(reports))

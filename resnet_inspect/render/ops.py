@@ -82,7 +82,7 @@ def ops_table(report: Report, level: str = "block") -> Table:
 
 def other_tools_text(report: Report) -> Text:
     """What torchinfo, fvcore, torch's counter and paddle.summary would print, by rule."""
-    from resnet_inspect.analysis.check import footer_lines
+    from resnet_inspect.analysis.check_rules import footer_lines
 
     lines = ["Other tools, by their rules (resnet-inspect check runs them):"]
     lines += [f"  {line}" for line in footer_lines(report)]
