@@ -7,15 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from resnet_inspect.cli import options as opt
 from resnet_inspect.cli.app import app
-from resnet_inspect.cli.options import (
-    Device,
-    ModelOptions,
-    OutputPath,
-    RunOptions,
-    model_options,
-    run_options,
-)
 from resnet_inspect.errors import InspectError
 
 if TYPE_CHECKING:
@@ -48,13 +41,10 @@ def parse_tools(text: str) -> tuple[str, ...]:
         "Exit status 1 when a tool's figure is not fully explained by its rule."
     )
 )
-@model_options
-@run_options
+@opt.model_options
+@opt.run_options
 def check(
-    arch: Annotated[
-        str | None,
-        typer.Argument(help="Preset name, e.g. resnet50 (or a depth: 50).", show_default=False),
-    ] = None,
+    arch: opt.ArchName = None,
     tools: Annotated[
         str,
         typer.Option("--tools", help="Tools to run, comma-separated: torchinfo,fvcore,torch."),
@@ -62,14 +52,14 @@ def check(
     json_out: Annotated[
         bool, typer.Option("--json", help="Write the whole cross-check as JSON.")
     ] = False,
-    output: OutputPath = None,
+    output: opt.OutputPath = None,
     train: Annotated[
         bool,
         typer.Option("--train", help="Also count one training step and check its forward and backward products against torch's counter (FlopCounterMode over the same step)."),
     ] = False,
     *,
-    model: ModelOptions,
-    run: RunOptions,
+    model: opt.ModelOptions,
+    run: opt.RunOptions,
 ) -> None:
     """Count one network with torchinfo, fvcore and torch.utils.flop_counter beside ours.
 
@@ -90,7 +80,7 @@ def check(
     spec = model.spec(arch) if user is None else None
     subject: Any = spec if user is None else user[0]
 
-    if run.device in (Device.CPU, Device.CUDA) and spec is not None:
+    if run.device in (opt.Device.CPU, opt.Device.CUDA) and spec is not None:
         # every tool then runs the model there (with auto, only fvcore runs for real, and
         # only below a work limit on a CPU; a failure of it is shown as its finding)
         from resnet_inspect.cli.memory import ensure_fits

@@ -11,15 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from resnet_inspect.cli import options as opt
 from resnet_inspect.cli.app import app
-from resnet_inspect.cli.options import (
-    Device,
-    ModelOptions,
-    OutputPath,
-    RunOptions,
-    model_options,
-    run_options,
-)
 from resnet_inspect.errors import InspectError
 from resnet_inspect.spec.arch import AnySpec
 
@@ -39,8 +32,8 @@ BLOCK_PANEL = "Blocks (basic, bottleneck, preact-basic, preact-bottleneck)"
         "  resnet-inspect compare 50 101 --train --batch 64"
     )
 )
-@model_options
-@run_options
+@opt.model_options
+@opt.run_options
 def compare(
     items: Annotated[
         list[str],
@@ -95,7 +88,7 @@ def compare(
         bool, typer.Option("--latex", help="Write a LaTeX booktabs table (the paper's Table 1 "
                            "for networks).")
     ] = False,
-    output: OutputPath = None,
+    output: opt.OutputPath = None,
     train: Annotated[
         bool,
         typer.Option("--train", help="Networks: count one training step each (forward and backward MACs, saved activations, peak memory) and set them side by side.", rich_help_panel="Training step"),
@@ -105,8 +98,8 @@ def compare(
         typer.Option("--optimizer", help="Optimizer state counted with --train: sgd, momentum, adam, adamw.", rich_help_panel="Training step"),
     ] = "adam",
     *,
-    model: ModelOptions,
-    run: RunOptions,
+    model: opt.ModelOptions,
+    run: opt.RunOptions,
 ) -> None:
     """Compare residual blocks layer by layer, or networks stage by stage.
 
@@ -141,7 +134,7 @@ def compare(
     )
     from resnet_inspect.analysis.compare_networks import compare_reports
 
-    device = "meta" if run.device is Device.AUTO else run.device.value
+    device = "meta" if run.device is opt.Device.AUTO else run.device.value
     user = None
     if model.user_model is not None:  # the user's network, beside the named ones
         from resnet_inspect.models.user import load_model
@@ -241,7 +234,7 @@ def compare(
         emit_rendered(show, output)
 
 
-def _network_spec(model: ModelOptions, item: str) -> AnySpec:
+def _network_spec(model: opt.ModelOptions, item: str) -> AnySpec:
     """A network item's spec with the architecture flags applied; an item ending in .toml,
     .yaml or .json is read as a config file, as `--config` would be."""
     from resnet_inspect.analysis.compare_items import is_config_file
@@ -251,7 +244,7 @@ def _network_spec(model: ModelOptions, item: str) -> AnySpec:
     return spec
 
 
-def _no_network_flags(model: ModelOptions, run: RunOptions) -> None:
+def _no_network_flags(model: opt.ModelOptions, run: opt.RunOptions) -> None:
     """Blocks are set by --channels/--width/--spatial/--stride; architecture flags and
     --input belong to networks."""
     from resnet_inspect.spec.settings import BY_NAME

@@ -236,6 +236,12 @@ _RUN_PARAMS: list[tuple[str, Any, Any]] = [
 ]
 
 
+# The network's name, the first argument of every command that takes one network
+ArchName = Annotated[
+    str | None,
+    typer.Argument(help="Preset name, e.g. resnet50 (or a depth: 50).", show_default=False),
+]
+
 # --output, shared by every command that writes a result
 OutputPath = Annotated[
     Path | None,

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from resnet_inspect.cli import options as opt
 from resnet_inspect.cli.app import app
-from resnet_inspect.cli.options import ModelOptions, RunOptions, model_options, run_options
 from resnet_inspect.errors import InspectError
 
 
@@ -21,21 +21,18 @@ from resnet_inspect.errors import InspectError
         "  resnet-inspect report --model mymodels.py:make_net -o mine.html"
     )
 )
-@model_options
-@run_options
+@opt.model_options
+@opt.run_options
 def report(
-    arch: Annotated[
-        str | None,
-        typer.Argument(help="Preset name, e.g. resnet50 (or a depth: 50).", show_default=False),
-    ] = None,
+    arch: opt.ArchName = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="The HTML file to write \\[default: NAME.html, "
                      "e.g. resnet50.html].", show_default=False),
     ] = None,
     *,
-    model: ModelOptions,
-    run: RunOptions,
+    model: opt.ModelOptions,
+    run: opt.RunOptions,
 ) -> None:
     """Write one HTML page: the stage table (stages expand into blocks and layers), the
     diagram, a chart of parameters and MACs per stage, the layer count and the counting

@@ -7,15 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from resnet_inspect.cli import options as opt
 from resnet_inspect.cli.app import app
-from resnet_inspect.cli.options import (
-    Device,
-    ModelOptions,
-    OutputPath,
-    RunOptions,
-    model_options,
-    run_options,
-)
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.names import NameScheme
 from resnet_inspect.report.levels import Level
@@ -64,13 +57,10 @@ class DType(str, Enum):
         "  resnet-inspect summary --model mymodels.py:make_net --input 3x256x256"
     )
 )
-@model_options
-@run_options
+@opt.model_options
+@opt.run_options
 def summary(
-    arch: Annotated[
-        str | None,
-        typer.Argument(help="Preset name, e.g. resnet50 (or a depth: 50).", show_default=False),
-    ] = None,
+    arch: opt.ArchName = None,
     level: Annotated[
         Level,
         typer.Option(
@@ -97,7 +87,7 @@ def summary(
     latex: Annotated[
         bool, typer.Option("--latex", help="Write the rows (at --level) as a LaTeX booktabs table.")
     ] = False,
-    output: OutputPath = None,
+    output: opt.OutputPath = None,
     count: Annotated[
         Headline,
         typer.Option("--count", help="What the headline MACs count: conv (conv+fc, the paper's and torchvision's figure), conv+norm, or all.", case_sensitive=False),
@@ -135,8 +125,8 @@ def summary(
         typer.Option("--time", help="Measure each layer's forward time on the device (CUDA events on a GPU, wall clock on CPU), GFLOP/s and peak memory."),
     ] = False,
     *,
-    model: ModelOptions,
-    run: RunOptions,
+    model: opt.ModelOptions,
+    run: opt.RunOptions,
 ) -> None:
     """Per-layer shapes, parameters, MACs and memory of one network, from one forward pass.
 
@@ -150,7 +140,7 @@ def summary(
         raise InspectError("choose one of --fit and --gpu")
     if train and time_it:
         raise InspectError("--time measures the forward pass; leave out --train to time it")
-    if time_it and run.device is Device.META:
+    if time_it and run.device is opt.Device.META:
         raise InspectError("--time measures on a real device; use --device auto, cpu or cuda")
     if time_it and (csv_out or markdown):
         # refused before half a minute of measuring, not dropped after it
@@ -168,7 +158,7 @@ def summary(
     spec = model.spec(arch) if user is None else None
     subject: Any = spec if user is None else user[0]
     shape = run.input_shape(spec, any_rank=user is not None)
-    if spec is not None and (time_it or run.device in (Device.CPU, Device.CUDA)):
+    if spec is not None and (time_it or run.device in (opt.Device.CPU, opt.Device.CUDA)):
         # a user's model is not checked: tracing it on meta here would run their code twice
         from resnet_inspect.cli.memory import ensure_fits
 

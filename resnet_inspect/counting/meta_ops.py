@@ -23,13 +23,20 @@ Rule = Callable[[Sequence[Any], dict[str, Any]], Any]
 RULES: dict[Any, Rule] = {}  # OpOverload -> rule
 
 
-def _rule(*ops: Any) -> Callable[[Rule], Rule]:
-    def wrap(fn: Rule) -> Rule:
-        for op in ops:
-            RULES[op] = fn
-        return fn
+def registrar(table: dict[Any, Any]) -> Callable[..., Callable[[Any], Any]]:
+    """A decorator factory: `@rule(op, ...)` files the function under each op in `table`."""
+    def rule(*ops: Any) -> Callable[[Any], Any]:
+        def wrap(fn: Any) -> Any:
+            for op in ops:
+                table[op] = fn
+            return fn
 
-    return wrap
+        return wrap
+
+    return rule
+
+
+_rule = registrar(RULES)
 
 
 def _empty(shape: Sequence[int], like: torch.Tensor, dtype: torch.dtype | None = None) -> Any:
@@ -201,20 +208,20 @@ def _reduce(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     return torch.empty(shape, dtype=x.dtype, device="meta")
 
 
-@_rule(aten.addmm.default)
-def _addmm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-    a, b = args[1], args[2]
+def _matrix_product(a: torch.Tensor, b: torch.Tensor) -> Any:
     if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[0] or a.dtype != b.dtype:
         return None
     return _empty([a.shape[0], b.shape[1]], a)
+
+
+@_rule(aten.addmm.default)
+def _addmm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+    return _matrix_product(args[1], args[2])
 
 
 @_rule(aten.mm.default)
 def _mm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-    a, b = args[0], args[1]
-    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[0] or a.dtype != b.dtype:
-        return None
-    return _empty([a.shape[0], b.shape[1]], a)
+    return _matrix_product(args[0], args[1])
 
 
 @_rule(aten.bmm.default)

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from resnet_inspect.counting.meta_ops import int_tuple, window_length
+from resnet_inspect.counting.meta_ops import int_tuple, registrar, window_length
 
 Rule = Callable[..., "list[int] | torch.Tensor | None"]
 _RULES: dict[Any, Rule] = {}
@@ -30,13 +30,7 @@ _RULES: dict[Any, Rule] = {}
 _SEQ = (tuple, list, torch.Size)
 
 
-def _rule(*funcs: Any) -> Callable[[Rule], Rule]:
-    def wrap(fn: Rule) -> Rule:
-        for f in funcs:
-            _RULES[f] = fn
-        return fn
-
-    return wrap
+_rule = registrar(_RULES)
 
 
 def _arg(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str,

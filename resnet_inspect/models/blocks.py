@@ -156,7 +156,8 @@ class BasicBlock(ResidualBlock):
         super().__init__()
         self._layers(conv3x3(in_ch, width, stride), conv3x3(width, width))
         self._init_shortcut(shortcut, in_ch, width, stride, avg_down)
-        self.relu = nn.ReLU(inplace=True)
+        if not self.kind.preact:
+            self.relu = nn.ReLU(inplace=True)
 
 
 class Bottleneck(ResidualBlock):
@@ -173,35 +174,20 @@ class Bottleneck(ResidualBlock):
         self._layers(conv1x1(in_ch, inner, s1), conv3x3(inner, inner, s3, groups),
                      conv1x1(inner, width * 4))
         self._init_shortcut(shortcut, in_ch, width * 4, stride, avg_down)
-        self.relu = nn.ReLU(inplace=True)
+        if not self.kind.preact:
+            self.relu = nn.ReLU(inplace=True)
 
 
-class PreActBasicBlock(ResidualBlock):
+class PreActBasicBlock(BasicBlock):
     """BN-ReLU-conv twice, nothing after the addition (He et al. 2016, Figure 4e)."""
 
     kind = BlockKind.PREACT_BASIC
 
-    def __init__(self, in_ch: int, width: int, stride: int, shortcut: ShortcutUse,
-                 avg_down: bool = False, **_: object) -> None:
-        super().__init__()
-        self._layers(conv3x3(in_ch, width, stride), conv3x3(width, width))
-        self._init_shortcut(shortcut, in_ch, width, stride, avg_down)
 
-
-class PreActBottleneck(ResidualBlock):
+class PreActBottleneck(Bottleneck):
     """BN-ReLU-conv three times around the bottleneck (He et al. 2016)."""
 
     kind = BlockKind.PREACT_BOTTLENECK
-
-    def __init__(self, in_ch: int, width: int, stride: int, shortcut: ShortcutUse,
-                 avg_down: bool = False, inner: int | None = None, groups: int = 1,
-                 stride_on_3x3: bool = True, **_: object) -> None:
-        super().__init__()
-        inner = inner or width
-        s1, s3 = _strides(stride, stride_on_3x3)
-        self._layers(conv1x1(in_ch, inner, s1), conv3x3(inner, inner, s3, groups),
-                     conv1x1(inner, width * 4))
-        self._init_shortcut(shortcut, in_ch, width * 4, stride, avg_down)
 
 
 BLOCKS: dict[BlockKind, type[ResidualBlock]] = {

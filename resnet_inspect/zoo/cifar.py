@@ -16,6 +16,18 @@ CIFAR_INPUT = (3, 32, 32)
 CIFAR_DEPTHS = (20, 32, 44, 56, 110, 1202)
 
 
+def cifar_spec(name: str, block: BlockKind, n: int, widths: tuple[int, int, int], family: str,
+               description: str, stem_width: int = 16, **more: object) -> ArchSpec:
+    """The CIFAR-10 layout every family shares (ResNet paper, section 4.2): a 3x3 stem,
+    three stages of n blocks at full, half and quarter resolution, 10 classes, 32x32."""
+    spec = ArchSpec(
+        name=name, block=block, stages=imagenet_stages((n, n, n), widths), stem=StemKind.CIFAR,
+        stem_width=stem_width, num_classes=10, input_shape=CIFAR_INPUT, family=family,
+        description=description,
+    )
+    return spec.with_changes(**more) if more else spec
+
+
 def cifar_resnet(depth: int) -> ArchSpec:
     """6n+2 layers: a 3x3 stem, three stages of n basic blocks at 16/32/64 channels, and
     option A shortcuts (zero-padded identity), the paper's CIFAR-10 setting (section 4.2)."""
@@ -25,12 +37,9 @@ def cifar_resnet(depth: int) -> ArchSpec:
             "use 20, 32, 44, 56, 110 or 1202"
         )
     n = (depth - 2) // 6
-    return ArchSpec(
-        name=f"resnet{depth}", block=BlockKind.BASIC,
-        stages=imagenet_stages((n, n, n), (16, 32, 64)), stem=StemKind.CIFAR, stem_width=16,
-        num_classes=10, shortcut=ShortcutKind.A, input_shape=CIFAR_INPUT, family=FAMILY,
-        description=f"ResNet-{depth} for CIFAR-10 (He et al. 2015, section 4.2, option A)",
-    )
+    return cifar_spec(f"resnet{depth}", BlockKind.BASIC, n, (16, 32, 64), FAMILY,
+                      f"ResNet-{depth} for CIFAR-10 (He et al. 2015, section 4.2, option A)",
+                      shortcut=ShortcutKind.A)
 
 
 def register_all() -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from functools import partial
 
 from resnet_inspect.errors import InspectError
-from resnet_inspect.spec.arch import ArchSpec, BlockKind, StemKind, imagenet_stages
+from resnet_inspect.spec.arch import ArchSpec, BlockKind
 from resnet_inspect.spec.registry import register
-from resnet_inspect.zoo.cifar import CIFAR_INPUT
+from resnet_inspect.zoo.cifar import cifar_spec
 from resnet_inspect.zoo.resnet import IMAGENET_DEPTHS, imagenet
 
 ORDER = 40
@@ -29,12 +29,8 @@ def preact_cifar(depth: int) -> ArchSpec:
             "of that form; use 164 or 1001"
         )
     n = (depth - 2) // 9
-    return ArchSpec(
-        name=f"preact_resnet{depth}", block=BlockKind.PREACT_BOTTLENECK,
-        stages=imagenet_stages((n, n, n), (16, 32, 64)), stem=StemKind.CIFAR, stem_width=16,
-        num_classes=10, input_shape=CIFAR_INPUT, family=FAMILY,
-        description=f"Pre-activation ResNet-{depth} for CIFAR-10 (He et al. 2016)",
-    )
+    return cifar_spec(f"preact_resnet{depth}", BlockKind.PREACT_BOTTLENECK, n, (16, 32, 64),
+                      FAMILY, f"Pre-activation ResNet-{depth} for CIFAR-10 (He et al. 2016)")
 
 
 def register_all() -> None:

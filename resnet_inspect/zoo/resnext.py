@@ -6,9 +6,9 @@ from __future__ import annotations
 from functools import partial
 
 from resnet_inspect.errors import InspectError
-from resnet_inspect.spec.arch import ArchSpec, BlockKind, StemKind, imagenet_stages
+from resnet_inspect.spec.arch import ArchSpec, BlockKind
 from resnet_inspect.spec.registry import register, register_pattern
-from resnet_inspect.zoo.cifar import CIFAR_INPUT
+from resnet_inspect.zoo.cifar import cifar_spec
 from resnet_inspect.zoo.resnet import IMAGENET_DEPTHS, imagenet
 
 ORDER = 60
@@ -29,14 +29,10 @@ def resnext(depth: int, cardinality: int, group_width: int) -> ArchSpec:
     name = f"resnext{depth}_{cardinality}x{group_width}d"
     what = f"ResNeXt-{depth} ({cardinality}x{group_width}d) (Xie et al. 2017)"
     if depth == 29:
-        return ArchSpec(
-            name=name, block=BlockKind.BOTTLENECK,
-            stages=imagenet_stages((3, 3, 3), (64, 128, 256)), stem=StemKind.CIFAR,
-            stem_width=64, num_classes=10, groups=cardinality,
-            # inner width = width * (width_per_group / 64) * groups: stage 1 is C x d
-            width_per_group=group_width, input_shape=CIFAR_INPUT, family=FAMILY,
-            description=f"{what}, CIFAR-10",
-        )
+        # inner width = width * (width_per_group / 64) * groups: stage 1 is C x d
+        return cifar_spec(name, BlockKind.BOTTLENECK, 3, (64, 128, 256), FAMILY,
+                          f"{what}, CIFAR-10", stem_width=64, groups=cardinality,
+                          width_per_group=group_width)
     if depth not in IMAGENET_DEPTHS or IMAGENET_DEPTHS[depth][0] is not BlockKind.BOTTLENECK:
         raise InspectError(
             f"{name}: ResNeXt depths are 29 (CIFAR) and 50, 101, 152 (ImageNet); "

@@ -6,9 +6,9 @@ from __future__ import annotations
 from functools import partial
 
 from resnet_inspect.errors import InspectError
-from resnet_inspect.spec.arch import ArchSpec, BlockKind, StemKind, imagenet_stages
+from resnet_inspect.spec.arch import ArchSpec, BlockKind
 from resnet_inspect.spec.registry import register, register_pattern
-from resnet_inspect.zoo.cifar import CIFAR_INPUT
+from resnet_inspect.zoo.cifar import cifar_spec
 from resnet_inspect.zoo.resnet import imagenet
 
 ORDER = 50
@@ -31,12 +31,9 @@ def wide_resnet_cifar(depth: int, k: int) -> ArchSpec:
     if k < 1:
         raise InspectError(f"WRN-{depth}-{k}: the widening factor k must be at least 1")
     n = (depth - 4) // 6
-    return ArchSpec(
-        name=f"wrn{depth}_{k}", block=BlockKind.PREACT_BASIC,
-        stages=imagenet_stages((n, n, n), (16 * k, 32 * k, 64 * k)), stem=StemKind.CIFAR,
-        stem_width=16, num_classes=10, input_shape=CIFAR_INPUT, family=FAMILY,
-        description=f"Wide ResNet WRN-{depth}-{k} for CIFAR-10 (Zagoruyko & Komodakis 2016)",
-    )
+    return cifar_spec(f"wrn{depth}_{k}", BlockKind.PREACT_BASIC, n, (16 * k, 32 * k, 64 * k),
+                      FAMILY, f"Wide ResNet WRN-{depth}-{k} for CIFAR-10 "
+                      "(Zagoruyko & Komodakis 2016)")
 
 
 def register_all() -> None:
