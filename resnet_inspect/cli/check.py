@@ -45,18 +45,10 @@ def parse_tools(text: str) -> tuple[str, ...]:
 @opt.run_options
 def check(
     arch: opt.ArchName = None,
-    tools: Annotated[
-        str,
-        typer.Option("--tools", help="Tools to run, comma-separated: torchinfo,fvcore,torch."),
-    ] = ",".join(_TOOLS),
-    json_out: Annotated[
-        bool, typer.Option("--json", help="Write the whole cross-check as JSON.")
-    ] = False,
+    tools: Annotated[str, typer.Option("--tools", help="Tools to run, comma-separated: torchinfo,fvcore,torch.")] = ",".join(_TOOLS),
+    json_out: Annotated[bool, typer.Option("--json", help="Write the whole cross-check as JSON.")] = False,
     output: opt.OutputPath = None,
-    train: Annotated[
-        bool,
-        typer.Option("--train", help="Also count one training step and check its forward and backward products against torch's counter (FlopCounterMode over the same step)."),
-    ] = False,
+    train: Annotated[bool, typer.Option("--train", help="Also count one training step and check its forward and backward products against torch's counter (FlopCounterMode over the same step).")] = False,
     *,
     model: opt.ModelOptions,
     run: opt.RunOptions,

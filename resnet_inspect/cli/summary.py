@@ -61,69 +61,22 @@ class DType(str, Enum):
 @opt.run_options
 def summary(
     arch: opt.ArchName = None,
-    level: Annotated[
-        Level,
-        typer.Option(
-            "--level", "-l", help="Rows: one per stage, block or layer.", case_sensitive=False
-        ),
-    ] = Level.BLOCK,
-    names: Annotated[
-        NameScheme,
-        typer.Option(
-            "--names",
-            help="Layer names: torchvision modules, the paper's stages, or the Caffe release's.",
-            case_sensitive=False,
-        ),
-    ] = NameScheme.TORCHVISION,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="Write the whole report as JSON.")
-    ] = False,
-    csv_out: Annotated[
-        bool, typer.Option("--csv", help="Write the rows (at --level) as CSV.")
-    ] = False,
-    markdown: Annotated[
-        bool, typer.Option("--markdown", help="Write the rows (at --level) as a Markdown table.")
-    ] = False,
-    latex: Annotated[
-        bool, typer.Option("--latex", help="Write the rows (at --level) as a LaTeX booktabs table.")
-    ] = False,
+    level: Annotated[Level, typer.Option("--level", "-l", help="Rows: one per stage, block or layer.", case_sensitive=False)] = Level.BLOCK,
+    names: Annotated[NameScheme, typer.Option("--names", help="Layer names: torchvision modules, the paper's stages, or the Caffe release's.", case_sensitive=False)] = NameScheme.TORCHVISION,
+    json_out: Annotated[bool, typer.Option("--json", help="Write the whole report as JSON.")] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Write the rows (at --level) as CSV.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Write the rows (at --level) as a Markdown table.")] = False,
+    latex: Annotated[bool, typer.Option("--latex", help="Write the rows (at --level) as a LaTeX booktabs table.")] = False,
     output: opt.OutputPath = None,
-    count: Annotated[
-        Headline,
-        typer.Option("--count", help="What the headline MACs count: conv (conv+fc, the paper's and torchvision's figure), conv+norm, or all.", case_sensitive=False),
-    ] = Headline.CONV,
-    ops: Annotated[
-        bool,
-        typer.Option("--ops", help="Add a table with one column per op type (conv, fc, BN, activations, pooling, adds) and what torchinfo, fvcore, torch's counter and paddle.summary would print."),
-    ] = False,
-    train: Annotated[
-        bool,
-        typer.Option("--train", help="Count one training step: forward and backward MACs per layer from the operators autograd runs, the bytes it saves for backward, gradients, optimizer state and the peak.", rich_help_panel="Training step"),
-    ] = False,
-    optimizer: Annotated[
-        Optimizer,
-        typer.Option("--optimizer", help="Optimizer whose state is counted with --train: sgd (none), momentum (1 buffer per parameter), adam, adamw (2).", case_sensitive=False, rich_help_panel="Training step"),
-    ] = Optimizer.ADAM,
-    fit: Annotated[
-        str | None,
-        typer.Option("--fit", help="With --train: the largest batch whose step fits this much memory, e.g. 24GiB or 16GB.", show_default=False, rich_help_panel="Training step"),
-    ] = None,
-    gpu: Annotated[
-        str | None,
-        typer.Option("--gpu", help="With --train: the largest batch for a card: t4, rtx4090, a100-40gb, a100-80gb, h100, ... (its memory less 1 GiB for the CUDA context).", show_default=False, rich_help_panel="Training step"),
-    ] = None,
-    dtype: Annotated[
-        DType | None,
-        typer.Option("--dtype", help="Count as if the model were cast to this dtype (bytes per value change; counts do not) \\[default: the model's own].", case_sensitive=False, show_default=False),
-    ] = None,
-    amp: Annotated[
-        bool,
-        typer.Option("--amp", help="With --train: mixed precision as torch.autocast does it (weights float32, convolutions and matmuls in float16).", rich_help_panel="Training step"),
-    ] = False,
-    time_it: Annotated[
-        bool,
-        typer.Option("--time", help="Measure each layer's forward time on the device (CUDA events on a GPU, wall clock on CPU), GFLOP/s and peak memory."),
-    ] = False,
+    count: Annotated[Headline, typer.Option("--count", help="What the headline MACs count: conv (conv+fc, the paper's and torchvision's figure), conv+norm, or all.", case_sensitive=False)] = Headline.CONV,
+    ops: Annotated[bool, typer.Option("--ops", help="Add a table with one column per op type (conv, fc, BN, activations, pooling, adds) and what torchinfo, fvcore, torch's counter and paddle.summary would print.")] = False,
+    train: Annotated[bool, typer.Option("--train", help="Count one training step: forward and backward MACs per layer from the operators autograd runs, the bytes it saves for backward, gradients, optimizer state and the peak.", rich_help_panel="Training step")] = False,
+    optimizer: Annotated[Optimizer, typer.Option("--optimizer", help="Optimizer whose state is counted with --train: sgd (none), momentum (1 buffer per parameter), adam, adamw (2).", case_sensitive=False, rich_help_panel="Training step")] = Optimizer.ADAM,
+    fit: Annotated[str | None, typer.Option("--fit", help="With --train: the largest batch whose step fits this much memory, e.g. 24GiB or 16GB.", show_default=False, rich_help_panel="Training step")] = None,
+    gpu: Annotated[str | None, typer.Option("--gpu", help="With --train: the largest batch for a card: t4, rtx4090, a100-40gb, a100-80gb, h100, ... (its memory less 1 GiB for the CUDA context).", show_default=False, rich_help_panel="Training step")] = None,
+    dtype: Annotated[DType | None, typer.Option("--dtype", help="Count as if the model were cast to this dtype (bytes per value change; counts do not) \\[default: the model's own].", case_sensitive=False, show_default=False)] = None,
+    amp: Annotated[bool, typer.Option("--amp", help="With --train: mixed precision as torch.autocast does it (weights float32, convolutions and matmuls in float16).", rich_help_panel="Training step")] = False,
+    time_it: Annotated[bool, typer.Option("--time", help="Measure each layer's forward time on the device (CUDA events on a GPU, wall clock on CPU), GFLOP/s and peak memory.")] = False,
     *,
     model: opt.ModelOptions,
     run: opt.RunOptions,
