@@ -42,9 +42,9 @@ def to_csv(report: Report, level: str = "layer", names: NameScheme | str = "torc
     train = report.training_memory is not None
     # a training step adds its backward MACs (headline categories) and the bytes saved
     writer.writerow((*CSV_FIELDS, "backward_macs", "saved_bytes") if train else CSV_FIELDS)
-    from resnet_inspect.counting.categories import Category
+    from resnet_inspect.counting.categories import EVERY_CATEGORY
 
-    every = rollup(report, level, categories=tuple(c.value for c in Category))
+    every = rollup(report, level, categories=EVERY_CATEGORY)
     headline = rollup(report, level)
     for row, full in zip(headline, every, strict=True):
         worked = [r.category for r in full.records if r.macs or r.flops]

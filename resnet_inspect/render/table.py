@@ -13,7 +13,8 @@ from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.table import Table
 
-from resnet_inspect.counting.categories import HEADLINE_LABEL, LABEL, headline_values
+from resnet_inspect.counting import categories
+from resnet_inspect.counting.categories import Category, Headline, headline_values
 from resnet_inspect.render.console import TABLE_BOX, print_block
 from resnet_inspect.render.names import Namer, NameScheme
 from resnet_inspect.report import format as fmt
@@ -32,10 +33,8 @@ _SHORTCUT_MARK = {
 def headline_label(report: Report) -> str:
     """'conv+fc' (the paper's and torchvision's figure), naming attention where a network
     has it, so the label always says what the headline holds."""
-    label = HEADLINE_LABEL[report.totals.headline]
-    if report.totals.headline != "all" and report.totals.by_category.get("attention"):
-        label = label.replace("conv+fc", "conv+fc+attn")
-    return label
+    attention = report.totals.by_category.get(Category.ATTENTION.value)
+    return categories.headline_label(report.totals.headline, bool(attention))
 
 
 def summary_table(
@@ -152,7 +151,7 @@ def totals_text(report: Report) -> Table:
     grid.add_row(
         "Buffers", f"{fmt.count(t.buffers)} (BN running mean/var {fmt.count(t.running_stats)})"
     )
-    flops_note = " = 2 x MACs" if t.headline == "conv" else ""
+    flops_note = " = 2 x MACs" if t.headline == Headline.CONV else ""
     grid.add_row(
         "MACs",
         f"{fmt.si(t.macs)} {headline_label(report)} ({fmt.count(t.macs)}); "
@@ -161,7 +160,7 @@ def totals_text(report: Report) -> Table:
     outside_macs = []
     outside_flops = []
     for c, v in t.by_category.items():
-        if c in ("other", "unsupported") or c in _headline_cats(report):
+        if c in (Category.OTHER, Category.UNSUPPORTED) or c in _headline_cats(report):
             continue
         label = _label(report, c)
         if v["macs"]:
@@ -248,11 +247,11 @@ def fit_text(fit: Any, report: Report) -> Table:
 
 def _label(report: Report, category: str) -> str:
     """The category's word; 'norm' rather than 'batch-norm' where other norms ran."""
-    if category == "norm" and any(
-        "norm" in r.categories and not r.type.startswith("BatchNorm") for r in report.layers
-    ):
-        return "norm"
-    return LABEL[category]
+    batch_norm = category != Category.NORM or not any(
+        Category.NORM in r.categories and not r.type.startswith("BatchNorm")
+        for r in report.layers
+    )
+    return categories.label(category, batch_norm)
 
 
 def _headline_cats(report: Report) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from resnet_inspect.analysis.timing import Timing
+from resnet_inspect.counting.categories import HEADLINE_LABEL, Headline
 from resnet_inspect.render.console import TABLE_BOX, print_block
 from resnet_inspect.report import format as fmt
 from resnet_inspect.report.model import Report
@@ -71,8 +72,8 @@ def timing_text(timing: Timing) -> Text:
         f"the timing hooks (overhead {overhead * 1e3:+.3f} ms, {share:+.1f}%"
         + ("; below the noise" if overhead <= 0 else "")
         + f"); layers sum to {_ms(timing.layer_seconds)} ms",
-        f"Achieved: {timing.gflops_per_s:,.1f} GFLOP/s (conv+fc FLOPs = 2 x MACs, "
-        f"over the bare forward)",
+        f"Achieved: {timing.gflops_per_s:,.1f} GFLOP/s ({HEADLINE_LABEL[Headline.CONV]} "
+        "FLOPs = 2 x MACs, over the bare forward)",
     ]
     if timing.peak_inference_bytes is not None:
         lines.append(
