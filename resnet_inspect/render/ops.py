@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from resnet_inspect.counting.categories import COUNTED, SHORT, UNIT_LABEL, unit
+from resnet_inspect.render.columns import level_header
 from resnet_inspect.render.console import print_block
 from resnet_inspect.report import format as fmt
 from resnet_inspect.report.model import Report, rollup
@@ -61,8 +62,7 @@ def ops_table(report: Report, level: str = "block") -> Table:
     rows = rollup(report, level)
     table = Table(title=f"Per op type · {report.model} · input {fmt.shape(report.input_shape)}",
                   title_justify="left", header_style="bold", pad_edge=False, box=SIMPLE_HEAD)
-    table.add_column({"stage": "Stage", "block": "Block", "layer": "Layer"}[level],
-                     overflow="fold")
+    table.add_column(level_header(level), overflow="fold")
     for column in columns:
         table.add_column(column.header, justify="right", no_wrap=True)
     for i, row in enumerate(rows):

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from resnet_inspect.analysis.timing import Timing
 from resnet_inspect.counting.categories import HEADLINE_LABEL, Headline
+from resnet_inspect.render.columns import level_header
 from resnet_inspect.render.console import TABLE_BOX, print_block
 from resnet_inspect.report import format as fmt
 from resnet_inspect.report.model import Report
@@ -47,8 +48,7 @@ def timing_table(report: Report, timing: Timing, level: str = "block") -> Table:
         title=f"Measured · {timing.model} · {fmt.shape(timing.input_shape)}",
         title_justify="left", header_style="bold", pad_edge=False, box=TABLE_BOX,
     )
-    table.add_column({"stage": "Stage", "block": "Block", "layer": "Layer"}[level],
-                     overflow="fold")
+    table.add_column(level_header(level), overflow="fold")
     table.add_column("Time (ms)", justify="right", no_wrap=True)
     table.add_column("Share", justify="right", no_wrap=True)
     table.add_column("GFLOP/s", justify="right", no_wrap=True)
