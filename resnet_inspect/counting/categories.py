@@ -38,11 +38,18 @@ class Headline(str, Enum):
     ALL = "all"  # every category: FLOPs then include the ops that are not MACs
 
 
+# The categories with a formula, in the order tables show them: every one but other and
+# unsupported.
+COUNTED: tuple[Category, ...] = (Category.CONV, Category.LINEAR, Category.ATTENTION,
+                                 Category.NORM, Category.ACTIVATION, Category.POOL,
+                                 Category.ELEMENTWISE)
+# Every category's name, for a rollup that counts all of a row's work.
+EVERY_CATEGORY: tuple[str, ...] = tuple(c.value for c in Category)
+
 HEADLINE_CATEGORIES: dict[Headline, tuple[Category, ...]] = {
     Headline.CONV: (Category.CONV, Category.LINEAR, Category.ATTENTION),
     Headline.CONV_NORM: (Category.CONV, Category.LINEAR, Category.ATTENTION, Category.NORM),
-    Headline.ALL: (Category.CONV, Category.LINEAR, Category.ATTENTION, Category.NORM,
-                   Category.ACTIVATION, Category.POOL, Category.ELEMENTWISE),
+    Headline.ALL: COUNTED,
 }
 
 # Categories whose work is multiply-accumulates (shown in MACs); the rest are FLOPs only.
@@ -72,6 +79,8 @@ SHORT: dict[str, str] = {
     "unsupported": "?",
 }
 HEADLINE_LABEL: dict[str, str] = {"conv": "conv+fc", "conv+norm": "conv+fc+bn", "all": "all ops"}
+# A unit's word in headers: "conv\nMACs", "act\nFLOPs".
+UNIT_LABEL: dict[str, str] = {"macs": "MACs", "flops": "FLOPs"}
 
 
 def unit(category: str) -> str:
@@ -81,3 +90,20 @@ def unit(category: str) -> str:
 
 def headline_values(headline: str) -> tuple[str, ...]:
     return tuple(c.value for c in HEADLINE_CATEGORIES[Headline(headline)])
+
+
+def label(category: str, batch_norm: bool = True) -> str:
+    """The category's word for prose and footers; 'norm' rather than 'batch-norm' where
+    norms other than batch-norm ran (`batch_norm` False)."""
+    if category == Category.NORM and not batch_norm:
+        return Category.NORM.value
+    return LABEL[category]
+
+
+def headline_label(headline: str, attention: bool = False) -> str:
+    """'conv+fc' (the paper's and torchvision's figure), naming attention where a network
+    has it (`attention`), so the label always says what the headline holds."""
+    text = HEADLINE_LABEL[headline]
+    if headline != Headline.ALL.value and attention:
+        text = text.replace("conv+fc", "conv+fc+attn")
+    return text

@@ -4,31 +4,24 @@ CSV columns: `macs` and `flops` are the headline's (what --count chose; the rows
 level sum to the report's totals); `all_macs` and `all_flops` are every counted category
 of the row (batch-norm, activations, pooling and the residual add included), so a
 batch-norm row is not shown as costing nothing; `category` names the row's categories.
+Every column is declared in `render/columns.py`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Sequence
 
-from resnet_inspect.render.names import Namer, NameScheme
+from resnet_inspect.counting.categories import EVERY_CATEGORY
+from resnet_inspect.render.columns import CSV, MARKDOWN, MEDIUM_COLUMNS, View
+from resnet_inspect.render.names import NameScheme
 from resnet_inspect.report import format as fmt
-from resnet_inspect.report.model import Report, rollup
+from resnet_inspect.report.model import Report, Rollup, rollup
 
-CSV_FIELDS = (
-    "name",
-    "stage",
-    "kind",
-    "category",
-    "input_shape",
-    "output_shape",
-    "params",
-    "macs",
-    "flops",
-    "all_macs",
-    "all_flops",
-    "output_bytes",
-)
+# the fields of every CSV; a training step adds its backward MACs (headline categories)
+# and the bytes saved for backward
+CSV_FIELDS = tuple(c.key for c in MEDIUM_COLUMNS[CSV] if not c.train_only)
 
 
 def to_json(report: Report) -> str:
@@ -36,60 +29,41 @@ def to_json(report: Report) -> str:
 
 
 def to_csv(report: Report, level: str = "layer", names: NameScheme | str = "torchvision") -> str:
-    namer = Namer(report, names)
+    view = View(report, level, CSV, names=names)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    train = report.training_memory is not None
-    # a training step adds its backward MACs (headline categories) and the bytes saved
-    writer.writerow((*CSV_FIELDS, "backward_macs", "saved_bytes") if train else CSV_FIELDS)
-    from resnet_inspect.counting.categories import Category
-
-    every = rollup(report, level, categories=tuple(c.value for c in Category))
+    writer.writerow(view.headers())
+    every = rollup(report, level, categories=EVERY_CATEGORY)
     headline = rollup(report, level)
     for row, full in zip(headline, every, strict=True):
-        worked = [r.category for r in full.records if r.macs or r.flops]
-        categories = dict.fromkeys(worked or [r.category for r in full.records])
-        extra = [row.backward_macs, row.saved_bytes] if train else []
-        writer.writerow(
-            [
-                namer(row.name),
-                row.stage,
-                row.kind,
-                "+".join(categories),
-                fmt.shape(row.input_shape),
-                fmt.shape(row.output_shape),
-                row.params,
-                row.macs,
-                row.flops,
-                full.macs,
-                full.flops,
-                row.output_bytes,
-                *extra,
-            ]
-        )
+        writer.writerow(view.values(row, full))
     return buf.getvalue()
+
+
+def _markdown_line(cells: Sequence[str], total: bool = False) -> str:
+    """A Markdown table row; the total row writes its blanks as one space."""
+    parts = [f" {c} " if c or not total else " " for c in cells]
+    return "|" + "|".join(parts) + "|"
+
+
+def markdown_table(view: View, rows: list[Rollup], escape: Callable[[str], str] = str) -> list[str]:
+    """The view's table in Markdown: header, alignment, one line a row (`escape` applied to
+    the rows' text), then the total in bold."""
+    lines = [_markdown_line(view.headers()),
+             "|" + "|".join("---:" if r else "---" for r in view.right()) + "|"]
+    lines += [_markdown_line(view.cells(row, lambda c, text: escape(text))) for row in rows]
+    lines.append(_markdown_line(view.totals(lambda c, text: f"**{text}**"), total=True))
+    return lines
 
 
 def to_markdown(
     report: Report, level: str = "block", names: NameScheme | str = "torchvision"
 ) -> str:
-    namer = Namer(report, names)
-    head = {"stage": "Stage", "block": "Block", "layer": "Layer"}[level]
     lines = [
         f"**{report.model}**, input {fmt.shape(report.input_shape)}: "
         f"{fmt.count(report.totals.params)} params, {fmt.si(report.totals.macs)} MACs "
         f"({report.layer_count.text})",
         "",
-        f"| {head} | Type | Output shape | Params | MACs |",
-        "|---|---|---|---:|---:|",
+        *markdown_table(View(report, level, MARKDOWN, names=names), rollup(report, level)),
     ]
-    for row in rollup(report, level):
-        lines.append(
-            f"| {namer(row.name)} | {row.kind} | {fmt.shape(row.output_shape)} | "
-            f"{fmt.count(row.params)} | {fmt.count(row.macs)} |"
-        )
-    lines.append(
-        f"| **Total** | | | **{fmt.count(report.totals.params)}** | "
-        f"**{fmt.count(report.totals.macs)}** |"
-    )
     return "\n".join(lines) + "\n"

@@ -1,19 +1,19 @@
 """A Report as HTML (Jupyter's `_repr_html_`, the shareable page) and as Markdown.
 
-The columns are the terminal table's wide columns; the footer is the terminal footer's
-own rows (taken from `render/table.totals_text`), so the two cannot drift apart. Stages
-collapse with <details>, which needs no JavaScript (Jupyter strips scripts from untrusted
-output, and GitHub's notebook view shows none).
+The columns are the terminal table's wide columns (declared in `render/columns.py`); the
+footer is the terminal footer's own rows (taken from `render/table.totals_text`), so the
+two cannot drift apart. Stages collapse with <details>, which needs no JavaScript (Jupyter
+strips scripts from untrusted output, and GitHub's notebook view shows none).
 """
 
 from __future__ import annotations
 
 from html import escape
 
+from resnet_inspect.render.columns import NOTEBOOK, View
+from resnet_inspect.render.export import markdown_table
 from resnet_inspect.report import format as fmt
 from resnet_inspect.report.model import Report, Rollup, rollup
-
-COLUMNS = ("Input shape", "Output shape", "Params", "MACs", "FLOPs", "Activations")
 
 STYLE = """
 .ri-report{font-family:system-ui,sans-serif;font-size:13px;max-width:1100px}
@@ -46,23 +46,6 @@ def _title(report: Report) -> str:
     return f"{report.model} · input {fmt.shape(report.input_shape)} · traced on {report.device}"
 
 
-def _macs_header(report: Report) -> str:
-    from resnet_inspect.render.table import headline_label
-
-    return f"MACs ({headline_label(report)})"
-
-
-def _cells(row: Rollup) -> list[str]:
-    return [
-        fmt.shape(row.input_shape),
-        fmt.shape(row.output_shape),
-        fmt.count(row.params) if row.params else "-",
-        fmt.si(row.macs) if row.macs else "-",
-        fmt.si(row.flops) if row.flops else "-",
-        fmt.mib(row.output_bytes),
-    ]
-
-
 def _tr(cells: list[str], cls: str = "", data: dict[str, int] | None = None) -> str:
     attrs = f' class="{cls}"' if cls else ""
     for k, v in (data or {}).items():
@@ -70,9 +53,8 @@ def _tr(cells: list[str], cls: str = "", data: dict[str, int] | None = None) -> 
     return "<tr" + attrs + ">" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>"
 
 
-def _thead(first: str, second: str, report: Report) -> str:
-    heads = [first, second, *COLUMNS]
-    heads[5] = _macs_header(report)
+def _thead(view: View) -> str:
+    heads = view.headers()
     return "<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in heads) + "</tr></thead>"
 
 
@@ -80,13 +62,11 @@ def _numbers(row: Rollup) -> dict[str, int]:
     return {"params": row.params, "macs": row.macs, "flops": row.flops}
 
 
-def _layer_table(report: Report, rows: list[Rollup]) -> str:
-    out = ["<table>", _thead("Layer", "Kernel", report), "<tbody>"]
+def _layer_table(view: View, rows: list[Rollup]) -> str:
+    out = ["<table>", _thead(view), "<tbody>"]
     for row in rows:
-        r = row.records[0]
-        k = f"{r.kernel}/{r.stride}" if r.kernel and r.stride > 1 else r.kernel
-        name = row.name + (" (shortcut)" if r.shortcut else "")
-        out.append(_tr([name, k, *_cells(row)], "ri-shortcut" if r.shortcut else "ri-layer",
+        shortcut = row.records[0].shortcut
+        out.append(_tr(view.cells(row), "ri-shortcut" if shortcut else "ri-layer",
                        _numbers(row)))
     out.append("</tbody></table>")
     return "".join(out)
@@ -98,22 +78,19 @@ def report_html(report: Report, *, layers: bool = False, style: bool = True) -> 
     stages = rollup(report, "stage")
     blocks = rollup(report, "block")
     layer_rows = rollup(report, "layer") if layers else []
-    shortcuts = {b.name: b.shortcut for b in report.blocks}
-    n_blocks: dict[str, int] = {}
-    for rec in report.blocks:
-        n_blocks[rec.stage] = n_blocks.get(rec.stage, 0) + 1
+    stage_view, block_view = View(report, "stage", NOTEBOOK), View(report, "block", NOTEBOOK)
+    layer_view = View(report, "layer", NOTEBOOK)
+    n_blocks = stage_view.blocks_in_stage
     out = ['<div class="ri-report">']
     if style:
         out.append(f"<style>{STYLE}</style>")
     out.append(f"<p><b>{escape(_title(report))}</b></p>")
     # The overview: one row per stage, then the total.
-    out.append('<table class="ri-stages">' + _thead("Stage", "Blocks", report) + "<tbody>")
+    out.append('<table class="ri-stages">' + _thead(stage_view) + "<tbody>")
     for s in stages:
-        n = n_blocks.get(s.stage, 0)
-        out.append(_tr([s.name, str(n) if n else "", *_cells(s)], "ri-stage", _numbers(s)))
+        out.append(_tr(stage_view.cells(s), "ri-stage", _numbers(s)))
     t = report.totals
-    out.append(_tr(["Total", "", "", "", fmt.count(t.params), fmt.si(t.macs), fmt.si(t.flops),
-                    fmt.mib(report.memory.activation_bytes)], "ri-total",
+    out.append(_tr(stage_view.totals(), "ri-total",
                    {"params": t.params, "macs": t.macs, "flops": t.flops}))
     out.append("</tbody></table>")
     # Each stage expands into its blocks (and, on the page, each block into its layers).
@@ -124,10 +101,9 @@ def report_html(report: Report, *, layers: bool = False, style: bool = True) -> 
                  + f"params {fmt.count(s.params)}, MACs {fmt.si(s.macs)}")
         out.append(f'<details class="ri-stage-details" data-stage="{escape(s.stage)}">'
                    f"<summary>{escape(label)}</summary>")
-        out.append("<table>" + _thead("Block", "Shortcut", report) + "<tbody>")
+        out.append("<table>" + _thead(block_view) + "<tbody>")
         for b in members:
-            out.append(_tr([b.name, shortcuts.get(b.name, ""), *_cells(b)], "ri-block",
-                           _numbers(b)))
+            out.append(_tr(block_view.cells(b), "ri-block", _numbers(b)))
         out.append("</tbody></table>")
         if layers:
             for b in members:
@@ -136,7 +112,7 @@ def report_html(report: Report, *, layers: bool = False, style: bool = True) -> 
                 if len(inner) <= 1:
                     continue
                 out.append(f'<details class="ri-block-details"><summary>{escape(b.name)} '
-                           f"layers</summary>{_layer_table(report, inner)}</details>")
+                           f"layers</summary>{_layer_table(layer_view, inner)}</details>")
         out.append("</details>")
     out.append('<dl class="ri-footer">')
     for label, text in footer_rows(report):
@@ -151,21 +127,9 @@ def _md_escape(text: str) -> str:
 
 def report_markdown(report: Report) -> str:
     """The block table as a Markdown table, then the footer as a list."""
-    from resnet_inspect.render.table import headline_label
-
-    shortcuts = {b.name: b.shortcut for b in report.blocks}
-    heads = ["Block", "Shortcut", *COLUMNS]
-    heads[5] = f"MACs ({headline_label(report)})"
     lines = [f"**{_md_escape(_title(report))}**", "",
-             "| " + " | ".join(heads) + " |",
-             "|" + "|".join(["---", "---"] + ["---:"] * len(COLUMNS)) + "|"]
-    for b in rollup(report, "block"):
-        cells = [b.name, shortcuts.get(b.name, ""), *_cells(b)]
-        lines.append("| " + " | ".join(_md_escape(c) for c in cells) + " |")
-    t = report.totals
-    lines.append("| **Total** | | | | " + f"**{fmt.count(t.params)}** | **{fmt.si(t.macs)}** | "
-                 f"**{fmt.si(t.flops)}** | **{fmt.mib(report.memory.activation_bytes)}** |")
-    lines.append("")
+             *markdown_table(View(report, "block", NOTEBOOK), rollup(report, "block"),
+                             _md_escape), ""]
     lines += [f"- **{label}**: {_md_escape(text)}" for label, text in footer_rows(report)]
     return "\n".join(lines) + "\n"
 

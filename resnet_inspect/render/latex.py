@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from resnet_inspect.render.columns import LATEX, Column, View
 from resnet_inspect.report import format as fmt
 from resnet_inspect.report.model import Report, rollup
 
@@ -42,35 +43,21 @@ def _si(n: int) -> str:
     return escape(fmt.si(n)) if n else "--"
 
 
+def _cell(column: Column, text: str) -> str:
+    """A summary cell: shapes and kernels with times signs, the rest escaped."""
+    return _times(text) if column.math else escape(text)
+
+
 def summary_latex(report: Report, level: str = "block") -> str:
     """The summary table at `level` (stage, block or layer) as a booktabs table."""
-    from resnet_inspect.render.table import headline_label
-
-    rows = rollup(report, level)
-    shortcuts = {b.name: b.shortcut for b in report.blocks}
-    first = {"stage": "Stage", "block": "Block", "layer": "Layer"}[level]
-    second = {"stage": "", "block": "Shortcut", "layer": "Kernel"}[level]
-    heads = [first] + ([second] if second else []) + [
-        "Output shape", "Params", f"MACs ({headline_label(report)})", "FLOPs"]
-    align = "l" * (2 if second else 1) + "rrrr"
+    view = View(report, level, LATEX)
+    align = "".join("r" if right else "l" for right in view.right())
     out = [PREAMBLE, "\\begin{table}[ht]", "\\centering", "\\small",
            f"\\begin{{tabular}}{{{align}}}", "\\toprule",
-           " & ".join(escape(h) for h in heads) + r" \\", "\\midrule"]
-    for row in rows:
-        cells = [escape(row.name)]
-        if level == "block":
-            cells.append(escape(shortcuts.get(row.name, "")))
-        elif level == "layer":
-            r = row.records[0]
-            cells.append(_times(f"{r.kernel}/{r.stride}" if r.stride > 1 else r.kernel))
-        cells += [_times(fmt.shape(row.output_shape)),
-                  escape(fmt.count(row.params)) if row.params else "--",
-                  _si(row.macs), _si(row.flops)]
-        out.append(" & ".join(cells) + r" \\")
-    t = report.totals
-    pad = [""] * (2 if second else 1)
-    out += ["\\midrule", " & ".join(["Total", *pad[1:], "", escape(fmt.count(t.params)),
-                                      _si(t.macs), _si(t.flops)]) + r" \\",
+           " & ".join(escape(h) for h in view.headers()) + r" \\", "\\midrule"]
+    for row in rollup(report, level):
+        out.append(" & ".join(view.cells(row, _cell)) + r" \\")
+    out += ["\\midrule", " & ".join(view.totals(_cell)) + r" \\",
             "\\bottomrule", "\\end{tabular}"]
     caption = (f"{report.model}, input {fmt.shape(report.input_shape)}: "
                f"{report.layer_count.text}. {report.conventions[0]}")

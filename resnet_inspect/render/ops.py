@@ -14,20 +14,14 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from resnet_inspect.counting.categories import COUNTED, SHORT, UNIT_LABEL, unit
+from resnet_inspect.render.columns import level_header
 from resnet_inspect.render.console import print_block
 from resnet_inspect.report import format as fmt
 from resnet_inspect.report.model import Report, rollup
 
 # (category, header, unit): MACs where the work is multiply-accumulates, FLOPs elsewhere
-OP_COLUMNS = (
-    ("conv", "conv", "macs"),
-    ("linear", "fc", "macs"),
-    ("attention", "attn", "macs"),
-    ("norm", "BN", "macs"),
-    ("activation", "act", "flops"),
-    ("pool", "pool", "flops"),
-    ("elementwise", "elem", "flops"),
-)
+OP_COLUMNS = tuple((c.value, SHORT[c.value], unit(c.value)) for c in COUNTED)
 
 
 @dataclass
@@ -43,15 +37,15 @@ class OpColumn:
 def op_columns(report: Report, level: str) -> list[OpColumn]:
     """The columns that have any work in this network (a plain net has no 'add')."""
     out = []
-    for category, label, unit in OP_COLUMNS:
-        total = report.totals.by_category.get(category, {}).get(unit, 0)
+    for category, label, kind in OP_COLUMNS:
+        total = report.totals.by_category.get(category, {}).get(kind, 0)
         if not total:
             continue
         rows = rollup(report, level, categories=(category,))
-        values = [row.macs if unit == "macs" else row.flops for row in rows]
+        values = [row.macs if kind == "macs" else row.flops for row in rows]
         out.append(OpColumn(
             category=category,
-            header=f"{label}\n{'MACs' if unit == 'macs' else 'FLOPs'}",
+            header=f"{label}\n{UNIT_LABEL[kind]}",
             cells=[fmt.si(v) if v else "-" for v in values],
             total=fmt.si(total),
             values=values,
@@ -68,8 +62,7 @@ def ops_table(report: Report, level: str = "block") -> Table:
     rows = rollup(report, level)
     table = Table(title=f"Per op type · {report.model} · input {fmt.shape(report.input_shape)}",
                   title_justify="left", header_style="bold", pad_edge=False, box=SIMPLE_HEAD)
-    table.add_column({"stage": "Stage", "block": "Block", "layer": "Layer"}[level],
-                     overflow="fold")
+    table.add_column(level_header(level), overflow="fold")
     for column in columns:
         table.add_column(column.header, justify="right", no_wrap=True)
     for i, row in enumerate(rows):

@@ -2,7 +2,8 @@
 
 At 80 columns it keeps the columns a learner reads (name, output shape, params, MACs and
 the shortcut or kernel); from 110 columns up it adds input shape, FLOPs and activation
-memory. Rows sum to the printed totals (the golden tests check it).
+memory. Rows sum to the printed totals (the golden tests check it). The columns are
+declared in `render/columns.py`.
 """
 
 from __future__ import annotations
@@ -13,38 +14,19 @@ from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.table import Table
 
-from resnet_inspect.counting.categories import HEADLINE_LABEL, LABEL, headline_values
+from resnet_inspect.counting.categories import Category, Headline, headline_values
+from resnet_inspect.counting.categories import label as category_label
+from resnet_inspect.render.columns import TERMINAL, WIDE, View, headline_label
 from resnet_inspect.render.console import TABLE_BOX, print_block
-from resnet_inspect.render.names import Namer, NameScheme
+from resnet_inspect.render.names import NameScheme
 from resnet_inspect.report import format as fmt
 from resnet_inspect.report.model import Report, rollup
-
-WIDE = 110
-
-_SHORTCUT_MARK = {
-    "identity": "identity",
-    "projection": "projection",
-    "zero-pad": "zero-pad",
-    "none": "none",
-}
-
-
-def headline_label(report: Report) -> str:
-    """'conv+fc' (the paper's and torchvision's figure), naming attention where a network
-    has it, so the label always says what the headline holds."""
-    label = HEADLINE_LABEL[report.totals.headline]
-    if report.totals.headline != "all" and report.totals.by_category.get("attention"):
-        label = label.replace("conv+fc", "conv+fc+attn")
-    return label
 
 
 def summary_table(
     report: Report, level: str = "block", names: NameScheme | str = "torchvision", width: int = 80
 ) -> Table:
-    wide = width >= WIDE
-    namer = Namer(report, names)
-    rows = rollup(report, level)
-    shortcuts = {b.name: b.shortcut for b in report.blocks}
+    view = View(report, level, TERMINAL, wide=width >= WIDE, names=names)
     title = f"{report.model} · input {fmt.shape(report.input_shape)} · traced on {report.device}"
     table = Table(
         title=title,
@@ -54,81 +36,17 @@ def summary_table(
         pad_edge=False,
         box=None if width < 60 else TABLE_BOX,
     )
-    first = {"stage": "Stage", "block": "Block", "layer": "Layer"}[level]
-    table.add_column(first, overflow="fold", no_wrap=False)
-    if level == "layer":
-        table.add_column("Kernel", no_wrap=True)
-    elif level == "block":
-        table.add_column("Shortcut", no_wrap=True)
-    else:
-        table.add_column("Blocks", justify="right", no_wrap=True)
-    train = report.training_memory is not None
-    if wide:
-        table.add_column("Input shape", no_wrap=True)
-    if wide or not train:  # a training step's columns take the output's place at 80
-        table.add_column("Output shape", no_wrap=True)
-    table.add_column("Params", justify="right", no_wrap=True)
-    # The convention sits in the header itself; on two lines when the terminal is narrow.
-    sep = " " if wide else "\n"
-    if train:
-        table.add_column(f"Forward{sep}MACs", justify="right", no_wrap=True)
-        table.add_column(f"Backward{sep}MACs", justify="right", no_wrap=True)
-        table.add_column(f"Saved for{sep}backward", justify="right", no_wrap=True)
-    else:
-        table.add_column(f"MACs{sep}({headline_label(report)})", justify="right", no_wrap=True)
-    if wide and not train:
-        table.add_column("FLOPs", justify="right", no_wrap=True)
-        table.add_column("Activations", justify="right", no_wrap=True)
-    blocks_in_stage: dict[str, int] = {}
-    for b in report.blocks:
-        blocks_in_stage[b.stage] = blocks_in_stage.get(b.stage, 0) + 1
-    for row in rows:
-        if level == "layer":
-            r = row.records[0]
-            indent = " " * max(0, r.depth - 1) if r.block else ""
-            label = indent + namer(row.name)
-            k = f"{r.kernel}/{r.stride}" if r.kernel and r.stride > 1 else r.kernel
-            second = k or ""
-            style = "dim" if r.shortcut else None
-        elif level == "block":
-            label = namer(row.name)
-            second = _SHORTCUT_MARK.get(shortcuts.get(row.name, ""), "")
-            style = None
+    for column, header, right in zip(view.columns, view.headers(), view.right(), strict=True):
+        if column.fold:
+            table.add_column(header, overflow="fold", no_wrap=False)
         else:
-            label = row.name
-            n = blocks_in_stage.get(row.stage, 0)
-            second = str(n) if n else ""
-            style = None
-        cells = [label, second]
-        if wide:
-            cells.append(fmt.shape(row.input_shape))
-        if wide or not train:
-            cells.append(fmt.shape(row.output_shape))
-        cells += [
-            fmt.count(row.params) if row.params else "-",
-            fmt.si(row.macs) if row.macs else "-",
-        ]
-        if train:
-            cells += [fmt.si(row.backward_macs) if row.backward_macs else "-",
-                      fmt.mib(row.saved_bytes) if row.saved_bytes else "-"]
-        elif wide:
-            cells += [fmt.si(row.flops) if row.flops else "-", fmt.mib(row.output_bytes)]
-        table.add_row(*cells, style=style)
-    t = report.totals
-    total_cells = ["Total", ""]
-    if wide:
-        total_cells.append("")
-    if wide or not train:
-        total_cells.append("")
-    total_cells += [fmt.count(t.params), fmt.si(t.macs)]
-    if report.training_memory is not None:
-        total_cells += [fmt.si(t.backward_macs), fmt.mib(report.training_memory.activations_saved)]
-    elif wide:
-        total_cells += [fmt.si(t.flops), fmt.mib(report.memory.activation_bytes)]
+            table.add_column(header, justify="right" if right else "left", no_wrap=True)
+    for row in rollup(report, level):
+        style = "dim" if level == "layer" and row.records[0].shortcut else None
+        table.add_row(*view.cells(row), style=style)
     table.add_section()
-    table.add_row(*total_cells, style="bold")
+    table.add_row(*view.totals(), style="bold")
     return table
-
 
 
 def totals_text(report: Report) -> Table:
@@ -152,7 +70,7 @@ def totals_text(report: Report) -> Table:
     grid.add_row(
         "Buffers", f"{fmt.count(t.buffers)} (BN running mean/var {fmt.count(t.running_stats)})"
     )
-    flops_note = " = 2 x MACs" if t.headline == "conv" else ""
+    flops_note = " = 2 x MACs" if t.headline == Headline.CONV else ""
     grid.add_row(
         "MACs",
         f"{fmt.si(t.macs)} {headline_label(report)} ({fmt.count(t.macs)}); "
@@ -161,7 +79,7 @@ def totals_text(report: Report) -> Table:
     outside_macs = []
     outside_flops = []
     for c, v in t.by_category.items():
-        if c in ("other", "unsupported") or c in _headline_cats(report):
+        if c in (Category.OTHER, Category.UNSUPPORTED) or c in _headline_cats(report):
             continue
         label = _label(report, c)
         if v["macs"]:
@@ -248,11 +166,11 @@ def fit_text(fit: Any, report: Report) -> Table:
 
 def _label(report: Report, category: str) -> str:
     """The category's word; 'norm' rather than 'batch-norm' where other norms ran."""
-    if category == "norm" and any(
-        "norm" in r.categories and not r.type.startswith("BatchNorm") for r in report.layers
-    ):
-        return "norm"
-    return LABEL[category]
+    batch_norm = category != Category.NORM or not any(
+        Category.NORM in r.categories and not r.type.startswith("BatchNorm")
+        for r in report.layers
+    )
+    return category_label(category, batch_norm)
 
 
 def _headline_cats(report: Report) -> tuple[str, ...]:

@@ -8,6 +8,8 @@ from rich.table import Table
 from rich.text import Text
 
 from resnet_inspect.analysis.timing import Timing
+from resnet_inspect.counting.categories import HEADLINE_LABEL, Headline
+from resnet_inspect.render.columns import level_header
 from resnet_inspect.render.console import TABLE_BOX, print_block
 from resnet_inspect.report import format as fmt
 from resnet_inspect.report.model import Report
@@ -46,8 +48,7 @@ def timing_table(report: Report, timing: Timing, level: str = "block") -> Table:
         title=f"Measured · {timing.model} · {fmt.shape(timing.input_shape)}",
         title_justify="left", header_style="bold", pad_edge=False, box=TABLE_BOX,
     )
-    table.add_column({"stage": "Stage", "block": "Block", "layer": "Layer"}[level],
-                     overflow="fold")
+    table.add_column(level_header(level), overflow="fold")
     table.add_column("Time (ms)", justify="right", no_wrap=True)
     table.add_column("Share", justify="right", no_wrap=True)
     table.add_column("GFLOP/s", justify="right", no_wrap=True)
@@ -71,8 +72,8 @@ def timing_text(timing: Timing) -> Text:
         f"the timing hooks (overhead {overhead * 1e3:+.3f} ms, {share:+.1f}%"
         + ("; below the noise" if overhead <= 0 else "")
         + f"); layers sum to {_ms(timing.layer_seconds)} ms",
-        f"Achieved: {timing.gflops_per_s:,.1f} GFLOP/s (conv+fc FLOPs = 2 x MACs, "
-        f"over the bare forward)",
+        f"Achieved: {timing.gflops_per_s:,.1f} GFLOP/s ({HEADLINE_LABEL[Headline.CONV]} "
+        "FLOPs = 2 x MACs, over the bare forward)",
     ]
     if timing.peak_inference_bytes is not None:
         lines.append(

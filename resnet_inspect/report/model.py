@@ -11,6 +11,8 @@ from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from resnet_inspect.counting.categories import Category
+
 SCHEMA_VERSION = 2
 
 CONVENTIONS = (
@@ -237,7 +239,7 @@ class Report:
 
 def _layer(row: dict[str, Any]) -> LayerRecord:
     record = LayerRecord(**row)
-    if not record.categories and (record.macs or record.flops or record.category != "other"):
+    if not record.categories and (record.macs or record.flops or record.category != Category.OTHER):
         record.categories = {record.category: [record.macs, record.flops]}  # schema 1
     return record
 
@@ -321,6 +323,6 @@ def rollup(report: Report, level: str, categories: tuple[str, ...] | None = None
         if level == "block" and not recs[0].block and len(recs) == 1:
             name = recs[0].name  # a lone stem or head layer (maxpool) keeps its own name
         if level != "layer" and not kind:
-            kind = ", ".join(dict.fromkeys(r.type for r in recs if r.category != "other"))
+            kind = ", ".join(dict.fromkeys(r.type for r in recs if r.category != Category.OTHER))
         rows.append(_group(name, stage, kind, recs))
     return rows
