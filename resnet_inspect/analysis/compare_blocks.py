@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from resnet_inspect.analysis.compare_data import BlockComparison, BlockLayer, BlockSide
 from resnet_inspect.analysis.compare_items import block_or_error
 from resnet_inspect.analysis.compare_text import block_headline, block_notes
+from resnet_inspect.counting.categories import Category
 from resnet_inspect.errors import InspectError
 from resnet_inspect.spec.arch import BlockKind
 
@@ -33,7 +34,7 @@ def conv_formula(records: Sequence[LayerRecord]) -> str:
     conv, repeated terms folded; the shortcut's projection is marked."""
     terms: list[tuple[str, int]] = []
     for r in records:
-        if r.category != "conv":
+        if r.category != Category.CONV:
             continue
         term = _conv_term(r) + (" (shortcut)" if r.shortcut else "")
         if terms and terms[-1][0] == term:
@@ -46,7 +47,8 @@ def conv_formula(records: Sequence[LayerRecord]) -> str:
 def block_side(kind: BlockKind, report: Report, width: int, shortcut: str) -> BlockSide:
     rows = []
     for r in report.layers:
-        if r.category not in ("conv", "norm") and not (r.shortcut and r.category == "other"):
+        shortcut_view = r.shortcut and r.category == Category.OTHER
+        if r.category not in (Category.CONV, Category.NORM) and not shortcut_view:
             continue
         rows.append(BlockLayer(
             name=r.name, category=r.category, kernel=r.kernel, stride=r.stride, groups=r.groups,
@@ -54,8 +56,8 @@ def block_side(kind: BlockKind, report: Report, width: int, shortcut: str) -> Bl
             out_channels=r.output_shape[1] if len(r.output_shape) > 1 else 0,
             output_shape=r.output_shape, params=r.params, macs=r.macs, shortcut=r.shortcut,
         ))
-    convs = [r for r in report.layers if r.category == "conv"]
-    norms = [r for r in report.layers if r.category == "norm"]
+    convs = [r for r in report.layers if r.category == Category.CONV]
+    norms = [r for r in report.layers if r.category == Category.NORM]
     t = report.totals
     return BlockSide(
         kind=kind.value,

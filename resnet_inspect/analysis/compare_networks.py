@@ -25,6 +25,7 @@ from resnet_inspect.analysis.compare_text import (
     overall_sentence,
     pair_headline,
 )
+from resnet_inspect.counting.categories import Category
 from resnet_inspect.errors import InspectError
 
 if TYPE_CHECKING:
@@ -36,9 +37,9 @@ def _stage_extras(stage: str, records: Sequence[LayerRecord]) -> list[str]:
     there), the average pool and classifier in fc."""
     out = []
     for r in records:
-        if r.block or r.category not in ("pool", "linear"):
+        if r.block or r.category not in (Category.POOL, Category.LINEAR):
             continue
-        if r.category == "linear":
+        if r.category == Category.LINEAR:
             out.append(f"{r.output_shape[-1]}-d fc")
         elif r.type.startswith("Adaptive") or r.type.startswith("Avg"):
             out.append("average pool")
@@ -61,12 +62,13 @@ def network_side(report: Report) -> NetworkSide:
     stages = []
     for row in rollup(report, "stage"):
         records = by_stage[row.stage]
-        weighted = [r for r in records if r.category in ("conv", "linear") and not r.shortcut]
+        weighted = [r for r in records
+                    if r.category in (Category.CONV, Category.LINEAR) and not r.shortcut]
         first_block = blocks_in.get(row.stage, [""])[0]
         if first_block:
-            shown = [r for r in weighted if r.block == first_block and r.category == "conv"]
+            shown = [r for r in weighted if r.block == first_block and r.category == Category.CONV]
         else:
-            shown = [r for r in weighted if r.category == "conv"]
+            shown = [r for r in weighted if r.category == Category.CONV]
         stages.append(StageSide(
             stage=row.stage,
             blocks=len(blocks_in.get(row.stage, [])),

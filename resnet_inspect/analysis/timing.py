@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from resnet_inspect.counting.categories import Category, Headline
 from resnet_inspect.errors import InspectError
 from resnet_inspect.report.model import Report
 
@@ -158,9 +159,9 @@ def time_forward(
         model.to(original)
 
     layers = _layer_times(report, per_call)
-    flops_headline = report.totals.flops if report.totals.headline == "conv" else sum(
+    flops_headline = report.totals.flops if report.totals.headline == Headline.CONV else sum(
         report.totals.by_category.get(c, {}).get("flops", 0)
-        for c in ("conv", "linear", "attention")
+        for c in (Category.CONV, Category.LINEAR, Category.ATTENTION)
     )
     notes = []
     if len(layers) != len(report.layers):

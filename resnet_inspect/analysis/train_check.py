@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from resnet_inspect.counting.categories import Category
 from resnet_inspect.report.model import Report
 
 
@@ -53,7 +54,7 @@ def check_training(subject: Any, report: Report) -> TrainCheck:
         outs = [t for t in (out if isinstance(out, (tuple, list)) else (out,))
                 if isinstance(t, torch.Tensor) and t.requires_grad]
         torch.autograd.backward(outs, [torch.ones_like(t) for t in outs])
-    heads = ("conv", "linear", "attention")
+    heads = (Category.CONV, Category.LINEAR, Category.ATTENTION)
     fwd = sum(report.totals.by_category.get(c, {}).get("macs", 0) for c in heads)
     back = sum(report.totals.backward_by_category.get(c, {}).get("macs", 0) for c in heads)
     return TrainCheck(torch.__version__.split("+")[0], int(counter.get_total_flops()), fwd, back)

@@ -9,6 +9,7 @@ import typer
 
 from resnet_inspect.cli import options as opt
 from resnet_inspect.cli.app import app
+from resnet_inspect.counting.categories import Headline
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.names import NameScheme
 from resnet_inspect.report.levels import Level
@@ -18,14 +19,6 @@ if TYPE_CHECKING:
 
     from resnet_inspect.analysis.timing import Timing
     from resnet_inspect.report.model import Report
-
-
-class Headline(str, Enum):
-    """--count choices; the same values as counting.Headline (which imports torch)."""
-
-    CONV = "conv"
-    CONV_NORM = "conv+norm"
-    ALL = "all"
 
 
 class Optimizer(str, Enum):

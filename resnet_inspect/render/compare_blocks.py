@@ -13,6 +13,7 @@ from rich.text import Text
 
 from resnet_inspect.analysis.compare_data import BlockComparison, BlockLayer, BlockSide
 from resnet_inspect.analysis.compare_text import times
+from resnet_inspect.counting.categories import Category
 from resnet_inspect.render.compare_layout import compare_table, heading, natural_width, note_lines
 from resnet_inspect.render.console import print_block
 from resnet_inspect.report import format as fmt
@@ -26,7 +27,7 @@ def _kernel(layer: BlockLayer) -> str:
 
 
 def _channels(layer: BlockLayer) -> str:
-    if layer.category == "norm":
+    if layer.category == Category.NORM:
         return str(layer.out_channels)
     return f"{layer.in_channels}->{layer.out_channels}"
 
@@ -43,7 +44,7 @@ def block_table(side: BlockSide, width: int = 80, rows: int = 0) -> Table:
     table.add_column("Params", justify="right", no_wrap=True)
     table.add_column("MACs", justify="right", no_wrap=True)
     for layer in side.layers:
-        style = "dim" if layer.shortcut else ("italic" if layer.category == "norm" else None)
+        style = "dim" if layer.shortcut else ("italic" if layer.category == Category.NORM else None)
         table.add_row(layer.name, _kernel(layer), _channels(layer),
                       fmt.count(layer.params) if layer.params else "-",
                       fmt.si(layer.macs) if layer.macs else "-", style=style)

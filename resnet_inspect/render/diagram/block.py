@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from resnet_inspect.counting.categories import Category
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.diagram.grouping import (
     ANCHORS,
@@ -48,12 +49,12 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
             "draw a network with `resnet-inspect diagram NAME` instead"
         )
     b = units[0]
-    convs = [r for r in b.main if r.category == "conv"]
-    conv_weights = sum(r.params for r in b.records if r.category == "conv")
+    convs = [r for r in b.main if r.category == Category.CONV]
+    conv_weights = sum(r.params for r in b.records if r.category == Category.CONV)
     other = b.params - conv_weights
     spatial = b.main[0].input_shape[2:] if b.main else []
     at = f" at {spatial[0]}×{spatial[1]}" if len(spatial) == 2 else ""
-    macs = sum(r.macs for r in b.records if r.category in ("conv", "linear"))
+    macs = sum(r.macs for r in b.records if r.category in (Category.CONV, Category.LINEAR))
     channels = " → ".join(
         [str(convs[0].input_shape[1])] + [str(r.output_shape[1]) for r in convs]
     ) if convs else ""
@@ -75,8 +76,8 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
     paper = PAPER_STYLE.get()
     relu = False  # the paper writes "relu" on the line, draws no box for it or for BN
     for r in b.main:
-        if paper and r.category in ("norm", "activation"):
-            relu = relu or r.category == "activation"
+        if paper and r.category in (Category.NORM, Category.ACTIVATION):
+            relu = relu or r.category == Category.ACTIVATION
             continue
         node = node_id("", r.name.split(".")[-1])
         g.node(node, **_layer_node(r, conv_fill))
@@ -115,8 +116,8 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
         flow.moved("add", b.add.output_shape)
         flow.shown = flow.carried  # F(x) + x has the block's output shape, shown below
     for r in b.after:
-        if paper and r.category in ("norm", "activation"):
-            relu = relu or r.category == "activation"
+        if paper and r.category in (Category.NORM, Category.ACTIVATION):
+            relu = relu or r.category == Category.ACTIVATION
             continue
         node = node_id("", "after." + r.name.split(".")[-1])
         g.node(node, **_layer_node(r, conv_fill))
@@ -142,7 +143,7 @@ def block_caption(b: Block) -> str:
     figure's own: Figure 5 for the paper's channels without stride; the pre-activation
     paper's Figure 1(b) (He et al. 2016, Identity Mappings) for any pre-activation block with
     an identity shortcut, the form that figure draws."""
-    convs = [r for r in b.main if r.category == "conv"]
+    convs = [r for r in b.main if r.category == Category.CONV]
     if not convs:
         return ""
     channels = [convs[0].input_shape[1]] + [r.output_shape[1] for r in convs]
@@ -157,13 +158,13 @@ def block_caption(b: Block) -> str:
 
 def _layer_node(r: LayerRecord, conv_fill: str) -> dict[str, str]:
     """Node attributes for one layer of a block diagram."""
-    if r.category == "conv" and PAPER_STYLE.get():
+    if r.category == Category.CONV and PAPER_STYLE.get():
         # the paper's own labels: "1x1, 64", "3x3, 64, /2"
         cout = r.output_shape[1] if len(r.output_shape) > 1 else 0
         stride = ", /2" if r.stride == 2 else (f", /{r.stride}" if r.stride > 1 else "")
         return {"label": html_label([f"{r.kernel}, {cout}{stride}"]), "fillcolor": conv_fill,
                 "style": "rounded,filled", "group": "main"}
-    if r.category == "conv":
+    if r.category == Category.CONV:
         cin = r.input_shape[1] if len(r.input_shape) > 1 else 0
         cout = r.output_shape[1] if len(r.output_shape) > 1 else 0
         kernel = r.kernel.replace("x", "×")
@@ -174,12 +175,12 @@ def _layer_node(r: LayerRecord, conv_fill: str) -> dict[str, str]:
                       [f"{weights} = {count(r.params)} params · {si(r.macs)} MACs"])
         return {"label": label, "fillcolor": conv_fill, "style": "rounded,filled",
                 "group": "main", "fontsize": "13"}
-    if r.category == "norm":
+    if r.category == Category.NORM:
         return {"label": html_label([SHORT.get(r.type, r.type)], [f"{count(r.params)} params"]),
-                "fillcolor": COLOURS["norm"], "style": "rounded,filled", "group": "main",
+                "fillcolor": COLOURS[Category.NORM], "style": "rounded,filled", "group": "main",
                 "fontsize": "11", "margin": "0.08,0.02", "height": "0.3"}
-    if r.category == "activation":
-        return {"label": layer_text(r), "fillcolor": COLOURS["activation"],
+    if r.category == Category.ACTIVATION:
+        return {"label": layer_text(r), "fillcolor": COLOURS[Category.ACTIVATION],
                 "style": "rounded,filled", "group": "main", "fontsize": "11",
                 "margin": "0.08,0.02", "height": "0.3"}
     return {"label": html_label([layer_text(r)]), "fillcolor": conv_fill, "style": "rounded,filled",

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from resnet_inspect.counting.categories import Category
 from resnet_inspect.report.model import LayerRecord, Report
 
-ANCHORS = {"conv", "linear", "pool", "elementwise", "unsupported"}  # categories that get a node
+# categories that get a node
+ANCHORS = {Category.CONV, Category.LINEAR, Category.POOL, Category.ELEMENTWISE,
+           Category.UNSUPPORTED}
 
 
 @dataclass
@@ -62,7 +65,7 @@ def regroup(report: Report) -> list[Unit]:
             units.append(current)
         if r.shortcut:
             current.side.append(r)
-        elif r.category == "elementwise":
+        elif r.category == Category.ELEMENTWISE:
             current.add = r
         elif current.add is not None:
             current.after.append(r)

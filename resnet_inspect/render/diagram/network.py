@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from resnet_inspect.counting.categories import Category
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.diagram.grouping import (
     ANCHORS,
@@ -247,7 +248,7 @@ def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], pre
         blocks = [u for u in units if isinstance(u, Block) and u.stage == stage]
         loose = [u for u in units if isinstance(u, LayerRecord) and u.stage == stage
                  and u.category in ANCHORS]
-        lines = [layer_text(r) for r in loose if r.category != "elementwise"]
+        lines = [layer_text(r) for r in loose if r.category != Category.ELEMENTWISE]
         small: list[str] = []
         if blocks:
             kinds = dict.fromkeys(b.kind for b in blocks)

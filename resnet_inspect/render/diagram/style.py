@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from html import escape
 from typing import Any
 
+from resnet_inspect.counting.categories import Category
 from resnet_inspect.render.diagram.grouping import ANCHORS, Block
 from resnet_inspect.report.format import count, si
 from resnet_inspect.report.model import LayerRecord, Report
@@ -26,8 +27,8 @@ COLOURS: dict[str, str] = {
     "head_bg": "#f4f4f4",
     "io": "white",
     "add": "white",
-    "norm": "#fff2c2",  # batch-norm nodes in block diagrams
-    "activation": "#e2f0d9",  # ReLU nodes in block diagrams
+    Category.NORM: "#fff2c2",  # batch-norm nodes in block diagrams
+    Category.ACTIVATION: "#e2f0d9",  # ReLU nodes in block diagrams
     "shortcut_identity": "#404040",
     "shortcut_projection": "#c0392b",
     "shortcut_zero_pad": "#1f618d",
@@ -76,17 +77,17 @@ def layer_text(r: LayerRecord) -> str:
     kernel = r.kernel.replace("x", "×")
     stride = f", /{r.stride}" if r.stride > 1 else ""
     out = r.output_shape[1] if len(r.output_shape) > 1 else 0
-    if r.category == "conv":
+    if r.category == Category.CONV:
         groups = f", {r.groups} groups" if r.groups > 1 else ""
         return f"{kernel} conv, {out}{stride}{groups}"
-    if r.category == "linear":
+    if r.category == Category.LINEAR:
         return f"fc {r.output_shape[-1]}" if r.output_shape else "fc"
     if r.type.startswith("Adaptive") and "Avg" in r.type:
         return "global avg pool"
-    if r.category == "pool":
+    if r.category == Category.POOL:
         kind = "max" if "Max" in r.type else "avg"
         return f"{kernel} {kind} pool{stride}".strip()
-    if r.category == "elementwise":
+    if r.category == Category.ELEMENTWISE:
         return "+"
     if r.type == "ZeroPadShortcut":
         return "zero-pad"
@@ -158,13 +159,13 @@ def chunk_label(group: Sequence[LayerRecord], with_params: bool = True) -> str:
 
 def block_lines(block: Block) -> list[str]:
     """The residual branch in the paper's notation: one line per conv."""
-    return [layer_text(r) for r in block.main if r.category == "conv"] or [block.kind]
+    return [layer_text(r) for r in block.main if r.category == Category.CONV] or [block.kind]
 
 
 def side_text(block: Block) -> str:
     """The shortcut's layers on its edge: '1×1 conv, 512, /2', or ResNet-D's
     '2×2 avg pool, /2 → 1×1 conv, 512'."""
-    convs = [layer_text(r) for r in block.side if r.category in ("conv", "pool")]
+    convs = [layer_text(r) for r in block.side if r.category in (Category.CONV, Category.POOL)]
     if convs:
         return " → ".join(convs)
     return "zero-pad" if block.shortcut == "zero-pad" else block.shortcut
