@@ -175,22 +175,31 @@ def _scalar(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     return _empty(x.shape, x) if x.is_floating_point() else None
 
 
-@_rule(aten.max_pool2d_with_indices.default)
-def _max_pool2d(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+def _pool_shape(args: Sequence[Any], dilated: bool) -> list[int] | None:
+    """Output shape of a 2-D max or average pool from its ATen arguments: (x, kernel, stride,
+    padding[, dilation], ceil_mode); None where torch would refuse it (let it say so)."""
     x = args[0]
     k = int_tuple(args[1], 2)
     s = int_tuple(args[2], 2) if len(args) > 2 and args[2] not in ([], ()) else k
     p = int_tuple(args[3] if len(args) > 3 else 0, 2)
-    d = int_tuple(args[4] if len(args) > 4 else 1, 2)
-    ceil = bool(args[5]) if len(args) > 5 else False
+    d = int_tuple(args[4] if dilated and len(args) > 4 else 1, 2)
+    ceil_at = 5 if dilated else 4
+    ceil = bool(args[ceil_at]) if len(args) > ceil_at else False
     if k is None or s is None or p is None or d is None or x.dim() != 4:
         return None
     if any(2 * p[i] > k[i] for i in range(2)):
-        return None  # torch rejects it: let it say so
-    shape = [x.shape[0], x.shape[1],
-             *(window_length(x.shape[2 + i], k[i], s[i], p[i], d[i], ceil) for i in range(2))]
-    out = _empty(shape, x)
-    return None if out is None else (out, torch.empty(shape, dtype=torch.int64, device="meta"))
+        return None
+    return [x.shape[0], x.shape[1],
+            *(window_length(x.shape[2 + i], k[i], s[i], p[i], d[i], ceil) for i in range(2))]
+
+
+@_rule(aten.max_pool2d_with_indices.default)
+def _max_pool2d(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+    shape = _pool_shape(args, dilated=True)
+    out = None if shape is None else _empty(shape, args[0])
+    if shape is None or out is None:
+        return None
+    return out, torch.empty(shape, dtype=torch.int64, device="meta")
 
 
 @_rule(aten.mean.dim, aten.sum.dim_IntList)
@@ -234,18 +243,8 @@ def _bmm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
 
 @_rule(aten.avg_pool2d.default)
 def _avg_pool2d(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-    x = args[0]
-    k = int_tuple(args[1], 2)
-    s = int_tuple(args[2], 2) if len(args) > 2 and args[2] not in ([], ()) else k
-    p = int_tuple(args[3] if len(args) > 3 else 0, 2)
-    ceil = bool(args[4]) if len(args) > 4 else False
-    if k is None or s is None or p is None or x.dim() != 4 or kwargs:
-        return None
-    if any(2 * p[i] > k[i] for i in range(2)):
-        return None
-    shape = [x.shape[0], x.shape[1],
-             *(window_length(x.shape[2 + i], k[i], s[i], p[i], 1, ceil) for i in range(2))]
-    return _empty(shape, x)
+    shape = None if kwargs else _pool_shape(args, dilated=False)
+    return None if shape is None else _empty(shape, args[0])
 
 
 @_rule(aten._adaptive_avg_pool2d.default)

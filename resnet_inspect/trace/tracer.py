@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from enum import Enum
 from typing import Any
 
@@ -94,11 +94,11 @@ def trace(
         raise InspectError("--train: no parameter of this model requires a gradient, so there "
                            "is no training step to count; unfreeze some (requires_grad=True)")
     target = resolve_device(device)
-    shape = [int(d) for d in input_shape]
+    job = _Job([int(d) for d in input_shape], batch, headline, dtype, name, step)
     with paused_gc():
         if target.type == "meta":
             try:
-                return _trace_meta(model, shape, batch, headline, dtype, name, step)
+                return _trace_meta(model, job)
             except _MetaUnsupported as err:
                 if str(device).lower() != "auto":
                     raise InspectError(
@@ -106,7 +106,19 @@ def trace(
                         "use --device cpu or cuda"
                     ) from None
                 target = resolve_device(device, measure=True)
-        return _trace_on(model, shape, batch, target, headline, dtype, name, step)
+        return _trace_on(model, job, target)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What to trace: everything `trace` was asked besides the model and the device."""
+
+    input_shape: list[int]
+    batch: int
+    headline: Headline
+    dtype: torch.dtype | None
+    name: str | None
+    step: Step | None
 
 
 class _MetaUnsupported(Exception):
@@ -124,16 +136,7 @@ def _enum_values(obj: Any) -> Any:
     return obj
 
 
-def _trace_on(
-    model: nn.Module,
-    input_shape: list[int],
-    batch: int,
-    target: torch.device,
-    headline: Headline,
-    dtype: torch.dtype | None,
-    name: str | None,
-    step: Step | None = None,
-) -> Report:
+def _trace_on(model: nn.Module, job: _Job, target: torch.device) -> Report:
     """Trace on a real device. A model that must move or be cast is traced as a copy, so
     the user's own tensors are never touched (a float64 model cast to float32 and back
     would lose precision; a mixed-precision one would come back all one dtype); so is a
@@ -145,6 +148,7 @@ def _trace_on(
             "use --device meta, or build it on a real device"
         )
     moved = original is not None and original != target
+    dtype, step = job.dtype, job.step
     cast = dtype is not None and any(
         t.is_floating_point() and t.dtype != dtype for t in (*model.parameters(), *model.buffers())
     )
@@ -152,19 +156,12 @@ def _trace_on(
     if moved or cast or step is not None:
         subject = copy.deepcopy(model).to(device=target, dtype=dtype)
     with train_mode(subject) if step is not None else eval_mode(subject):
-        return _trace(subject, input_shape, batch, target, headline, dtype, name, step=step)
+        return _trace(subject, job, target)
 
 
-def _trace_meta(
-    model: nn.Module,
-    input_shape: list[int],
-    batch: int,
-    headline: Headline,
-    dtype: torch.dtype | None,
-    name: str | None,
-    step: Step | None = None,
-) -> Report:
+def _trace_meta(model: nn.Module, job: _Job) -> Report:
     """Trace on meta without copying the model or touching its data."""
+    dtype, step = job.dtype, job.step
     needs_swap = step is not None or any(
         t.device.type != "meta"
         or (dtype is not None and t.is_floating_point() and t.dtype != dtype)
@@ -172,31 +169,23 @@ def _trace_meta(
     )
     with train_mode(model) if step is not None else eval_mode(model):
         if not needs_swap:
-            return _trace(model, input_shape, batch, META, headline, dtype, name)
+            return _trace(model, job, META)
         # Sizes come from the real tensors (same numbers; byte counts use the traced dtype)
         sizes = tensor_sizes(model, dtype)
         with meta_stand_ins(model, dtype, shared=step is None):
-            return _trace(model, input_shape, batch, META, headline, dtype, name, sizes, step)
+            return _trace(model, job, META, sizes)
 
 
-def _trace(
-    model: nn.Module,
-    input_shape: list[int],
-    batch: int,
-    device: torch.device,
-    headline: Headline,
-    dtype: torch.dtype | None,
-    name: str | None,
-    sizes: Sizes | None = None,
-    step: Step | None = None,
-) -> Report:
+def _trace(model: nn.Module, job: _Job, device: torch.device,
+           sizes: Sizes | None = None) -> Report:
+    input_shape, batch, dtype, step = job.input_shape, job.batch, job.dtype, job.step
     x_dtype = input_dtype(model, dtype)
     elem = torch.empty((), dtype=x_dtype).element_size()
     sizes = sizes or tensor_sizes(model, dtype)
     counter = Counter(device.type == "meta", elem)
     records = counter.records
     spec = getattr(model, "spec", None)
-    report_name = name or (spec.name if spec is not None else type(model).__name__)
+    report_name = job.name or (spec.name if spec is not None else type(model).__name__)
     training = step is not None
     hooks = ModuleHooks(model, counter, sizes, report_name, input_shape, elem, training)
     handles = hooks.install()
@@ -255,10 +244,10 @@ def _trace(
         dtype=str(x_dtype).replace("torch.", ""),
         layers=records,
         blocks=blocks,
-        totals=report_totals(sizes, records, headline),
+        totals=report_totals(sizes, records, job.headline),
         memory=forward_memory(sizes, records, batch, input_shape, elem),
         layer_count=layer_count(records, blocks),
-        conventions=conventions_for(headline.value),
+        conventions=conventions_for(job.headline.value),
         unsupported=[{"op": op, "calls": n} for op, n in sorted(counter.unsupported.items())],
         operators=[
             {"op": op, "category": v[0], "calls": v[1], "macs": v[2], "flops": v[3]}
