@@ -3,6 +3,9 @@ layer), with the whole-network figures underneath."""
 
 from __future__ import annotations
 
+from itertools import groupby
+from typing import Any
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -26,20 +29,20 @@ def _rate(flops: int, seconds: float) -> str:
 def timing_rows(report: Report, timing: Timing,
                 level: str = "block") -> list[tuple[str, float, int]]:
     """(group name, seconds, FLOPs) in execution order, grouped as the summary groups."""
-    rows: list[tuple[str, float, int]] = []
-    for layer in timing.layers:
-        record = next((r for r in report.layers if r.name == layer.name), None)
+    records: dict[str, Any] = {}
+    for r in report.layers:  # a module called twice: its first row, as before
+        records.setdefault(r.name, r)
+
+    def key(layer: Any) -> str:
+        record = records.get(layer.name)
         if level == "layer" or record is None:
-            key = layer.name
-        elif level == "block":
-            key = record.block or record.name
-        else:
-            key = record.stage
-        if rows and rows[-1][0] == key:
-            name, seconds, flops = rows[-1]
-            rows[-1] = (name, seconds + layer.seconds, flops + layer.flops)
-        else:
-            rows.append((key, layer.seconds, layer.flops))
+            return str(layer.name)
+        return record.block or record.name if level == "block" else record.stage
+
+    rows: list[tuple[str, float, int]] = []
+    for name, run in groupby(timing.layers, key):  # consecutive layers of one group
+        layers = list(run)
+        rows.append((name, sum(x.seconds for x in layers), sum(x.flops for x in layers)))
     return rows
 
 
