@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import main_in_fresh_python, run_cli
 from tests.invariants import table_sums
 
 
@@ -57,18 +57,11 @@ def test_summary_states_the_convention(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_caffe_and_paper_names(capsys: pytest.CaptureFixture[str]) -> None:
-    out = run_cli(
-        capsys,
-        "summary",
-        "--depth",
-        "101",
-        "--device",
-        "meta",
-        "--level",
-        "layer",
-        "--names",
-        "caffe",
-    ).out
+    def layer_names(depth: str, scheme: str) -> str:
+        return run_cli(capsys, "summary", "--depth", depth, "--device", "meta", "--level",
+                       "layer", "--names", scheme).out
+
+    out = layer_names("101", "caffe")
     # the original Caffe release's ResNet-101 names (seed 001 lists ResNet-50's)
     for name in (
         "bn_conv1",
@@ -83,18 +76,7 @@ def test_caffe_and_paper_names(capsys: pytest.CaptureFixture[str]) -> None:
         assert re.search(rf"^\s+{name}\s", out, re.M), name
     out = run_cli(capsys, "summary", "--depth", "50", "--device", "meta", "--names", "paper").out
     assert re.search(r"^ conv4_x\.6\s", out, re.M)
-    out = run_cli(
-        capsys,
-        "summary",
-        "--depth",
-        "50",
-        "--device",
-        "meta",
-        "--level",
-        "layer",
-        "--names",
-        "caffe",
-    ).out
+    out = layer_names("50", "caffe")
     assert re.search(r"^\s+res4f_branch2c\s", out, re.M)  # ResNet-50 letters its blocks
 
 
@@ -290,14 +272,7 @@ def test_time_refuses_meta(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_version_is_fast_and_needs_no_torch() -> None:
-    import subprocess
-    import sys
-
-    code = ("import sys; from resnet_inspect.cli import main\n"
-            "try:\n    main(['--version'])\nexcept SystemExit as e:\n    code = e.code\n"
-            "print('torch' in sys.modules, code)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    done = main_in_fresh_python(["--version"], "'torch' in sys.modules, code")
     from resnet_inspect import __version__
 
     assert done.stdout.splitlines() == [f"resnet-inspect {__version__}", "False 0"]

@@ -13,6 +13,7 @@ from resnet_inspect import inspect
 from resnet_inspect.analysis.preset_figures import figures, fingerprint, render
 from resnet_inspect.analysis.preset_table import ROWS
 from resnet_inspect.spec.registry import Preset, all_presets
+from tests.cli_helpers import main_in_fresh_python
 
 PRESETS = all_presets()
 
@@ -62,12 +63,5 @@ def test_render_round_trips() -> None:
 
 
 def test_list_does_not_import_torch() -> None:
-    import subprocess
-    import sys
-
-    code = ("import sys; from resnet_inspect.cli import main\n"
-            "try: main(['list'])\nexcept SystemExit: pass\n"
-            "sys.stderr.write(str('torch' in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stderr.strip() == "False"
+    done = main_in_fresh_python(["list"], "'torch' in sys.modules, code")
+    assert done.stdout.splitlines()[-1] == "False 0"
