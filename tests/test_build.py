@@ -9,17 +9,9 @@ import resnet_inspect
 from resnet_inspect.models.builder import build_model
 from resnet_inspect.spec.arch import ShortcutUse
 from resnet_inspect.spec.registry import get_spec
+from tests.published import PARAMS, RESNET_DEPTHS, TORCHVISION
 
-# torchvision model documentation, "Table of all available classification weights",
-# column Params (IMAGENET1K_V1 weights): ResNet-18 11.7M ... ResNet-152 60.2M; the exact
-# counts are those of torchvision.models.resnetNN() (sum of p.numel()).
-TORCHVISION_PARAMS = {
-    18: 11_689_512,
-    34: 21_797_672,
-    50: 25_557_032,
-    101: 44_549_160,
-    152: 60_192_808,
-}
+TORCHVISION_PARAMS = {d: TORCHVISION[f"resnet{d}"].params for d in RESNET_DEPTHS}
 
 
 @pytest.mark.parametrize("depth", TORCHVISION_PARAMS)
@@ -81,4 +73,4 @@ def test_build_overrides() -> None:
     model = resnet_inspect.build("resnet18", num_classes=10, device="meta")
     assert model.fc.out_features == 10
     # 11,689,512 - 513 * 1000 + 513 * 10: only the classifier changes
-    assert sum(p.numel() for p in model.parameters()) == 11_689_512 - 513 * 990
+    assert sum(p.numel() for p in model.parameters()) == PARAMS["resnet18"] - 513 * 990

@@ -17,16 +17,10 @@ from resnet_inspect.render.check_table import render_check
 from resnet_inspect.render.console import make_console
 from resnet_inspect.spec.arch import ShortcutUse
 from tests.cli_helpers import run_cli
+from tests.published import PADDLE_RESNET50, RESNET_DEPTHS, RESNET_MACS
+from tests.published import TORCHVISION as TORCHVISION_NETS
 
-# torchvision model docs (GFLOPS column = GMACs of conv + fc at 224x224) and parameter
-# counts: resnet18 11,689,512 ... resnet152 60,192,808.
-TORCHVISION = {
-    18: (11_689_512, 1_814_073_344),
-    34: (21_797_672, 3_663_761_408),
-    50: (25_557_032, 4_089_184_256),
-    101: (44_549_160, 7_801_405_440),
-    152: (60_192_808, 11_513_626_624),
-}
+TORCHVISION = {d: (TORCHVISION_NETS[f"resnet{d}"].params, RESNET_MACS[d]) for d in RESNET_DEPTHS}
 
 
 # fvcore runs the model for real on the CPU (it cannot trace on meta); the deep two are
@@ -106,7 +100,7 @@ def test_resnet50_figures_from_outside() -> None:
     c = check("resnet50", tools=("torchinfo", "torch"))
     # Seed 004: paddle.summary prints 25,610,152 total params for its ResNet-50
     # (torchvision's 25,557,032 + 53,120 batch-norm running mean and variance).
-    assert c.tool("paddle.summary").params == 25_610_152
+    assert c.tool("paddle.summary").params == PADDLE_RESNET50
     assert c.running_stats == 53_120
     # torchinfo's own summary of torchvision's resnet50 reports total mult-adds 4.09 G
     assert round(c.tool("torchinfo").figure / 1e9, 2) == 4.09

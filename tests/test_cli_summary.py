@@ -16,6 +16,7 @@ import torch
 
 from tests.cli_helpers import main_in_fresh_python, run_cli
 from tests.invariants import table_sums
+from tests.published import PARAMS
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +34,7 @@ def test_summary_golden_resnet50(capsys: pytest.CaptureFixture[str], golden, lev
     # the rows add up to the printed total (the golden fixture checks that), and the total
     # is torchvision's count (its model table: 25,557,032 for ResNet-50)
     total = next(line for line in result.out.splitlines() if line.startswith(" Total"))
-    assert "25,557,032" in total.split()
+    assert f"{PARAMS['resnet50']:,}" in total.split()
     assert table_sums(result.out, level) == 2  # params and MACs columns
 
 
@@ -85,7 +86,7 @@ def test_json_to_stdout_and_file(capsys: pytest.CaptureFixture[str], tmp_path: P
     data = json.loads(result.out)
     assert data["model"] == "resnet34"
     assert data["input_shape"] == [1, 3, 224, 224]
-    assert data["totals"]["params"] == 21_797_672
+    assert data["totals"]["params"] == PARAMS["resnet34"]
     assert data["totals"]["macs"] == 3_663_761_408
     target = tmp_path / "r34.json"
     result = run_cli(capsys, "summary", "resnet34", "--json", "-o", str(target), "--device", "meta")
@@ -98,7 +99,7 @@ def test_csv_and_markdown(capsys: pytest.CaptureFixture[str]) -> None:
     out = run_cli(capsys, "summary", "18", "--csv", "--level", "stage", "--device", "meta").out
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["name"] for r in rows] == ["conv1", "conv2_x", "conv3_x", "conv4_x", "conv5_x", "fc"]
-    assert sum(int(r["params"]) for r in rows) == 11_689_512
+    assert sum(int(r["params"]) for r in rows) == PARAMS["resnet18"]
     md = run_cli(capsys, "summary", "18", "--markdown", "--device", "meta").out
     assert "| **Total** | | | **11,689,512** | **1,814,073,344** |" in md
 

@@ -27,6 +27,7 @@ from resnet_inspect.analysis.compare_items import parse_channels
 from resnet_inspect.render.compare_table1 import structure_inline
 from resnet_inspect.spec.arch import StrideOn
 from tests.cli_helpers import run_cli
+from tests.published import PARAMS, RESNET_DEPTHS
 
 DEPTHS = ("18", "34", "50", "101", "152")
 
@@ -135,7 +136,7 @@ def test_50_vs_101_differ_only_in_conv4() -> None:
     assert isinstance(result, NetworkComparison) and result.form == "networks"
     a, b = result.networks
     # torchvision docs: ResNet-50 25,557,032 params, ResNet-101 44,549,160
-    assert (a.params, b.params) == (25_557_032, 44_549_160)
+    assert (a.params, b.params) == (PARAMS["resnet50"], PARAMS["resnet101"])
     changed = {d.stage: d for d in result.deltas if d.params or d.macs or d.blocks}
     assert list(changed) == ["conv4_x"]  # seed 000: they differ only in conv4_x (6 vs 23)
     d = changed["conv4_x"]
@@ -156,8 +157,7 @@ def test_table1_published_figures(table1: NetworkComparison) -> None:
     assert table1.form == "table1"
     nets = table1.networks
     # torchvision model docs
-    assert [n.params for n in nets] == [11_689_512, 21_797_672, 25_557_032, 44_549_160,
-                                       60_192_808]
+    assert [n.params for n in nets] == [PARAMS[f"resnet{d}"] for d in RESNET_DEPTHS]
     assert [f"{n.macs / 1e9:.2f}" for n in nets] == ["1.81", "3.66", "4.09", "7.80", "11.51"]
     assert [n.layers for n in nets] == [18, 34, 50, 101, 152]
     # ResNet paper, Table 1: blocks per stage
@@ -186,7 +186,7 @@ def test_networks_without_paper_stages_compare_whole() -> None:
     result = compare(["vgg16", "resnet34"])
     assert isinstance(result, NetworkComparison) and result.form == "totals"
     # torchvision docs: VGG-16 138,357,544 params, 15.47 GFLOPS; ResNet-34 21,797,672, 3.66
-    assert [n.params for n in result.networks] == [138_357_544, 21_797_672]
+    assert [n.params for n in result.networks] == [PARAMS["vgg16"], PARAMS["resnet34"]]
     assert [f"{n.macs / 1e9:.2f}" for n in result.networks] == ["15.47", "3.66"]
 
 
@@ -254,7 +254,7 @@ def test_json_every_form(capsys: pytest.CaptureFixture[str]) -> None:
     assert (conv4["blocks"], conv4["layers"], conv4["params"]) == (17, 51, 18_992_128)
     many = json.loads(run_cli(capsys, "compare", "18", "34", "50", "--json").out)
     assert many["form"] == "table1"
-    assert [n["params"] for n in many["networks"]] == [11_689_512, 21_797_672, 25_557_032]
+    assert [n["params"] for n in many["networks"]] == [PARAMS[f"resnet{d}"] for d in (18, 34, 50)]
 
 
 def test_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -271,7 +271,7 @@ def test_config_file_item(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert result.code == 0, result.err
     nets = json.loads(result.out)["networks"]
     # same weights; v1 strides the 1x1, so three stages' first 3x3 runs at a quarter the size
-    assert nets[0]["params"] == nets[1]["params"] == 25_557_032
+    assert nets[0]["params"] == nets[1]["params"] == PARAMS["resnet50"]
     assert nets[1]["macs"] < nets[0]["macs"]
     library = compare(["50", str(config)])  # the library reads config files as well
     assert isinstance(library, NetworkComparison)
@@ -328,7 +328,7 @@ def test_repeated_item_with_plain_is_residual_vs_plain(capsys: pytest.CaptureFix
         run_cli(capsys, "compare", "resnet34", "resnet34", "--plain", "--json").out
     )
     params = [n["params"] for n in data["networks"]]
-    assert params == [21_797_672, 21_797_672 - 173_824]
+    assert params == [PARAMS["resnet34"], PARAMS["resnet34"] - 173_824]
 
 
 def test_table1_figures_only_for_the_networks_the_paper_lists() -> None:

@@ -15,6 +15,7 @@ from resnet_inspect.spec.config import load_config
 from resnet_inspect.spec.merge import spec_from_settings
 from resnet_inspect.spec.registry import get_spec
 from tests.cli_helpers import run_cli
+from tests.published import PARAMS
 
 
 def params(spec: object) -> int:
@@ -42,7 +43,7 @@ def test_block_and_layers_alone_is_resnet50(tmp_path: Path, name: str) -> None:
     spec = ModelOptions(config=path).spec()
     assert isinstance(spec, ArchSpec)
     # torchvision's resnet50: 25,557,032 parameters
-    assert params(spec) == 25_557_032
+    assert params(spec) == PARAMS["resnet50"]
     assert spec.stages == get_spec("resnet50").stages  # type: ignore[union-attr]
 
 
@@ -101,7 +102,7 @@ def test_cifar_stem_on_an_imagenet_preset() -> None:
     # without max pool and a 10-way fc: 11,689,512 - 9,408 + 1,728 - 513,000 + 5,130.
     spec = ModelOptions(stem=StemKind.CIFAR, num_classes=10).spec("resnet18")
     assert isinstance(spec, ArchSpec) and spec.input_shape == (3, 32, 32)
-    assert params(spec) == 11_689_512 - 9_408 + 1_728 - 513_000 + 5_130 == 11_173_962
+    assert params(spec) == PARAMS["resnet18"] - 9_408 + 1_728 - 513_000 + 5_130 == 11_173_962
 
 
 def test_input_key_sets_the_default_input(tmp_path: Path) -> None:
@@ -115,7 +116,7 @@ def test_classic_net_from_a_file(tmp_path: Path) -> None:
     spec = ModelOptions(config=path).spec()
     assert isinstance(spec, ClassicSpec)
     # torchvision vgg16 (138,357,544) with a 10-way last layer: - 4097 x 990
-    assert params(spec) == 138_357_544 - 4_097 * 990
+    assert params(spec) == PARAMS["vgg16"] - 4_097 * 990
 
 
 def test_plain_from_a_file(tmp_path: Path) -> None:
@@ -220,7 +221,7 @@ def test_summary_with_config(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     path = write(tmp_path, "r50.toml", RESNET50_FILES["r50.toml"])
     result = run_cli(capsys, "summary", "--config", str(path), "--device", "meta", "--json")
     assert result.code == 0, result.err
-    assert json.loads(result.out)["totals"]["params"] == 25_557_032
+    assert json.loads(result.out)["totals"]["params"] == PARAMS["resnet50"]
 
 
 @pytest.mark.parametrize("command", ["summary", "diagram"])

@@ -18,6 +18,7 @@ from resnet_inspect.errors import InspectError
 from resnet_inspect.models.builder import build_model
 from resnet_inspect.spec.arch import ArchSpec, ClassicSpec, ShortcutKind, ShortcutUse, StrideOn
 from resnet_inspect.spec.registry import all_presets, families, get_spec
+from tests import published as pub
 from tests.cli_helpers import run_cli
 
 
@@ -38,14 +39,9 @@ def v1(name: str) -> ArchSpec:
 
 # --- ImageNet ResNets: v1 (paper) and v1.5 (torchvision) ------------------------------------
 
-# torchvision model docs, "Table of all available classification weights", GFLOPS column
-# (IMAGENET1K_V1): ResNet-18 1.81, -34 3.66, -50 4.09, -101 7.80, -152 11.51.
-TORCHVISION_GFLOPS = {18: 1.81, 34: 3.66, 50: 4.09, 101: 7.80, 152: 11.51}
-
-
-@pytest.mark.parametrize("depth", TORCHVISION_GFLOPS)
+@pytest.mark.parametrize("depth", pub.RESNET_DEPTHS)
 def test_v15_macs_are_torchvisions(depth: int) -> None:
-    assert round(macs(f"resnet{depth}") / 1e9, 2) == TORCHVISION_GFLOPS[depth]
+    assert round(macs(f"resnet{depth}") / 1e9, 3) == pub.TORCHVISION[f"resnet{depth}"].gflops
 
 
 def test_resnet50_v1_macs() -> None:
@@ -56,15 +52,15 @@ def test_resnet50_v1_macs() -> None:
     # = 3 x 77,070,336 = 231,211,008 MACs.
     saved = 3 * (3 * 56 * 56 * 256 * 128 // 4)
     assert saved == 231_211_008
-    assert macs("resnet50") == 4_089_184_256
-    assert macs(v1("resnet50")) == 4_089_184_256 - saved
+    assert macs("resnet50") == pub.RESNET_MACS[50]
+    assert macs(v1("resnet50")) == pub.RESNET_MACS[50] - saved
     assert round(macs(v1("resnet50")) / 1e9, 2) == 3.86
 
 
 def test_stride_on_changes_macs_not_params() -> None:
     # Moving the stride changes where a conv runs, never a weight. The 3x3 outputs 28x28
     # either way; the first 1x1 runs at 56x56 in v1.5 and at 28x28 in v1.
-    assert params(v1("resnet50")) == params("resnet50") == 25_557_032
+    assert params(v1("resnet50")) == params("resnet50") == pub.TORCHVISION["resnet50"].params
     r1 = resnet_inspect.inspect(v1("resnet50"), device="meta")
     r15 = resnet_inspect.inspect("resnet50", device="meta")
     by_name_1 = {r.name: r.macs for r in r1.layers}
@@ -74,14 +70,9 @@ def test_stride_on_changes_macs_not_params() -> None:
     assert by_name_1["layer2.0.conv1"] == 28 * 28 * 256 * 128 == 25_690_112
 
 
-@pytest.mark.parametrize(
-    ("depth", "gflops"),
-    # He et al. 2015, Table 1, "FLOPs" row (multiply-adds, v1 layout): 1.8, 3.6, 3.8, 7.6,
-    # 11.3 x 10^9. The table gives one decimal and does not round consistently (3.664 is
-    # printed 3.6, 7.570 as 7.6), so the check allows 0.07 G.
-    [(18, 1.8), (34, 3.6), (50, 3.8), (101, 7.6), (152, 11.3)],
-)
+@pytest.mark.parametrize(("depth", "gflops"), pub.PAPER_TABLE1_GFLOPS.items())
 def test_v1_macs_match_paper_table1(depth: int, gflops: float) -> None:
+    # the table's one decimal is not rounded consistently: 0.07 G of slack
     assert abs(macs(v1(f"resnet{depth}")) / 1e9 - gflops) <= 0.07
 
 
@@ -94,11 +85,11 @@ DEEP_STEM_EXTRA = 864 + 64 + 9_216 + 64 + 18_432 - 9_408
 
 
 def test_resnet50d_is_timms() -> None:
-    # timm's model card for resnet50d (and timm.create_model('resnet50d')): 25,576,264.
     assert DEEP_STEM_EXTRA == 19_232
-    assert params("resnet50d") == 25_576_264
-    assert params("resnet50c") == 25_576_264
-    assert params("resnet50b") == 25_557_032  # ResNet-B is torchvision's v1.5 layout
+    assert params("resnet50d") == pub.TIMM_RESNET50D
+    assert params("resnet50c") == pub.TIMM_RESNET50D
+    # ResNet-B is torchvision's v1.5 layout
+    assert params("resnet50b") == pub.TORCHVISION["resnet50"].params
 
 
 @pytest.mark.parametrize("depth", [18, 34, 50, 101, 152])
@@ -118,18 +109,11 @@ def test_resnet_d_shortcut_pools_before_projecting() -> None:
 
 # --- CIFAR ResNets and shortcut options A/B/C ------------------------------------------------
 
-# He et al. 2015, Table 6: 0.27M, 0.46M, 0.66M, 0.85M, 1.7M, 19.4M params (option A).
-# The exact counts are derived from the layout (test_resnet20_by_hand writes one out):
-# 3x3 stem 432 + BN 32, per stage 2n 3x3 convs with BN, fc 64 x 10 + 10.
-CIFAR_PARAMS = {
-    20: (269_722, 0.27), 32: (464_154, 0.46), 44: (658_586, 0.66), 56: (853_018, 0.85),
-    110: (1_727_962, 1.7), 1202: (19_421_274, 19.4),
-}
-
-
-@pytest.mark.parametrize("depth", CIFAR_PARAMS)
+@pytest.mark.parametrize("depth", pub.CIFAR_TABLE6)
 def test_cifar_resnets_match_paper_table6(depth: int) -> None:
-    exact, paper_m = CIFAR_PARAMS[depth]
+    # exact counts from the layout (test_resnet20_by_hand writes one out): 3x3 stem 432 +
+    # BN 32, per stage 2n 3x3 convs with BN, fc 64 x 10 + 10
+    exact, paper_m = pub.CIFAR_TABLE6[depth]
     count = params(f"resnet{depth}")
     assert count == exact
     digits = 2 if paper_m < 1 else 1
@@ -172,9 +156,7 @@ def test_cifar_shortcut_options() -> None:
 
 
 def test_preact_cifar_164_and_1001() -> None:
-    # He et al. 2016, "Identity Mappings in Deep Residual Networks", Table 3/Figure 6:
-    # ResNet-164 1.7M, ResNet-1001 10.2M parameters on CIFAR-10.
-    assert round(params("preact_resnet164") / 1e6, 1) == 1.7
+    assert round(params("preact_resnet164") / 1e6, 1) == pub.PREACT_CIFAR_MILLIONS[164]
     model = build_model(get_spec("preact_resnet1001"), device="meta")
     total = sum(p.numel() for p in model.parameters())
     bn = sum(p.numel() for m in model.modules() if isinstance(m, nn.BatchNorm2d)
@@ -182,7 +164,7 @@ def test_preact_cifar_164_and_1001() -> None:
     # The paper's 10.2M is the conv and fc weights; with BN's scale and shift (149,216)
     # the model holds 10,327,706.
     assert total == 10_327_706 and bn == 149_216
-    assert round((total - bn) / 1e6, 1) == 10.2
+    assert round((total - bn) / 1e6, 1) == pub.PREACT_CIFAR_MILLIONS[1001]
 
 
 def test_preact_imagenet_derived_from_resnet() -> None:
@@ -192,7 +174,7 @@ def test_preact_imagenet_derived_from_resnet() -> None:
     #  - a block's BNs sit on (in, inner, inner) instead of (inner, inner, out): in the
     #    first block of each stage in != out: 64-256, 256-512, 512-1024, 1024-2048 -> -2 x 1,984
     #  - a final BN on the 2048 channels:                                 +2 x 2,048
-    expected = 25_557_032 - 2 * 64 - 2 * 3_840 - 2 * 1_984 + 2 * 2_048
+    expected = pub.TORCHVISION["resnet50"].params - 2 * 64 - 2 * 3_840 - 2 * 1_984 + 2 * 2_048
     assert params("preact_resnet50") == expected == 25_549_352
     # a preact block has no BN after its last conv, and the shortcut adds the raw input
     model = build_model(get_spec("preact_resnet18"), device="meta")
@@ -203,19 +185,10 @@ def test_preact_imagenet_derived_from_resnet() -> None:
 
 
 def test_wrn_28_10_is_the_official_count() -> None:
-    # The official WRN code (szagoruyko/wide-residual-networks) prints 36,479,194
-    # parameters for WRN-28-10 on CIFAR-10.
-    assert params("wrn28_10") == 36_479_194
+    assert params("wrn28_10") == pub.WRN_28_10_OFFICIAL
 
 
-@pytest.mark.parametrize(
-    ("name", "millions"),
-    # Zagoruyko & Komodakis 2016, Table 4 (CIFAR-10): WRN-40-1 0.6M, 40-2 2.2M, 40-4 8.9M,
-    # 40-8 35.7M, 28-10 36.5M, 28-12 52.5M, 22-8 17.2M, 22-10 26.8M, 16-8 11.0M, 16-10 17.1M.
-    [("wrn40_1", 0.6), ("wrn40_2", 2.2), ("wrn40_4", 8.9), ("wrn40_8", 35.7),
-     ("wrn28_10", 36.5), ("wrn28_12", 52.5), ("wrn22_8", 17.2), ("wrn22_10", 26.8),
-     ("wrn16_8", 11.0), ("wrn16_10", 17.1)],
-)
+@pytest.mark.parametrize(("name", "millions"), pub.WRN_TABLE4.items())
 def test_wrn_cifar_table(name: str, millions: float) -> None:
     assert round(params(name) / 1e6, 1) == millions
 
@@ -227,19 +200,9 @@ def test_any_valid_wrn_name_works() -> None:
     assert get_spec("WRN-28-10").name == "wrn28_10"
 
 
-# torchvision model docs, classification table: params and GFLOPS (IMAGENET1K_V1).
-TORCHVISION_NETS = {
-    "wide_resnet50_2": (68_883_240, 11.40),
-    "wide_resnet101_2": (126_886_696, 22.75),
-    "resnext50_32x4d": (25_028_904, 4.23),
-    "resnext101_32x8d": (88_791_336, 16.41),
-    "resnext101_64x4d": (83_455_272, 15.46),
-}
-
-
-@pytest.mark.parametrize("name", TORCHVISION_NETS)
+@pytest.mark.parametrize("name", pub.WIDE_AND_RESNEXT)
 def test_wide_and_resnext_are_torchvisions(name: str) -> None:
-    count, gflops = TORCHVISION_NETS[name]
+    count, gflops = pub.TORCHVISION[name]
     assert params(name) == count
     assert round(macs(name) / 1e9, 2) == gflops
 
@@ -247,12 +210,7 @@ def test_wide_and_resnext_are_torchvisions(name: str) -> None:
 # --- ResNeXt on CIFAR -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("name", "millions"),
-    # Xie et al. 2017, Table 7: ResNeXt-29 8x64d 34.4M, 16x64d 68.1M (CIFAR-10). The table
-    # truncates: our 68,155,210 prints as 68.1 there.
-    [("resnext29_8x64d", 34.4), ("resnext29_16x64d", 68.1)],
-)
+@pytest.mark.parametrize(("name", "millions"), pub.RESNEXT_TABLE7.items())
 def test_resnext29(name: str, millions: float) -> None:
     assert int(params(name) / 1e5) / 10 == millions
 
@@ -277,19 +235,9 @@ def test_lenet5() -> None:
     assert report.input_shape == [1, 1, 32, 32] and report.layers[-1].output_shape == [1, 10]
 
 
-# torchvision model docs: AlexNet 61,100,840 params, 0.71 GFLOPS; VGG-11/13/16/19 and _bn.
-CLASSIC_TORCHVISION = {
-    "alexnet": (61_100_840, 0.71),
-    "vgg11": (132_863_336, 7.61), "vgg11_bn": (132_868_840, 7.61),
-    "vgg13": (133_047_848, 11.31), "vgg13_bn": (133_053_736, 11.31),
-    "vgg16": (138_357_544, 15.47), "vgg16_bn": (138_365_992, 15.47),
-    "vgg19": (143_667_240, 19.63), "vgg19_bn": (143_678_248, 19.63),
-}
-
-
-@pytest.mark.parametrize("name", CLASSIC_TORCHVISION)
+@pytest.mark.parametrize("name", pub.CLASSIC)
 def test_classic_nets_are_torchvisions(name: str) -> None:
-    count, gflops = CLASSIC_TORCHVISION[name]
+    count, gflops = pub.TORCHVISION[name]
     spec = get_spec(name)
     assert isinstance(spec, ClassicSpec)
     assert params(spec) == count

@@ -12,16 +12,15 @@ from resnet_inspect.models.blocks import BasicBlock, Bottleneck
 from resnet_inspect.report.model import Report, rollup
 from resnet_inspect.spec.arch import ShortcutUse
 from resnet_inspect.trace.tracer import trace
+from tests.published import RESNET_DEPTHS, RESNET_MACS, TORCHVISION
 
-# torchvision model documentation, column GFLOPS at 224x224 (which are GMACs of conv and
-# linear layers): ResNet-18 1.81, -34 3.66, -50 4.09, -101 7.80, -152 11.51; the per-model
-# pages give three decimals: 1.814, 3.664, 4.089, 7.801, 11.514.
-TORCHVISION_GFLOPS = {18: 1.814, 34: 3.664, 50: 4.089, 101: 7.801, 152: 11.514}
+TORCHVISION_GFLOPS = {d: TORCHVISION[f"resnet{d}"].gflops for d in RESNET_DEPTHS}
 
 
 @pytest.mark.parametrize("depth", TORCHVISION_GFLOPS)
 def test_macs_equal_torchvision_gflops(depth: int) -> None:
     report = resnet_inspect.inspect(str(depth), device="meta")
+    assert report.totals.macs == RESNET_MACS[depth]
     assert round(report.totals.macs / 1e9, 3) == TORCHVISION_GFLOPS[depth]
 
 
