@@ -1,6 +1,6 @@
 """Operator-level counting: one registry, one small formula per ATen operator family.
 
-The tracer (trace.py) sees every ATen operator a forward pass runs, through a
+The tracer (trace/counter.py) sees every ATen operator a forward pass runs, through a
 TorchDispatchMode, and asks this registry what each one costs. That is why a model's own
 `forward` is counted as well as its layers: `F.linear`, `q @ k.transpose(-2, -1)`,
 `out += identity` and attention all arrive here as the same few operators.

@@ -1,3 +1,3 @@
-"""Specs -> nn.Modules: residual blocks and stems (blocks.py), the ResNet builder and the
-single-block builder compare and diagrams use (builder.py), LeNet/AlexNet/VGG
+"""Specs -> nn.Modules: residual blocks and shortcuts (blocks.py), the ResNet builder
+(builder.py), one block alone for compare and diagrams (single_block.py), LeNet/AlexNet/VGG
 (classic.py), and loading a user's own module (user.py)."""
