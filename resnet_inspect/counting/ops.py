@@ -34,6 +34,7 @@ from resnet_inspect.counting.registry import (
     Counts,
     Formula,
     OpCount,
+    apply,
     counts_for,
     formula,
     formula_for,
@@ -43,5 +44,5 @@ from resnet_inspect.counting.registry import (
     shapes_of,
 )
 
-__all__ = ["FORMULAS", "NO_ARITHMETIC", "Counts", "Formula", "OpCount", "counts_for", "formula",
-           "formula_for", "no_arithmetic", "numel", "op_name", "shapes_of"]
+__all__ = ["FORMULAS", "NO_ARITHMETIC", "Counts", "Formula", "OpCount", "apply", "counts_for",
+           "formula", "formula_for", "no_arithmetic", "numel", "op_name", "shapes_of"]

@@ -111,8 +111,15 @@ def counts_for(func: Any, args: Sequence[Any], kwargs: dict[str, Any],
     fn = FORMULAS.get(packet)
     if fn is None:
         return () if packet in NO_ARITHMETIC else None
-    result = fn(shapes_of(args), {k: (tuple(v.shape) if isinstance(v, torch.Tensor) else v)
-                                  for k, v in kwargs.items()}, tuple(out_shape))
+    return apply(fn, args, kwargs, out_shape)
+
+
+def apply(fn: Formula, args: Sequence[Any], kwargs: dict[str, Any],
+          out_shape: Sequence[int]) -> Counts:
+    """Run a formula on one call: tensors become their shapes, the result a tuple."""
+    shaped = {k: (tuple(v.shape) if isinstance(v, torch.Tensor) else v)
+              for k, v in kwargs.items()} if kwargs else kwargs
+    result = fn(shapes_of(args), shaped, tuple(out_shape))
     return result if isinstance(result, tuple) else (result,)
 
 

@@ -12,11 +12,13 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from resnet_inspect.counting.categories import Category
 from resnet_inspect.counting.meta_ops import RULES as META_RULES
-from resnet_inspect.counting.ops import FORMULAS, NO_ARITHMETIC, counts_for, op_name
+from resnet_inspect.counting.ops import FORMULAS, NO_ARITHMETIC, Formula, apply, op_name
 from resnet_inspect.report.model import LayerRecord
 from resnet_inspect.trace.modules import Frame, ModuleInfo
 from resnet_inspect.trace.tensors import batch_numel
 from resnet_inspect.trace.training import StepMemory, output_tensors
+
+_Op = tuple[int, str, Formula | None]
 
 
 class Counter(TorchDispatchMode):
@@ -32,7 +34,8 @@ class Counter(TorchDispatchMode):
         self.records: list[LayerRecord] = []
         self.unsupported: dict[str, int] = {}
         self.operators: dict[str, list[Any]] = {}  # op -> [category, calls, macs, flops]
-        self.kinds: dict[Any, int] = {}  # OpOverload -> 0 no arithmetic, 1 formula, 2 none
+        # OpOverload -> (0 no arithmetic, 1 a formula, 2 none; its report name; formula)
+        self.ops: dict[Any, _Op] = {}
         # a training step: the backward's operators go to the row whose forward made
         # their autograd node; live storages are followed for the peak
         self.backward = False
@@ -60,15 +63,15 @@ class Counter(TorchDispatchMode):
             out = func(*args, **kwargs)
         if self.memory is not None:
             self.memory.track(out, args)
-        kind = self.kinds.get(func)
-        if kind is None:
+        op = self.ops.get(func)
+        if op is None:
             packet = func.overloadpacket
             kind = 1 if packet in FORMULAS else 0 if packet in NO_ARITHMETIC else 2
-            self.kinds[func] = kind
-        if kind and self.backward:
-            self._charge_backward(func, kind, args, kwargs, out)
-        elif kind and self.stack:
-            self._charge(func, kind, args, kwargs, out)
+            op = self.ops[func] = (kind, op_name(func), FORMULAS.get(packet))
+        if op[0] and self.backward:
+            self._charge_backward(op, args, kwargs, out)
+        elif op[0] and self.stack:
+            self._charge(op, args, kwargs, out)
         return out
 
     def pack(self, t: torch.Tensor) -> torch.Tensor:
@@ -96,43 +99,43 @@ class Counter(TorchDispatchMode):
             self.node_rows[node] = row
             todo.extend(n for n, _ in node.next_functions if n is not None)
 
-    def _charge_backward(self, func: Any, kind: int, args: tuple[Any, ...],
-                         kwargs: dict[str, Any], out: Any) -> None:
+    def _charge_backward(self, op: _Op, args: tuple[Any, ...], kwargs: dict[str, Any],
+                         out: Any) -> None:
         node = torch._C._current_autograd_node()
         row = self.node_rows.get(node)
         if row is None:
             assert self.fallback is not None
             row = self.fallback()
-        name = op_name(func)
+        kind, name, fn = op
         if kind == 2:
             self.unsupported[name] = self.unsupported.get(name, 0) + 1
             row.backward_categories.setdefault(Category.UNSUPPORTED.value, [0, 0])
             return
         first = out[0] if isinstance(out, (tuple, list)) and out else out
         out_shape = tuple(first.shape) if isinstance(first, torch.Tensor) else ()
-        for c in counts_for(func, args, kwargs, out_shape) or ():
-            cell = row.backward_categories.setdefault(c.category.value, [0, 0])
+        for c in apply(fn, args, kwargs, out_shape) if fn is not None else ():
+            cell = row.backward_categories.setdefault(c.category._value_, [0, 0])
             cell[0] += c.macs
             cell[1] += c.flops
             row.backward_macs += c.macs
             row.backward_flops += c.flops
 
-    def _charge(self, func: Any, kind: int, args: tuple[Any, ...], kwargs: dict[str, Any],
+    def _charge(self, op: _Op, args: tuple[Any, ...], kwargs: dict[str, Any],
                 out: Any) -> None:
         first = out[0] if isinstance(out, (tuple, list)) and out else out
         out_shape = tuple(first.shape) if isinstance(first, torch.Tensor) else ()
         frame = self.stack[-1]
         row = frame.open or self._open(frame, args)
-        name = op_name(func)
+        kind, name, fn = op
         if kind == 2:
             self.unsupported[name] = self.unsupported.get(name, 0) + 1
             row.categories.setdefault(Category.UNSUPPORTED.value, [0, 0])
-            op = self.operators.setdefault(name, [Category.UNSUPPORTED.value, 0, 0, 0])
-            op[1] += 1
+            tally = self.operators.setdefault(name, [Category.UNSUPPORTED.value, 0, 0, 0])
+            tally[1] += 1
         else:
-            counts = counts_for(func, args, kwargs, out_shape) or ()
+            counts = apply(fn, args, kwargs, out_shape) if fn is not None else ()
             for c in counts:
-                cat = c.category.value
+                cat = c.category._value_  # not .value: an enum property, slow per operator
                 cell = row.categories.get(cat)
                 if cell is None:
                     row.categories[cat] = [c.macs, c.flops]
@@ -141,14 +144,14 @@ class Counter(TorchDispatchMode):
                     cell[1] += c.flops
                 row.macs += c.macs
                 row.flops += c.flops
-            found = self.operators.get(name)
-            if found is None:
-                cat = counts[0].category.value if counts else Category.OTHER.value
-                found = self.operators[name] = [cat, 0, 0, 0]
-            op = found
-            op[1] += 1
-            op[2] += sum(c.macs for c in counts)
-            op[3] += sum(c.flops for c in counts)
+            known = self.operators.get(name)
+            if known is None:
+                cat = counts[0].category._value_ if counts else Category.OTHER.value
+                known = self.operators[name] = [cat, 0, 0, 0]
+            tally = known
+            tally[1] += 1
+            tally[2] += sum(c.macs for c in counts)
+            tally[3] += sum(c.flops for c in counts)
         if not frame.info.leaf and out_shape:
             row.output_shape = list(out_shape)
             if isinstance(first, torch.Tensor) and not any(first is a for a in args):

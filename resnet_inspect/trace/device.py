@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from resnet_inspect.errors import InspectError
+from resnet_inspect.trace.walk import modules
 
 DEVICES = ("auto", "cpu", "cuda", "meta")
 META = torch.device("meta")
@@ -62,7 +63,7 @@ def same_kernels_everywhere(model: nn.Module) -> Iterator[None]:
 
     mha = getattr(torch.backends, "mha", None)
     fast = mha.get_fastpath_enabled() if mha is not None else None
-    recurrent = any(isinstance(m, nn.RNNBase) for m in model.modules())
+    recurrent = any(isinstance(m, nn.RNNBase) for m in modules(model))
     backends: tuple[Any, ...] = (torch.backends.mkldnn, torch.backends.cudnn) if recurrent \
         else ()
     enabled = [b.enabled for b in backends]

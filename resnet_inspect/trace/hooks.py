@@ -14,6 +14,7 @@ from resnet_inspect.trace.counter import Counter
 from resnet_inspect.trace.device import reported_progress
 from resnet_inspect.trace.modules import Frame, ModuleInfo, first_shape
 from resnet_inspect.trace.tensors import Sizes, batch_numel
+from resnet_inspect.trace.walk import named_modules
 
 
 class ModuleHooks:
@@ -34,7 +35,7 @@ class ModuleHooks:
         self.block_modules: dict[str, nn.Module] = {}
         self.infos: dict[int, ModuleInfo] = {}
         self.leaves = 0
-        for mod_name, m in model.named_modules():
+        for mod_name, m in named_modules(model):
             info = ModuleInfo(mod_name, m, sizes, report_name)
             self.infos[id(m)] = info
             if info.is_block:

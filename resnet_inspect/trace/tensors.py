@@ -11,6 +11,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from resnet_inspect.trace.walk import modules
+
 
 @dataclass
 class Sizes:
@@ -32,7 +34,7 @@ def tensor_sizes(model: nn.Module, dtype: torch.dtype | None) -> Sizes:
     cast = torch.empty((), dtype=dtype).element_size() if dtype is not None else None
     sizes = Sizes()
     seen: set[int] = set()
-    for m in model.modules():
+    for m in modules(model):
         p_own = t_own = b_own = 0
         for p in m._parameters.values():
             if p is None or id(p) in seen:

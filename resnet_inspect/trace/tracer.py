@@ -42,6 +42,7 @@ from resnet_inspect.trace.training import (
     train_mode,
     training_memory,
 )
+from resnet_inspect.trace.walk import own_tensors, walked_once
 
 
 def validate_input(input_shape: Sequence[int], batch: int) -> None:
@@ -95,7 +96,7 @@ def trace(
                            "is no training step to count; unfreeze some (requires_grad=True)")
     target = resolve_device(device)
     job = _Job([int(d) for d in input_shape], batch, headline, dtype, name, step)
-    with paused_gc():
+    with paused_gc(), walked_once(model):
         if target.type == "meta":
             try:
                 return _trace_meta(model, job)
@@ -165,7 +166,7 @@ def _trace_meta(model: nn.Module, job: _Job) -> Report:
     needs_swap = step is not None or any(
         t.device.type != "meta"
         or (dtype is not None and t.is_floating_point() and t.dtype != dtype)
-        for t in (*model.parameters(), *model.buffers())
+        for t in own_tensors(model)
     )
     with train_mode(model) if step is not None else eval_mode(model):
         if not needs_swap:

@@ -15,6 +15,7 @@ from torch import nn
 from resnet_inspect.errors import InspectError
 from resnet_inspect.report.model import LayerRecord, TrainingMemory
 from resnet_inspect.trace.tensors import Sizes
+from resnet_inspect.trace.walk import modules
 
 OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}  # buffers per parameter
 
@@ -40,7 +41,7 @@ class Step:
 def train_mode(model: nn.Module) -> Iterator[None]:
     """Train mode for a training step (batch-norm uses batch statistics, dropout drops),
     then each module's own flag back."""
-    evaluating = [m for m in model.modules() if not m.training]
+    evaluating = [m for m in modules(model) if not m.training]
     model.train()
     try:
         yield
@@ -53,7 +54,7 @@ def train_mode(model: nn.Module) -> Iterator[None]:
 def eval_mode(model: nn.Module) -> Iterator[None]:
     """Eval mode for the trace (BN uses its running statistics), then each module's own
     flag back: a model with some modules frozen in eval keeps them so."""
-    training = [m for m in model.modules() if m.training]
+    training = [m for m in modules(model) if m.training]
     if training:
         model.eval()  # through train(False), for modules that override it
     try:
