@@ -43,6 +43,10 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
                    inspect(spec, device="meta")]
         return make_diagram(reports, level="layer").source
 
+    def figure3() -> str:
+        reports = [inspect(name, device="meta") for name in ("vgg19", "plain34", "resnet34")]
+        return make_diagram(reports, level="block", fit="a4-landscape").source
+
     return [
         ("block-basic", "Basic block at 64 channels (Figure 5, left)", block(BlockKind.BASIC)),
         ("block-bottleneck", "Bottleneck block, 256 -> 64 -> 256 (Figure 5, right)",
@@ -61,6 +65,10 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
          net("resnet50", "stage", direction="LR", fit="slide")),
         ("plain34-vs-resnet34", "plain-34 beside ResNet-34, every layer, folded (Figure 3)",
          plain_vs_residual),
+        ("resnet50-blocks-slide", "ResNet-50 by blocks, fitted to a slide: stages in columns",
+         net("resnet50", "block", fit="slide")),
+        ("figure3-a4-landscape", "VGG-19, plain-34 and ResNet-34 (Figure 3) on A4 landscape",
+         figure3),
     ]
 
 

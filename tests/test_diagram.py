@@ -610,7 +610,8 @@ def test_gallery_script_runs(tmp_path: Path) -> None:
                                    "resnet18-blocks",
                                    "resnet34-blocks", "resnet50-blocks", "resnet152-layers",
                                    "resnet50d-layers", "resnet101-stages",
-                                   "resnet50-stages-slide", "plain34-vs-resnet34")
+                                   "resnet50-stages-slide", "plain34-vs-resnet34",
+                                   "resnet50-blocks-slide", "figure3-a4-landscape")
     )
     for path in written:
         ET.parse(path)
@@ -668,6 +669,16 @@ def test_human_titles(name: str, title: str) -> None:
 
     assert human_title(name) == title
     assert f"label=<{title}<BR/>" in network_diagram(_report(name), "stage").source
+
+
+def test_plain_networks_are_titled_as_the_paper() -> None:
+    """'plain34' is registered as resnet34-plain; the paper calls it plain-34 (Figure 3,
+    Table 2), and the title must not say plain twice."""
+    from resnet_inspect.spec.titles import human_title
+
+    assert human_title("resnet34-plain", plain=True) == "plain-34"
+    assert human_title("wrn16_8-plain", plain=True) == "WRN-16-8 (plain)"
+    assert "label=<plain-34<BR/>" in network_diagram(_report("plain34"), "stage").source
 
 
 def test_resnet_d_shortcut_is_avg_pool_then_1x1_conv_and_bn() -> None:
@@ -795,3 +806,61 @@ def test_cli_beside_draws_figure_3_in_three_columns(capsys: pytest.CaptureFixtur
     assert "56×56" in res.out and "7×7" in res.out  # stage output sizes, as Figure 3
     res = run_cli(capsys, "diagram", "18", "--beside", "a,b,c", "--device", "meta")
     assert res.code == 2 and "give one or two networks" in res.err
+
+
+def test_fit_chooses_the_layout_whose_text_prints_largest() -> None:
+    """ResNet-50 by blocks on a 16:9 slide: in one top-to-bottom column it must shrink to a
+    third (33%); with its stages in columns it prints at about three quarters. Without
+    --direction, --fit measures the layouts and keeps the largest."""
+    from resnet_inspect.render.diagram import make_diagram, natural_size, parse_fit
+
+    report = _report("resnet50")
+    w_in, h_in = parse_fit("slide")
+
+    def scale(source: str) -> float:
+        width, height = natural_size(source)
+        return min(1.0, w_in * 72 / width, h_in * 72 / height)
+
+    chosen = make_diagram(report, "dot", level="block", fit="slide")
+    one_column = make_diagram(report, "dot", level="block", direction="TB")
+    across = make_diagram(report, "dot", level="block", direction="LR")
+    assert scale(chosen.source) >= max(scale(one_column.source), scale(across.source))
+    assert scale(chosen.source) > 1.5 * scale(one_column.source)
+    assert "from conv2_x" in chosen.source  # the stages stand in columns
+    # the warning suggests only what was not tried: the direction was
+    assert chosen.warnings and "--direction" not in chosen.warnings[0]
+    assert "--level stage" in chosen.warnings[0]
+
+
+def test_columns_continue_through_connectors_not_edges_across_the_drawing() -> None:
+    """Each column after the first starts at a 'from conv2_x' connector and the one before
+    ends at 'to conv3_x': no edge runs from the foot of one column to the top of the next,
+    and every shortcut still reaches its addition (ResNet-50: 12 solid, 4 dashed)."""
+    report = _report("resnet50")
+    dot = network_diagram(report, "layer", expand=True, columns=True).source
+    assert "constraint=false" not in dot
+    for before, after in (("conv2_x", "conv3_x"), ("conv3_x", "conv4_x"),
+                          ("conv4_x", "conv5_x")):
+        assert f'{before}_to_{after} [label="to {after}"' in dot
+        assert f'{after}_from_{before} [label="from {before}"' in dot
+        # the next stage's projection leaves from its own column's connector
+    assert "conv3_x_from_conv2_x -> layer2_0_shortcut" in dot
+    uses = [b.shortcut for b in report.blocks]
+    assert shortcut_edges(dot) == {"solid": uses.count("identity"),
+                                   "dashed": uses.count("projection"), "dotted": 0}
+    assert (uses.count("identity"), uses.count("projection")) == (12, 4)
+
+
+def test_block_diagram_layers_have_tooltips() -> None:
+    """The single-block figure's SVG tells each layer's shape, params and work on hover
+    (the bottleneck at 256 channels: its 3x3 is 3x3x64x64 = 36,864 weights, 115.61 M MACs
+    at 56x56; a ReLU does no multiply-accumulates, so its FLOPs are shown)."""
+    from resnet_inspect.analysis.block_report import block_report
+    from resnet_inspect.render.diagram import block_diagram
+
+    svg = graphviz_render.render(block_diagram(block_report(BlockKind.BOTTLENECK)).source,
+                                 "svg")
+    titles = {el.get("{http://www.w3.org/1999/xlink}title")
+              for el in ET.fromstring(svg).iter()} - {None}
+    assert "layer1.0.conv2: 64×56×56 · 36,864 params · 115.61 M MACs" in titles
+    assert "layer1.0.relu1: 64×56×56 · 0 params · 200.70 k FLOPs" in titles

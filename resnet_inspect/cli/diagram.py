@@ -116,16 +116,18 @@ def diagram(
     expand: Annotated[bool, typer.Option(
         "--expand", help="Draw every block. By default each stage shows its first block, "
         "then one block marked '× n' for each run of n identical blocks.")] = False,
-    direction: Annotated[Direction, typer.Option(
+    direction: Annotated[Direction | None, typer.Option(
         "--direction", help="TB: top to bottom, as the paper; LR: left to right, for a "
-        "wide slide.", case_sensitive=False)] = Direction.TB,
+        "wide slide \\[default: TB; with --fit, the layout whose text prints largest].",
+        case_sensitive=False, show_default=False)] = None,
     style: Annotated[Style, typer.Option(
         "--style", help="default: every layer's details (BN, ReLU, parameter counts); paper: "
         "what the paper draws ('3x3, 64' labels, larger text, no parameter arithmetic) and a "
         "drawn legend of the shortcut lines.", case_sensitive=False)] = Style.DEFAULT,
     fit: Annotated[str | None, typer.Option(
-        "--fit", help="Shrink to fit: slide (16:9, 13.33x7.5 in), a4, a4-landscape, or WxH "
-        "in inches (10x7.5) or pixels (1920x1080px); warns if text falls under 8 pt.",
+        "--fit", help="Fit to a medium: slide (16:9, 13.33x7.5 in), a4, a4-landscape, or WxH "
+        "in inches (10x7.5) or pixels (1920x1080px). Picks the direction and whether stages "
+        "stand side by side so the text prints largest; warns if it is still under 8 pt.",
         show_default=False)] = None,
     beside: Annotated[str | None, typer.Option(
         "--beside", help="One or two more networks drawn in columns after NAME, "
@@ -201,7 +203,7 @@ def diagram(
             device=run.device.value,
             stride_on_3x3=stride_on is not StrideOn.CONV1X1,
         )
-        result = make_diagram(report, out_format, direction=direction.value, fit=fit,
+        result = make_diagram(report, out_format, direction=direction.value if direction else None, fit=fit,
                               block=True, style=style.value)
     else:
         given = [f for f, v in (("--channels", channels), ("--width", width),
@@ -234,7 +236,7 @@ def diagram(
                    else [traced(spec)])
         reports += [traced(s) for s in beside_specs(beside)]
         result = make_diagram(reports, out_format, level=level.value, expand=expand,
-                              direction=direction.value, fit=fit, style=style.value)
+                              direction=direction.value if direction else None, fit=fit, style=style.value)
     for warning in result.warnings:
         print(f"resnet-inspect: warning: {warning}", file=sys.stderr)
     write_diagram(result.source, out_format, output, result.data)

@@ -28,7 +28,10 @@ _RULES: tuple[tuple[str, str], ...] = (
 
 def human_title(name: str, *, plain: bool = False) -> str:
     """'resnet50d' -> 'ResNet-50-D', 'wrn28_10' -> 'WRN-28-10'; with `plain`, the paper's
-    shortcut-free baseline: 'resnet34' -> 'plain-34' (ResNet paper, Figure 3)."""
+    shortcut-free baseline: 'resnet34' (or the registry's 'resnet34-plain') -> 'plain-34'
+    (ResNet paper, Figure 3)."""
+    if plain:
+        name = name.removesuffix("-plain")
     for pattern, replacement in _RULES:
         m = re.fullmatch(pattern, name)
         if m:

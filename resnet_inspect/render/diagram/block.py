@@ -24,6 +24,7 @@ from resnet_inspect.render.diagram.style import (
     html_label,
     layer_text,
     shape_text,
+    tip,
 )
 from resnet_inspect.report.format import count, si
 from resnet_inspect.report.model import LayerRecord, Report
@@ -80,7 +81,7 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
             relu = relu or r.category == Category.ACTIVATION
             continue
         node = node_id("", r.name.split(".")[-1])
-        g.node(node, **_layer_node(r, conv_fill))
+        g.node(node, **_layer_node(r, conv_fill, node))
         if relu:
             g.edge(flow.tail, node, weight="10", label=" relu")
             flow.tail, relu = node, False
@@ -102,7 +103,7 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
             style, colour_key = SHORTCUT_STYLE["projection"]
             for i, r in enumerate(b.side):
                 node = node_id("", "shortcut." + r.name.split(".")[-1])
-                attrs = _layer_node(r, COLOURS["projection_fill"])
+                attrs = _layer_node(r, COLOURS["projection_fill"], node)
                 attrs["style"] = f"{attrs['style']},{style}"
                 attrs.pop("group")  # beside the main column, not in it
                 attrs["color"] = COLOURS[colour_key]
@@ -120,7 +121,7 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
             relu = relu or r.category == Category.ACTIVATION
             continue
         node = node_id("", "after." + r.name.split(".")[-1])
-        g.node(node, **_layer_node(r, conv_fill))
+        g.node(node, **_layer_node(r, conv_fill, node))
         flow.to(node)
         flow.moved(node, r.output_shape)
     g.node("output", html_label(["output"], [shape_text(b.output_shape)]),
@@ -156,8 +157,12 @@ def block_caption(b: Block) -> str:
     return ""
 
 
-def _layer_node(r: LayerRecord, conv_fill: str) -> dict[str, str]:
-    """Node attributes for one layer of a block diagram."""
+def _layer_node(r: LayerRecord, conv_fill: str, node: str) -> dict[str, str]:
+    """Node attributes for one layer of a block diagram, with its SVG tooltip and id."""
+    return {**_layer_look(r, conv_fill), **tip(node, [r])}
+
+
+def _layer_look(r: LayerRecord, conv_fill: str) -> dict[str, str]:
     if r.category == Category.CONV and PAPER_STYLE.get():
         # the paper's own labels: "1x1, 64", "3x3, 64, /2"
         cout = r.output_shape[1] if len(r.output_shape) > 1 else 0

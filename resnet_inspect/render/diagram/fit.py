@@ -5,14 +5,16 @@ returns a `Diagram`: the DOT source, the rendered bytes (None for dot) and warni
 calls it; a notebook can too (`Diagram.data` is SVG or PNG bytes to display).
 
 Fitting sets Graphviz's `size` (dot shrinks a drawing to fit it and never enlarges), after
-measuring the drawing's natural size, so it can say how large its smallest text prints:
-labels are at least 9 pt unscaled (`style.SMALL`), and the issue's bar is 8 pt.
+measuring the drawing's natural size, so it can say how large its smallest text prints
+(the smallest font size in the DOT, scaled); the bar is 8 pt. Unless a direction
+is given, fitting also chooses the layout: top to bottom or left to right, the stages in
+one line or side by side, whichever prints the text largest on the medium.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from resnet_inspect.errors import InspectError
@@ -29,8 +31,8 @@ MEDIA: dict[str, tuple[float, float]] = {
     "a4-landscape": (10.51, 7.09),
 }
 MIN_TEXT_PT = 8.0
-SMALLEST_TEXT_PT = 9.0  # the muted second lines (style.SMALL)
 MAX_SIDE_PX = 10_000
+_FONT_SIZE = re.compile(r'(?:fontsize|POINT-SIZE)="?(\d+(?:\.\d+)?)')
 
 
 @dataclass
@@ -68,9 +70,16 @@ def natural_size(source: str) -> tuple[float, float]:
     return float(m.group(1)), float(m.group(2))
 
 
-def fit_source(source: str, fit: str | None) -> tuple[str, list[str]]:
+def smallest_text_pt(source: str) -> float:
+    """The smallest font size any text of the drawing is set in, unscaled (points)."""
+    return min((float(s) for s in _FONT_SIZE.findall(source)), default=14.0)
+
+
+def fit_source(source: str, fit: str | None,
+               tried: Sequence[str] = ()) -> tuple[str, list[str]]:
     """DOT with `size` set for `fit`, and warnings: text below 8 pt at that size, or an image
-    over 10,000 px on a side."""
+    over 10,000 px on a side. `tried`: the flags whose other values were already tried
+    (so the warning suggests only what may still help)."""
     from resnet_inspect.render.graphviz_render import PNG_DPI
 
     warnings: list[str] = []
@@ -80,12 +89,14 @@ def fit_source(source: str, fit: str | None) -> tuple[str, list[str]]:
         w_in, h_in = parse_fit(fit)
         scale = min(1.0, w_in * 72 / width, h_in * 72 / height)
         source = source.replace("{", f'{{\n\tsize="{w_in:g},{h_in:g}"', 1)
-        smallest = SMALLEST_TEXT_PT * scale
+        smallest = smallest_text_pt(source) * scale
         if smallest < MIN_TEXT_PT:
+            fixes = [fix for fix in ("--direction LR", "--level stage", "--style paper")
+                     if fix.split()[0] not in tried]
             warnings.append(
                 f"fitted to {fit}, the drawing shrinks to {scale:.0%} and its smallest text "
-                f"to {smallest:.1f} pt (under {MIN_TEXT_PT:g} pt); try --direction LR, "
-                "--level stage, or a larger --fit"
+                f"to {smallest:.1f} pt (under {MIN_TEXT_PT:g} pt); try "
+                + ", ".join(fixes) + (" or " if fixes else "") + "a larger --fit"
             )
     px = (width * scale * PNG_DPI / 72, height * scale * PNG_DPI / 72)
     if max(px) > MAX_SIDE_PX:
@@ -97,38 +108,72 @@ def fit_source(source: str, fit: str | None) -> tuple[str, list[str]]:
 
 
 def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
-                 level: str = "block", expand: bool = False, direction: str = "TB",
+                 level: str = "block", expand: bool = False, direction: str | None = None,
                  fit: str | None = None, block: bool = False,
                  style: str = "default") -> Diagram:
     """Report(s) -> DOT and rendered bytes: the entry point of the CLI and of notebooks.
 
     `block`: one report of a single block, drawn as the paper's Figure 5. Otherwise one
     network report is drawn at `level`, and two or three side by side (Figure 3).
+    `direction` None is top to bottom, or with `fit` the layout whose text prints largest.
     """
     from resnet_inspect.render.graphviz_render import can_render, render
 
-    if direction not in ("TB", "LR"):
+    if direction not in (None, "TB", "LR"):
         raise InspectError(f"--direction {direction!r}: use TB or LR")
     if style not in ("default", "paper"):
         raise InspectError(f"--style {style!r}: use default or paper")
     many = [reports] if isinstance(reports, Report) else list(reports)
-    token = PAPER_STYLE.set(style == "paper")
-    try:
-        if block:
-            graph = block_diagram(many[0])
-        elif len(many) > 1:
-            graph = side_by_side(many, level, expand=expand)
-        else:
-            graph = network_diagram(many[0], level, expand=expand)
-    finally:
-        PAPER_STYLE.reset(token)
+
+    def draw(rankdir: str, columns: bool | None) -> str:
+        token = PAPER_STYLE.set(style == "paper")
+        try:
+            if block:
+                graph = block_diagram(many[0])
+            elif len(many) > 1:
+                graph = side_by_side(many, level, expand=expand)
+            else:
+                graph = network_diagram(many[0], level, expand=expand, columns=columns,
+                                        direction=rankdir)
+        finally:
+            PAPER_STYLE.reset(token)
+        if style == "paper":
+            draw_legend(graph)
+        source: str = graph.source
+        return source.replace("rankdir=TB", f"rankdir={rankdir}", 1)
+
+    tried = []  # flags whose alternatives this drawing already is, or was chosen among
+    if direction == "LR" or (fit is not None and direction is None):
+        tried.append("--direction")
+    if level == "stage" or block:
+        tried.append("--level")
     if style == "paper":
-        draw_legend(graph)
-    source = graph.source
-    if direction == "LR":
-        source = source.replace("rankdir=TB", "rankdir=LR", 1)
+        tried.append("--style")
+    if fit is not None and direction is None:
+        source = _best_layout(draw, fit, stages=not block and len(many) == 1
+                              and level != "stage")
+    else:
+        source = draw(direction or "TB", None)
     warnings: list[str] = []
     if fit is not None or fmt == "png":
-        source, warnings = fit_source(source, fit)
+        source, warnings = fit_source(source, fit, tried)
     data = render(source, fmt) if fmt != "dot" and can_render(fmt) else None
     return Diagram(source, data, warnings)
+
+
+def _best_layout(draw: Callable[[str, bool | None], str], fit: str, stages: bool) -> str:
+    """The layout that prints largest on `fit`: top to bottom, left to right, or, for a
+    network drawn by blocks or layers, its stages side by side in columns. Ties keep the
+    earlier (the default first)."""
+    w_in, h_in = parse_fit(fit)
+    options: list[tuple[str, bool | None]] = [("TB", None), ("LR", False)]
+    if stages:
+        options.append(("TB", True))
+    best, best_scale = "", -1.0
+    for rankdir, columns in options:
+        source = draw(rankdir, columns)
+        width, height = natural_size(source)
+        scale = min(1.0, w_in * 72 / width, h_in * 72 / height)
+        if scale > best_scale + 1e-9:
+            best, best_scale = source, scale
+    return best

@@ -25,13 +25,14 @@ def node_id(prefix: str, name: str) -> str:
     return prefix + re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
-def new_graph(name: str, title: str, subtitle: Sequence[str]) -> graphviz.Digraph:
+def new_graph(name: str, title: str, subtitle: Sequence[str],
+              rankdir: str = "TB") -> graphviz.Digraph:
     import graphviz
 
     g = graphviz.Digraph(name=name)
     g.attr(
         "graph",
-        rankdir="TB",
+        rankdir=rankdir,
         bgcolor=COLOURS["background"],
         fontname=FONT,
         fontcolor=COLOURS["text"],
@@ -60,11 +61,9 @@ def new_graph(name: str, title: str, subtitle: Sequence[str]) -> graphviz.Digrap
 
 
 def shortcut_edge(g: graphviz.Digraph, tail: str, head: str, kind: str, ident: str,
-                  label: str = "", loose: bool = False) -> None:
+                  label: str = "") -> None:
     style, colour_key = SHORTCUT_STYLE.get(kind, ("solid", "shortcut_identity"))
     attrs = {"style": style, "color": COLOURS[colour_key], "id": ident, "penwidth": "1.4"}
-    if loose:  # from the foot of the column before: it must not pull this column down
-        attrs["constraint"] = "false"
     if label:
         attrs["label"] = label
         attrs["fontcolor"] = COLOURS[colour_key]
@@ -76,18 +75,24 @@ class Flow:
     that shape differs from the last one written (so every change of shape is shown once).
     """
 
-    def __init__(self, g: graphviz.Digraph, start: str, shape: Sequence[int]) -> None:
+    def __init__(self, g: graphviz.Digraph, start: str, shape: Sequence[int],
+                 group: str = "") -> None:
         self.g = g
         self.tail = start
         self.carried = shape_text(shape)  # the tensor leaving `tail`
         self.shown = self.carried  # the start node already shows its shape
         self.visited = [start]  # main-path nodes, in order
-        self.breaks: set[str] = set()  # tails where the drawing starts a new column
+        self.group = group  # Graphviz `group` of the main path's nodes (kept straight)
+
+    def restart(self, node: str) -> None:
+        """Continue the path from `node` with no edge into it (a new column's start); its
+        first edge names the tensor again."""
+        self.tail = node
+        self.visited.append(node)
+        self.shown = ""
 
     def to(self, head: str) -> None:
         attrs = {"weight": "10"}
-        if self.tail in self.breaks:  # the next column starts at the top again
-            attrs["constraint"] = "false"
         if self.carried != self.shown:
             attrs["label"] = " " + self.carried
             self.shown = self.carried

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from resnet_inspect.counting.categories import Category
@@ -47,11 +48,16 @@ LEVELS = tuple(level.value for level in Level)  # ("stage", "block", "layer")
 
 
 def network_diagram(report: Report, level: str = "block", *, title: str | None = None,
-                    prefix: str = "", expand: bool = False) -> graphviz.Digraph:
+                    prefix: str = "", expand: bool = False, columns: bool | None = None,
+                    direction: str = "TB") -> graphviz.Digraph:
     """The paper's Figure 3 for any traced network: stages as clusters, top to bottom.
 
     At block and layer level each stage's first block is drawn, then one block for each run
-    of identical blocks after it, marked "× n"; `expand` draws every block.
+    of identical blocks after it, marked "× n"; `expand` draws every block. `columns` lays
+    the stages out side by side (one column each, the stem above the first and the head
+    under the last); None: only for folded layer level, whose single column is the tallest.
+    `direction` "LR" draws left to right (with columns, Graphviz stacks the rows bottom to
+    top: `--fit` does not choose that).
     """
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
@@ -63,8 +69,9 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
         # edge styles: each node names its shortcuts in words instead.
         [line for line in (*described, totals_line(report),
                            *(legend_lines(report) if level != "stage" else [])) if line],
+        rankdir=direction,
     )
-    _draw_network(g, report, level, prefix, expand)
+    _draw_network(g, report, level, prefix, expand, columns)
     return g
 
 
@@ -98,27 +105,34 @@ def side_by_side(reports: Sequence[Report], level: str = "block", *,
 
 
 def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
-                  expand: bool = False) -> list[str]:
+                  expand: bool = False, columns: bool | None = None) -> list[str]:
     """Draw one network into `g`; returns its main-path node ids without `prefix`."""
     stages = report.stages
     start = node_id(prefix, "input")
     g.node(start, html_label(["input"], [shape_text(report.input_shape)]),
            fillcolor=COLOURS["io"], style="rounded,filled", group=prefix + "main")
-    flow = Flow(g, start, report.input_shape)
+    flow = Flow(g, start, report.input_shape, prefix + "main")
     if level == "stage":
         _draw_stages(g, report, stages, prefix, flow)
         return [v[len(prefix):] for v in flow.visited]
     units = regroup(report)
     body = [s for s in stages if s not in ("conv1", "fc")]
-    # Folded layer level in columns, one per stage (the stem above the first, the head
-    # under the last), so a deep network fits a page: conv2_x | conv3_x | conv4_x | conv5_x.
-    columns = level == "layer" and not expand and not prefix and bool(report.blocks)
+    # Stages in columns, one each (the stem above the first, the head under the last), so
+    # a deep network fits a page: conv2_x | conv3_x | conv4_x | conv5_x. By default only
+    # folded layer level; `--fit` tries it wherever it fits better.
+    if columns is None:
+        columns = level == "layer" and not expand
+    columns = columns and not prefix and bool(report.blocks)
+    previous = ""
+    heads = [start]  # where each column starts: lined up, in order, on one rank
     for stage in stages:
         members = [u for u in units if u.stage == stage]
         if not members:
             continue
-        if columns and stage in body[1:]:
-            flow.breaks.add(flow.tail)
+        jump = columns and stage in body[1:]
+        if jump:  # the column ends in a connector, as flowcharts continue on a new page
+            _connector(g, node_id(prefix, f"{previous}_to_{stage}"), f"to {stage}", flow)
+        previous = stage
         fill, background = stage_fill(stage, stages)
         out = members[-1].output_shape
         label = stage if stage != "fc" else "output"
@@ -127,6 +141,9 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
             # Two short lines, left-justified, so the main path's edge misses the label.
             c.attr(label=html_label([label], size, 11), style="rounded,filled",
                    fillcolor=background, color=fill, fontsize="13", labelloc="t", labeljust="l")
+            if jump:  # ... and the next column starts from one
+                heads.append(node_id(prefix, f"{stage}_from_{previous_body(body, stage)}"))
+                _connector(c, heads[-1], f"from {previous_body(body, stage)}", flow, start=True)
             for item in stage_items(members, expand):
                 if isinstance(item, LayerRecord):
                     _draw_loose_layer(c, item, fill, prefix, flow, units)
@@ -143,7 +160,29 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
                                style="rounded,dashed", color=fill, fontsize="12",
                                labelloc="b", labeljust="r")
                         _draw_block_layers(r, g, item[0], fill, prefix, flow)
+    if len(heads) > 1:
+        with g.subgraph() as rank:
+            rank.attr(rank="same")
+            for a, b in pairwise(heads):
+                rank.edge(a, b, style="invis")
     return [v[len(prefix):] for v in flow.visited]
+
+
+def previous_body(body: Sequence[str], stage: str) -> str:
+    """The stage before `stage` among the residual stages (conv2_x before conv3_x)."""
+    return body[body.index(stage) - 1]
+
+
+def _connector(g: graphviz.Digraph, node: str, text: str, flow: Flow,
+               start: bool = False) -> None:
+    """An off-column connector: where a column ends ("to conv3_x") or the next one starts
+    ("from conv2_x"), so no edge runs across the drawing from one column to the next."""
+    g.node(node, text, shape="plaintext", style="", fontsize="11",
+           fontcolor=COLOURS["muted"], group=flow.group)
+    if start:
+        flow.restart(node)
+    else:
+        flow.to(node)
 
 
 def _draw_loose_layer(c: graphviz.Digraph, r: LayerRecord, fill: str, prefix: str,
@@ -226,13 +265,12 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: Block, fill:
             c.node(side, chunk_label(group), fillcolor=COLOURS["projection_fill"],
                    style=f"rounded,filled,{style}", color=COLOURS[colour_key], fontsize="11",
                    **tip(side, group))
-            shortcut_edge(g, tail, side, b.shortcut, f"{ident}__leg{i}",
-                           loose=tail in flow.breaks)
+            shortcut_edge(g, tail, side, b.shortcut, f"{ident}__leg{i}")
             tail = side
         shortcut_edge(g, tail, add, b.shortcut, ident)
     else:
         label = " zero-pad" if b.shortcut == "zero-pad" else ""
-        shortcut_edge(g, entry, add, b.shortcut, ident, label, loose=entry in flow.breaks)
+        shortcut_edge(g, entry, add, b.shortcut, ident, label)
     flow.moved(add, b.output_shape)
 
 

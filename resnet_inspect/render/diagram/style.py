@@ -116,15 +116,17 @@ def html_label(lines: Sequence[str], small: Sequence[str] = (), size: int = SMAL
 
 def tip(node: str, records: Sequence[LayerRecord], name: str = "") -> dict[str, str]:
     """SVG hover text and a stable id for a node: its layers' output shape, params and
-    MACs, e.g. 'layer1.0.conv1: 64×56×56 · 4,224 params · 12.85 M MACs'. The id is the node
+    MACs (FLOPs for work that is not multiply-accumulates: ReLU, pooling), e.g.
+    'layer1.0.conv1: 64×56×56 · 4,224 params · 12.85 M MACs'. The id is the node
     name, so the SVG can be snapshotted and linked to."""
     if not records:
         return {"id": node}
     params = sum(r.params for r in records)
     macs = sum(r.macs for r in records)
+    flops = sum(r.flops for r in records)
+    work = f"{si(flops)} FLOPs" if flops and not macs else f"{si(macs)} MACs"  # ReLU, pool
     name = name or records[0].name
-    text = (f"{name}: {shape_text(records[-1].output_shape)} · {count(params)} params · "
-            f"{si(macs)} MACs")
+    text = f"{name}: {shape_text(records[-1].output_shape)} · {count(params)} params · {work}"
     return {"id": node, "tooltip": text}
 
 
