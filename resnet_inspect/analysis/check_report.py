@@ -36,6 +36,9 @@ class Term:
 
 @dataclass
 class ToolCheck:
+    """One tool's run: its figure split into terms by layer type, beside its rule's
+    prediction, and what it left out, skipped or could not run."""
+
     tool: str
     version: str
     device: str
