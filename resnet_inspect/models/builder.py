@@ -15,6 +15,7 @@ from torch import nn
 
 from resnet_inspect.models.blocks import BLOCKS, conv3x3, deep_stem
 from resnet_inspect.models.classic import build_classic
+from resnet_inspect.models.walk import set_eval
 from resnet_inspect.spec.arch import (
     AnySpec,
     ArchSpec,
@@ -149,7 +150,7 @@ def build_model(spec: AnySpec, device: str | torch.device = "cpu", init: bool = 
         model = build_classic(spec) if isinstance(spec, ClassicSpec) else ResNet(spec)
     device = torch.device(device)
     if device.type == "meta":
-        return model.eval()
+        return set_eval(model)
     model = model.to_empty(device=device)
     if init:
         init_weights(model)

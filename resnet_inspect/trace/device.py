@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from resnet_inspect.errors import InspectError
-from resnet_inspect.trace.walk import modules
+from resnet_inspect.models.walk import modules
 
 DEVICES = ("auto", "cpu", "cuda", "meta")
 META = torch.device("meta")

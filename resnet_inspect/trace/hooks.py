@@ -10,11 +10,11 @@ from torch import nn
 from torch.utils.hooks import RemovableHandle
 
 from resnet_inspect.errors import InspectError
+from resnet_inspect.models.walk import named_modules
 from resnet_inspect.trace.counter import Counter
 from resnet_inspect.trace.device import reported_progress
 from resnet_inspect.trace.modules import Frame, ModuleInfo, first_shape
 from resnet_inspect.trace.tensors import Sizes, batch_numel
-from resnet_inspect.trace.walk import named_modules
 
 
 class ModuleHooks:

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from resnet_inspect.report.model import LayerRecord
-from resnet_inspect.trace.resnet_view import block_of, on_shortcut, paper_stage
+from resnet_inspect.trace.resnet_view import on_shortcut, paper_stage
 from resnet_inspect.trace.tensors import Sizes
 
 
@@ -37,13 +37,17 @@ class ModuleInfo:
         self.row_name = name or root_name
         self.type_name = type(m).__name__
         self.leaf = not m._modules
+        parts = name.split(".") if name else []
         self.stage = paper_stage(name) if name else self.row_name
-        self.is_block = bool(name) and block_of(name + ".x") == name and not self.leaf
-        self.block = name if self.is_block else block_of(name)
+        # torchvision's layout: a block is layerN.i, and its layers are layerN.i.<layer>
+        in_block = len(parts) >= 2 and parts[1].isdigit()
+        self.is_block = len(parts) == 2 and in_block and not self.leaf
+        self.block = f"{parts[0]}.{parts[1]}" if in_block and (len(parts) >= 3
+                                                               or self.is_block) else ""
         self.kernel, self.stride, self.groups = _kernel(m) if self.leaf else ("", 1, 1)
         self.own = sizes.own.get(id(m), (0, 0, 0))
         self.shortcut = on_shortcut(name)
-        self.depth = name.count(".") if name else 0
+        self.depth = len(parts) - 1 if parts else 0
 
 
 def first_shape(x: Any) -> list[int]:

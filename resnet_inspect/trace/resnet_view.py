@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import cache
 
 from torch import nn
 
@@ -22,7 +23,11 @@ def paper_stage(name: str) -> str:
     The 3x3 max pool belongs to conv2_x (Table 1 lists it there); the stem conv, BN and ReLU
     are conv1; pooling and the classifier after the last stage are the fc row.
     """
-    top = name.split(".", 1)[0]
+    return _stage_of(name.split(".", 1)[0])
+
+
+@cache
+def _stage_of(top: str) -> str:
     m = _STAGE.match(top)
     if m:
         return f"conv{int(m.group(1)) + 1}_x"
@@ -33,13 +38,6 @@ def paper_stage(name: str) -> str:
     if top in {"avgpool", "fc", "final_bn", "final_relu", "flatten"}:
         return "fc"
     return top
-
-
-def block_of(name: str) -> str:
-    parts = name.split(".")
-    if len(parts) >= 3 and parts[1].isdigit():
-        return f"{parts[0]}.{parts[1]}"
-    return ""
 
 
 def on_shortcut(name: str) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from resnet_inspect.trace.walk import modules
+from resnet_inspect.models.walk import modules
 
 
 @dataclass
@@ -35,8 +35,11 @@ def tensor_sizes(model: nn.Module, dtype: torch.dtype | None) -> Sizes:
     sizes = Sizes()
     seen: set[int] = set()
     for m in modules(model):
+        params, buffers = m._parameters, m._buffers
+        if not params and not buffers:  # most modules: ReLU, Add, containers
+            continue
         p_own = t_own = b_own = 0
-        for p in m._parameters.values():
+        for p in params.values():
             if p is None or id(p) in seen:
                 continue
             seen.add(id(p))
@@ -44,14 +47,14 @@ def tensor_sizes(model: nn.Module, dtype: torch.dtype | None) -> Sizes:
             p_own += n
             t_own += n if p.requires_grad else 0
             sizes.param_bytes += n * (cast if cast and p.is_floating_point() else p.element_size())
-        for key, b in m._buffers.items():
+        for key, b in buffers.items():
             if b is None or id(b) in seen:
                 continue
             seen.add(id(b))
             n = b.numel()
             b_own += n
             sizes.buffer_bytes += n * (cast if cast and b.is_floating_point() else b.element_size())
-            if isinstance(m, _BATCH_NORM) and key in ("running_mean", "running_var"):
+            if key in _RUNNING and isinstance(m, _BATCH_NORM):
                 sizes.running_stats += n
         sizes.params += p_own
         sizes.trainable += t_own
@@ -61,6 +64,7 @@ def tensor_sizes(model: nn.Module, dtype: torch.dtype | None) -> Sizes:
     return sizes
 
 
+_RUNNING = ("running_mean", "running_var")
 _BATCH_NORM = nn.modules.batchnorm._BatchNorm
 
 

@@ -20,6 +20,7 @@ from torch import nn
 from resnet_inspect.counting.categories import Category, Headline
 from resnet_inspect.counting.meta_ops import Autocast
 from resnet_inspect.errors import InspectError
+from resnet_inspect.models.walk import own_tensors, walked_once
 from resnet_inspect.report.model import LayerRecord, Report, conventions_for
 from resnet_inspect.trace.counter import Counter
 from resnet_inspect.trace.device import (
@@ -42,7 +43,6 @@ from resnet_inspect.trace.training import (
     train_mode,
     training_memory,
 )
-from resnet_inspect.trace.walk import own_tensors, walked_once
 
 
 def validate_input(input_shape: Sequence[int], batch: int) -> None:

@@ -13,9 +13,9 @@ import torch
 from torch import nn
 
 from resnet_inspect.errors import InspectError
+from resnet_inspect.models.walk import modules
 from resnet_inspect.report.model import LayerRecord, TrainingMemory
 from resnet_inspect.trace.tensors import Sizes
-from resnet_inspect.trace.walk import modules
 
 OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}  # buffers per parameter
 

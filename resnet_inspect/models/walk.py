@@ -2,7 +2,7 @@
 
 `nn.Module.named_modules()` is a recursive generator: each module is passed up through
 every ancestor's generator, so a walk costs modules x depth resumptions, a tenth of a
-10,000-block trace. The tracer walks the model several times, so it walks this way.
+10,000-block trace. The builder and the tracer walk models this way.
 """
 
 from __future__ import annotations
@@ -63,3 +63,11 @@ def own_tensors(model: nn.Module) -> list[torch.Tensor]:
     """Every parameter and buffer of every module (a shared one may appear twice)."""
     return [t for m in modules(model)
             for t in (*m._parameters.values(), *m._buffers.values()) if t is not None]
+
+
+def set_eval(model: nn.Module) -> nn.Module:
+    """`model.eval()` for a model whose modules do not override `train()` (ours): the flag
+    set directly on each, without `train()`'s recursion and nn.Module.__setattr__."""
+    for m in modules(model):
+        m.__dict__["training"] = False
+    return model
