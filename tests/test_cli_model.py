@@ -109,3 +109,16 @@ def test_report_page_of_a_users_model(capsys: pytest.CaptureFixture[str], tmp_pa
     page = out.read_text()
     # its parameters, as counted by the summary (torchvision-style blocks: 539,466)
     assert "539,466" in page and "TorchvisionStyleNet" in page
+
+
+def test_diagram_of_a_users_model(capsys: pytest.CaptureFixture[str]) -> None:
+    """`diagram --model` draws the user's network from its trace (it used to be refused
+    with "no architecture given"); torchvision-style names give it stages and shortcuts,
+    and the parameter count in the subtitle is the summary's (539,466)."""
+    r = run_cli(capsys, "diagram", "--model", f"{REFS}:TorchvisionStyleNet", "--format", "dot")
+    assert r.code == 0, r.err
+    assert "539,466 params" in r.out and "cluster_conv2_x" in r.out
+    r = run_cli(capsys, "diagram", "resnet50", "--model", f"{REFS}:TorchvisionStyleNet")
+    assert r.code == 2 and "both a name (resnet50) and --model" in r.err
+    r = run_cli(capsys, "diagram", "--model", f"{REFS}:TorchvisionStyleNet", "--beside", "resnet18")
+    assert r.code == 2 and "draw --model on its own" in r.err

@@ -215,6 +215,22 @@ def diagram(
             )
         if beside_plain and model.plain:
             raise InspectError("--beside-plain draws the plain network already; drop --plain")
+        from resnet_inspect.trace.run import inspect as inspect_model
+
+        user = model.user_module()
+        if user is not None:  # the user's own network, drawn from its trace
+            if arch is not None:
+                raise InspectError(f"both a name ({arch}) and --model were given; use one of them")
+            if beside is not None or beside_plain:
+                raise InspectError("--beside and --beside-plain draw resnet-inspect's networks; "
+                                   "draw --model on its own")
+            report = inspect_model(user[0], input_shape=run.input_shape(None, any_rank=True),
+                                   batch=run.batch, device=run.device.value, name=user[1])
+            result = make_diagram(report, out_format, level=level.value, expand=expand,
+                                  direction=direction.value if direction else None, fit=fit,
+                                  style=style.value)
+            _emit(result, out_format, output)
+            return
         spec = model.spec(arch)
         assert spec is not None
         from resnet_inspect.spec.arch import ArchSpec
@@ -224,8 +240,6 @@ def diagram(
                 f"--beside-plain needs a residual network; {spec.name} has no shortcuts to "
                 "remove (try resnet34)"
             )
-        from resnet_inspect.trace.run import inspect as inspect_model
-
         def traced(s: Any) -> Report:
             return inspect_model(s, input_shape=run.input_shape(s), batch=run.batch,
                                  device=run.device.value)
@@ -237,6 +251,11 @@ def diagram(
         reports += [traced(s) for s in beside_specs(beside)]
         result = make_diagram(reports, out_format, level=level.value, expand=expand,
                               direction=direction.value if direction else None, fit=fit, style=style.value)
+    _emit(result, out_format, output)
+
+
+def _emit(result: Any, out_format: str, output: Path | None) -> None:
+    """Warnings on stderr, then the diagram to `output` (stdout without one)."""
     for warning in result.warnings:
         print(f"resnet-inspect: warning: {warning}", file=sys.stderr)
     write_diagram(result.source, out_format, output, result.data)
