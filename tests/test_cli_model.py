@@ -122,3 +122,5 @@ def test_diagram_of_a_users_model(capsys: pytest.CaptureFixture[str]) -> None:
     assert r.code == 2 and "both a name (resnet50) and --model" in r.err
     r = run_cli(capsys, "diagram", "--model", f"{REFS}:TorchvisionStyleNet", "--beside", "resnet18")
     assert r.code == 2 and "draw --model on its own" in r.err
+    r = run_cli(capsys, "diagram", "block", "basic", "--model", f"{REFS}:TorchvisionStyleNet")
+    assert r.code == 2 and "--model draws your network: drop `block`" in r.err

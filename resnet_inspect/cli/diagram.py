@@ -285,6 +285,9 @@ def beside_specs(text: str | None) -> list[Any]:
 
 def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
                           beside_plain: bool, expand: bool = False) -> None:
+    if model.user_model is not None:
+        raise InspectError("--model draws your network: drop `block`, or drop --model to "
+                           "draw one of the paper's blocks")
     if model.depth is not None or model.custom or model.overrides():
         raise InspectError(
             "architecture flags (--depth, --block, --layers ...) draw networks, not one block; "
