@@ -43,6 +43,10 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
                    inspect(spec, device="meta")]
         return make_diagram(reports, level="layer").source
 
+    def slide_page(i: int) -> Callable[[], str]:
+        return lambda: make_diagram(inspect("resnet50", device="meta"), level="block",
+                                    fit="slide", paginate=True).pages[i].source
+
     def figure3() -> str:
         reports = [inspect(name, device="meta") for name in ("vgg19", "plain34", "resnet34")]
         return make_diagram(reports, level="block", fit="a4-landscape").source
@@ -67,6 +71,8 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
          plain_vs_residual),
         ("resnet50-blocks-slide", "ResNet-50 by blocks, fitted to a slide: stages in columns",
          net("resnet50", "block", fit="slide")),
+        ("resnet50-slide-1", "ResNet-50 by blocks at 8 pt: slide 1 of 2", slide_page(0)),
+        ("resnet50-slide-2", "ResNet-50 by blocks at 8 pt: slide 2 of 2", slide_page(1)),
         ("figure3-a4-landscape", "VGG-19, plain-34 and ResNet-34 (Figure 3) on A4 landscape",
          figure3),
     ]

@@ -611,7 +611,8 @@ def test_gallery_script_runs(tmp_path: Path) -> None:
                                    "resnet34-blocks", "resnet50-blocks", "resnet152-layers",
                                    "resnet50d-layers", "resnet101-stages",
                                    "resnet50-stages-slide", "plain34-vs-resnet34",
-                                   "resnet50-blocks-slide", "figure3-a4-landscape")
+                                   "resnet50-blocks-slide", "figure3-a4-landscape",
+                                   "resnet50-slide-1", "resnet50-slide-2")
     )
     for path in written:
         ET.parse(path)
@@ -864,3 +865,66 @@ def test_block_diagram_layers_have_tooltips() -> None:
               for el in ET.fromstring(svg).iter()} - {None}
     assert "layer1.0.conv2: 64×56×56 · 36,864 params · 115.61 M MACs" in titles
     assert "layer1.0.relu1: 64×56×56 · 0 params · 200.70 k FLOPs" in titles
+
+
+def test_fit_splits_a_network_over_pages_that_keep_text_at_8_pt() -> None:
+    """ResNet-50 by blocks does not fit one 16:9 slide at 8 pt in any layout; with
+    `paginate` its stages go on consecutive pages, each at 8 pt or more, joined by
+    connectors, and together the pages draw the one-page drawing's shortcuts once."""
+    from resnet_inspect.render.diagram import make_diagram, natural_size, parse_fit
+    from resnet_inspect.render.diagram.fit import smallest_text_pt
+
+    report = _report("resnet50")
+    one = make_diagram(report, "dot", level="block", fit="slide")
+    assert one.warnings and "under 8 pt" in one.warnings[0] and not one.pages
+    paged = make_diagram(report, "dot", level="block", fit="slide", paginate=True)
+    assert len(paged.pages) >= 2 and "pages" in paged.warnings[0]
+    w_in, h_in = parse_fit("slide")
+    total = {"solid": 0, "dashed": 0, "dotted": 0}
+    for i, page in enumerate(paged.pages, start=1):
+        assert page.warnings == []
+        width, height = natural_size(page.source.replace(f'size="{w_in:g},{h_in:g}"', ""))
+        scale = min(1.0, w_in * 72 / width, h_in * 72 / height)
+        assert smallest_text_pt(page.source) * scale >= 8.0
+        assert f"ResNet-50 ({i} of {len(paged.pages)})" in page.source
+        for style, n in shortcut_edges(page.source).items():
+            total[style] += n
+    # the same arcs as the one-page drawing: 4 projections, and one identity arc for each
+    # first block's + and each folded run (ResNet-50: 4 + 4)
+    assert total == shortcut_edges(one.source) == {"solid": 4, "dashed": 4, "dotted": 0}
+    first, last = paged.pages[0].source, paged.pages[-1].source
+    assert 'label=<input<BR/>' in first and "fc 1000" in last
+    ends = re.findall(r'label="to (conv\d_x)"', first)
+    assert ends and f'label="from {_previous(report, ends[-1])}"' in paged.pages[1].source
+
+
+def _previous(report: Report, stage: str) -> str:
+    stages = report.stages
+    return stages[stages.index(stage) - 1]
+
+
+def test_cli_writes_pages_next_to_the_output(capsys: pytest.CaptureFixture[str],
+                                             tmp_path: Path) -> None:
+    out = tmp_path / "r50.png"
+    res = run_cli(capsys, "diagram", "resnet50", "--fit", "slide", "--device", "meta",
+                  "-o", str(out))
+    assert res.code == 0, res.err
+    pages = sorted(tmp_path.glob("r50-*.png"))
+    assert len(pages) >= 2 and not out.exists()
+    assert all(p.read_bytes()[:8] == PNG_MAGIC for p in pages)
+    assert f"wrote {pages[0]}" in res.err
+    res = run_cli(capsys, "diagram", "resnet50", "--fit", "slide", "--device", "meta",
+                  "--format", "png")
+    assert res.code == 2 and res.err.count("\n") == 1 and "give -o FILE.png" in res.err
+    res = run_cli(capsys, "diagram", "resnet50", "--fit", "slide", "--device", "meta")
+    assert res.code == 0 and res.out.count("digraph resnet") == len(pages)
+
+
+def test_a_stage_too_tall_for_a_page_is_not_split_further() -> None:
+    """ResNet-152 at layer level: even conv2_x alone is too tall for a slide at 8 pt, so
+    the drawing stays one page and the warning says how small its text prints."""
+    from resnet_inspect.render.diagram import make_diagram
+
+    result = make_diagram(_report("resnet152"), "dot", level="layer", fit="slide",
+                          paginate=True)
+    assert result.pages == [] and "under 8 pt" in result.warnings[0]

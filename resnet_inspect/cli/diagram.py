@@ -228,7 +228,7 @@ def diagram(
                                    batch=run.batch, device=run.device.value, name=user[1])
             result = make_diagram(report, out_format, level=level.value, expand=expand,
                                   direction=direction.value if direction else None, fit=fit,
-                                  style=style.value)
+                                  style=style.value, paginate=True)
             _emit(result, out_format, output)
             return
         spec = model.spec(arch)
@@ -250,15 +250,30 @@ def diagram(
                    else [traced(spec)])
         reports += [traced(s) for s in beside_specs(beside)]
         result = make_diagram(reports, out_format, level=level.value, expand=expand,
-                              direction=direction.value if direction else None, fit=fit, style=style.value)
+                              direction=direction.value if direction else None, fit=fit,
+                              style=style.value, paginate=True)
     _emit(result, out_format, output)
 
 
 def _emit(result: Any, out_format: str, output: Path | None) -> None:
-    """Warnings on stderr, then the diagram to `output` (stdout without one)."""
+    """Warnings on stderr, then the diagram to `output` (stdout without one). A drawing
+    in pages goes to OUTPUT-1.png, OUTPUT-2.png ... (DOT on stdout: one graph a page)."""
+    pages = result.pages or [result]
+    if len(pages) > 1 and output is None and out_format != "dot":
+        raise InspectError(f"the drawing takes {len(pages)} pages at 8 pt; give -o FILE."
+                           f"{out_format} (it writes FILE-1.{out_format} ...), or a larger --fit")
     for warning in result.warnings:
         print(f"resnet-inspect: warning: {warning}", file=sys.stderr)
-    write_diagram(result.source, out_format, output, result.data)
+    if len(pages) == 1:
+        write_diagram(result.source, out_format, output, result.data)
+        return
+    if output is None:
+        write_diagram("\n".join(page.source for page in pages), out_format, None)
+        return
+    for i, page in enumerate(pages, start=1):
+        path = output.with_name(f"{output.stem}-{i}{output.suffix}")
+        write_diagram(page.source, out_format, path, page.data)
+        print(f"resnet-inspect: wrote {path}", file=sys.stderr)
 
 
 def beside_specs(text: str | None) -> list[Any]:

@@ -40,6 +40,9 @@ class Diagram:
     source: str  # DOT
     data: bytes | None  # the image; None for "dot", or where no renderer here makes fmt
     warnings: list[str] = field(default_factory=list)
+    # with `paginate`, a network too large for one page at 8 pt: one Diagram a page (the
+    # first is this one's source and data)
+    pages: list[Diagram] = field(default_factory=list)
 
 
 def parse_fit(text: str) -> tuple[float, float]:
@@ -110,22 +113,23 @@ def fit_source(source: str, fit: str | None,
 def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
                  level: str = "block", expand: bool = False, direction: str | None = None,
                  fit: str | None = None, block: bool = False,
-                 style: str = "default") -> Diagram:
+                 style: str = "default", paginate: bool = False) -> Diagram:
     """Report(s) -> DOT and rendered bytes: the entry point of the CLI and of notebooks.
 
     `block`: one report of a single block, drawn as the paper's Figure 5. Otherwise one
     network report is drawn at `level`, and two or three side by side (Figure 3).
     `direction` None is top to bottom, or with `fit` the layout whose text prints largest.
+    `paginate` (with `fit`, one network by blocks or layers): where no layout keeps the
+    text at 8 pt on one page, split the stages over as few pages as keep it (`pages`).
     """
-    from resnet_inspect.render.graphviz_render import can_render, render
-
     if direction not in (None, "TB", "LR"):
         raise InspectError(f"--direction {direction!r}: use TB or LR")
     if style not in ("default", "paper"):
         raise InspectError(f"--style {style!r}: use default or paper")
     many = [reports] if isinstance(reports, Report) else list(reports)
 
-    def draw(rankdir: str, columns: bool | None) -> str:
+    def draw(rankdir: str, columns: bool | None, only: Sequence[str] | None = None,
+             title: str | None = None) -> str:
         token = PAPER_STYLE.set(style == "paper")
         try:
             if block:
@@ -134,7 +138,7 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
                 graph = side_by_side(many, level, expand=expand)
             else:
                 graph = network_diagram(many[0], level, expand=expand, columns=columns,
-                                        direction=rankdir)
+                                        direction=rankdir, only=only, title=title)
         finally:
             PAPER_STYLE.reset(token)
         if style == "paper":
@@ -149,19 +153,75 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
         tried.append("--level")
     if style == "paper":
         tried.append("--style")
+    one_network = not block and len(many) == 1 and level != "stage"
     if fit is not None and direction is None:
-        source = _best_layout(draw, fit, stages=not block and len(many) == 1
-                              and level != "stage")
+        source = _best_layout(draw, fit, stages=one_network)[0]
     else:
         source = draw(direction or "TB", None)
     warnings: list[str] = []
     if fit is not None or fmt == "png":
         source, warnings = fit_source(source, fit, tried)
+    if paginate and fit is not None and direction is None and one_network and warnings:
+        pages = _paginate(draw, fit, many[0])
+        if len(pages) > 1:
+            done = [_finish(page, fmt, fit, tried) for page in pages]
+            note = (f"at {MIN_TEXT_PT:g} pt on {fit} the drawing takes {len(done)} pages, "
+                    "joined by 'to'/'from' connectors")
+            return Diagram(done[0].source, done[0].data, [note], done)
+    return _finish(source, fmt, None, tried, warnings)
+
+
+def _finish(source: str, fmt: str, fit: str | None, tried: Sequence[str],
+            warnings: list[str] | None = None) -> Diagram:
+    """Fit (when `fit`) and render one drawing."""
+    from resnet_inspect.render.graphviz_render import can_render, render
+
+    if fit is not None:
+        source, warnings = fit_source(source, fit, tried)
     data = render(source, fmt) if fmt != "dot" and can_render(fmt) else None
-    return Diagram(source, data, warnings)
+    return Diagram(source, data, warnings or [])
 
 
-def _best_layout(draw: Callable[[str, bool | None], str], fit: str, stages: bool) -> str:
+def _paginate(draw: Callable[..., str], fit: str, report: Report) -> list[str]:
+    """The stages split over consecutive pages, each as large as keeps its text at 8 pt
+    (the stem with the first residual stage, the head with the last); [] where even one
+    stage alone does not fit."""
+    from resnet_inspect.render.diagram.style import pretty_name
+
+    body = [s for s in report.stages if s not in ("conv1", "fc")]
+    if len(body) < 2:
+        return []
+
+    def with_ends(group: list[str]) -> list[str]:
+        ends = [s for s in ("conv1",) if group[0] == body[0] and s in report.stages]
+        return [*ends, *group, *(["fc"] if group[-1] == body[-1] and "fc" in report.stages
+                                 else [])]
+
+    def fits(group: list[str]) -> bool:
+        source, scale = _best_layout(lambda d, c: draw(d, c, with_ends(group)), fit, True)
+        return smallest_text_pt(source) * scale >= MIN_TEXT_PT
+
+    groups: list[list[str]] = []
+    for stage in body:
+        if groups and fits([*groups[-1], stage]):
+            groups[-1].append(stage)
+        elif fits([stage]):
+            groups.append([stage])
+        else:
+            return []
+    title = pretty_name(report)
+
+    def page(i: int, group: list[str]) -> str:
+        def draw_page(rankdir: str, columns: bool | None) -> str:
+            return draw(rankdir, columns, with_ends(group), f"{title} ({i} of {len(groups)})")
+
+        return _best_layout(draw_page, fit, True)[0]
+
+    return [page(i, group) for i, group in enumerate(groups, start=1)]
+
+
+def _best_layout(draw: Callable[[str, bool | None], str], fit: str,
+                 stages: bool) -> tuple[str, float]:
     """The layout that prints largest on `fit`: top to bottom, left to right, or, for a
     network drawn by blocks or layers, its stages side by side in columns. Ties keep the
     earlier (the default first)."""
@@ -176,4 +236,4 @@ def _best_layout(draw: Callable[[str, bool | None], str], fit: str, stages: bool
         scale = min(1.0, w_in * 72 / width, h_in * 72 / height)
         if scale > best_scale + 1e-9:
             best, best_scale = source, scale
-    return best
+    return best, best_scale

@@ -49,7 +49,8 @@ LEVELS = tuple(level.value for level in Level)  # ("stage", "block", "layer")
 
 def network_diagram(report: Report, level: str = "block", *, title: str | None = None,
                     prefix: str = "", expand: bool = False, columns: bool | None = None,
-                    direction: str = "TB") -> graphviz.Digraph:
+                    direction: str = "TB",
+                    only: Sequence[str] | None = None) -> graphviz.Digraph:
     """The paper's Figure 3 for any traced network: stages as clusters, top to bottom.
 
     At block and layer level each stage's first block is drawn, then one block for each run
@@ -57,7 +58,8 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
     the stages out side by side (one column each, the stem above the first and the head
     under the last); None: only for folded layer level, whose single column is the tallest.
     `direction` "LR" draws left to right (with columns, Graphviz stacks the rows bottom to
-    top: `--fit` does not choose that).
+    top: `--fit` does not choose that). `only`: draw these consecutive stages, one page of
+    several, entering from a "from conv3_x" connector and leaving by a "to conv5_x" one.
     """
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
@@ -71,7 +73,7 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
                            *(legend_lines(report) if level != "stage" else [])) if line],
         rankdir=direction,
     )
-    _draw_network(g, report, level, prefix, expand, columns)
+    _draw_network(g, report, level, prefix, expand, columns, only)
     return g
 
 
@@ -105,17 +107,27 @@ def side_by_side(reports: Sequence[Report], level: str = "block", *,
 
 
 def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
-                  expand: bool = False, columns: bool | None = None) -> list[str]:
+                  expand: bool = False, columns: bool | None = None,
+                  only: Sequence[str] | None = None) -> list[str]:
     """Draw one network into `g`; returns its main-path node ids without `prefix`."""
     stages = report.stages
-    start = node_id(prefix, "input")
-    g.node(start, html_label(["input"], [shape_text(report.input_shape)]),
-           fillcolor=COLOURS["io"], style="rounded,filled", group=prefix + "main")
-    flow = Flow(g, start, report.input_shape, prefix + "main")
+    units = regroup(report)
+    drawn = [s for s in stages if only is None or s in only]
+    first = stages.index(drawn[0])
+    if first == 0:
+        start = node_id(prefix, "input")
+        g.node(start, html_label(["input"], [shape_text(report.input_shape)]),
+               fillcolor=COLOURS["io"], style="rounded,filled", group=prefix + "main")
+        flow = Flow(g, start, report.input_shape, prefix + "main")
+    else:  # a later page: the tensor arrives from the page before, drawn in its first stage
+        before = stages[first - 1]
+        start = node_id(prefix, f"{drawn[0]}_from_{before}")
+        flow = Flow(g, start, [u for u in units if u.stage == before][-1].output_shape,
+                    prefix + "main")
+        flow.shown = ""  # its first edge names the tensor
     if level == "stage":
         _draw_stages(g, report, stages, prefix, flow)
         return [v[len(prefix):] for v in flow.visited]
-    units = regroup(report)
     body = [s for s in stages if s not in ("conv1", "fc")]
     # Stages in columns, one each (the stem above the first, the head under the last), so
     # a deep network fits a page: conv2_x | conv3_x | conv4_x | conv5_x. By default only
@@ -125,11 +137,11 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
     columns = columns and not prefix and bool(report.blocks)
     previous = ""
     heads = [start]  # where each column starts: lined up, in order, on one rank
-    for stage in stages:
+    for stage in drawn:
         members = [u for u in units if u.stage == stage]
         if not members:
             continue
-        jump = columns and stage in body[1:]
+        jump = columns and stage in body[1:] and stage != drawn[0]
         if jump:  # the column ends in a connector, as flowcharts continue on a new page
             _connector(g, node_id(prefix, f"{previous}_to_{stage}"), f"to {stage}", flow)
         previous = stage
@@ -141,6 +153,8 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
             # Two short lines, left-justified, so the main path's edge misses the label.
             c.attr(label=html_label([label], size, 11), style="rounded,filled",
                    fillcolor=background, color=fill, fontsize="13", labelloc="t", labeljust="l")
+            if first and stage == drawn[0]:  # this page's start
+                _connector_node(c, start, f"from {stages[first - 1]}", flow)
             if jump:  # ... and the next column starts from one
                 heads.append(node_id(prefix, f"{stage}_from_{previous_body(body, stage)}"))
                 _connector(c, heads[-1], f"from {previous_body(body, stage)}", flow, start=True)
@@ -160,6 +174,10 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
                                style="rounded,dashed", color=fill, fontsize="12",
                                labelloc="b", labeljust="r")
                         _draw_block_layers(r, g, item[0], fill, prefix, flow)
+    after = stages.index(drawn[-1]) + 1
+    if after < len(stages):  # this page ends: the path goes on on the next
+        _connector(g, node_id(prefix, f"{drawn[-1]}_to_{stages[after]}"),
+                   f"to {stages[after]}", flow)
     if len(heads) > 1:
         with g.subgraph() as rank:
             rank.attr(rank="same")
@@ -173,12 +191,16 @@ def previous_body(body: Sequence[str], stage: str) -> str:
     return body[body.index(stage) - 1]
 
 
+def _connector_node(c: graphviz.Digraph, node: str, text: str, flow: Flow) -> None:
+    c.node(node, text, shape="plaintext", style="", fontsize="11",
+           fontcolor=COLOURS["muted"], group=flow.group)
+
+
 def _connector(g: graphviz.Digraph, node: str, text: str, flow: Flow,
                start: bool = False) -> None:
     """An off-column connector: where a column ends ("to conv3_x") or the next one starts
     ("from conv2_x"), so no edge runs across the drawing from one column to the next."""
-    g.node(node, text, shape="plaintext", style="", fontsize="11",
-           fontcolor=COLOURS["muted"], group=flow.group)
+    _connector_node(g, node, text, flow)
     if start:
         flow.restart(node)
     else:
