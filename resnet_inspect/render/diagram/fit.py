@@ -154,14 +154,17 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
     if style == "paper":
         tried.append("--style")
     one_network = not block and len(many) == 1 and level != "stage"
+    too_small = False  # no layout keeps the text at 8 pt on one page
     if fit is not None and direction is None:
-        source = _best_layout(draw, fit, stages=one_network)[0]
+        source, scale = _best_layout(draw, fit, stages=one_network)
+        too_small = smallest_text_pt(source) * scale < MIN_TEXT_PT
     else:
         source = draw(direction or "TB", None)
     warnings: list[str] = []
     if fit is not None or fmt == "png":
         source, warnings = fit_source(source, fit, tried)
-    if paginate and fit is not None and direction is None and one_network and warnings:
+    if paginate and too_small and one_network:
+        assert fit is not None
         pages = _paginate(draw, fit, many[0])
         if len(pages) > 1:
             done = [_finish(page, fmt, fit, tried) for page in pages]
@@ -193,9 +196,9 @@ def _paginate(draw: Callable[..., str], fit: str, report: Report) -> list[str]:
         return []
 
     def with_ends(group: list[str]) -> list[str]:
-        ends = [s for s in ("conv1",) if group[0] == body[0] and s in report.stages]
-        return [*ends, *group, *(["fc"] if group[-1] == body[-1] and "fc" in report.stages
-                                 else [])]
+        head = ["conv1"] if group[0] == body[0] and "conv1" in report.stages else []
+        tail = ["fc"] if group[-1] == body[-1] and "fc" in report.stages else []
+        return [*head, *group, *tail]
 
     def fits(group: list[str]) -> bool:
         source, scale = _best_layout(lambda d, c: draw(d, c, with_ends(group)), fit, True)
