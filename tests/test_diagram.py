@@ -920,11 +920,32 @@ def test_cli_writes_pages_next_to_the_output(capsys: pytest.CaptureFixture[str],
     assert res.code == 0 and res.out.count("digraph resnet") == len(pages)
 
 
-def test_a_stage_too_tall_for_a_page_is_not_split_further() -> None:
-    """ResNet-152 at layer level: even conv2_x alone is too tall for a slide at 8 pt, so
-    the drawing stays one page and the warning says how small its text prints."""
-    from resnet_inspect.render.diagram import make_diagram
+def _nodes(dot: str) -> set[str]:
+    """The node ids a DOT source defines, connectors left out."""
+    return {m for m in re.findall(r"^\t+(\w+) \[label=", dot, re.M)
+            if "_to_" not in m and "_from_" not in m}
 
-    result = make_diagram(_report("resnet152"), "dot", level="layer", fit="slide",
-                          paginate=True)
-    assert result.pages == [] and "under 8 pt" in result.warnings[0]
+
+def test_a_stage_too_tall_for_a_page_breaks_between_its_blocks() -> None:
+    """ResNet-152 at layer level: conv2_x alone is too tall for a slide at 8 pt, so pages
+    break inside stages, between a block and the next ("to layer2.1" ... "from layer2.0").
+    Every page prints at 8 pt or more, and the pages draw exactly the one-page drawing's
+    nodes, each once."""
+    from resnet_inspect.render.diagram import make_diagram, natural_size, parse_fit
+    from resnet_inspect.render.diagram.fit import smallest_text_pt
+
+    report = _report("resnet152")
+    one = make_diagram(report, "dot", level="layer", fit="slide")
+    paged = make_diagram(report, "dot", level="layer", fit="slide", paginate=True)
+    assert len(paged.pages) >= 3
+    w_in, h_in = parse_fit("slide")
+    seen: list[str] = []
+    for page in paged.pages:
+        width, height = natural_size(page.source.replace(f'size="{w_in:g},{h_in:g}"', ""))
+        scale = min(1.0, w_in * 72 / width, h_in * 72 / height)
+        assert smallest_text_pt(page.source) * scale >= 8.0
+        seen += _nodes(page.source)
+    assert len(seen) == len(set(seen)) and set(seen) == _nodes(one.source)
+    sources = "\n".join(page.source for page in paged.pages)
+    assert re.search(r'label="to layer\d\.\d+"', sources)  # a break inside a stage
+    assert re.search(r'label="from layer\d\.\d+"', sources)

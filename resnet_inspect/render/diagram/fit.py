@@ -128,8 +128,8 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
         raise InspectError(f"--style {style!r}: use default or paper")
     many = [reports] if isinstance(reports, Report) else list(reports)
 
-    def draw(rankdir: str, columns: bool | None, only: Sequence[str] | None = None,
-             title: str | None = None) -> str:
+    def draw(rankdir: str, columns: bool | None,
+             only: Sequence[tuple[str, int]] | None = None, title: str | None = None) -> str:
         token = PAPER_STYLE.set(style == "paper")
         try:
             if block:
@@ -165,7 +165,7 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
         source, warnings = fit_source(source, fit, tried)
     if paginate and too_small and one_network:
         assert fit is not None
-        pages = _paginate(draw, fit, many[0])
+        pages = _paginate(draw, fit, many[0], expand)
         if len(pages) > 1:
             done = [_finish(page, fmt, fit, tried) for page in pages]
             note = (f"at {MIN_TEXT_PT:g} pt on {fit} the drawing takes {len(done)} pages, "
@@ -185,42 +185,55 @@ def _finish(source: str, fmt: str, fit: str | None, tried: Sequence[str],
     return Diagram(source, data, warnings or [])
 
 
-def _paginate(draw: Callable[..., str], fit: str, report: Report) -> list[str]:
-    """The stages split over consecutive pages, each as large as keeps its text at 8 pt
-    (the stem with the first residual stage, the head with the last); [] where even one
-    stage alone does not fit."""
+def _paginate(draw: Callable[..., str], fit: str, report: Report, expand: bool) -> list[str]:
+    """The network split over consecutive pages, each as large as keeps its text at 8 pt.
+
+    Pages break between stages where they can; a stage too tall for a page on its own is
+    broken between its blocks (a block and the loose layers after it stay together).
+    [] where even one such piece does not fit."""
+    from resnet_inspect.render.diagram.grouping import regroup, stage_items
     from resnet_inspect.render.diagram.style import pretty_name
 
-    body = [s for s in report.stages if s not in ("conv1", "fc")]
-    if len(body) < 2:
-        return []
+    units = regroup(report)
+    pieces: list[list[list[tuple[str, int]]]] = []  # per stage, its pieces of items
+    for stage in report.stages:
+        items = stage_items([u for u in units if u.stage == stage], expand)
+        stage_pieces: list[list[tuple[str, int]]] = [[]]
+        for i, item in enumerate(items):
+            if isinstance(item, list) and any(isinstance(items[j], list)
+                                              for _, j in stage_pieces[-1]):
+                stage_pieces.append([])
+            stage_pieces[-1].append((stage, i))
+        pieces.append([piece for piece in stage_pieces if piece])
 
-    def with_ends(group: list[str]) -> list[str]:
-        head = ["conv1"] if group[0] == body[0] and "conv1" in report.stages else []
-        tail = ["fc"] if group[-1] == body[-1] and "fc" in report.stages else []
-        return [*head, *group, *tail]
-
-    def fits(group: list[str]) -> bool:
-        source, scale = _best_layout(lambda d, c: draw(d, c, with_ends(group)), fit, True)
+    def fits(page: list[tuple[str, int]]) -> bool:
+        source, scale = _best_layout(lambda d, c: draw(d, c, page), fit, True)
         return smallest_text_pt(source) * scale >= MIN_TEXT_PT
 
-    groups: list[list[str]] = []
-    for stage in body:
-        if groups and fits([*groups[-1], stage]):
-            groups[-1].append(stage)
-        elif fits([stage]):
-            groups.append([stage])
+    pages: list[list[tuple[str, int]]] = []
+
+    def place(part: list[tuple[str, int]]) -> bool:
+        if pages and fits([*pages[-1], *part]):
+            pages[-1].extend(part)
+        elif fits(part):
+            pages.append(list(part))
         else:
+            return False
+        return True
+
+    for stage_pieces in pieces:
+        whole = [unit for piece in stage_pieces for unit in piece]
+        if not place(whole) and not all(place(piece) for piece in stage_pieces):
             return []
     title = pretty_name(report)
 
-    def page(i: int, group: list[str]) -> str:
+    def final(i: int, page: list[tuple[str, int]]) -> str:
         def draw_page(rankdir: str, columns: bool | None) -> str:
-            return draw(rankdir, columns, with_ends(group), f"{title} ({i} of {len(groups)})")
+            return draw(rankdir, columns, page, f"{title} ({i} of {len(pages)})")
 
         return _best_layout(draw_page, fit, True)[0]
 
-    return [page(i, group) for i, group in enumerate(groups, start=1)]
+    return [final(i, page) for i, page in enumerate(pages, start=1)]
 
 
 def _best_layout(draw: Callable[[str, bool | None], str], fit: str,

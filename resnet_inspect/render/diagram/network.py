@@ -50,7 +50,7 @@ LEVELS = tuple(level.value for level in Level)  # ("stage", "block", "layer")
 def network_diagram(report: Report, level: str = "block", *, title: str | None = None,
                     prefix: str = "", expand: bool = False, columns: bool | None = None,
                     direction: str = "TB",
-                    only: Sequence[str] | None = None) -> graphviz.Digraph:
+                    only: Sequence[tuple[str, int]] | None = None) -> graphviz.Digraph:
     """The paper's Figure 3 for any traced network: stages as clusters, top to bottom.
 
     At block and layer level each stage's first block is drawn, then one block for each run
@@ -58,8 +58,9 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
     the stages out side by side (one column each, the stem above the first and the head
     under the last); None: only for folded layer level, whose single column is the tallest.
     `direction` "LR" draws left to right (with columns, Graphviz stacks the rows bottom to
-    top: `--fit` does not choose that). `only`: draw these consecutive stages, one page of
-    several, entering from a "from conv3_x" connector and leaving by a "to conv5_x" one.
+    top: `--fit` does not choose that). `only`: the (stage, item) pairs of one page of
+    several, entering from a "from conv3_x" connector and leaving by a "to conv5_x" one
+    (named by block where a page breaks inside a stage: "to layer3.1").
     """
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
@@ -108,22 +109,28 @@ def side_by_side(reports: Sequence[Report], level: str = "block", *,
 
 def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
                   expand: bool = False, columns: bool | None = None,
-                  only: Sequence[str] | None = None) -> list[str]:
-    """Draw one network into `g`; returns its main-path node ids without `prefix`."""
+                  only: Sequence[tuple[str, int]] | None = None) -> list[str]:
+    """Draw one network into `g`; returns its main-path node ids without `prefix`.
+    `only`: the (stage, item) pairs of one page, items as `stage_items` lists them."""
     stages = report.stages
     units = regroup(report)
-    drawn = [s for s in stages if only is None or s in only]
-    first = stages.index(drawn[0])
-    if first == 0:
+    items = {s: stage_items([u for u in units if u.stage == s], expand) for s in stages}
+    wanted: dict[str, set[int]] = {}
+    for stage, index in only or [(s, i) for s in stages for i in range(len(items[s]))]:
+        wanted.setdefault(stage, set()).add(index)
+    order = [(s, i) for s in stages for i in range(len(items[s]))]  # every item, in order
+    page = [u for u in order if u[1] in wanted.get(u[0], ())]
+    drawn = list(dict.fromkeys(s for s, _ in page)) or list(stages)
+    begin = order.index(page[0]) if page and only else 0
+    if begin == 0:
         start = node_id(prefix, "input")
         g.node(start, html_label(["input"], [shape_text(report.input_shape)]),
                fillcolor=COLOURS["io"], style="rounded,filled", group=prefix + "main")
         flow = Flow(g, start, report.input_shape, prefix + "main")
     else:  # a later page: the tensor arrives from the page before, drawn in its first stage
-        before = stages[first - 1]
-        start = node_id(prefix, f"{drawn[0]}_from_{before}")
-        flow = Flow(g, start, [u for u in units if u.stage == before][-1].output_shape,
-                    prefix + "main")
+        came = _item_of(items, order[begin - 1])
+        start = node_id(prefix, f"{drawn[0]}_from_{_where(order, begin - 1, begin, items)}")
+        flow = Flow(g, start, _output_of(came), prefix + "main")
         flow.shown = ""  # its first edge names the tensor
     if level == "stage":
         _draw_stages(g, report, stages, prefix, flow)
@@ -153,12 +160,14 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
             # Two short lines, left-justified, so the main path's edge misses the label.
             c.attr(label=html_label([label], size, 11), style="rounded,filled",
                    fillcolor=background, color=fill, fontsize="13", labelloc="t", labeljust="l")
-            if first and stage == drawn[0]:  # this page's start
-                _connector_node(c, start, f"from {stages[first - 1]}", flow)
+            if begin and stage == drawn[0]:  # this page's start
+                _connector_node(c, start, f"from {_where(order, begin - 1, begin, items)}", flow)
             if jump:  # ... and the next column starts from one
                 heads.append(node_id(prefix, f"{stage}_from_{previous_body(body, stage)}"))
                 _connector(c, heads[-1], f"from {previous_body(body, stage)}", flow, start=True)
-            for item in stage_items(members, expand):
+            for index, item in enumerate(items[stage]):
+                if index not in wanted.get(stage, ()):
+                    continue
                 if isinstance(item, LayerRecord):
                     _draw_loose_layer(c, item, fill, prefix, flow, units)
                 elif len(item) == 1 and level == "block":
@@ -174,16 +183,40 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
                                style="rounded,dashed", color=fill, fontsize="12",
                                labelloc="b", labeljust="r")
                         _draw_block_layers(r, g, item[0], fill, prefix, flow)
-    after = stages.index(drawn[-1]) + 1
-    if after < len(stages):  # this page ends: the path goes on on the next
-        _connector(g, node_id(prefix, f"{drawn[-1]}_to_{stages[after]}"),
-                   f"to {stages[after]}", flow)
+    end = order.index(page[-1]) + 1 if page and only else len(order)
+    if end < len(order):  # this page ends: the path goes on on the next
+        where = _where(order, end, end - 1, items)
+        _connector(g, node_id(prefix, f"{drawn[-1]}_to_{where}"), f"to {where}", flow)
     if len(heads) > 1:
         with g.subgraph() as rank:
             rank.attr(rank="same")
             for a, b in pairwise(heads):
                 rank.edge(a, b, style="invis")
     return [v[len(prefix):] for v in flow.visited]
+
+
+Item = LayerRecord | list[Block]
+
+
+def _item_of(items: dict[str, list[Item]], unit: tuple[str, int]) -> Item:
+    return items[unit[0]][unit[1]]
+
+
+def _output_of(item: Item) -> list[int]:
+    return item.output_shape if isinstance(item, LayerRecord) else item[-1].output_shape
+
+
+def _where(order: list[tuple[str, int]], there: int, here: int,
+           items: dict[str, list[Item]]) -> str:
+    """How a connector names the item at `there` seen from the one at `here`: its stage
+    when they lie in different stages, else the block it starts or ends with."""
+    stage = order[there][0]
+    if stage != order[here][0]:
+        return stage
+    item = _item_of(items, order[there])
+    if isinstance(item, LayerRecord):
+        return item.name
+    return item[0].name if there > here else item[-1].name
 
 
 def previous_body(body: Sequence[str], stage: str) -> str:
