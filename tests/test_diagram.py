@@ -949,3 +949,17 @@ def test_a_stage_too_tall_for_a_page_breaks_between_its_blocks() -> None:
     sources = "\n".join(page.source for page in paged.pages)
     assert re.search(r'label="to layer\d\.\d+"', sources)  # a break inside a stage
     assert re.search(r'label="from layer\d\.\d+"', sources)
+
+
+def test_a_network_without_blocks_breaks_between_layers() -> None:
+    """VGG-19 is one long stage of convs and pools: at 8 pt on A4 it breaks between
+    layers, a conv keeping the ReLU written on it, and no layer is drawn twice or lost."""
+    from resnet_inspect.render.diagram import make_diagram
+
+    report = _report("vgg19")
+    one = make_diagram(report, "dot", level="layer", fit="a4")
+    paged = make_diagram(report, "dot", level="layer", fit="a4", paginate=True)
+    assert len(paged.pages) >= 2 and all(not page.warnings for page in paged.pages)
+    seen = [node for page in paged.pages for node in _nodes(page.source)]
+    assert len(seen) == len(set(seen)) and set(seen) == _nodes(one.source)
+    assert re.search(r'label="to features\.\d+"', paged.pages[0].source)

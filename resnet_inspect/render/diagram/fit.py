@@ -189,8 +189,9 @@ def _paginate(draw: Callable[..., str], fit: str, report: Report, expand: bool) 
     """The network split over consecutive pages, each as large as keeps its text at 8 pt.
 
     Pages break between stages where they can; a stage too tall for a page on its own is
-    broken between its blocks (a block and the loose layers after it stay together).
-    [] where even one such piece does not fit."""
+    broken between its blocks and layers (a block, or a conv/pool/fc layer, with the
+    batch-norm and activations after it, stays whole). [] where even one piece does not
+    fit."""
     from resnet_inspect.render.diagram.grouping import regroup, stage_items
     from resnet_inspect.render.diagram.style import pretty_name
 
@@ -200,8 +201,7 @@ def _paginate(draw: Callable[..., str], fit: str, report: Report, expand: bool) 
         items = stage_items([u for u in units if u.stage == stage], expand)
         stage_pieces: list[list[tuple[str, int]]] = [[]]
         for i, item in enumerate(items):
-            if isinstance(item, list) and any(isinstance(items[j], list)
-                                              for _, j in stage_pieces[-1]):
+            if _opens(item) and any(_opens(items[j]) for _, j in stage_pieces[-1]):
                 stage_pieces.append([])
             stage_pieces[-1].append((stage, i))
         pieces.append([piece for piece in stage_pieces if piece])
@@ -234,6 +234,16 @@ def _paginate(draw: Callable[..., str], fit: str, report: Report, expand: bool) 
         return _best_layout(draw_page, fit, True)[0]
 
     return [final(i, page) for i, page in enumerate(pages, start=1)]
+
+
+def _opens(item: object) -> bool:
+    """Whether a stage item starts a piece a page may break before: a block (or a run of
+    them), or a layer drawn as a node of its own (conv, fc, pool ...), not the batch-norm
+    and activation written on the node before."""
+    from resnet_inspect.render.diagram.grouping import ANCHORS
+    from resnet_inspect.report.model import LayerRecord
+
+    return not isinstance(item, LayerRecord) or item.category in ANCHORS
 
 
 def _best_layout(draw: Callable[[str, bool | None], str], fit: str,
