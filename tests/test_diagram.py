@@ -963,3 +963,20 @@ def test_a_network_without_blocks_breaks_between_layers() -> None:
     seen = [node for page in paged.pages for node in _nodes(page.source)]
     assert len(seen) == len(set(seen)) and set(seen) == _nodes(one.source)
     assert re.search(r'label="to features\.\d+"', paged.pages[0].source)
+
+
+def test_figure_3_goes_over_pages_cut_at_the_same_resolution() -> None:
+    """VGG-19, plain-34 and ResNet-34 side by side on 16:9 slides at 8 pt: every page cuts
+    the three columns at the same output resolution (the page that shows ResNet-34's
+    56x56 blocks shows VGG's 56x56 convs), and the pages draw every node once."""
+    from resnet_inspect.render.diagram import make_diagram
+
+    reports = [_report("vgg19"), _report("resnet34", plain=True), _report("resnet34")]
+    one = make_diagram(reports, "dot", level="block", fit="slide")
+    paged = make_diagram(reports, "dot", level="block", fit="slide", paginate=True)
+    assert len(paged.pages) >= 2 and all(not page.warnings for page in paged.pages)
+    seen = [node for page in paged.pages for node in _nodes(page.source)]
+    assert len(seen) == len(set(seen)) and set(seen) == _nodes(one.source)
+    page = next(p.source for p in paged.pages if "n2_layer1_0 [label" in p.source)
+    assert "×56×56" in page and "n0_features_" in page  # VGG's 56x56 layers beside them
+    assert "rankdir=LR" not in page  # columns stay left to right, in order

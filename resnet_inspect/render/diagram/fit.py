@@ -16,11 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.diagram.block import block_diagram
 from resnet_inspect.render.diagram.network import network_diagram, side_by_side
-from resnet_inspect.render.diagram.style import PAPER_STYLE, draw_legend
+from resnet_inspect.render.diagram.style import PAPER_STYLE, draw_legend, pretty_name
 from resnet_inspect.report.model import Report
 
 # Pages in inches: a 16:9 slide is 13.33 x 7.5 in (PowerPoint's widescreen); A4 is
@@ -128,14 +129,14 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
         raise InspectError(f"--style {style!r}: use default or paper")
     many = [reports] if isinstance(reports, Report) else list(reports)
 
-    def draw(rankdir: str, columns: bool | None,
-             only: Sequence[tuple[str, int]] | None = None, title: str | None = None) -> str:
+    def draw(rankdir: str, columns: bool | None, only: Sequence[Any] | None = None,
+             title: str | None = None) -> str:
         token = PAPER_STYLE.set(style == "paper")
         try:
             if block:
                 graph = block_diagram(many[0])
             elif len(many) > 1:
-                graph = side_by_side(many, level, expand=expand)
+                graph = side_by_side(many, level, expand=expand, only=only, title=title)
             else:
                 graph = network_diagram(many[0], level, expand=expand, columns=columns,
                                         direction=rankdir, only=only, title=title)
@@ -156,16 +157,17 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
     one_network = not block and len(many) == 1 and level != "stage"
     too_small = False  # no layout keeps the text at 8 pt on one page
     if fit is not None and direction is None:
-        source, scale = _best_layout(draw, fit, stages=one_network)
+        source, scale = _best_layout(draw, fit, stages=one_network, across=len(many) == 1)
         too_small = smallest_text_pt(source) * scale < MIN_TEXT_PT
     else:
         source = draw(direction or "TB", None)
     warnings: list[str] = []
     if fit is not None or fmt == "png":
         source, warnings = fit_source(source, fit, tried)
-    if paginate and too_small and one_network:
+    if paginate and too_small and not block and level != "stage":
         assert fit is not None
-        pages = _paginate(draw, fit, many[0], expand)
+        pages = (_paginate(draw, fit, many[0], expand) if len(many) == 1
+                 else _paginate_beside(draw, fit, many, expand))
         if len(pages) > 1:
             done = [_finish(page, fmt, fit, tried) for page in pages]
             note = (f"at {MIN_TEXT_PT:g} pt on {fit} the drawing takes {len(done)} pages, "
@@ -193,7 +195,6 @@ def _paginate(draw: Callable[..., str], fit: str, report: Report, expand: bool) 
     batch-norm and activations after it, stays whole). [] where even one piece does not
     fit."""
     from resnet_inspect.render.diagram.grouping import regroup, stage_items
-    from resnet_inspect.render.diagram.style import pretty_name
 
     units = regroup(report)
     pieces: list[list[list[tuple[str, int]]]] = []  # per stage, its pieces of items
@@ -236,6 +237,79 @@ def _paginate(draw: Callable[..., str], fit: str, report: Report, expand: bool) 
     return [final(i, page) for i, page in enumerate(pages, start=1)]
 
 
+def _paginate_beside(draw: Callable[..., str], fit: str, reports: Sequence[Report],
+                     expand: bool) -> list[str]:
+    """Networks side by side (Figure 3) over pages, cut at the same resolution in every
+    column: a page holds the layers of every network whose output is 112x112, then
+    56x56 ..., as many resolutions as keep the text at 8 pt; a resolution too large for
+    a page is cut into two to four parts, each network's at its layer and block
+    boundaries. [] where even those do not fit."""
+    from resnet_inspect.render.diagram.grouping import regroup, stage_items
+
+    Page = list[list[tuple[str, int]]]  # for each network, its (stage, item) pairs
+    per_net: list[list[tuple[int, tuple[str, int], bool]]] = []  # resolution, unit, opens
+    for report in reports:
+        units = regroup(report)
+        net = []
+        for stage in report.stages:
+            for i, item in enumerate(stage_items([u for u in units if u.stage == stage],
+                                                 expand)):
+                shape = item.output_shape if not isinstance(item, list) \
+                    else item[-1].output_shape
+                net.append((shape[2] if len(shape) == 4 else 0, (stage, i), _opens(item)))
+        per_net.append(net)
+    sizes = sorted({r for net in per_net for r, _, _ in net}, reverse=True)
+
+    def fits(page: Page) -> bool:
+        source, scale = _best_layout(lambda d, c: draw(d, c, page), fit, False, False)
+        return smallest_text_pt(source) * scale >= MIN_TEXT_PT
+
+    def parts(size: int, k: int) -> list[Page]:
+        """The resolution's units cut into k parts per network, at opening items."""
+        cuts: list[list[list[tuple[str, int]]]] = [[] for _ in range(k)]  # part, net
+        for net in per_net:
+            band = [(unit, opens) for r, unit, opens in net if r == size]
+            pieces: list[list[tuple[str, int]]] = []
+            for unit, opens in band:
+                if opens or not pieces:
+                    pieces.append([])
+                pieces[-1].append(unit)
+            for j in range(k):
+                chunk = pieces[j * len(pieces) // k:(j + 1) * len(pieces) // k]
+                cuts[j].append([unit for piece in chunk for unit in piece])
+        return cuts
+
+    pages: list[Page] = []
+
+    def place(part: Page) -> bool:
+        merged = [a + b for a, b in zip(pages[-1], part, strict=True)] if pages else None
+        if merged is not None and fits(merged):
+            pages[-1] = merged
+        elif fits(part):
+            pages.append(part)
+        else:
+            return False
+        return True
+
+    for size in sizes:
+        for k in (1, 2, 3, 4):
+            before = [[list(units) for units in page] for page in pages]
+            if all(place(part) for part in parts(size, k)):
+                break
+            pages[:] = before  # a part did not fit: undo this try, cut finer
+        else:
+            return []
+    names = " vs ".join(pretty_name(r) for r in reports)
+
+    def final(i: int, page: Page) -> str:
+        def draw_page(rankdir: str, columns: bool | None) -> str:
+            return draw(rankdir, columns, page, f"{names} ({i} of {len(pages)})")
+
+        return _best_layout(draw_page, fit, False, False)[0]
+
+    return [final(i, page) for i, page in enumerate(pages, start=1)]
+
+
 def _opens(item: object) -> bool:
     """Whether a stage item starts a piece a page may break before: a block (or a run of
     them), or a layer drawn as a node of its own (conv, fc, pool ...), not the batch-norm
@@ -247,12 +321,15 @@ def _opens(item: object) -> bool:
 
 
 def _best_layout(draw: Callable[[str, bool | None], str], fit: str,
-                 stages: bool) -> tuple[str, float]:
-    """The layout that prints largest on `fit`: top to bottom, left to right, or, for a
-    network drawn by blocks or layers, its stages side by side in columns. Ties keep the
-    earlier (the default first)."""
+                 stages: bool, across: bool = True) -> tuple[str, float]:
+    """The layout that prints largest on `fit`: top to bottom, left to right (unless not
+    `across`: networks side by side would be stacked bottom to top), or, for a network
+    drawn by blocks or layers, its stages side by side in columns. Ties keep the earlier
+    (the default first)."""
     w_in, h_in = parse_fit(fit)
-    options: list[tuple[str, bool | None]] = [("TB", None), ("LR", False)]
+    options: list[tuple[str, bool | None]] = [("TB", None)]
+    if across:
+        options.append(("LR", False))
     if stages:
         options.append(("TB", True))
     best, best_scale = "", -1.0
