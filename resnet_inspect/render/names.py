@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Sequence
 from enum import Enum
 
 from resnet_inspect.report.model import Report
@@ -108,8 +107,3 @@ class Namer:
         if leaf[0] == "relu":
             return f"res{unit}_relu"
         return f"res{unit}.{rest}"
-
-
-def display_names(report: Report, scheme: NameScheme | str, names: Sequence[str]) -> list[str]:
-    namer = Namer(report, scheme)
-    return [namer(n) for n in names]

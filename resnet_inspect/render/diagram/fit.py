@@ -208,8 +208,7 @@ def _paginate(draw: Callable[..., str], fit: str, report: Report, expand: bool) 
         pieces.append([piece for piece in stage_pieces if piece])
 
     def fits(page: list[tuple[str, int]]) -> bool:
-        source, scale = _best_layout(lambda d, c: draw(d, c, page), fit, True)
-        return smallest_text_pt(source) * scale >= MIN_TEXT_PT
+        return _fits(draw, fit, page, single=True)
 
     pages: list[list[tuple[str, int]]] = []
 
@@ -226,15 +225,7 @@ def _paginate(draw: Callable[..., str], fit: str, report: Report, expand: bool) 
         whole = [unit for piece in stage_pieces for unit in piece]
         if not place(whole) and not all(place(piece) for piece in stage_pieces):
             return []
-    title = pretty_name(report)
-
-    def final(i: int, page: list[tuple[str, int]]) -> str:
-        def draw_page(rankdir: str, columns: bool | None) -> str:
-            return draw(rankdir, columns, page, f"{title} ({i} of {len(pages)})")
-
-        return _best_layout(draw_page, fit, True)[0]
-
-    return [final(i, page) for i, page in enumerate(pages, start=1)]
+    return _titled(draw, fit, pages, pretty_name(report), single=True)
 
 
 def _paginate_beside(draw: Callable[..., str], fit: str, reports: Sequence[Report],
@@ -244,7 +235,7 @@ def _paginate_beside(draw: Callable[..., str], fit: str, reports: Sequence[Repor
     56x56 ..., as many resolutions as keep the text at 8 pt; a resolution too large for
     a page is cut into two to four parts, each network's at its layer and block
     boundaries. [] where even those do not fit."""
-    from resnet_inspect.render.diagram.grouping import regroup, stage_items
+    from resnet_inspect.render.diagram.grouping import item_output, regroup, stage_items
 
     Page = list[list[tuple[str, int]]]  # for each network, its (stage, item) pairs
     per_net: list[list[tuple[int, tuple[str, int], bool]]] = []  # resolution, unit, opens
@@ -254,15 +245,13 @@ def _paginate_beside(draw: Callable[..., str], fit: str, reports: Sequence[Repor
         for stage in report.stages:
             for i, item in enumerate(stage_items([u for u in units if u.stage == stage],
                                                  expand)):
-                shape = item.output_shape if not isinstance(item, list) \
-                    else item[-1].output_shape
+                shape = item_output(item)
                 net.append((shape[2] if len(shape) == 4 else 0, (stage, i), _opens(item)))
         per_net.append(net)
     sizes = sorted({r for net in per_net for r, _, _ in net}, reverse=True)
 
     def fits(page: Page) -> bool:
-        source, scale = _best_layout(lambda d, c: draw(d, c, page), fit, False, False)
-        return smallest_text_pt(source) * scale >= MIN_TEXT_PT
+        return _fits(draw, fit, page, single=False)
 
     def parts(size: int, k: int) -> list[Page]:
         """The resolution's units cut into k parts per network, at opening items."""
@@ -300,14 +289,27 @@ def _paginate_beside(draw: Callable[..., str], fit: str, reports: Sequence[Repor
         else:
             return []
     names = " vs ".join(pretty_name(r) for r in reports)
+    return _titled(draw, fit, pages, names, single=False)
 
-    def final(i: int, page: Page) -> str:
-        def draw_page(rankdir: str, columns: bool | None) -> str:
-            return draw(rankdir, columns, page, f"{names} ({i} of {len(pages)})")
 
-        return _best_layout(draw_page, fit, False, False)[0]
+def _page_layout(draw: Callable[..., str], fit: str, page: Any, single: bool,
+                 title: str | None = None) -> tuple[str, float]:
+    """One page's best layout and its scale. `single`: one network, whose stages may
+    stand in columns and which may run left to right (networks side by side may not)."""
+    return _best_layout(lambda d, c: draw(d, c, page, title), fit, stages=single,
+                        across=single)
 
-    return [final(i, page) for i, page in enumerate(pages, start=1)]
+
+def _fits(draw: Callable[..., str], fit: str, page: Any, single: bool) -> bool:
+    source, scale = _page_layout(draw, fit, page, single)
+    return smallest_text_pt(source) * scale >= MIN_TEXT_PT
+
+
+def _titled(draw: Callable[..., str], fit: str, pages: Sequence[Any], title: str,
+            single: bool) -> list[str]:
+    """Each page in its best layout, titled 'ResNet-50 (2 of 3)'."""
+    return [_page_layout(draw, fit, page, single, f"{title} ({i} of {len(pages)})")[0]
+            for i, page in enumerate(pages, start=1)]
 
 
 def _opens(item: object) -> bool:

@@ -119,6 +119,11 @@ def stage_items(members: Sequence[Unit], expand: bool) -> list[LayerRecord | lis
     return items
 
 
+def item_output(item: LayerRecord | list[Block]) -> list[int]:
+    """The output shape of a stage item: a layer's, or the last block's of a run."""
+    return item.output_shape if isinstance(item, LayerRecord) else item[-1].output_shape
+
+
 def chunks(records: Sequence[LayerRecord]) -> list[list[LayerRecord]]:
     """One group per anchor layer (conv, fc, pool, add) with the batch-norm and activations
     that follow it, so a label lists its layers in the order they run.

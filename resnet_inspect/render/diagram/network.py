@@ -15,6 +15,7 @@ from resnet_inspect.render.diagram.grouping import (
     Block,
     Unit,
     chunks,
+    item_output,
     reads_preactivated,
     regroup,
     stage_items,
@@ -138,7 +139,7 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
     else:  # a later page: the tensor arrives from the page before, drawn in its first stage
         came = _item_of(items, order[begin - 1])
         start = node_id(prefix, f"{drawn[0]}_from_{_where(order, begin - 1, begin, items)}")
-        flow = Flow(g, start, _output_of(came), prefix + "main")
+        flow = Flow(g, start, item_output(came), prefix + "main")
         flow.shown = ""  # its first edge names the tensor
     if level == "stage":
         _draw_stages(g, report, stages, prefix, flow)
@@ -208,10 +209,6 @@ Item = LayerRecord | list[Block]
 
 def _item_of(items: dict[str, list[Item]], unit: tuple[str, int]) -> Item:
     return items[unit[0]][unit[1]]
-
-
-def _output_of(item: Item) -> list[int]:
-    return item.output_shape if isinstance(item, LayerRecord) else item[-1].output_shape
 
 
 def _where(order: list[tuple[str, int]], there: int, here: int,
