@@ -207,3 +207,37 @@ def test_a_bug_in_the_users_model_keeps_its_cause() -> None:
 
     with pytest.raises(resnet_inspect.ModelError, match="out of bounds for my lookup table"):
         resnet_inspect.inspect(Broken(), (3,), device="cpu")
+
+
+class _FixedWindow(nn.Module):
+    """A user's layer that states its window as class attributes, not in __init__."""
+
+    kernel_size = (2, 2)
+    stride = 2
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.avg_pool2d(x, self.kernel_size, self.stride)
+
+
+def test_a_kernel_given_as_a_class_attribute_is_shown() -> None:
+    # The row's kernel and stride come from the layer's settings wherever it keeps them:
+    # in its __dict__ (torch's layers) or on its class (this one); a layer with neither
+    # has no kernel column.
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, groups=1), _FixedWindow(), nn.ReLU())
+    rows = {r.name: r for r in resnet_inspect.inspect(model, (3, 32, 32)).layers}
+    assert (rows["0"].kernel, rows["0"].stride, rows["0"].groups) == ("3x3", 2, 1)
+    assert (rows["1"].kernel, rows["1"].stride) == ("2x2", 2)
+    assert rows["1"].output_shape == [1, 8, 7, 7]  # (32 - 3) // 2 + 1 = 15, then // 2
+    assert (rows["2"].kernel, rows["2"].stride, rows["2"].groups) == ("", 1, 1)
+
+
+def test_a_float64_model_on_cpu_is_traced_on_meta_without_being_touched() -> None:
+    # auto traces on meta: the model's real float64 tensors are swapped for meta stand-ins
+    # and put back; byte counts use float64 (8 bytes a parameter)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, bias=False), nn.BatchNorm2d(4)).double()
+    weight = model[0].weight
+    report = resnet_inspect.inspect(model, (3, 8, 8))
+    assert report.device == "meta" and report.dtype == "float64"
+    assert report.totals.params == 3 * 4 * 9 + 2 * 4
+    assert report.memory.param_bytes == 8 * report.totals.params
+    assert model[0].weight is weight and weight.device.type == "cpu"

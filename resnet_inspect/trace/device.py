@@ -41,8 +41,12 @@ def resolve_device(device: str | torch.device, measure: bool = False) -> torch.d
 
 def model_device(model: nn.Module) -> torch.device | None:
     """The device of the model's first parameter or buffer (None when it holds neither)."""
-    for t in (*model.parameters(), *model.buffers()):
-        return t.device
+    walked = modules(model)  # not model.parameters(): that gathers every tensor first
+    for kind in ("_parameters", "_buffers"):
+        for m in walked:
+            for t in getattr(m, kind).values():
+                if t is not None:
+                    return t.device
     return None
 
 

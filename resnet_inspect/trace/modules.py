@@ -61,10 +61,19 @@ def first_shape(x: Any) -> list[int]:
 
 def _kernel(m: nn.Module) -> tuple[str, int, int]:
     """A layer's kernel ("3x3"), stride and groups; ("", 1, 1) for one without a kernel."""
-    k = getattr(m, "kernel_size", None)
+    k = _setting(m, "kernel_size")
     if k is None:
         return "", 1, 1
     ks = tuple(k) if isinstance(k, (tuple, list)) else (k, k)
-    s = getattr(m, "stride", 1)
-    stride = s[0] if isinstance(s, (tuple, list)) else (s or 1)
-    return "x".join(str(v) for v in ks), int(stride), int(getattr(m, "groups", 1))
+    s = _setting(m, "stride") or 1
+    stride = s[0] if isinstance(s, (tuple, list)) else s
+    return "x".join(str(v) for v in ks), int(stride), int(_setting(m, "groups") or 1)
+
+
+def _setting(m: nn.Module, name: str) -> Any:
+    """getattr(m, name, None), without nn.Module.__getattr__'s raise for a layer that has
+    no such setting (most of them: a trace asks every leaf)."""
+    value = m.__dict__.get(name)
+    if value is None and hasattr(type(m), name):  # a class attribute or property
+        value = getattr(m, name, None)
+    return value

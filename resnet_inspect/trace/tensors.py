@@ -27,6 +27,8 @@ class Sizes:
     # id(module) -> (params, trainable, buffers) of the tensors it is the first owner of, so
     # that rows sum to the totals even when modules share a weight
     own: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    all_meta: bool = True  # every tensor is on meta
+    dtypes: set[torch.dtype] = field(default_factory=set)  # of the floating tensors
 
 
 def tensor_sizes(model: nn.Module, dtype: torch.dtype | None) -> Sizes:
@@ -43,6 +45,7 @@ def tensor_sizes(model: nn.Module, dtype: torch.dtype | None) -> Sizes:
             if p is None or id(p) in seen:
                 continue
             seen.add(id(p))
+            _note(sizes, p)
             n = p.numel()
             p_own += n
             t_own += n if p.requires_grad else 0
@@ -51,6 +54,7 @@ def tensor_sizes(model: nn.Module, dtype: torch.dtype | None) -> Sizes:
             if b is None or id(b) in seen:
                 continue
             seen.add(id(b))
+            _note(sizes, b)
             n = b.numel()
             b_own += n
             sizes.buffer_bytes += n * (cast if cast and b.is_floating_point() else b.element_size())
@@ -62,6 +66,15 @@ def tensor_sizes(model: nn.Module, dtype: torch.dtype | None) -> Sizes:
         if p_own or b_own:
             sizes.own[id(m)] = (p_own, t_own, b_own)
     return sizes
+
+
+def _note(sizes: Sizes, t: torch.Tensor) -> None:
+    """Where the tensor lives and its floating dtype, for whether a trace on meta must
+    swap the model's tensors for meta stand-ins."""
+    if not t.is_meta:
+        sizes.all_meta = False
+    if t.is_floating_point():
+        sizes.dtypes.add(t.dtype)
 
 
 _RUNNING = ("running_mean", "running_var")

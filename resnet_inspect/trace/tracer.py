@@ -20,7 +20,7 @@ from torch import nn
 from resnet_inspect.counting.categories import Category, Headline
 from resnet_inspect.counting.meta_ops import Autocast
 from resnet_inspect.errors import InspectError
-from resnet_inspect.models.walk import own_tensors, walked_once
+from resnet_inspect.models.walk import walked_once
 from resnet_inspect.report.model import LayerRecord, Report, conventions_for
 from resnet_inspect.trace.counter import Counter
 from resnet_inspect.trace.device import (
@@ -163,16 +163,13 @@ def _trace_on(model: nn.Module, job: _Job, target: torch.device) -> Report:
 def _trace_meta(model: nn.Module, job: _Job) -> Report:
     """Trace on meta without copying the model or touching its data."""
     dtype, step = job.dtype, job.step
-    needs_swap = step is not None or any(
-        t.device.type != "meta"
-        or (dtype is not None and t.is_floating_point() and t.dtype != dtype)
-        for t in own_tensors(model)
-    )
+    # Sizes come from the real tensors (the same numbers; byte counts use the traced dtype)
+    sizes = tensor_sizes(model, dtype)
+    needs_swap = step is not None or not sizes.all_meta or (
+        dtype is not None and bool(sizes.dtypes - {dtype}))
     with train_mode(model) if step is not None else eval_mode(model):
         if not needs_swap:
-            return _trace(model, job, META)
-        # Sizes come from the real tensors (same numbers; byte counts use the traced dtype)
-        sizes = tensor_sizes(model, dtype)
+            return _trace(model, job, META, sizes)
         with meta_stand_ins(model, dtype, shared=step is None):
             return _trace(model, job, META, sizes)
 
