@@ -303,3 +303,22 @@ def test_csv_rows_carry_every_category(capsys: pytest.CaptureFixture[str]) -> No
     assert bn["macs"] == "0"  # the headline (conv+fc) leaves batch-norm out, as it says
     # headline columns still sum to torchvision's figure: 1,814,073,344 MACs
     assert sum(int(r["macs"]) for r in rows.values()) == 1_814_073_344
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    # `list` registers only itself: compare's and diagram's renderers stay unimported
+    done = main_in_fresh_python(
+        ["list", "--no-counts"],
+        "sorted(m for m in sys.modules if m.startswith('resnet_inspect.cli.')), code")
+    assert done.stdout.splitlines()[-1] == (
+        "['resnet_inspect.cli.app', 'resnet_inspect.cli.list_cmd'] 0")
+
+
+def test_help_lists_every_command_by_name_after_another_ran(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys, "summary", "--help").code == 0  # registers summary first
+    result = run_cli(capsys, "--help")
+    names = [line.split()[1] for line in result.out.splitlines()
+             if line.startswith("│ ") and line.split()[1] in
+             ("check", "compare", "diagram", "list", "report", "summary")]
+    assert names == ["check", "compare", "diagram", "list", "report", "summary"]

@@ -14,17 +14,21 @@ import os
 import sys
 from types import ModuleType
 
+# command name -> the module whose import registers it on `app`
+_COMMANDS = {"check": "check", "compare": "compare", "diagram": "diagram", "list": "list_cmd",
+             "report": "report_cmd", "summary": "summary"}
 
-def _register_commands() -> None:
-    # Importing a command module registers its command on `app` (cheap: no torch).
-    from resnet_inspect.cli import (  # noqa: F401
-        check,
-        compare,
-        diagram,
-        list_cmd,
-        report_cmd,
-        summary,
-    )
+
+def _register_commands(args: list[str]) -> None:
+    """Import the command modules, which registers their commands on `app` (cheap: no
+    torch). A run of one command needs only its own (the others' imports, compare's
+    renderers among them, cost ~10 ms); help, a typo or no command gets them all."""
+    import importlib
+
+    first = next((a for a in args if not a.startswith("-")), None)
+    names = [_COMMANDS[first]] if first in _COMMANDS else list(_COMMANDS.values())
+    for name in names:
+        importlib.import_module(f"resnet_inspect.cli.{name}")
 
 
 def _click_exceptions() -> ModuleType:
@@ -74,11 +78,11 @@ def _main(argv: list[str] | None) -> None:
     from resnet_inspect.cli.app import app
     from resnet_inspect.errors import InspectError, ModelError, RunFailure
 
-    _register_commands()
+    args = sys.argv[1:] if argv is None else argv
+    _register_commands(args)
     click = _click_exceptions()
     no_args = getattr(click, "NoArgsIsHelpError", None)
     command = typer.main.get_command(app)
-    args = sys.argv[1:] if argv is None else argv
     try:
         code = command.main(args, prog_name="resnet-inspect", standalone_mode=False)
     except BrokenPipeError:

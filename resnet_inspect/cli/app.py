@@ -6,8 +6,19 @@ Nothing heavy is imported here: `resnet-inspect --help` must not import torch.
 from __future__ import annotations
 
 import typer
+from typer.core import TyperGroup
+
+
+class _Commands(TyperGroup):
+    """Commands listed by name, whichever were registered first (a run imports only the
+    command it runs, so registration order varies within one process)."""
+
+    def list_commands(self, ctx: object) -> list[str]:
+        return sorted(self.commands)
+
 
 app = typer.Typer(
+    cls=_Commands,
     name="resnet-inspect",
     help=(
         "Build any ResNet variant, trace one forward pass, and see per-layer shapes, "
