@@ -74,3 +74,28 @@ def test_build_overrides() -> None:
     assert model.fc.out_features == 10
     # 11,689,512 - 513 * 1000 + 513 * 10: only the classifier changes
     assert sum(p.numel() for p in model.parameters()) == PARAMS["resnet18"] - 513 * 990
+
+
+def test_every_preset_is_built_on_meta_without_allocating() -> None:
+    # The builders make their layers on meta through models/layers.py rather than torch's
+    # device context; a layer made any other way would hold real memory (VGG's first fc
+    # alone is 411 MB), so every tensor of every preset must come out on meta.
+    from resnet_inspect.spec.registry import all_presets
+
+    names = list(all_presets())
+    assert len(names) > 50
+    for name in names:
+        model = build_model(get_spec(name), device="meta", init=False)
+        placed = {t.device.type for t in (*model.parameters(), *model.buffers())}
+        assert placed == {"meta"}, name
+
+
+def test_layers_follow_torchs_device_context_outside_a_build() -> None:
+    # outside build_model the layer helpers behave as nn.Conv2d: torch's default device,
+    # or the `with torch.device(...)` around them (single blocks are built that way)
+    from resnet_inspect.models.layers import batch_norm2d, conv2d, linear
+
+    assert conv2d(3, 8, 3).weight.device.type == "cpu"
+    with torch.device("meta"):
+        assert {batch_norm2d(8).running_mean.device.type,
+                linear(4, 2).weight.device.type} == {"meta"}

@@ -13,15 +13,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from resnet_inspect.models.layers import batch_norm2d, conv2d
 from resnet_inspect.spec.arch import BlockKind, ShortcutUse
 
 
 def conv3x3(in_ch: int, out_ch: int, stride: int = 1, groups: int = 1) -> nn.Conv2d:
-    return nn.Conv2d(in_ch, out_ch, 3, stride=stride, padding=1, groups=groups, bias=False)
+    return conv2d(in_ch, out_ch, 3, stride=stride, padding=1, groups=groups, bias=False)
 
 
 def conv1x1(in_ch: int, out_ch: int, stride: int = 1) -> nn.Conv2d:
-    return nn.Conv2d(in_ch, out_ch, 1, stride=stride, bias=False)
+    return conv2d(in_ch, out_ch, 1, stride=stride, bias=False)
 
 
 class Add(nn.Module):
@@ -64,7 +65,7 @@ def projection(in_ch: int, out_ch: int, stride: int, avg_down: bool,
         stride = 1
     layers.append(conv1x1(in_ch, out_ch, stride))
     if norm:
-        layers.append(nn.BatchNorm2d(out_ch))
+        layers.append(batch_norm2d(out_ch))
     return nn.Sequential(*layers)
 
 
@@ -104,12 +105,12 @@ class ResidualBlock(nn.Module):
         self.n_convs = len(convs)
         for i, conv in enumerate(convs, start=1):
             if self.kind.preact:
-                setattr(self, f"bn{i}", nn.BatchNorm2d(conv.in_channels))
+                setattr(self, f"bn{i}", batch_norm2d(conv.in_channels))
                 setattr(self, f"relu{i}", nn.ReLU(inplace=i > 1))
                 setattr(self, f"conv{i}", conv)
             else:
                 setattr(self, f"conv{i}", conv)
-                setattr(self, f"bn{i}", nn.BatchNorm2d(conv.out_channels))
+                setattr(self, f"bn{i}", batch_norm2d(conv.out_channels))
                 if i < len(convs):
                     setattr(self, f"relu{i}", nn.ReLU(inplace=True))
 
@@ -206,10 +207,10 @@ def deep_stem(in_ch: int, stem_width: int) -> nn.Sequential:
     """
     return nn.Sequential(
         conv3x3(in_ch, stem_width, 2),
-        nn.BatchNorm2d(stem_width),
+        batch_norm2d(stem_width),
         nn.ReLU(inplace=True),
         conv3x3(stem_width, stem_width),
-        nn.BatchNorm2d(stem_width),
+        batch_norm2d(stem_width),
         nn.ReLU(inplace=True),
         conv3x3(stem_width, stem_width * 2),
     )

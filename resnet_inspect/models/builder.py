@@ -15,6 +15,7 @@ from torch import nn
 
 from resnet_inspect.models.blocks import BLOCKS, conv3x3, deep_stem
 from resnet_inspect.models.classic import build_classic
+from resnet_inspect.models.layers import batch_norm2d, conv2d, layers_on, linear
 from resnet_inspect.models.walk import set_eval
 from resnet_inspect.spec.arch import (
     AnySpec,
@@ -52,9 +53,9 @@ class ResNet(nn.Module):
         elif spec.stem is StemKind.CIFAR:
             self.conv1 = conv3x3(in_ch, spec.stem_width)
         else:
-            self.conv1 = nn.Conv2d(in_ch, spec.stem_width, 7, stride=2, padding=3, bias=False)
+            self.conv1 = conv2d(in_ch, spec.stem_width, 7, stride=2, padding=3, bias=False)
         # A pre-activation network normalises at the start of each block instead.
-        self.bn1 = None if preact else nn.BatchNorm2d(spec.stem_width)
+        self.bn1 = None if preact else batch_norm2d(spec.stem_width)
         self.relu = None if preact else nn.ReLU(inplace=True)
         self.maxpool = (
             None if spec.stem is StemKind.CIFAR else nn.MaxPool2d(3, stride=2, padding=1)
@@ -82,10 +83,10 @@ class ResNet(nn.Module):
             self.add_module(f"layer{index}", nn.Sequential(*blocks))
         self.num_stages = len(spec.stages)
         # He et al. 2016: the last pre-activation block's output still needs BN-ReLU.
-        self.final_bn = nn.BatchNorm2d(channels) if preact else None
+        self.final_bn = batch_norm2d(channels) if preact else None
         self.final_relu = nn.ReLU(inplace=True) if preact else None
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
-        self.fc = nn.Linear(channels, spec.num_classes)
+        self.fc = linear(channels, spec.num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.conv1(x)
@@ -146,7 +147,7 @@ def build_model(spec: AnySpec, device: str | torch.device = "cpu", init: bool = 
     tracing shapes and counts at a fraction of the build time. A ClassicSpec (LeNet-5,
     AlexNet, VGG) is built by classic.py the same way.
     """
-    with torch.device("meta"), _no_default_init():
+    with layers_on(torch.device("meta")), _no_default_init():
         model = build_classic(spec) if isinstance(spec, ClassicSpec) else ResNet(spec)
     device = torch.device(device)
     if device.type == "meta":

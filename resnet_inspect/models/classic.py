@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from resnet_inspect.errors import InspectError
+from resnet_inspect.models.layers import batch_norm2d, conv2d, linear
 from resnet_inspect.spec.arch import ClassicSpec
 from resnet_inspect.zoo.classic import VGG_CONFIGS
 
@@ -49,11 +50,11 @@ def lenet5(spec: ClassicSpec) -> nn.Module:
     """
     in_ch = spec.input_shape[0]
     features = nn.Sequential(
-        nn.Conv2d(in_ch, 6, 5), nn.Tanh(), nn.AvgPool2d(2),  # C1, S2
-        nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2),  # C3, S4
-        nn.Conv2d(16, 120, 5), nn.Tanh(),  # C5: 1x1 output at 32x32 input
+        conv2d(in_ch, 6, 5), nn.Tanh(), nn.AvgPool2d(2),  # C1, S2
+        conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2),  # C3, S4
+        conv2d(16, 120, 5), nn.Tanh(),  # C5: 1x1 output at 32x32 input
     )
-    classifier = nn.Sequential(nn.Linear(120, 84), nn.Tanh(), nn.Linear(84, spec.num_classes))
+    classifier = nn.Sequential(linear(120, 84), nn.Tanh(), linear(84, spec.num_classes))
     return _classifier_net(features, nn.Identity(), classifier)
 
 
@@ -62,19 +63,19 @@ def alexnet(spec: ClassicSpec) -> nn.Module:
     whose widths (64, 192, 384, 256, 256) differ from the 2012 paper's two-GPU split."""
     in_ch = spec.input_shape[0]
     features = nn.Sequential(
-        nn.Conv2d(in_ch, 64, 11, stride=4, padding=2), nn.ReLU(inplace=True),
+        conv2d(in_ch, 64, 11, stride=4, padding=2), nn.ReLU(inplace=True),
         nn.MaxPool2d(3, stride=2),
-        nn.Conv2d(64, 192, 5, padding=2), nn.ReLU(inplace=True),
+        conv2d(64, 192, 5, padding=2), nn.ReLU(inplace=True),
         nn.MaxPool2d(3, stride=2),
-        nn.Conv2d(192, 384, 3, padding=1), nn.ReLU(inplace=True),
-        nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(inplace=True),
-        nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(inplace=True),
+        conv2d(192, 384, 3, padding=1), nn.ReLU(inplace=True),
+        conv2d(384, 256, 3, padding=1), nn.ReLU(inplace=True),
+        conv2d(256, 256, 3, padding=1), nn.ReLU(inplace=True),
         nn.MaxPool2d(3, stride=2),
     )
     classifier = nn.Sequential(
-        nn.Dropout(0.5), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(inplace=True),
-        nn.Dropout(0.5), nn.Linear(4096, 4096), nn.ReLU(inplace=True),
-        nn.Linear(4096, spec.num_classes),
+        nn.Dropout(0.5), linear(256 * 6 * 6, 4096), nn.ReLU(inplace=True),
+        nn.Dropout(0.5), linear(4096, 4096), nn.ReLU(inplace=True),
+        linear(4096, spec.num_classes),
     )
     return _classifier_net(features, nn.AdaptiveAvgPool2d((6, 6)), classifier)
 
@@ -89,15 +90,15 @@ def vgg(spec: ClassicSpec) -> nn.Module:
             layers.append(nn.MaxPool2d(2, stride=2))
             continue
         assert isinstance(item, int)
-        layers.append(nn.Conv2d(in_ch, item, 3, padding=1))
+        layers.append(conv2d(in_ch, item, 3, padding=1))
         if spec.batch_norm:
-            layers.append(nn.BatchNorm2d(item))
+            layers.append(batch_norm2d(item))
         layers.append(nn.ReLU(inplace=True))
         in_ch = item
     classifier = nn.Sequential(
-        nn.Linear(512 * 7 * 7, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
-        nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
-        nn.Linear(4096, spec.num_classes),
+        linear(512 * 7 * 7, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        linear(4096, spec.num_classes),
     )
     return _classifier_net(nn.Sequential(*layers), nn.AdaptiveAvgPool2d((7, 7)), classifier)
 
