@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
-
 import torch
 from torch import nn
 
@@ -31,8 +29,10 @@ def layers_on(device: torch.device) -> Iterator[None]:
         _DEVICE.reset(token)
 
 
-def conv2d(*args: Any, **kwargs: Any) -> nn.Conv2d:
-    return nn.Conv2d(*args, device=_DEVICE.get(), **kwargs)
+def conv2d(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+           padding: int = 0, groups: int = 1, bias: bool = True) -> nn.Conv2d:
+    return nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding,
+                     groups=groups, bias=bias, device=_DEVICE.get())
 
 
 def batch_norm2d(channels: int) -> nn.BatchNorm2d:
