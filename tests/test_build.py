@@ -99,3 +99,27 @@ def test_layers_follow_torchs_device_context_outside_a_build() -> None:
     with torch.device("meta"):
         assert {batch_norm2d(8).running_mean.device.type,
                 linear(4, 2).weight.device.type} == {"meta"}
+
+
+def test_inspect_walks_a_model_it_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # inspect("resnet50") builds (set_eval walks the modules) and traces; within inspect
+    # nothing changes the model in between, so the trace reuses that walk. A model passed
+    # in is walked afresh: the user may have changed it since it was built.
+    from resnet_inspect.models import walk
+
+    walks: list[int] = []
+    real = walk._walk
+
+    def counted(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
+        walks.append(id(model))
+        return real(model)
+
+    monkeypatch.setattr(walk, "_walk", counted)
+    report = resnet_inspect.inspect("resnet50")
+    assert len(walks) == 1 and report.totals.params == TORCHVISION_PARAMS[50]
+    walks.clear()
+    model = build_model(get_spec("resnet18"), device="meta")
+    model.fc = torch.nn.Linear(512, 10, device="meta")  # changed after it was built
+    report = resnet_inspect.inspect(model, (3, 224, 224))
+    assert len(walks) == 2  # the build's walk, and the trace's own
+    assert report.layers[-1].output_shape == [1, 10]

@@ -11,18 +11,33 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-import torch
 from torch import nn
 
 # The walk of the model being traced: its structure does not change during a trace.
 _WALKED: ContextVar[tuple[nn.Module, list[tuple[str, nn.Module]]] | None] = ContextVar(
     "walked", default=None)
+# Within `walks_kept`: the walks `set_eval` made of models just built, for the trace that
+# follows (a walk of a 10,000-block network takes 0.15 s)
+_KEPT: ContextVar[list[tuple[nn.Module, list[tuple[str, nn.Module]]]] | None] = ContextVar(
+    "kept", default=None)
+
+
+@contextmanager
+def walks_kept() -> Iterator[None]:
+    """Within, `walked_once` reuses the walk `set_eval` made of the same model: for a
+    model that is built and then traced with nothing changing it in between."""
+    token = _KEPT.set([])
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
 
 
 @contextmanager
 def walked_once(model: nn.Module) -> Iterator[None]:
     """Within, `named_modules(model)` walks the model once and then answers from that."""
-    token = _WALKED.set((model, _walk(model)))
+    kept = next((pairs for m, pairs in _KEPT.get() or () if m is model), None)
+    token = _WALKED.set((model, kept if kept is not None else _walk(model)))
     try:
         yield
     finally:
@@ -59,15 +74,13 @@ def modules(model: nn.Module) -> list[nn.Module]:
     return [m for _, m in named_modules(model)]
 
 
-def own_tensors(model: nn.Module) -> list[torch.Tensor]:
-    """Every parameter and buffer of every module (a shared one may appear twice)."""
-    return [t for m in modules(model)
-            for t in (*m._parameters.values(), *m._buffers.values()) if t is not None]
-
-
 def set_eval(model: nn.Module) -> nn.Module:
     """`model.eval()` for a model whose modules do not override `train()` (ours): the flag
     set directly on each, without `train()`'s recursion and nn.Module.__setattr__."""
-    for m in modules(model):
+    pairs = named_modules(model)
+    for _, m in pairs:
         m.__dict__["training"] = False
+    kept = _KEPT.get()
+    if kept is not None:
+        kept.append((model, pairs))
     return model

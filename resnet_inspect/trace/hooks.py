@@ -83,11 +83,11 @@ class ModuleHooks:
                     f"{info.name} ({info.type_name}) has size {out_shape}; "
                     "use a larger --input"
                 )
-            in_shapes = [list(a.shape) for a in args if isinstance(a, torch.Tensor)]
+            x = next((a for a in args if isinstance(a, torch.Tensor)), None)
             row = frame.open or self.counter.new_row(info, frame, [])
             if self.training and frame.open is None:
                 self.counter.assign(out, row)
-            row.input_shape = in_shapes[0] if in_shapes else []
+            row.input_shape = list(x.shape) if x is not None else []
             row.output_shape = out_shape
             row.output_bytes = batch_numel(out_shape) * self.elem if out_shape else 0
             if self.progress is not None and len(self.records) % 64 == 0:
@@ -97,7 +97,7 @@ class ModuleHooks:
             # projection) need a row even when it ran no operator of its own
             row = self.counter.new_row(info, frame, first_shape(args[0]) if args else [])
             row.output_shape = first_shape(out)
-        if frame.called_first:
+        if frame.called_first and not info.leaf:
             self._not_called_rows(m)
         if info.is_block:
             in_shape = first_shape(args[0]) if args else []

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from resnet_inspect.report.model import LayerRecord
-from resnet_inspect.trace.resnet_view import on_shortcut, paper_stage
+from resnet_inspect.trace.resnet_view import shortcut_in, stage_of
 from resnet_inspect.trace.tensors import Sizes
 
 
@@ -38,7 +38,7 @@ class ModuleInfo:
         self.type_name = type(m).__name__
         self.leaf = not m._modules
         parts = name.split(".") if name else []
-        self.stage = paper_stage(name) if name else self.row_name
+        self.stage = stage_of(parts[0]) if parts else self.row_name
         # torchvision's layout: a block is layerN.i, and its layers are layerN.i.<layer>
         in_block = len(parts) >= 2 and parts[1].isdigit()
         self.is_block = len(parts) == 2 and in_block and not self.leaf
@@ -46,7 +46,7 @@ class ModuleInfo:
                                                                or self.is_block) else ""
         self.kernel, self.stride, self.groups = _kernel(m) if self.leaf else ("", 1, 1)
         self.own = sizes.own.get(id(m), (0, 0, 0))
-        self.shortcut = on_shortcut(name)
+        self.shortcut = shortcut_in(parts)
         self.depth = len(parts) - 1 if parts else 0
 
 

@@ -23,11 +23,12 @@ def paper_stage(name: str) -> str:
     The 3x3 max pool belongs to conv2_x (Table 1 lists it there); the stem conv, BN and ReLU
     are conv1; pooling and the classifier after the last stage are the fc row.
     """
-    return _stage_of(name.split(".", 1)[0])
+    return stage_of(name.split(".", 1)[0])
 
 
 @cache
-def _stage_of(top: str) -> str:
+def stage_of(top: str) -> str:
+    """`paper_stage` of a path whose first part is `top`."""
     m = _STAGE.match(top)
     if m:
         return f"conv{int(m.group(1)) + 1}_x"
@@ -40,9 +41,10 @@ def _stage_of(top: str) -> str:
     return top
 
 
-def on_shortcut(name: str) -> bool:
-    """Whether a module path lies on a shortcut (a projection), off the main path."""
-    return bool(_SHORTCUT_PARTS & set(name.split(".")))
+def shortcut_in(parts: list[str]) -> bool:
+    """Whether a module path (split at its dots) lies on a shortcut (a projection), off
+    the main path."""
+    return not _SHORTCUT_PARTS.isdisjoint(parts)
 
 
 def block_records(

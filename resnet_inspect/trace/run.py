@@ -12,6 +12,7 @@ from torch import nn
 
 from resnet_inspect.errors import InspectError
 from resnet_inspect.models.builder import build_model
+from resnet_inspect.models.walk import walks_kept
 from resnet_inspect.report.model import Report
 from resnet_inspect.spec.arch import AnySpec, ArchSpec, ClassicSpec
 from resnet_inspect.spec.registry import resolve_spec
@@ -45,11 +46,14 @@ def inspect(
     if isinstance(model_or_name, (str, ArchSpec, ClassicSpec)):
         spec = resolve_spec(model_or_name, **overrides)
         target = resolve_device(device)
-        with paused_gc():  # halves the first build of a deep network
-            model = build_model(spec, device=target, init=False)
         shape = tuple(input_shape) if input_shape is not None else spec.input_shape
-        return trace(model, shape, batch=batch, device=target, headline=headline, name=name,
-                     train=train, optimizer=optimizer, dtype=_dtype(dtype), amp=amp)
+        # the model is ours and unchanged between: the trace reuses the builder's walk
+        with walks_kept():
+            with paused_gc():  # halves the first build of a deep network
+                model = build_model(spec, device=target, init=False)
+            return trace(model, shape, batch=batch, device=target, headline=headline,
+                         name=name, train=train, optimizer=optimizer, dtype=_dtype(dtype),
+                         amp=amp)
     shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
     return trace(model_or_name, shape, batch=batch, device=device, headline=headline, name=name,
                  train=train, optimizer=optimizer, dtype=_dtype(dtype), amp=amp)
