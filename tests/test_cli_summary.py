@@ -322,3 +322,27 @@ def test_help_lists_every_command_by_name_after_another_ran(
              if line.startswith("│ ") and line.split()[1] in
              ("check", "compare", "diagram", "list", "report", "summary")]
     assert names == ["check", "compare", "diagram", "list", "report", "summary"]
+
+
+def test_the_command_process_ends_with_its_output_whole_and_its_exit_code(
+        tmp_path: Path) -> None:
+    # Run as a process, a command ends with os._exit once stdout and stderr are flushed
+    # (Python's own exit would free the network object by object first): the output must
+    # still be complete, files written, and the exit status the command's.
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "resnet_inspect", *args],
+                              capture_output=True, text=True, timeout=120, check=False,
+                              env={**os.environ, "COLUMNS": "80"})
+
+    done = run("summary", "34", "--level", "stage")
+    assert done.returncode == 0 and done.stderr == ""
+    assert "21,797,672" in done.stdout and done.stdout.rstrip().endswith("total 180.08 MiB")
+    table = tmp_path / "r50.md"
+    done = run("summary", "50", "--markdown", "-o", str(table))
+    assert done.returncode == 0 and "25,557,032" in table.read_text()
+    bad = run("summary", "--depth", "17")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    piped = subprocess.run(f"'{sys.executable}' -m resnet_inspect list | head -n 1; "
+                           "echo \"status ${PIPESTATUS[0]}\"", shell=True, executable="/bin/bash",
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert piped.stdout.splitlines()[-1] == "status 0" and piped.stderr == ""

@@ -13,6 +13,7 @@ from torch import nn
 from resnet_inspect.errors import InspectError
 from resnet_inspect.models.builder import build_model
 from resnet_inspect.models.walk import walks_kept
+from resnet_inspect.process import keep
 from resnet_inspect.report.model import Report
 from resnet_inspect.spec.arch import AnySpec, ArchSpec, ClassicSpec
 from resnet_inspect.spec.registry import resolve_spec
@@ -51,9 +52,12 @@ def inspect(
         with walks_kept():
             with paused_gc():  # halves the first build of a deep network
                 model = build_model(spec, device=target, init=False)
-            return trace(model, shape, batch=batch, device=target, headline=headline,
-                         name=name, train=train, optimizer=optimizer, dtype=_dtype(dtype),
-                         amp=amp)
+            report = trace(model, shape, batch=batch, device=target, headline=headline,
+                           name=name, train=train, optimizer=optimizer, dtype=_dtype(dtype),
+                           amp=amp)
+        # in a one-shot command, left for the exit; a real device's weights are freed now
+        keep(report, model) if target.type == "meta" else keep(report)
+        return report
     shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
     return trace(model_or_name, shape, batch=batch, device=device, headline=headline, name=name,
                  train=train, optimizer=optimizer, dtype=_dtype(dtype), amp=amp)
