@@ -346,3 +346,17 @@ def test_the_command_process_ends_with_its_output_whole_and_its_exit_code(
                            "echo \"status ${PIPESTATUS[0]}\"", shell=True, executable="/bin/bash",
                            capture_output=True, text=True, timeout=120, check=False)
     assert piped.stdout.splitlines()[-1] == "status 0" and piped.stderr == ""
+
+
+def test_the_command_list_gives_each_command_a_short_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # report's docstring is a paragraph; the list showed it whole, broken where the source
+    # lines broke. Each command gets a short help of its own (at most two lines at 80).
+    out = run_cli(capsys, "--help").out
+    listing = out[out.index("Commands"):]
+    assert "stages expand" not in listing
+    assert "report   One self-contained HTML page" in listing
+    rows = [line for line in listing.splitlines() if line.startswith("│")]
+    starts = [i for i, line in enumerate(rows) if line[2:3].strip()]  # a command's name
+    assert len(starts) == 6
+    assert max(b - a for a, b in zip(starts, [*starts[1:], len(rows)], strict=True)) <= 2

@@ -13,6 +13,7 @@ from resnet_inspect.errors import InspectError
 
 
 @app.command(
+    short_help="One self-contained HTML page: stage table, diagram, charts, layer count.",
     epilog=(
         "Examples:\n\n"
         "  resnet-inspect report resnet50 -o resnet50.html\n\n"
