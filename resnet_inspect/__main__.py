@@ -1,3 +1,3 @@
-from resnet_inspect.cli import main
+from resnet_inspect.cli import run
 
-main()
+run()

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -360,3 +361,60 @@ def test_the_command_list_gives_each_command_a_short_line(
     starts = [i for i, line in enumerate(rows) if line[2:3].strip()]  # a command's name
     assert len(starts) == 6
     assert max(b - a for a, b in zip(starts, [*starts[1:], len(rows)], strict=True)) <= 2
+
+
+def _process(*args: str, stderr: Any = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "resnet_inspect", *args], stdout=subprocess.PIPE,
+                          stderr=stderr, text=True, timeout=120, check=False)
+
+
+def test_main_called_in_python_returns_to_its_caller() -> None:
+    # Only the console script and `python -m` end the process with os._exit (`run`);
+    # main() called from Python (a notebook, a test, a profiler) ends in SystemExit.
+    code = ("import sys\nsys.argv = ['resnet-inspect', 'list', '--no-counts']\n"
+            "from resnet_inspect.cli import main\n"
+            "try:\n    main()\nexcept SystemExit as done:\n    print('exit', done.code)\n"
+            "print('still here')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.splitlines()[-2:] == ["exit 0", "still here"]
+
+
+def test_a_profiled_run_still_writes_its_profile(tmp_path: Path) -> None:
+    profile = tmp_path / "prof.out"
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), "-m",
+                    "resnet_inspect", "list", "--no-counts"], capture_output=True,
+                   timeout=120, check=True)
+    assert profile.stat().st_size > 10_000
+
+
+def test_a_models_exit_message_is_printed(tmp_path: Path) -> None:
+    source = tmp_path / "quits.py"
+    source.write_text("import sys\n\ndef make():\n    sys.exit('my model needs CUDA')\n")
+    done = _process("summary", "--model", f"{source}:make")
+    assert done.returncode == 1 and "my model needs CUDA" in done.stderr
+
+
+def test_a_closed_stderr_does_not_fail_a_run() -> None:
+    done = _process("list", "--no-counts", stderr=subprocess.DEVNULL)
+    assert done.returncode == 0 and "resnet50" in done.stdout
+    closed = subprocess.run(f"'{sys.executable}' -m resnet_inspect list --no-counts 2>&- "
+                            ">/dev/null; echo $?", shell=True, capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert closed.stdout.strip() == "0"
+
+
+def test_a_reader_that_stops_early_ends_every_command_with_0() -> None:
+    # typer turns a closed pipe into exit 1; a reader taking the first line is not an error
+    for command in ("summary 18", "compare 18 34", "list"):
+        piped = subprocess.run(f"'{sys.executable}' -m resnet_inspect {command} | head -n 1 "
+                               ">/dev/null; echo \"${PIPESTATUS[0]}\"", shell=True,
+                               executable="/bin/bash", capture_output=True, text=True,
+                               timeout=120, check=True)
+        assert piped.stdout.strip() == "0" and piped.stderr == "", command
+
+
+def test_help_before_a_command_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "--help", "summary")
+    for name in ("check", "compare", "diagram", "list", "report", "summary"):
+        assert f"│ {name} " in result.out

@@ -241,3 +241,26 @@ def test_a_float64_model_on_cpu_is_traced_on_meta_without_being_touched() -> Non
     assert report.totals.params == 3 * 4 * 9 + 2 * 4
     assert report.memory.param_bytes == 8 * report.totals.params
     assert model[0].weight is weight and weight.device.type == "cpu"
+
+
+class _Mixer(nn.Module):
+    """A leaf (no submodules) that runs a layer of the model it holds unregistered, so its
+    call has two rows of its own, either side of that layer's."""
+
+    def __init__(self, shared: nn.Linear) -> None:
+        super().__init__()
+        self.__dict__["shared"] = shared  # not a submodule: the model owns it
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.shared(x * 2))
+
+
+def test_every_row_of_a_leaf_has_its_input_shape() -> None:
+    lin = nn.Linear(8, 8)
+    model = nn.Sequential()
+    model.add_module("lin", lin)
+    model.add_module("mix", _Mixer(lin))
+    model.forward = lambda x: model.mix(model.lin(x))  # type: ignore[method-assign]
+    rows = [r for r in resnet_inspect.inspect(model, (8,)).layers if r.name == "mix"]
+    assert len(rows) == 2  # x * 2, then tanh after the shared layer's own row
+    assert [r.input_shape for r in rows] == [[1, 8], [1, 8]]

@@ -25,7 +25,7 @@ def _register_commands(args: list[str]) -> None:
     renderers among them, cost ~10 ms); help, a typo or no command gets them all."""
     import importlib
 
-    first = next((a for a in args if not a.startswith("-")), None)
+    first = args[0] if args else None  # `--help summary` lists every command
     names = [_COMMANDS[first]] if first in _COMMANDS else list(_COMMANDS.values())
     for name in names:
         importlib.import_module(f"resnet_inspect.cli.{name}")
@@ -56,38 +56,59 @@ def _quiet_collector() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run one command in this Python (arguments from sys.argv when `argv` is None); it
+    ends with SystemExit, as a click program does. `run` is the console script's."""
     import gc
 
     was_enabled = gc.isenabled()
     _quiet_collector()
-    if argv is None:
-        _main_of_process()
     try:
         _main(argv)
     finally:
-        if was_enabled:
+        if argv is None:
+            # the process is probably about to exit: interpreter shutdown runs one full
+            # collection over every object left (torch's included, ~0.3 s); frozen
+            # objects are skipped, and nothing here needs finalising by the collector
+            gc.freeze()
+        elif was_enabled:
             gc.enable()
 
 
-def _main_of_process() -> None:
-    """The command is the whole process: run it, then end the process at once.
+def run() -> None:
+    """The entry point of `resnet-inspect` and `python -m resnet_inspect`: the command is
+    the whole process, so it ends the process at once when the command is done.
 
     Python's own exit would free every object one by one (a network built on meta is
-    held until then, `kept_until_exit`: 0.2 s for 10,000 blocks) and run a last full
-    collection over torch's ~170k objects (~0.3 s). Nothing needs finalising: outputs are
-    written and closed (atomically) by the time the command returns, and stdout and
-    stderr are flushed here. The exit status is the command's.
+    held until then, `kept_until_exit`: 0.2 s of a 10,000-block run) and run a last full
+    collection over torch's ~170k objects. The command's outputs are written and closed
+    (atomically) by then, stdout and stderr are flushed here, and the exit status and
+    any exit message are the command's. Under a profiler, a tracer (coverage) or
+    `python -i`, which report or go on after the program, it exits as Python does.
     """
+    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: coverage's sysmon core
+    watched = monitoring is not None and any(monitoring.get_tool(i) for i in range(6))
+    if sys.flags.inspect or sys.gettrace() is not None or sys.getprofile() is not None \
+            or watched:
+        main()
+        return
+    import gc
+
     from resnet_inspect.process import kept_until_exit
 
-    code: int = 0
+    gc.disable()  # as `main` does: see _quiet_collector
+    code = 0
     try:
         with kept_until_exit():
             _main(None)
     except SystemExit as done:
-        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if isinstance(done.code, int) or done.code is None:
+            code = done.code or 0
+        else:  # sys.exit("message"), from a --model file: Python prints it and exits 1
+            code = 1
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                print(done.code, file=sys.stderr)
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(AttributeError, OSError, ValueError):  # None when closed
             stream.flush()
     os._exit(code)
 
@@ -107,6 +128,10 @@ def _main(argv: list[str] | None) -> None:
         code = command.main(args, prog_name="resnet-inspect", standalone_mode=False)
     except BrokenPipeError:
         _quiet_broken_pipe()
+    except SystemExit as done:
+        if isinstance(done.__context__, BrokenPipeError):  # typer's own EPIPE exit, code 1
+            _quiet_broken_pipe()
+        raise
     except InspectError as err:
         _fail(str(err), 2)
     except (RunFailure, ModelError) as err:  # the real cause, in one line, exit 1

@@ -160,8 +160,7 @@ class Counter(TorchDispatchMode):
     def _open(self, frame: Frame, args: tuple[Any, ...]) -> LayerRecord:
         """A new row for the module's own operators, in execution order."""
         info = frame.info
-        # a leaf's input shape is set when its call ends (ModuleHooks.post_hook)
-        x = None if info.leaf else next((a for a in args if isinstance(a, torch.Tensor)), None)
+        x = next((a for a in args if isinstance(a, torch.Tensor)), None)
         row = self.new_row(info, frame, list(x.shape) if x is not None else [])
         frame.open = row
         return row

@@ -71,8 +71,10 @@ def _kernel(m: nn.Module) -> tuple[str, int, int]:
 
 
 def _setting(m: nn.Module, name: str) -> Any:
-    """getattr(m, name, None), without nn.Module.__getattr__'s raise for a layer that has
-    no such setting (most of them: a trace asks every leaf)."""
+    """A layer's setting where layers keep them, in the instance's __dict__ or on its
+    class (a class attribute or property); None elsewhere. Not getattr: nn.Module's
+    __getattr__ raises for every layer without the setting, most of them, and a trace
+    asks every leaf."""
     value = m.__dict__.get(name)
     if value is None and hasattr(type(m), name):  # a class attribute or property
         value = getattr(m, name, None)

@@ -56,7 +56,9 @@ def inspect(
                            name=name, train=train, optimizer=optimizer, dtype=_dtype(dtype),
                            amp=amp)
         # in a one-shot command, left for the exit; a real device's weights are freed now
-        keep(report, model) if target.type == "meta" else keep(report)
+        keep(report)
+        if target.type == "meta":
+            keep(model)
         return report
     shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
     return trace(model_or_name, shape, batch=batch, device=device, headline=headline, name=name,
