@@ -39,10 +39,13 @@ def registrar(table: dict[Any, Any]) -> Callable[..., Callable[[Any], Any]]:
 _rule = registrar(RULES)
 
 
+_META = torch.device("meta")  # not the string: parsed again on every call
+
+
 def _empty(shape: Sequence[int], like: torch.Tensor, dtype: torch.dtype | None = None) -> Any:
-    if any(d <= 0 for d in shape):
+    if shape and min(shape) <= 0:
         return None  # let torch say what is wrong
-    return torch.empty(shape, dtype=dtype or like.dtype, device="meta")
+    return torch.empty(shape, dtype=dtype or like.dtype, device=_META)
 
 
 def int_tuple(value: Any, n: int) -> tuple[int, ...] | None:
@@ -88,7 +91,7 @@ def _stats_dtype(x: torch.Tensor) -> torch.dtype:
 
 
 def _stats(x: torch.Tensor, channels: int) -> Any:
-    return torch.empty((channels,), dtype=_stats_dtype(x), device="meta")
+    return torch.empty((channels,), dtype=_stats_dtype(x), device=_META)
 
 
 @_rule(aten.native_batch_norm.default)
@@ -115,8 +118,8 @@ def _layer_norm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     stats = [*x.shape[:-k], *([1] * k)]
     if out is None:
         return None
-    return (out, torch.empty(stats, dtype=_stats_dtype(x), device="meta"),
-            torch.empty(stats, dtype=_stats_dtype(x), device="meta"))
+    return (out, torch.empty(stats, dtype=_stats_dtype(x), device=_META),
+            torch.empty(stats, dtype=_stats_dtype(x), device=_META))
 
 
 @_rule(aten.native_group_norm.default)
@@ -125,8 +128,8 @@ def _group_norm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     out = _empty(x.shape, x)
     if out is None:
         return None
-    return (out, torch.empty((n, groups), dtype=_stats_dtype(x), device="meta"),
-            torch.empty((n, groups), dtype=_stats_dtype(x), device="meta"))
+    return (out, torch.empty((n, groups), dtype=_stats_dtype(x), device=_META),
+            torch.empty((n, groups), dtype=_stats_dtype(x), device=_META))
 
 
 def _same_shape(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
@@ -199,7 +202,7 @@ def _max_pool2d(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     out = None if shape is None else _empty(shape, args[0])
     if shape is None or out is None:
         return None
-    return out, torch.empty(shape, dtype=torch.int64, device="meta")
+    return out, torch.empty(shape, dtype=torch.int64, device=_META)
 
 
 @_rule(aten.mean.dim, aten.sum.dim_IntList)
@@ -214,7 +217,7 @@ def _reduce(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     axes = {d % x.dim() for d in dims}
     shape = [1 if i in axes else n for i, n in enumerate(x.shape)] if keep else [
         n for i, n in enumerate(x.shape) if i not in axes]
-    return torch.empty(shape, dtype=x.dtype, device="meta")
+    return torch.empty(shape, dtype=x.dtype, device=_META)
 
 
 def _matrix_product(a: torch.Tensor, b: torch.Tensor) -> Any:

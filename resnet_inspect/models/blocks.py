@@ -115,7 +115,8 @@ class ResidualBlock(nn.Module):
                     setattr(self, f"relu{i}", nn.ReLU(inplace=True))
 
     def _layer(self, kind: str, i: int) -> nn.Module:
-        layer: nn.Module = getattr(self, f"{kind}{i}")
+        layer = self._modules[f"{kind}{i}"]  # not getattr: nn.Module.__getattr__ is slow
+        assert layer is not None
         return layer
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -14,11 +14,14 @@ from resnet_inspect.counting.categories import Category
 from resnet_inspect.counting.meta_ops import RULES as META_RULES
 from resnet_inspect.counting.ops import FORMULAS, NO_ARITHMETIC, Formula, apply, op_name
 from resnet_inspect.report.model import LayerRecord
-from resnet_inspect.trace.modules import Frame, ModuleInfo
+from resnet_inspect.trace.modules import Frame, ModuleInfo, first_tensor_shape
 from resnet_inspect.trace.tensors import batch_numel
 from resnet_inspect.trace.training import StepMemory, output_tensors
 
 _Op = tuple[int, str, Formula | None]
+# category values, read once: an enum's .value is a property, slow per operator
+_UNSUPPORTED = Category.UNSUPPORTED.value
+_OTHER = Category.OTHER.value
 
 
 class Counter(TorchDispatchMode):
@@ -109,7 +112,7 @@ class Counter(TorchDispatchMode):
         kind, name, fn = op
         if kind == 2:
             self.unsupported[name] = self.unsupported.get(name, 0) + 1
-            row.backward_categories.setdefault(Category.UNSUPPORTED.value, [0, 0])
+            row.backward_categories.setdefault(_UNSUPPORTED, [0, 0])
             return
         first = out[0] if isinstance(out, (tuple, list)) and out else out
         out_shape = tuple(first.shape) if isinstance(first, torch.Tensor) else ()
@@ -129,11 +132,12 @@ class Counter(TorchDispatchMode):
         kind, name, fn = op
         if kind == 2:
             self.unsupported[name] = self.unsupported.get(name, 0) + 1
-            row.categories.setdefault(Category.UNSUPPORTED.value, [0, 0])
-            tally = self.operators.setdefault(name, [Category.UNSUPPORTED.value, 0, 0, 0])
+            row.categories.setdefault(_UNSUPPORTED, [0, 0])
+            tally = self.operators.setdefault(name, [_UNSUPPORTED, 0, 0, 0])
             tally[1] += 1
         else:
             counts = apply(fn, args, kwargs, out_shape) if fn is not None else ()
+            macs = flops = 0
             for c in counts:
                 cat = c.category._value_  # not .value: an enum property, slow per operator
                 cell = row.categories.get(cat)
@@ -142,16 +146,17 @@ class Counter(TorchDispatchMode):
                 else:
                     cell[0] += c.macs
                     cell[1] += c.flops
-                row.macs += c.macs
-                row.flops += c.flops
+                macs += c.macs
+                flops += c.flops
+            row.macs += macs
+            row.flops += flops
             known = self.operators.get(name)
             if known is None:
-                cat = counts[0].category._value_ if counts else Category.OTHER.value
+                cat = counts[0].category._value_ if counts else _OTHER
                 known = self.operators[name] = [cat, 0, 0, 0]
-            tally = known
-            tally[1] += 1
-            tally[2] += sum(c.macs for c in counts)
-            tally[3] += sum(c.flops for c in counts)
+            known[1] += 1
+            known[2] += macs
+            known[3] += flops
         if not frame.info.leaf and out_shape:
             row.output_shape = list(out_shape)
             if isinstance(first, torch.Tensor) and not any(first is a for a in args):
@@ -160,8 +165,7 @@ class Counter(TorchDispatchMode):
     def _open(self, frame: Frame, args: tuple[Any, ...]) -> LayerRecord:
         """A new row for the module's own operators, in execution order."""
         info = frame.info
-        x = next((a for a in args if isinstance(a, torch.Tensor)), None)
-        row = self.new_row(info, frame, list(x.shape) if x is not None else [])
+        row = self.new_row(info, frame, first_tensor_shape(args))
         frame.open = row
         return row
 
@@ -172,7 +176,7 @@ class Counter(TorchDispatchMode):
         params, trainable, buffers = info.own if first_row else (0, 0, 0)
         row = LayerRecord(
             name=info.row_name, type=info.type_name, stage=info.stage, block=info.block,
-            category=Category.OTHER.value, input_shape=in_shape, output_shape=[],
+            category=_OTHER, input_shape=in_shape, output_shape=[],
             kernel=info.kernel, stride=info.stride, groups=info.groups, params=params,
             trainable_params=trainable, buffers=buffers, shortcut=info.shortcut,
             depth=info.depth, categories={}, called=called,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from torch import nn
 from torch.utils.hooks import RemovableHandle
 
@@ -13,7 +12,7 @@ from resnet_inspect.errors import InspectError
 from resnet_inspect.models.walk import named_modules
 from resnet_inspect.trace.counter import Counter
 from resnet_inspect.trace.device import reported_progress
-from resnet_inspect.trace.modules import Frame, ModuleInfo, first_shape
+from resnet_inspect.trace.modules import Frame, ModuleInfo, first_shape, first_tensor_shape
 from resnet_inspect.trace.tensors import Sizes, batch_numel
 
 
@@ -83,11 +82,10 @@ class ModuleHooks:
                     f"{info.name} ({info.type_name}) has size {out_shape}; "
                     "use a larger --input"
                 )
-            x = next((a for a in args if isinstance(a, torch.Tensor)), None)
             row = frame.open or self.counter.new_row(info, frame, [])
             if self.training and frame.open is None:
                 self.counter.assign(out, row)
-            row.input_shape = list(x.shape) if x is not None else []
+            row.input_shape = first_tensor_shape(args)
             row.output_shape = out_shape
             row.output_bytes = batch_numel(out_shape) * self.elem if out_shape else 0
             if self.progress is not None and len(self.records) % 64 == 0:

@@ -50,6 +50,14 @@ class ModuleInfo:
         self.depth = len(parts) - 1 if parts else 0
 
 
+def first_tensor_shape(args: tuple[Any, ...]) -> list[int]:
+    """The shape of the first tensor among `args`; [] when there is none."""
+    if args and isinstance(args[0], torch.Tensor):  # the usual case, without a search
+        return list(args[0].shape)
+    x = next((a for a in args if isinstance(a, torch.Tensor)), None)
+    return list(x.shape) if x is not None else []
+
+
 def first_shape(x: Any) -> list[int]:
     """The shape of a tensor, or of the first of a tuple or list of them; else []."""
     if isinstance(x, torch.Tensor):

@@ -3,6 +3,7 @@ input's dtype; and empty meta stand-ins that take their place for a trace on met
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ class Sizes:
     # that rows sum to the totals even when modules share a weight
     own: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     all_meta: bool = True  # every tensor is on meta
-    dtypes: set[torch.dtype] = field(default_factory=set)  # of the floating tensors
+    dtypes: set[torch.dtype] = field(default_factory=set)  # floating ones, when casting
 
 
 def tensor_sizes(model: nn.Module, dtype: torch.dtype | None) -> Sizes:
@@ -45,19 +46,17 @@ def tensor_sizes(model: nn.Module, dtype: torch.dtype | None) -> Sizes:
             if p is None or id(p) in seen:
                 continue
             seen.add(id(p))
-            _note(sizes, p)
             n = p.numel()
             p_own += n
             t_own += n if p.requires_grad else 0
-            sizes.param_bytes += n * (cast if cast and p.is_floating_point() else p.element_size())
+            sizes.param_bytes += n * _element_size(sizes, p, cast)
         for key, b in buffers.items():
             if b is None or id(b) in seen:
                 continue
             seen.add(id(b))
-            _note(sizes, b)
             n = b.numel()
             b_own += n
-            sizes.buffer_bytes += n * (cast if cast and b.is_floating_point() else b.element_size())
+            sizes.buffer_bytes += n * _element_size(sizes, b, cast)
             if key in _RUNNING and isinstance(m, _BATCH_NORM):
                 sizes.running_stats += n
         sizes.params += p_own
@@ -68,13 +67,16 @@ def tensor_sizes(model: nn.Module, dtype: torch.dtype | None) -> Sizes:
     return sizes
 
 
-def _note(sizes: Sizes, t: torch.Tensor) -> None:
-    """Where the tensor lives and its floating dtype, for whether a trace on meta must
-    swap the model's tensors for meta stand-ins."""
+def _element_size(sizes: Sizes, t: torch.Tensor, cast: int | None) -> int:
+    """A tensor's bytes an element as traced (`cast` for a floating one when the trace
+    casts); notes on the way whether it is on meta and, when casting, its floating dtype,
+    for whether a trace on meta must swap the model's tensors for meta stand-ins."""
     if not t.is_meta:
         sizes.all_meta = False
-    if t.is_floating_point():
+    if cast and t.is_floating_point():
         sizes.dtypes.add(t.dtype)
+        return cast
+    return t.element_size()
 
 
 _RUNNING = ("running_mean", "running_var")
@@ -94,10 +96,7 @@ def input_dtype(model: nn.Module, dtype: torch.dtype | None) -> torch.dtype:
 
 def batch_numel(shape: Sequence[int]) -> int:
     """The number of elements in a tensor of this shape."""
-    n = 1
-    for d in shape:
-        n *= d
-    return n
+    return math.prod(shape)
 
 
 @contextmanager
