@@ -76,13 +76,14 @@ class Flow:
     """
 
     def __init__(self, g: graphviz.Digraph, start: str, shape: Sequence[int],
-                 group: str = "") -> None:
+                 group: str = "", labels: bool = True) -> None:
         self.g = g
         self.tail = start
         self.carried = shape_text(shape)  # the tensor leaving `tail`
         self.shown = self.carried  # the start node already shows its shape
         self.visited = [start]  # main-path nodes, in order
         self.group = group  # Graphviz `group` of the main path's nodes (kept straight)
+        self.labels = labels  # write shapes on edges (the one-slide look writes none)
 
     def restart(self, node: str) -> None:
         """Continue the path from `node` with no edge into it (a new column's start); its
@@ -93,7 +94,7 @@ class Flow:
 
     def to(self, head: str) -> None:
         attrs = {"weight": "10"}
-        if self.carried != self.shown:
+        if self.carried != self.shown and self.labels:
             attrs["label"] = " " + self.carried
             self.shown = self.carried
         self.g.edge(self.tail, head, **attrs)

@@ -100,6 +100,14 @@ def layer_text(r: LayerRecord) -> str:
 PAPER_STYLE: ContextVar[bool] = ContextVar("paper_style", default=False)
 _PAPER_SIZE = 15
 
+# The one-slide look, which --fit tries for one network by blocks or layers: every stage a
+# column (the stem and the head too), no text on edges (a labelled edge makes dot double
+# every rank of the drawing), each column titled with its stage's output shape, a block's
+# projection written in the block, every text COMPACT_PT (fit.compact_text). Set by
+# network_diagram around one drawing.
+COMPACT: ContextVar[bool] = ContextVar("compact", default=False)
+COMPACT_PT = 10
+
 
 def html_label(lines: Sequence[str], small: Sequence[str] = (), size: int = SMALL) -> str:
     """An HTML-like label: main lines, then smaller muted lines."""
@@ -178,8 +186,9 @@ def repeat_text(run: Sequence[Block]) -> str:
 
 
 def run_span(run: Sequence[Block]) -> str:
-    """'layer3.1 … layer3.22, identical': which blocks the folded drawing stands for."""
-    return f"{run[0].name} … {run[-1].name}, identical"
+    """'layer3.1 … layer3.22, identical': which blocks the folded drawing stands for (the
+    one-slide look leaves 'identical' to the "× 22" above it)."""
+    return f"{run[0].name} … {run[-1].name}" + ("" if COMPACT.get() else ", identical")
 
 
 def totals_line(report: Report) -> str:
@@ -206,13 +215,18 @@ def legend_lines(report: Report) -> list[str]:
 LEGEND = (("identity", "solid"), ("projection", "dashed"), ("zero-pad", "dotted"))
 
 
-def draw_legend(graph: Any) -> None:
-    """The paper's line styles, drawn: one short edge per shortcut kind, in a box of its
-    own (node names start with 'legend_', so edge counts can leave them out)."""
+def draw_legend(graph: Any, reports: Sequence[Report]) -> None:
+    """The paper's line styles, drawn: one short edge per shortcut kind the drawing has, in
+    a box of its own (node names start with 'legend_', so edge counts can leave them out).
+    None where the drawing has no shortcut."""
+    present = {b.shortcut for r in reports for b in r.blocks}
+    kinds = [kind for kind, _ in LEGEND if kind in present]
+    if not kinds:
+        return
     with graph.subgraph(name="cluster_legend") as c:
         c.attr(label="shortcuts", fontsize="13", style="rounded", color="#999999",
                labeljust="l")
-        for i, (kind, _) in enumerate(LEGEND):
+        for i, kind in enumerate(kinds):
             style, colour = SHORTCUT_STYLE[kind]
             tail, head = f"legend_{i}a", f"legend_{i}b"
             c.node(tail, "", shape="point", width="0.05")
