@@ -225,7 +225,8 @@ def diagram(
                 raise InspectError("--beside and --beside-plain draw resnet-inspect's networks; "
                                    "draw --model on its own")
             report = inspect_model(user[0], input_shape=run.input_shape(None, any_rank=True),
-                                   batch=run.batch, device=run.device.value, name=user[1])
+                                   batch=run.batch, device=run.device.value, name=user[1],
+                                   input_dtype=run.input_dtype)
             result = make_diagram(report, out_format, level=level.value, expand=expand,
                                   direction=direction.value if direction else None, fit=fit,
                                   style=style.value, paginate=True)
@@ -242,7 +243,7 @@ def diagram(
             )
         def traced(s: Any) -> Report:
             return inspect_model(s, input_shape=run.input_shape(s), batch=run.batch,
-                                 device=run.device.value)
+                                 device=run.device.value, input_dtype=run.input_dtype)
 
         if beside is not None and beside_plain:
             raise InspectError("--beside and --beside-plain both add columns; give one")
@@ -308,9 +309,10 @@ def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
             "architecture flags (--depth, --block, --layers ...) draw networks, not one block; "
             "use --channels, --width, --stride with `diagram block`"
         )
-    if run.input is not None or run.batch != 1:
+    if run.input is not None or run.batch != 1 or run.input_dtype is not None:
         raise InspectError(
-            "`diagram block` takes --channels and --spatial instead of --input and --batch"
+            "`diagram block` takes --channels and --spatial instead of --input, "
+            "--input-dtype and --batch"
         )
     if level is not Level.BLOCK or beside_plain or expand:
         flag = "--beside-plain" if beside_plain else "--expand" if expand else "--level"
