@@ -951,8 +951,9 @@ def test_a_stage_too_tall_for_a_page_breaks_between_its_blocks() -> None:
 
 
 def test_a_network_without_blocks_breaks_between_layers() -> None:
-    """VGG-19 is one long stage of convs and pools: at 8 pt on A4 it breaks between
-    layers, a conv keeping the ReLU written on it, and no layer is drawn twice or lost."""
+    """VGG-19 is one long chain of convs and pools, drawn in sections by resolution: at
+    6 pt on A4 it breaks between them (a conv keeping the ReLU written on it), and no
+    layer is drawn twice or lost."""
     from resnet_inspect.render.diagram import make_diagram
 
     report = _report("vgg19")
@@ -961,7 +962,7 @@ def test_a_network_without_blocks_breaks_between_layers() -> None:
     assert len(paged.pages) >= 2 and all(not page.warnings for page in paged.pages)
     seen = [node for page in paged.pages for node in _nodes(page.source)]
     assert len(seen) == len(set(seen)) and set(seen) == _nodes(one.source)
-    assert re.search(r'label="to features\.\d+"', paged.pages[0].source)
+    assert re.search(r'label="to \d+×\d+"', paged.pages[0].source)
 
 
 def test_figure_3_goes_over_pages_cut_at_the_same_resolution() -> None:

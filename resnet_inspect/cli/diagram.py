@@ -102,7 +102,7 @@ def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
         "  resnet-inspect diagram resnet50 --fit slide -o r50.png\n\n"
         "  resnet-inspect diagram block bottleneck --style paper -o figure5.png\n\n"
         "  resnet-inspect diagram vgg19 --beside plain-34,resnet34 --level layer "
-        "--fit a4-landscape -o figure3.png\n\n"
+        "--fit a4 -o figure3.png\n\n"
         "  resnet-inspect diagram resnet50 > resnet50.dot"
     )
 )
@@ -139,7 +139,7 @@ def diagram(
     beside: Annotated[str | None, typer.Option(
         "--beside", help="One or two more networks drawn in columns after NAME, "
         "comma-separated; plain-34 is ResNet-34 without shortcuts. The paper's Figure 3: "
-        "diagram vgg19 --beside plain-34,resnet34 --level layer --fit a4-landscape.",
+        "diagram vgg19 --beside plain-34,resnet34 --level layer --fit a4 (one A4 page).",
         show_default=False)] = None,
     beside_plain: Annotated[bool, typer.Option(
         "--beside-plain", help="Draw the plain network (no shortcuts) beside the residual "

@@ -24,7 +24,6 @@ from resnet_inspect.render.diagram.block import block_diagram
 from resnet_inspect.render.diagram.measure import (
     LEGIBLE_PT,
     MEDIA,
-    ONE_LINE,
     Layout,
     best_layout,
     compact_text,
@@ -37,6 +36,7 @@ from resnet_inspect.render.diagram.measure import (
 )
 from resnet_inspect.render.diagram.network import network_diagram
 from resnet_inspect.render.diagram.pages import paginate, paginate_beside
+from resnet_inspect.render.diagram.sections import by_resolution
 from resnet_inspect.render.diagram.style import PAPER_STYLE, draw_legend
 from resnet_inspect.report.model import Report
 
@@ -116,7 +116,9 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
         raise InspectError(f"--direction {direction!r}: use TB or LR")
     if style not in ("default", "paper"):
         raise InspectError(f"--style {style!r}: use default or paper")
-    many = [reports] if isinstance(reports, Report) else list(reports)
+    # a network without blocks in sections by resolution, for drawing and for pages alike
+    many = [by_resolution(r) for r in ([reports] if isinstance(reports, Report)
+                                       else list(reports))]
 
     def draw(layout: Layout, only: Sequence[Any] | None = None,
              title: str | None = None) -> str:
@@ -126,7 +128,8 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
             if block:
                 graph = block_diagram(many[0])
             elif len(many) > 1:
-                graph = side_by_side(many, level, expand=expand, only=only, title=title)
+                graph = side_by_side(many, level, expand=expand, only=only, title=title,
+                                     compact=compact)
             else:
                 graph = network_diagram(many[0], level, expand=expand, columns=columns,
                                         direction=rankdir, only=only, title=title,
@@ -146,8 +149,7 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
     if style == "paper":
         tried.append("--style")
     one_network = not block and len(many) == 1 and level != "stage"
-    options = layouts(stages=one_network, across=len(many) == 1,
-                      compact=not block and len(many) == 1)
+    options = layouts(stages=one_network, across=len(many) == 1, compact=not block)
     too_small = False  # no layout keeps the text at the medium's smallest on one page
     if fit is not None and direction is None:
         source, size, _ = best_layout(draw, fit, options)
@@ -175,7 +177,7 @@ def _fewest_pages(draw: Any, fit: str, many: Sequence[Report], expand: bool,
     changes from one page to the next. [] where no layout splits into pages that fit."""
     best: list[str] = []
     best_key = (0, 0.0)
-    for layout in options if len(many) == 1 else [ONE_LINE]:
+    for layout in options:
         def page(only: Any, title: str | None, layout: Layout = layout) -> str:
             return str(draw(layout, only, title))
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from resnet_inspect.render.diagram.style import (
     COLOURS,
+    COMPACT,
     FONT,
     SHORTCUT_STYLE,
     SMALL,
@@ -111,6 +112,7 @@ def add_node(c: graphviz.Digraph, node: str, prefix: str, after: Sequence[str] =
              size: str = "0.28", fontsize: str = "12") -> None:
     """The residual addition, the same small circled "+" at every level; what runs after it
     (the ReLU) is written beside the circle, outside it."""
+    size = "0.2" if COMPACT.get() else size  # the one-slide look's text is 10 pt
     attrs = {"shape": "circle", "width": size, "height": size, "fixedsize": "true",
              "fillcolor": COLOURS["add"], "fontsize": fontsize, "group": prefix + "main"}
     if after:

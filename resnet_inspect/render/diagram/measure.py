@@ -99,7 +99,8 @@ def layouts(stages: bool, across: bool, compact: bool = False) -> list[Layout]:
     """The layouts --fit chooses among, the default first: top to bottom; left to right
     (unless not `across`: networks side by side would be stacked bottom to top); for one
     network by blocks or layers, its stages in columns, and the one-slide look; `compact`
-    (one network by stages): the one-slide look's text in one column."""
+    (one network by stages, or networks side by side): the one-slide look's text, the
+    columns as they are (for Figure 3, the paper's one line a layer)."""
     options: list[Layout] = [ONE_LINE]
     if across:
         options.append(("LR", False, False))

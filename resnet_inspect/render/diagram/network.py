@@ -21,9 +21,11 @@ from resnet_inspect.render.diagram.grouping import (
     stage_items,
 )
 from resnet_inspect.render.diagram.layout import Flow, add_node, new_graph, node_id, shortcut_edge
+from resnet_inspect.render.diagram.sections import by_resolution, resolution
 from resnet_inspect.render.diagram.style import (
     COLOURS,
     COMPACT,
+    PAPER_STYLE,
     SHORTCUT_STYLE,
     block_lines,
     chunk_label,
@@ -67,6 +69,7 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
     """
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
+    report = by_resolution(report)
     described = [] if re.fullmatch(r"resnet\d+", report.model) else [report.description]
     g = new_graph(
         "resnet",
@@ -89,9 +92,12 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
 
 def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
                   expand: bool = False, columns: bool | None = None,
-                  only: Sequence[tuple[str, int]] | None = None) -> list[str]:
+                  only: Sequence[tuple[str, int]] | None = None,
+                  starts: dict[str, str] | None = None) -> list[str]:
     """Draw one network into `g`; returns its main-path node ids without `prefix`.
-    `only`: the (stage, item) pairs of one page, items as `stage_items` lists them."""
+    `only`: the (stage, item) pairs of one page, items as `stage_items` lists them.
+    `starts` (when given) gets each section's first node: by its output's height ('56')
+    for a section of feature maps, 'head' for the classifier."""
     stages = report.stages
     compact = COMPACT.get()
     units = regroup(report)
@@ -141,13 +147,15 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
         previous = stage
         fill, background = stage_fill(stage, stages)
         out = members[-1].output_shape
+        opened = len(flow.visited)  # the section's first node is the next one drawn
         label = stage if stage != "fc" else "output"
-        size = [f"{out[2]}×{out[3]}"] if len(out) == 4 else []
+        size = [f"{out[2]}×{out[3]}"] if len(out) == 4 and resolution(stage) is None else []
         with g.subgraph(name=f"cluster_{prefix}{stage}") as c:
             # Two short lines, left-justified, so the main path's edge misses the label;
             # one line with the whole output shape where edges carry no shapes.
-            title = (html_label([f"{label} · {shape_text(out)}"]) if compact
-                     else html_label([label], size, 11))
+            named = label if resolution(stage) is None else ""  # VGG's '56×56' says it
+            title = (html_label([" · ".join(filter(None, [named, shape_text(out)]))])
+                     if compact else html_label([label], size, 11))
             c.attr(label=title, style="rounded,filled", fillcolor=background, color=fill,
                    fontsize="13", labelloc="t", labeljust="l", **({"margin": "4"} if compact
                                                                   else {}))
@@ -172,6 +180,15 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
                     _draw_block_layers(c, g, item[0], fill, prefix, flow)
                 elif level == "block":
                     _draw_block_node(c, g, item[0], fill, prefix, flow, repeat=item)
+                elif compact:  # a page's run: no frame (its label would take a rank),
+                    first = len(flow.visited)  # its count level with, left of, its first
+                    _draw_block_layers(c, g, item[0], fill, prefix, flow)  # layer
+                    count_node = node_id(prefix, item[0].name + "_runs")
+                    with c.subgraph() as row:
+                        row.attr(rank="same")
+                        row.node(count_node, repeat_text(item), shape="plaintext", style="",
+                                 tooltip=run_span(item))
+                        row.edge(count_node, flow.visited[first], style="invis")
                 else:
                     # The folded run in a frame of its own, its count in the frame's label.
                     with c.subgraph(name=f"cluster_{node_id(prefix, item[0].name)}_run") as r:
@@ -179,6 +196,9 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
                                style="rounded,dashed", color=fill, fontsize="12",
                                labelloc="b", labeljust="r")
                         _draw_block_layers(r, g, item[0], fill, prefix, flow)
+        if starts is not None and len(flow.visited) > opened:
+            key = str(out[2]) if len(out) == 4 and out[2] * out[3] > 1 else "head"
+            starts.setdefault(key, flow.visited[opened][len(prefix):])
     end = order.index(page[-1]) + 1 if page and only else len(order)
     if end < len(order):  # this page ends: the path goes on on the next
         where = _where(order, end, end - 1, items)
@@ -314,7 +334,8 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: Block, fill:
     if b.add is None:  # plain network: the closing ReLU is already on the last node
         return
     add = node_id(prefix, b.add.name)
-    after = [layer_text(r) for r in b.after]  # the ReLU after the addition, beside its node
+    # the ReLU after the addition, beside its node (not in the paper's look, nor Figure 3's)
+    after = [] if PAPER_STYLE.get() else [layer_text(r) for r in b.after]
     add_node(c, add, prefix, after)
     flow.to(add)
     ident = node_id(prefix, "shortcut_" + b.name)

@@ -10,6 +10,7 @@ from typing import Any
 
 from resnet_inspect.counting.categories import Category
 from resnet_inspect.render.diagram.grouping import ANCHORS, Block
+from resnet_inspect.render.diagram.sections import resolution
 from resnet_inspect.render.graphviz_render import FONT as FONT  # one declaration, re-exported
 from resnet_inspect.report.format import count, si
 from resnet_inspect.report.model import LayerRecord, Report
@@ -83,6 +84,10 @@ def layer_text(r: LayerRecord) -> str:
     if r.category == Category.LINEAR:
         return f"fc {r.output_shape[-1]}" if r.output_shape else "fc"
     if r.type.startswith("Adaptive") and "Avg" in r.type:
+        # global only where it pools to 1×1; VGG's pools to 7×7 (a no-op at 224×224 input)
+        size = r.output_shape[2:] if len(r.output_shape) == 4 else []
+        if size and size[0] * size[1] > 1:
+            return f"adaptive avg pool, {size[0]}×{size[1]}"
         return "global avg pool"
     if r.category == Category.POOL:
         kind = "max" if "Max" in r.type else "avg"
@@ -144,6 +149,12 @@ def stage_fill(stage: str, stages: Sequence[str]) -> tuple[str, str]:
         return COLOURS["stem"], COLOURS["stem_bg"]
     if stage == "fc":
         return COLOURS["head"], COLOURS["head_bg"]
+    size = resolution(stage)
+    if size is not None:  # a section by resolution: the colour of ResNet's stage at it
+        ladder = {56: 0, 28: 1, 14: 2, 7: 3}  # conv2_x .. conv5_x at 224×224 input
+        if size not in ladder:
+            return COLOURS["stem"], COLOURS["stem_bg"]
+        return STAGE_FILLS[ladder[size]]
     body = [s for s in stages if s not in ("conv1", "fc")]
     index = body.index(stage) if stage in body else 0
     return STAGE_FILLS[index % len(STAGE_FILLS)]
