@@ -49,13 +49,13 @@ def _leaf_names(model: Any) -> dict[int, str]:
 def run_torchinfo(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> ToolCheck:
     import torchinfo
 
-    from resnet_inspect.counting.meta_shapes import MetaShapes
+    from resnet_inspect.counting.meta_ops import MetaRules
 
     start = time.perf_counter()
-    # torchinfo counts from parameters and output shapes only, so on meta the shape rules
-    # may answer its forward (torch's meta decompositions cost a second on first use).
-    # Not for torch's counter: it counts the very ops the rules would answer.
-    with MetaShapes() if x.device.type == "meta" else contextlib.nullcontext():
+    # torchinfo counts from parameters and output shapes only, so on meta the counter's
+    # shape rules may answer its forward (torch's meta decompositions cost a second on
+    # first use)
+    with MetaRules() if x.device.type == "meta" else contextlib.nullcontext():
         stats = torchinfo.summary(model, input_data=x, verbose=0, device=x.device)
     seconds = time.perf_counter() - start
     names = _leaf_names(model)
@@ -123,12 +123,12 @@ def run_torch(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> To
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from resnet_inspect.counting.meta_shapes import MATMUL_AND_CONV, MetaShapes
+    from resnet_inspect.counting.meta_ops import MetaRules
 
     start = time.perf_counter()
-    # On meta the shape rules answer batch-norm, ReLU, pooling and adds (which torch's
-    # counter does not count); convolutions and matmuls go through to be counted.
-    fast = MetaShapes(keep=MATMUL_AND_CONV) if x.device.type == "meta" else None
+    # On meta the counter's shape rules answer the operators torch's counter passes on:
+    # entered first, they sit below it, so it still sees and counts every one.
+    fast = MetaRules() if x.device.type == "meta" else None
     with torch.no_grad(), fast or contextlib.nullcontext(), \
             FlopCounterMode(display=False) as counter:
         model(x)

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 aten = torch.ops.aten
 Rule = Callable[[Sequence[Any], dict[str, Any]], Any]
@@ -312,6 +313,25 @@ def _adaptive_avg_pool2d(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     if size is None or x.dim() != 4 or not (x.is_meta and x.is_contiguous()):
         return None
     return _empty([x.shape[0], x.shape[1], *size], x)
+
+
+class MetaRules(TorchDispatchMode):
+    """The rules above as a dispatch mode of their own, for code that runs a model on meta
+    outside the counter (the other tools `check` runs): covered operators are answered from
+    RULES, everything else by torch. Entered before another dispatch mode (torch's
+    FlopCounterMode), it answers the calls that mode passes on, so the mode still sees
+    every operator. The one shape layer: the counter reads the same RULES."""
+
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        return False  # nothing is compiled here: no need to import torch._dynamo
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        rule = RULES.get(func)
+        out = rule(args, kwargs) if rule is not None else None
+        return func(*args, **kwargs) if out is None else out
 
 
 class Autocast(torch.overrides.TorchFunctionMode):
