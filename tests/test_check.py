@@ -303,3 +303,26 @@ def test_check_train_without_groups_has_nothing_to_explain() -> None:
     assert (step.forward_macs, step.backward_macs) == (1_856, 1_984)
     assert step.grouped_excess_flops == 0 and step.torch_flops == step.ours_flops
     assert "ignores groups" not in step.text()
+
+
+class _Prototypes(nn.Module):
+    """Distances to learnt prototypes: a product torch's counter has no formula for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 8)
+        self.prototypes = nn.Parameter(torch.zeros(5, 8))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cdist(self.fc(x), self.prototypes)
+
+
+def test_a_product_torch_cannot_count_is_explained() -> None:
+    c = check(_Prototypes(), input_shape=(3,), batch=1, tools=("torch",))
+    # ours: linear 1 x 3 x 8 = 24 MACs, cdist 1 x 5 pairs x 8 = 40 MACs (attention)
+    assert c.macs == 24 + 40
+    torch_check = c.tool("torch")
+    # torch counts the addmm only: 2 x 24 = 48 FLOPs; its rule leaves the cdist out
+    assert torch_check.figure == 48 and torch_check.accounted
+    term = next(t for t in torch_check.terms if t.category == "attention")
+    assert (term.tool, term.expected) == (0, 0) and "_cdist_forward" in term.rule

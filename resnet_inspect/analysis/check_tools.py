@@ -9,7 +9,7 @@ import time
 import warnings
 from typing import Any
 
-from resnet_inspect.analysis.check_report import ToolCheck
+from resnet_inspect.analysis.check_report import Term, ToolCheck
 from resnet_inspect.analysis.check_rules import PRODUCTS, fvcore_rule, tool_terms
 from resnet_inspect.counting.categories import Category
 from resnet_inspect.report.model import LayerRecord, Report
@@ -142,12 +142,31 @@ def run_torch(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> To
     by_module = _own(inclusive, report.model)
     unattributed = total - sum(by_module.values())
     terms, not_counted = tool_terms("torch", report, modules, by_module, unattributed, 2)
+    _without_torch_formula(terms, report)
     return ToolCheck(
         tool="torch", version=_version("torch"), device=str(x.device),
         unit="FLOPs", scale=2, params=None, expected_params=None,
         params_rule="(counts no parameters)", figure=total, terms=terms,
         not_counted=not_counted, seconds=seconds,
     )
+
+
+def _without_torch_formula(terms: list[Term], report: Report) -> None:
+    """Products torch's counter has no formula for (cdist, linear solves): our headline
+    counts them, torch's figure cannot, so its rule predicts them out, in the category
+    of the operator, and says which."""
+    import torch
+    from torch.utils.flop_counter import flop_registry
+
+    missing: dict[str, list[Any]] = {}
+    for o in report.operators:
+        packet = getattr(torch.ops.aten, o["op"].removeprefix("aten."), None)
+        if o["category"] in PRODUCTS and o["macs"] and packet not in flop_registry:
+            missing.setdefault(o["category"], []).append(o)
+    for term in terms:
+        for o in missing.pop(term.category, []):
+            term.expected -= 2 * o["macs"]
+            term.rule += f"; {o['op']} has no torch formula"
 
 
 def not_run(tool: str, why: str) -> ToolCheck:
