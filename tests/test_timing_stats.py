@@ -49,7 +49,8 @@ def _text(timing: Timing) -> str:
 def test_issue_23s_run_prints_no_negative_overhead() -> None:
     text = _text(_timing(settled=False))
     assert "-" not in text.split("Forward:")[1].split("\n")[0].replace("warm-up", "")
-    assert "not settled after 40 passes each, other load on the machine?, so no overhead is given" in text
+    assert ("not settled after 40 passes each, other load on the machine?, so no overhead "
+            "is given") in text
     settled = _text(_timing(settled=True, noise_seconds=0.05))
     assert "below the noise, 50.00 ms" in settled and "overhead -" not in settled
 
