@@ -16,7 +16,13 @@ import typer
 
 from resnet_inspect.analysis.block_report import block_report
 from resnet_inspect.cli.app import app
-from resnet_inspect.cli.options import ModelOptions, RunOptions, model_options, run_options
+from resnet_inspect.cli.options import (
+    ModelOptions,
+    RunOptions,
+    int_parser,
+    model_options,
+    run_options,
+)
 from resnet_inspect.errors import InspectError, did_you_mean
 from resnet_inspect.render.output import output_callback
 from resnet_inspect.report.levels import Level
@@ -141,10 +147,10 @@ def diagram(
         "--channels", help="Block input and output channels: 256, or in,out as 64,128 "
         "\\[default: the paper's Figure 5: 64 for a basic block, 256 for a bottleneck].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     width: Annotated[int | None, typer.Option(
-        "--width", help="Bottleneck inner width \\[default: output channels / 4].",
+        "--width", parser=int_parser("--width", "--width 64"), metavar="INTEGER", help="Bottleneck inner width \\[default: output channels / 4].",
         rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     stride: Annotated[int | None, typer.Option(
-        "--stride", help="2 for a downsampling block, with a projection shortcut \\[default: 1].",
+        "--stride", parser=int_parser("--stride", "--stride 2"), metavar="INTEGER", help="2 for a downsampling block, with a projection shortcut \\[default: 1].",
         rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     spatial: Annotated[str | None, typer.Option(
         "--spatial", help="Input size, 56 or HxW \\[default: 56].", rich_help_panel=BLOCK_PANEL,
