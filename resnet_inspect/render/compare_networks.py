@@ -27,7 +27,7 @@ def _pair(a: int, b: int) -> str:
 
 
 def _ratio(r: float | None) -> str:
-    return "-" if r is None else f"{r:.2f}x"
+    return "-" if r is None else fmt.times(r)
 
 
 PAIR_LEVELS = ("full", "shapes", "narrow", "deltas")

@@ -33,7 +33,7 @@ from resnet_inspect.trace.device import (
 from resnet_inspect.trace.explain import explain, first_line, forward_failed, no_meta_kernel
 from resnet_inspect.trace.hooks import ModuleHooks
 from resnet_inspect.trace.inputs import Call, example_call, input_dtype_named, made_input
-from resnet_inspect.trace.resnet_view import block_records, layer_count
+from resnet_inspect.trace.resnet_view import block_records, layer_count, named_depth
 from resnet_inspect.trace.tensors import Sizes, input_dtype, meta_stand_ins, tensor_sizes
 from resnet_inspect.trace.totals import forward_memory, report_totals
 from resnet_inspect.trace.training import (
@@ -265,7 +265,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         blocks=blocks,
         totals=report_totals(sizes, records, job.headline),
         memory=forward_memory(sizes, records, batch, input_shape, x.element_size()),
-        layer_count=layer_count(records, blocks),
+        layer_count=named_depth(report_name, layer_count(records, blocks), records),
         conventions=conventions_for(job.headline.value),
         unsupported=[{"op": op, "calls": n} for op, n in sorted(counter.unsupported.items())],
         operators=[
