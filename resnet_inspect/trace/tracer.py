@@ -19,7 +19,7 @@ from torch import nn
 
 from resnet_inspect.counting.categories import Category, Headline
 from resnet_inspect.counting.meta_ops import Autocast
-from resnet_inspect.errors import InspectError
+from resnet_inspect.errors import InspectError, ModelError
 from resnet_inspect.models.walk import walked_once
 from resnet_inspect.report.model import LayerRecord, Report, conventions_for
 from resnet_inspect.trace.counter import Counter
@@ -231,6 +231,8 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         else:
             _run_step(model, call, counter, step, fallback)
     except (RuntimeError, NotImplementedError) as err:
+        if isinstance(err, ModelError):  # already one line with its cause (models/user.py)
+            raise
         detail = first_line(err)
         if device.type == "meta" and no_meta_kernel(err):
             raise _MetaUnsupported(detail) from err
