@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -128,11 +129,11 @@ class _MatmulInForward(nn.Module):
         return x @ self.weight
 
 
-class _Spectrum(nn.Module):
-    """Real work with no formula: an FFT."""
+class _Sorted(nn.Module):
+    """Real work with no formula: a sort (comparisons)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.fft.rfft(x).abs()
+        return torch.sort(x).values.abs()
 
 
 def test_work_in_a_forward_is_counted_and_agrees_with_every_tool() -> None:
@@ -145,9 +146,9 @@ def test_work_in_a_forward_is_counted_and_agrees_with_every_tool() -> None:
 
 
 def test_work_we_cannot_count_is_named_never_silently_zero() -> None:
-    c = check(nn.Sequential(nn.Linear(3, 8), _Spectrum()), input_shape=(3,), batch=2,
+    c = check(nn.Sequential(nn.Linear(3, 8), _Sorted()), input_shape=(3,), batch=2,
               tools=("torch",))
-    assert c.unsupported == [{"op": "aten._fft_r2c", "calls": 1}]
+    assert c.unsupported == [{"op": "aten.sort", "calls": 1}]
 
 
 def test_fvcore_is_skipped_with_the_reason_when_it_would_take_minutes() -> None:
@@ -160,13 +161,30 @@ def test_fvcore_is_skipped_with_the_reason_when_it_would_take_minutes() -> None:
     assert not fv.accounted
 
 
-def test_rendered_check_at_80_columns(golden) -> None:  # type: ignore[no-untyped-def]
-    c = check("resnet18", tools=("torchinfo", "torch"))
+def _rendered(c: CheckReport) -> str:
     buf = io.StringIO()
     render_check(c, make_console(width=80, file=buf))
-    text = buf.getvalue()
+    return buf.getvalue()
+
+
+def test_rendered_check_at_80_columns(golden) -> None:  # type: ignore[no-untyped-def]
+    c = check("resnet18", tools=("torchinfo", "torch"))
+    # the golden holds the layout and the figures, not this machine's versions (the suite
+    # passes on every torch the project allows); the next test checks the versions shown
+    c.tools = [replace(tool, version="") for tool in c.tools]
+    text = _rendered(c)
     assert max(len(line.rstrip()) for line in text.splitlines()) <= 80
     golden("check/resnet18_80.txt", text)
+
+
+def test_rendered_check_names_each_tools_installed_version() -> None:
+    from importlib.metadata import version
+
+    text = _rendered(check("resnet18", tools=("torchinfo", "torch"), device="meta"))
+    # read from the installed distributions, as a user's bug report would need them
+    torch_version = ".".join(version("torch").split("+")[0].split(".")[:3])
+    assert f"torch counter {torch_version}" in text
+    assert f"torchinfo {version('torchinfo')}" in text
 
 
 def test_cli_check_json(capsys: pytest.CaptureFixture[str]) -> None:

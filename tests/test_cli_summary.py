@@ -137,7 +137,7 @@ def test_batch_and_input(capsys: pytest.CaptureFixture[str]) -> None:
     ("args", "message"),
     [
         (["--depth", "17"], "--depth 17 is not a ResNet depth; use one of 18, 34, 50, 101, 152"),
-        (["18", "--input", "banana"], "--input 'banana' is not a shape; use CxHxW"),
+        (["18", "--input", "banana"], "--input 'banana' is not a shape: 'b' (LATIN"),
         (["18", "--input", "3x0x224"], "every dimension must be at least 1"),
         (["18", "--batch", "0"], "--batch must be a positive integer, got 0"),
         (["resnet5O"], "unknown architecture 'resnet5O' (did you mean resnet50?)"),

@@ -91,6 +91,7 @@ def time_forward(
     warmup: int | None = None,
     repeats: int | None = None,
     progress: Progress | None = None,
+    input_dtype: str | None = None,
 ) -> Timing:
     """Time `model`'s forward on a real device, layer by layer; `report` is its trace.
 
@@ -99,6 +100,7 @@ def time_forward(
     import torch
 
     from resnet_inspect.trace.device import paused_gc, resolve_device
+    from resnet_inspect.trace.inputs import input_dtype_named, made_input
     from resnet_inspect.trace.training import eval_mode
 
     target = resolve_device(device, measure=True)
@@ -121,7 +123,8 @@ def time_forward(
         raise InspectError("--time needs a model with real weights, not one built on meta")
     model.to(target)
     cuda = target.type == "cuda"
-    x = torch.zeros(report.input_shape, dtype=dtype, device=target)
+    # the trace's input: zeros of that dtype, or token ids in the model's range
+    x = made_input(model, report.input_shape, input_dtype_named(input_dtype) or dtype, target)
     total = warmup + 2 * repeats
     done = 0
 
@@ -197,6 +200,7 @@ def measure(
     repeats: int | None = None,
     progress: Progress | None = None,
     headline: str = "conv",
+    input_dtype: str | None = None,
 ) -> tuple[Report, Timing]:
     """Trace (on meta, for the counts) and time (on the real device) one network."""
     import torch
@@ -217,8 +221,9 @@ def measure(
             raise InspectError("--time measures on a real device; use --device auto, cpu or cuda")
         # zero weights (BN at identity) time the same as trained ones and build faster
         model = build_model(spec, device=target, init=False)
-    report = inspect_model(model, shape, batch=batch, device="meta", headline=headline)
-    timing = time_forward(model, report, str(target), warmup, repeats, progress)
+    report = inspect_model(model, shape, batch=batch, device="meta", headline=headline,
+                           input_dtype=input_dtype)
+    timing = time_forward(model, report, str(target), warmup, repeats, progress, input_dtype)
     report.memory.measured_peak_bytes = timing.peak_inference_bytes
     return report, timing
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from types import ModuleType
 
@@ -148,6 +149,9 @@ def _main(argv: list[str] | None) -> None:
             hint = f"; see '{err.ctx.command_path} --help'"
         # typer 0.2x validates choices through pydantic, which prefixes "Value error, "
         message = err.format_message().replace("Value error, ", "").rstrip(".")
+        ours = _OUR_PARSER.match(message)
+        if ours:  # our own parser's message (options.int_parser) names the flag and a fix
+            _fail(ours.group(1), 2)
         _fail(f"{message}{hint}", 2)
     except click.ClickException as err:
         _fail(err.format_message(), err.exit_code)
@@ -173,6 +177,11 @@ def _main(argv: list[str] | None) -> None:
     except BrokenPipeError:
         _quiet_broken_pipe()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+# "Invalid value for '--batch' / '-b': --batch '٣' is not ...": click's prefix on a
+# message that already names the flag and the fix
+_OUR_PARSER = re.compile(r"Invalid value for [^:]*: (--[\w-]+ .*)$", re.DOTALL)
 
 
 def _first_line(err: BaseException) -> str:

@@ -16,7 +16,13 @@ import typer
 
 from resnet_inspect.analysis.block_report import block_report
 from resnet_inspect.cli.app import app
-from resnet_inspect.cli.options import ModelOptions, RunOptions, model_options, run_options
+from resnet_inspect.cli.options import (
+    ModelOptions,
+    RunOptions,
+    int_parser,
+    model_options,
+    run_options,
+)
 from resnet_inspect.errors import InspectError, did_you_mean
 from resnet_inspect.render.output import output_callback
 from resnet_inspect.report.levels import Level
@@ -141,10 +147,10 @@ def diagram(
         "--channels", help="Block input and output channels: 256, or in,out as 64,128 "
         "\\[default: the paper's Figure 5: 64 for a basic block, 256 for a bottleneck].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     width: Annotated[int | None, typer.Option(
-        "--width", help="Bottleneck inner width \\[default: output channels / 4].",
+        "--width", parser=int_parser("--width", "--width 64"), metavar="INTEGER", help="Bottleneck inner width \\[default: output channels / 4].",
         rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     stride: Annotated[int | None, typer.Option(
-        "--stride", help="2 for a downsampling block, with a projection shortcut \\[default: 1].",
+        "--stride", parser=int_parser("--stride", "--stride 2"), metavar="INTEGER", help="2 for a downsampling block, with a projection shortcut \\[default: 1].",
         rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     spatial: Annotated[str | None, typer.Option(
         "--spatial", help="Input size, 56 or HxW \\[default: 56].", rich_help_panel=BLOCK_PANEL,
@@ -225,7 +231,8 @@ def diagram(
                 raise InspectError("--beside and --beside-plain draw resnet-inspect's networks; "
                                    "draw --model on its own")
             report = inspect_model(user[0], input_shape=run.input_shape(None, any_rank=True),
-                                   batch=run.batch, device=run.device.value, name=user[1])
+                                   batch=run.batch, device=run.device.value, name=user[1],
+                                   input_dtype=run.input_dtype)
             result = make_diagram(report, out_format, level=level.value, expand=expand,
                                   direction=direction.value if direction else None, fit=fit,
                                   style=style.value, paginate=True)
@@ -242,7 +249,7 @@ def diagram(
             )
         def traced(s: Any) -> Report:
             return inspect_model(s, input_shape=run.input_shape(s), batch=run.batch,
-                                 device=run.device.value)
+                                 device=run.device.value, input_dtype=run.input_dtype)
 
         if beside is not None and beside_plain:
             raise InspectError("--beside and --beside-plain both add columns; give one")
@@ -308,9 +315,10 @@ def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
             "architecture flags (--depth, --block, --layers ...) draw networks, not one block; "
             "use --channels, --width, --stride with `diagram block`"
         )
-    if run.input is not None or run.batch != 1:
+    if run.input is not None or run.batch != 1 or run.input_dtype is not None:
         raise InspectError(
-            "`diagram block` takes --channels and --spatial instead of --input and --batch"
+            "`diagram block` takes --channels and --spatial instead of --input, "
+            "--input-dtype and --batch"
         )
     if level is not Level.BLOCK or beside_plain or expand:
         flag = "--beside-plain" if beside_plain else "--expand" if expand else "--level"

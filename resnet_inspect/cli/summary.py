@@ -128,7 +128,7 @@ def summary(
         with progress_bar("Timing forward passes") as update:
             report, timing = measure(subject, input_shape=shape, batch=run.batch,
                                      device=run.device.value, progress=update,
-                                     headline=count.value)
+                                     headline=count.value, input_dtype=run.input_dtype)
     else:
         from resnet_inspect.cli.progress import progress_bar
         from resnet_inspect.trace.device import progress_to
@@ -141,7 +141,8 @@ def summary(
                                    name=user[1] if user is not None else None,
                                    train=train, optimizer=optimizer.value,
                                    dtype=dtype.value if dtype is not None else None,
-                                   amp="float16" if amp else None)
+                                   amp="float16" if amp else None,
+                                   input_dtype=run.input_dtype)
     fitted = None
     if fit is not None or gpu is not None:
         from resnet_inspect.analysis.fit import GIB, gpu_bytes, largest_batch, parse_size
@@ -157,7 +158,8 @@ def summary(
                                         device=run.device.value, headline=count.value,
                                         train=True, optimizer=optimizer.value,
                                         dtype=dtype.value if dtype is not None else None,
-                                        amp="float16" if amp else None),
+                                        amp="float16" if amp else None,
+                                        input_dtype=run.input_dtype),
                 capacity, label)
     from resnet_inspect.render.output import emit, emit_rendered
 

@@ -230,6 +230,22 @@ class Report:
             seen.setdefault(r.stage, None)
         return list(seen)
 
+    def text(self, level: str = "block", width: int | None = None) -> str:
+        """The table `resnet-inspect summary` prints (render/notebook.py), plain text."""
+        from resnet_inspect.render.notebook import report_text
+
+        return report_text(self, level, width)
+
+    def __str__(self) -> str:
+        """`print(report)`: the summary table at block level, as the CLI prints it."""
+        return self.text()
+
+    def __repr__(self) -> str:
+        # the dataclass repr of a ResNet-50 ran to 83 KB; a line, and how to see the rest
+        t = self.totals
+        return (f"<Report {self.model}: input {'x'.join(map(str, self.input_shape))}, "
+                f"{t.params:,} params, {t.macs:,} MACs; print() it for the table>")
+
     def _repr_html_(self) -> str:
         """Jupyter: the summary table, stages collapsible (render/html.py)."""
         from resnet_inspect.render.html import report_html

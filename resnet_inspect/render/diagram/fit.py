@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resnet_inspect.errors import InspectError
+from resnet_inspect.render.diagram.beside import side_by_side
 from resnet_inspect.render.diagram.block import block_diagram
-from resnet_inspect.render.diagram.network import network_diagram, side_by_side
+from resnet_inspect.render.diagram.network import network_diagram
 from resnet_inspect.render.diagram.style import PAPER_STYLE, draw_legend, pretty_name
 from resnet_inspect.report.model import Report
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from resnet_inspect.counting.categories import Category
 from resnet_inspect.render.diagram.grouping import ANCHORS, Block
+from resnet_inspect.render.graphviz_render import FONT as FONT  # one declaration, re-exported
 from resnet_inspect.report.format import count, si
 from resnet_inspect.report.model import LayerRecord, Report
 
@@ -47,7 +48,6 @@ SHORTCUT_STYLE: dict[str, tuple[str, str]] = {  # shortcut kind -> (style, colou
     "zero-pad": ("dotted", "shortcut_zero_pad"),
 }
 
-FONT = "Helvetica"
 SMALL = 9  # point size of the muted second lines
 
 SHORT = {"BatchNorm2d": "BN", "BatchNorm1d": "BN", "GroupNorm": "GN", "LayerNorm": "LN"}
