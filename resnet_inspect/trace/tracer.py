@@ -33,6 +33,7 @@ from resnet_inspect.trace.device import (
 from resnet_inspect.trace.explain import explain, first_line, forward_failed, no_meta_kernel
 from resnet_inspect.trace.hooks import ModuleHooks
 from resnet_inspect.trace.inputs import Call, example_call, input_dtype_named, made_input
+from resnet_inspect.trace.receptive_steps import fill_fields
 from resnet_inspect.trace.resnet_view import block_records, layer_count, named_depth
 from resnet_inspect.trace.tensors import Sizes, input_dtype, meta_stand_ins, tensor_sizes
 from resnet_inspect.trace.totals import forward_memory, report_totals
@@ -257,6 +258,8 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
             if r.category != Category.UNSUPPORTED.value and r.categories[r.category][1] == 0:
                 r.category = next(iter(r.categories))
     blocks = block_records(hooks.block_modules, hooks.block_shapes)
+    fill_fields(records, blocks, {i.row_name: i.module for i in hooks.infos.values()},
+                1 + len(input_shape))
     return Report(
         model=report_name,
         description=getattr(spec, "description", "") if spec is not None else "",
