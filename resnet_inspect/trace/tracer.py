@@ -23,6 +23,7 @@ from resnet_inspect.errors import InspectError
 from resnet_inspect.models.walk import walked_once
 from resnet_inspect.report.model import LayerRecord, Report, conventions_for
 from resnet_inspect.trace.counter import Counter
+from resnet_inspect.trace.dataflow import DataflowRecorder
 from resnet_inspect.trace.device import (
     META,
     model_device,
@@ -67,6 +68,7 @@ def trace(
     train: bool = False,
     optimizer: str = "adam",
     amp: str | None = None,
+    graph: bool = True,
 ) -> Report:
     """Trace one forward pass of `model` on a zero input and return its Report.
 
@@ -85,6 +87,9 @@ def trace(
     ran. `dtype=None` keeps the model's own dtypes (the input takes the first floating
     parameter's); a dtype traces as if the model were cast to it. The model is left
     exactly as found: tensors, dtypes, device, train/eval flags and hooks.
+
+    `graph` records the forward's dataflow graph (report.graph: what ran on what, for
+    diagrams and shortcut kinds); False leaves it out, for measuring what it costs.
     """
     validate_input(input_shape, batch)
     headline = Headline(headline)
@@ -95,7 +100,7 @@ def trace(
         raise InspectError("--train: no parameter of this model requires a gradient, so there "
                            "is no training step to count; unfreeze some (requires_grad=True)")
     target = resolve_device(device)
-    job = _Job([int(d) for d in input_shape], batch, headline, dtype, name, step)
+    job = _Job([int(d) for d in input_shape], batch, headline, dtype, name, step, graph)
     with paused_gc(), walked_once(model):
         if target.type == "meta":
             try:
@@ -120,6 +125,7 @@ class _Job:
     dtype: torch.dtype | None
     name: str | None
     step: Step | None
+    graph: bool = True
 
 
 class _MetaUnsupported(Exception):
@@ -181,6 +187,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
     elem = torch.empty((), dtype=x_dtype).element_size()
     sizes = sizes or tensor_sizes(model, dtype)
     counter = Counter(device.type == "meta", elem)
+    flow = counter.flow = DataflowRecorder() if job.graph else None
     records = counter.records
     spec = getattr(model, "spec", None)
     report_name = job.name or (spec.name if spec is not None else type(model).__name__)
@@ -189,6 +196,8 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
     handles = hooks.install()
 
     x = torch.zeros((batch, *input_shape), dtype=x_dtype, device=device)
+    if flow is not None:
+        flow.start(x)
     root: list[LayerRecord] = []
 
     def fallback() -> LayerRecord:
@@ -206,9 +215,9 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
     try:
         if step is None:
             with torch.no_grad(), same_kernels_everywhere(model), counter:
-                model(x)
+                out = model(x)
         else:
-            _run_step(model, x, counter, step, fallback)
+            out = _run_step(model, x, counter, step, fallback)
     except (RuntimeError, NotImplementedError) as err:
         detail = first_line(err)
         if device.type == "meta" and no_meta_kernel(err):
@@ -233,7 +242,11 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
             r.category = max(r.categories, key=lambda c: r.categories[c][1])
             if r.category != Category.UNSUPPORTED.value and r.categories[r.category][1] == 0:
                 r.category = next(iter(r.categories))
-    blocks = block_records(hooks.block_modules, hooks.block_shapes)
+    graph = flow.finish(out, records, counter.operators) if flow is not None else None
+    blocks = block_records(hooks.block_modules, hooks.block_shapes, graph, records)
+    # the paper's "why 101 layers" where every block adds a shortcut, or the network was
+    # built as a ResNet (plain-34 keeps the count of the ResNet it is the baseline of)
+    resnet = spec is not None or all(b.shortcut != "none" for b in blocks)
     return Report(
         model=report_name,
         description=getattr(spec, "description", "") if spec is not None else "",
@@ -244,7 +257,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         blocks=blocks,
         totals=report_totals(sizes, records, job.headline),
         memory=forward_memory(sizes, records, batch, input_shape, elem),
-        layer_count=layer_count(records, blocks),
+        layer_count=layer_count(records, blocks, resnet),
         conventions=conventions_for(job.headline.value),
         unsupported=[{"op": op, "calls": n} for op, n in sorted(counter.unsupported.items())],
         operators=[
@@ -254,11 +267,12 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         spec=_enum_values(asdict(spec)) if spec is not None else None,
         training_memory=(training_memory(model, sizes, memory, step, x, records)
                          if step is not None and memory is not None else None),
+        graph=graph,
     )
 
 
 def _run_step(model: nn.Module, x: torch.Tensor, counter: Counter, step: Step,
-              fallback: Callable[[], LayerRecord]) -> None:
+              fallback: Callable[[], LayerRecord]) -> Any:
     """One training step under the counter: the forward, with autograd's saved tensors
     charged to their rows, then the backward from a gradient of ones."""
     autocast: Any = contextlib.nullcontext()
@@ -277,3 +291,4 @@ def _run_step(model: nn.Module, x: torch.Tensor, counter: Counter, step: Step,
     with same_kernels_everywhere(model), counter:
         torch.autograd.backward(outs, seeds)
     counter.backward = False
+    return out
