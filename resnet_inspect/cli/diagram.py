@@ -226,9 +226,10 @@ def diagram(
                                    "draw --model on its own")
             report = inspect_model(user[0], input_shape=run.input_shape(None, any_rank=True),
                                    batch=run.batch, device=run.device.value, name=user[1])
-            result = make_diagram(report, out_format, level=level.value, expand=expand,
+            # drawn from its dataflow graph: the edges its forward really has
+            result = make_diagram(report, out_format, expand=expand,
                                   direction=direction.value if direction else None, fit=fit,
-                                  style=style.value, paginate=True)
+                                  style=style.value, dataflow=True)
             _emit(result, out_format, output)
             return
         spec = model.spec(arch)
