@@ -150,3 +150,21 @@ def test_shortcut_kinds_read_from_the_graph(name: str, expected: list[str]) -> N
     assert g is not None
     blocks = [i for i, c in enumerate(g.calls) if c.module.count(".") == 1]
     assert [shortcut_kind(g, i) for i in blocks][:len(expected)] == expected
+
+
+def test_outputs_of_a_forward_returning_a_dict() -> None:
+    class Two(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 1)
+            self.fc = nn.Linear(4, 2)
+
+        def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+            features = self.conv(x)
+            return {"logits": self.fc(features.mean((2, 3))), "features": features}
+
+    g = resnet_inspect.inspect(Two(), (3, 8, 8)).graph
+    assert g is not None
+    # input, conv, the forward's mean, fc: the dict's values in order, logits then features
+    assert g.op == ["input", "convolution", "mean", "addmm"]
+    assert g.outputs == [3, 1]

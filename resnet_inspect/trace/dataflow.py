@@ -231,6 +231,8 @@ class DataflowRecorder:
                operators: dict[str, list[Any]]) -> Dataflow:
         """The graph, with each node's row index and category."""
         g = self.graph
+        if isinstance(out, dict):  # a forward returning {"logits": ..., "features": ...}
+            out = tuple(out.values())
         g.outputs = self.reads(out if isinstance(out, (tuple, list)) else (out,), False)[0]
         index = {id(r): i for i, r in enumerate(records)}
         g.row = [index.get(id(r), -1) if r is not None else -1 for r in self.rows]
