@@ -115,6 +115,15 @@ def test_inverted_residuals_in_the_summary(capsys: pytest.CaptureFixture[str]) -
                                                        "identity"]
 
 
+def test_a_vit_is_counted_plainly(capsys: pytest.CaptureFixture[str]) -> None:
+    r = run_cli(capsys, "summary", "--model", f"{MODELS}:make_vit", "--input", "3x32x32")
+    assert r.code == 0, r.err
+    # both encoder blocks add their input (x + attn, x + mlp), but their layers are linear:
+    # 1 patch conv; 2 blocks x (qkv, proj, 2 MLP layers) + the head = 9 fc
+    assert re.search(r"Shortcuts\s+2 identity\n", r.out)
+    assert re.search(r"Layers\s+10 = 1 conv \+ 9 fc\n", r.out)
+
+
 @pytest.mark.parametrize("sdpa", [False, True])
 def test_a_vit_has_its_attention_and_mlp_opened_up(sdpa: bool) -> None:
     dot = _dot(models.ViT(sdpa=sdpa), (3, 32, 32))

@@ -102,7 +102,7 @@ def layer_count(records: list[LayerRecord], blocks: list[BlockRecord],
 
     ResNet-101: 1 conv + 3 x (3 + 4 + 23 + 3) block convs + 1 fc = 101. `resnet` False (a
     network whose blocks do not all add a shortcut, a MobileNet's stride-2 blocks): a plain
-    count of its convs and fc layers, as for VGG.
+    count of its convs and fc layers, as for VGG; so do blocks of linear layers (a ViT's).
     """
     weighted = [
         r for r in records
@@ -123,7 +123,9 @@ def layer_count(records: list[LayerRecord], blocks: list[BlockRecord],
     total = len(weighted)
     stem_text = f"{stem} conv" + ("s" if stem != 1 else "")
     head_text = f"{head} fc"
-    if not blocks or not resnet:  # VGG, AlexNet, LeNet-5: count convs and fc layers
+    # VGG, AlexNet, LeNet-5, a MobileNet, a ViT (blocks of linear layers: "block convs"
+    # would be wrong): count convs and fc layers
+    if not blocks or not resnet or any(r.category == Category.LINEAR.value for r in in_block):
         head = sum(r.category == Category.LINEAR.value for r in weighted)
         text = f"{total} layers = {total - head} conv + {head} fc"
     elif len(convs) == 1:
