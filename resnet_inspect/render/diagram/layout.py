@@ -85,6 +85,7 @@ class Flow:
         self.visited = [start]  # main-path nodes, in order
         self.group = group  # Graphviz `group` of the main path's nodes (kept straight)
         self.labels = labels  # write shapes on edges (the one-slide look writes none)
+        self.note = ""  # written on the next edge, above its shape: the ReLU after a "+"
 
     def restart(self, node: str) -> None:
         """Continue the path from `node` with no edge into it (a new column's start); its
@@ -95,9 +96,13 @@ class Flow:
 
     def to(self, head: str) -> None:
         attrs = {"weight": "10"}
+        text = [self.note] if self.note else []
+        self.note = ""
         if self.carried != self.shown and self.labels:
-            attrs["label"] = " " + self.carried
+            text.append(self.carried)
             self.shown = self.carried
+        if text:
+            attrs["label"] = " " + "\n ".join(text)
         self.g.edge(self.tail, head, **attrs)
         self.tail = head
         self.visited.append(head)
