@@ -614,7 +614,7 @@ def test_gallery_script_runs(tmp_path: Path) -> None:
                                    "resnet50d-layers", "resnet101-stages",
                                    "resnet50-stages-slide", "plain34-vs-resnet34",
                                    "resnet50-blocks-slide", "resnet18-blocks-slide",
-                                   "figure3-a4-landscape",
+                                   "figure3-a4",
                                    "resnet50-slide-1", "resnet50-slide-2")
     )
     for path in written:
