@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from html import escape
 from typing import TYPE_CHECKING
 
 from resnet_inspect.render.diagram.style import (
@@ -13,7 +12,6 @@ from resnet_inspect.render.diagram.style import (
     COMPACT,
     FONT,
     SHORTCUT_STYLE,
-    SMALL,
     html_label,
     shape_text,
 )
@@ -113,16 +111,13 @@ class Flow:
         self.carried = shape_text(shape_out)
 
 
-def add_node(c: graphviz.Digraph, node: str, prefix: str, after: Sequence[str] = (),
-             size: str = "0.28", fontsize: str = "12") -> None:
-    """The residual addition, the same small circled "+" at every level; what runs after it
-    (the ReLU) is written beside the circle, outside it."""
+def add_node(c: graphviz.Digraph, node: str, prefix: str, size: str = "0.28",
+             fontsize: str = "12") -> None:
+    """The residual addition, the same small circled "+" at every level (what runs after it,
+    the ReLU, is written on the edge that leaves it: Flow.note)."""
     size = "0.2" if COMPACT.get() else size  # the one-slide look's text is 10 pt
     attrs = {"shape": "circle", "width": size, "height": size, "fixedsize": "true",
              "fillcolor": COLOURS["add"], "fontsize": fontsize, "group": prefix + "main"}
-    if after:
-        attrs["xlabel"] = (f'<<FONT POINT-SIZE="{SMALL}" COLOR="{COLOURS["muted"]}">'
-                           f'{escape(" · ".join(after))}</FONT>>')
     c.node(node, "+", **attrs)
 
 
