@@ -227,3 +227,26 @@ def test_a_folded_runs_count_stands_level_with_its_first_layer_left_of_it() -> N
     count_x, count_y = centre("layer2_1_runs")
     first_x, first_y = centre("layer2_1_conv1")
     assert count_x < first_x and abs(count_y - first_y) < 12  # one rank, on its left
+
+
+def test_every_page_is_drawn_in_one_layout() -> None:
+    """ResNet-34 in the paper's style, every layer, on slides: it takes pages, and every
+    page is drawn the same way (one direction, one look, the same drawn legend of the two
+    line styles ResNet-34 has), where each page once took its own best layout and the
+    legend turned from one page to the next."""
+    from resnet_inspect.render.diagram import make_diagram
+
+    d = make_diagram(_report("resnet34"), "dot", level="layer", expand=True, fit="slide",
+                     style="paper", paginate=True)
+    assert len(d.pages) >= 2
+
+    def look(dot: str) -> tuple[object, ...]:
+        legend = dot[dot.index("subgraph cluster_legend"):]
+        legend = legend[:legend.index("}")]
+        return (re.search(r"rankdir=(\w+)", dot)[1],  # type: ignore[index]
+                re.search(r"nodesep=([\d.]+)", dot)[1],  # type: ignore[index]
+                re.sub(r"legend_\d", "legend_", legend))
+
+    looks = {look(page.source) for page in d.pages}
+    assert len(looks) == 1
+    assert "projection" in d.pages[0].source and "zero-pad" not in d.pages[0].source
