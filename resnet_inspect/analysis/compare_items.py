@@ -86,15 +86,13 @@ def parse_channels(text: str | None) -> tuple[int, int] | None:
     """'256' -> (256, 256); '64,128' -> (64, 128): input and output channels."""
     if text is None:
         return None
-    parts = [p for p in text.replace(" ", "").replace("->", ",").split(",") if p]
-    try:
-        values = [int(p) for p in parts]
-    except ValueError:
-        values = []
+    from resnet_inspect.spec.numbers import parse_dims
+
+    fix = "give one positive count (256) or input,output (64,128)"
+    values = parse_dims(text.replace("->", ","), "--channels", fix, seps=",",
+                        noun="a channel count")
     if len(values) not in (1, 2) or any(v < 1 for v in values):
-        raise InspectError(
-            f"--channels {text!r}: give one positive count (256) or input,output (64,128)"
-        )
+        raise InspectError(f"--channels {text!r}: {fix}")
     return (values[0], values[-1])
 
 
@@ -102,13 +100,12 @@ def parse_spatial(text: str | int | None) -> tuple[int, int] | None:
     """'56' -> (56, 56); '28x40' -> (28, 40)."""
     if text is None:
         return None
-    parts = str(text).lower().replace("×", "x").split("x")
-    try:
-        values = [int(p) for p in parts]
-    except ValueError:
-        values = []
+    from resnet_inspect.spec.numbers import parse_dims
+
+    fix = "give a positive size, e.g. 56 or 56x56"
+    values = parse_dims(str(text), "--spatial", fix, noun="a size")
     if len(values) not in (1, 2) or any(v < 1 for v in values):
-        raise InspectError(f"--spatial {text!r}: give a positive size, e.g. 56 or 56x56")
+        raise InspectError(f"--spatial {text!r}: {fix}")
     return (values[0], values[-1])
 
 
@@ -120,13 +117,14 @@ def network_reports(
     device: str = "meta",
     train: bool = False,
     optimizer: str = "adam",
+    input_dtype: str | None = None,
 ) -> list[Report]:
     """Build and trace each named network (`resolve` turns an item into a spec); with
     `train`, one training step each."""
     from resnet_inspect.trace.run import inspect
 
     return [inspect(resolve(item), input_shape=input_shape, batch=batch, device=device,
-                    train=train, optimizer=optimizer)
+                    train=train, optimizer=optimizer, input_dtype=input_dtype)
             for item in items]
 
 

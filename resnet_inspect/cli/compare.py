@@ -37,9 +37,9 @@ BLOCK_PANEL = "Blocks (basic, bottleneck, preact-basic, preact-bottleneck)"
 def compare(
     items: Annotated[list[str], typer.Argument(help="Two or more blocks (basic bottleneck) or networks (50 101, resnet152).", show_default=False)],
     channels: Annotated[str | None, typer.Option("--channels", help="Block input and output channels: 256, or in,out such as 64,128 \\[default: 256].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
-    width: Annotated[int | None, typer.Option("--width", help="Bottleneck inner width \\[default: output channels / 4, 64 at 256].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
+    width: Annotated[int | None, typer.Option("--width", parser=opt.int_parser("--width", "--width 64"), metavar="INTEGER", help="Bottleneck inner width \\[default: output channels / 4, 64 at 256].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     spatial: Annotated[str | None, typer.Option("--spatial", help="Block input height and width for MACs: 56 or 56x56 \\[default: 56].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
-    stride: Annotated[int | None, typer.Option("--stride", help="Block stride; 2 makes a downsampling block with a projection shortcut \\[default: 1].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
+    stride: Annotated[int | None, typer.Option("--stride", parser=opt.int_parser("--stride", "--stride 2"), metavar="INTEGER", help="Block stride; 2 makes a downsampling block with a projection shortcut \\[default: 1].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Write the comparison as JSON.")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Write Markdown tables (notes, slides).")] = False,
     latex: Annotated[bool, typer.Option("--latex", help="Write a LaTeX booktabs table (the paper's Table 1 for networks).")] = False,
@@ -138,6 +138,7 @@ def compare(
             device=device,
             train=train,
             optimizer=optimizer,
+            input_dtype=run.input_dtype,
         )
         if user is not None:
             from resnet_inspect.trace.run import inspect as inspect_model
@@ -145,7 +146,7 @@ def compare(
             shape = run.input_shape(None, any_rank=True) if run.input is not None else None
             reports.append(inspect_model(user[0], input_shape=shape, batch=run.batch,
                                          device=device, name=user[1], train=train,
-                                         optimizer=optimizer))
+                                         optimizer=optimizer, input_dtype=run.input_dtype))
         result = compare_reports(reports)
 
     from resnet_inspect.render import compare as render

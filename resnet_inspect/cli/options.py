@@ -22,6 +22,7 @@ import typer
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.output import output_callback
 from resnet_inspect.spec.arch import AnySpec
+from resnet_inspect.spec.limits import MAX_BATCH
 from resnet_inspect.spec.settings import BY_NAME, FLAGS, MODEL_PANEL, SPEC_FIELDS, Setting
 
 RUN_PANEL = "Input and device"
@@ -35,36 +36,16 @@ class Device(str, Enum):
 
 
 def parse_int_list(text: str | None, flag: str) -> tuple[int, ...] | None:
-    """'3,4,6,3' -> (3, 4, 6, 3); every entry must be there ('3,,4' is a typo, not 3,4)."""
+    """'3,4,6,3' -> (3, 4, 6, 3); every entry must be there ('3,,4' is a typo, not 3,4),
+    in ASCII digits ('3 4' is not 34, '6_4' not 64: spec/numbers.py)."""
     if text is None:
         return None
-    from resnet_inspect.spec.limits import MAX_STAGES, check_list
+    from resnet_inspect.spec.limits import MAX_BLOCKS_PER_STAGE, MAX_CHANNELS, MAX_STAGES
+    from resnet_inspect.spec.numbers import parse_list
 
     example = "3,4,6,3" if flag == "--layers" else "64,128,256,512"
-    parts = text.replace(" ", "").split(",")
-    if parts == [""]:
-        raise InspectError(f"{flag} is empty; give comma-separated integers, e.g. {flag} "
-                           f"{example}")
-    if len(parts) > MAX_STAGES:
-        raise InspectError(f"{flag} has {len(parts):,} entries, above the limit of "
-                           f"{MAX_STAGES} stages; e.g. {flag} {example}")
-    if "" in parts:
-        raise InspectError(f"{flag} {text!r} has an empty entry; give one integer per stage, "
-                           f"e.g. {flag} {example}")
-    try:
-        values = tuple(int(v) for v in parts)
-    except ValueError:
-        raise InspectError(
-            f"{flag} {text!r}: expected comma-separated integers, e.g. {flag} {example}"
-        ) from None
-    bad = [v for v in values if v <= 0]
-    if bad:
-        raise InspectError(f"{flag} {text}: counts must be positive, got {bad[0]}")
-    from resnet_inspect.spec.limits import MAX_BLOCKS_PER_STAGE, MAX_CHANNELS
-
-    check_list(values, flag, MAX_BLOCKS_PER_STAGE if flag == "--layers" else MAX_CHANNELS,
-               example)
-    return values
+    high = MAX_BLOCKS_PER_STAGE if flag == "--layers" else MAX_CHANNELS
+    return parse_list(text, flag, example, high, MAX_STAGES)
 
 
 def parse_input(text: str, any_rank: bool = False, batch: int = 1) -> tuple[int, ...]:
@@ -72,20 +53,12 @@ def parse_input(text: str, any_rank: bool = False, batch: int = 1) -> tuple[int,
     `any_rank` (a user's model), any number of dimensions: '10x64' for a sequence.
     Every dimension and the element count are checked against limits.py."""
     from resnet_inspect.spec.limits import check_input
+    from resnet_inspect.spec.numbers import parse_dims
 
     if len(text) > 100:
         raise InspectError(f"--input {text[:20]!r}... is not a shape; use CxHxW, "
                            "e.g. --input 3x224x224")
-    parts = text.lower().replace("×", "x").replace(",", "x").split("x")
-    try:
-        # int() also takes '٣' and '1_000'; a shape is ASCII digits
-        if not all(p.strip().isascii() and p.strip().isdigit() for p in parts):
-            raise ValueError
-        dims = tuple(int(p) for p in parts)
-    except ValueError:
-        raise InspectError(
-            f"--input {text!r} is not a shape; use CxHxW, e.g. --input 3x224x224"
-        ) from None
+    dims = parse_dims(text, "--input", "use CxHxW, e.g. --input 3x224x224", seps="x,")
     if any_rank:
         pass
     elif len(dims) == 1:
@@ -100,6 +73,19 @@ def parse_input(text: str, any_rank: bool = False, batch: int = 1) -> tuple[int,
         )
     check_input(dims, batch)
     return dims
+
+
+def int_parser(flag: str, example: str, high: int | None = None) -> Callable[[Any], int]:
+    """typer's `parser=` for an integer option: the one rule of spec/numbers.py (ASCII
+    digits; '٣', '1_0' and '3 4' refused, naming the character) instead of int()'s."""
+
+    def parse(value: Any) -> int:
+        from resnet_inspect.spec.numbers import parse_int
+
+        return parse_int(value, flag, example, high=high, check=False)
+
+    parse.__name__ = "integer"
+    return parse
 
 
 class ModelOptions:
@@ -219,7 +205,10 @@ def _option(kind: Any, *decls: str, help: str, panel: str = MODEL_PANEL, **extra
 def _flag_param(s: Setting) -> tuple[str, Any, Any]:
     """(name, Annotated type with its typer.Option, default) of one setting's flag."""
     decls = (s.flag, s.short) if s.short else (s.flag,)
-    extra = {"dir_okay": False} if s.kind == Path | None else {}
+    extra: dict[str, Any] = {"dir_okay": False} if s.kind == Path | None else {}
+    if s.kind == int | None:
+        extra.update(parser=int_parser(s.flag, s.example or f"{s.flag} 50", s.limit),
+                     metavar="INTEGER")
     return (s.name, _option(s.kind, *decls, help=s.help, panel=s.panel, **extra), s.default)
 
 
@@ -228,8 +217,14 @@ _MODEL_PARAMS: list[tuple[str, Any, Any]] = [_flag_param(s) for s in FLAGS]
 _RUN_PARAMS: list[tuple[str, Any, Any]] = [
     ("input", _option(str | None, "--input", "-i", panel=RUN_PANEL, help="Input CxHxW "
                       "[default: the network's own, 3x224x224 for ImageNet]."), None),
+    ("input_dtype", _option(str | None, "--input-dtype", panel=RUN_PANEL, help="The input's "
+                            "dtype: int64 (long) or int32 for token ids, drawn below the "
+                            "smallest embedding's size; bool; float16, bfloat16, float32, "
+                            "float64 [default: the model's float dtype]. Not --dtype, which "
+                            "casts the model. E.g. --input 128 --input-dtype int64."), None),
     ("batch", _option(int, "--batch", "-b", panel=RUN_PANEL, help="Batch size.",
-                      show_default=True), 1),
+                      show_default=True, parser=int_parser("--batch", "--batch 8", MAX_BATCH),
+                      metavar="INTEGER"), 1),
     ("device", _option(Device, "--device", panel=RUN_PANEL, show_default=True,
                        help="auto = count on meta (same figures on every device, no memory), "
                        "time on CUDA when available, else CPU."), Device.AUTO),
@@ -254,6 +249,7 @@ OutputPath = Annotated[
 @dataclass
 class RunOptions:
     input: str | None = None
+    input_dtype: str | None = None
     batch: int = 1
     device: Device = Device.AUTO
 
@@ -271,6 +267,10 @@ class RunOptions:
         from resnet_inspect.spec.limits import check_batch
 
         check_batch(self.batch)
+        if self.input_dtype is not None:
+            from resnet_inspect.trace.inputs import input_dtype_named
+
+            input_dtype_named(self.input_dtype)
         if self.input is not None:
             parse_input(self.input, any_rank=True, batch=self.batch)
 

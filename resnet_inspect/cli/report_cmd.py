@@ -39,7 +39,7 @@ def report(
     diagram, a chart of parameters and MACs per stage, the layer count and the counting
     conventions. The file needs no network to open: mail it, or put it on a course page.
     """
-    from resnet_inspect.render.output import check_writable, write_atomic
+    from resnet_inspect.render.output import check_writable, safe_file_name, write_atomic
 
     run.validate()
     user = model.user_module()
@@ -48,8 +48,8 @@ def report(
     spec = model.spec(arch) if user is None else None
     subject: Any = spec if user is None else user[0]
     name = spec.name if spec is not None else user[1]  # type: ignore[index]
-    if output is None:
-        output = Path(f"{name}.html")
+    if output is None:  # in the working directory, whatever a config's name holds
+        output = Path(f"{safe_file_name(name)}.html")
     if output.suffix.lower() not in (".html", ".htm"):
         raise InspectError(f"--output {output}: the report is an HTML page; name it "
                            f"{output.with_suffix('.html')}")
@@ -61,6 +61,7 @@ def report(
 
     traced = inspect_model(subject, input_shape=run.input_shape(spec, any_rank=user is not None),
                            batch=run.batch, device=run.device.value,
-                           name=user[1] if user is not None else None)
+                           name=user[1] if user is not None else None,
+                           input_dtype=run.input_dtype)
     svg = render(network_diagram(traced, "block").source, "svg").decode("utf-8")
     write_atomic(output, report_page(traced, svg))

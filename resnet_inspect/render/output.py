@@ -46,6 +46,16 @@ def output_callback(value: Path | None) -> Path | None:
     return value
 
 
+def safe_file_name(name: str) -> str:
+    """A network's name as a file name in the working directory: a config's `name` of
+    '../../x', '/etc/x' or 'a\\nb' must not choose where a file goes or what it is called.
+    Letters, digits, '.', '_' and '-' are kept; anything else becomes '-'."""
+    import re
+
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")
+    return safe[:100] or "report"
+
+
 def _through(path: Path) -> bool:
     """Whether `path` must be opened and written in place rather than replaced."""
     text = str(path.expanduser().absolute())

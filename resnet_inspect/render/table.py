@@ -24,9 +24,10 @@ from resnet_inspect.report.model import Report, rollup
 
 
 def summary_table(
-    report: Report, level: str = "block", names: NameScheme | str = "torchvision", width: int = 80
+    report: Report, level: str = "block", names: NameScheme | str = "torchvision", width: int = 80,
+    rf: bool = False,
 ) -> Table:
-    view = View(report, level, TERMINAL, wide=width >= WIDE, names=names)
+    view = View(report, level, TERMINAL, wide=width >= WIDE, names=names, rf=rf)
     title = f"{report.model} · input {fmt.shape(report.input_shape)} · traced on {report.device}"
     table = Table(
         title=title,
@@ -245,9 +246,11 @@ def plain_table(table: Table, width: int) -> str | None:
 
 
 def render_summary(
-    report: Report, console: Console, level: str = "block", names: NameScheme | str = "torchvision"
+    report: Report, console: Console, level: str = "block", names: NameScheme | str = "torchvision",
+    rf: bool = False,
 ) -> None:
-    table = summary_table(report, level, names, console.width)
+    """The summary table and its footer; `rf` shows the receptive field at every level."""
+    table = summary_table(report, level, names, console.width, rf)
     text = None if console.is_terminal else plain_table(table, console.width)
     if text is None:
         print_block(console, Group(table, totals_text(report)))

@@ -21,6 +21,7 @@ from typing import Any
 
 from resnet_inspect.errors import InspectError, did_you_mean
 from resnet_inspect.spec.limits import MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, check_input
+from resnet_inspect.spec.numbers import trouble
 from resnet_inspect.spec.settings import CONFIG_KEYS, check_setting
 
 FORMATS = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
@@ -50,22 +51,32 @@ def _parse(path: Path, text: str, fmt: str) -> tuple[Any, Callable[[str], int | 
         except tomllib.TOMLDecodeError as err:
             # the message ends "(at line 3, column 9)", which already names the line
             raise _fail(path, None, f"not valid TOML: {err}; fix the syntax") from None
+        except ValueError:  # an integer longer than Python reads (4,300 digits)
+            raise _fail(path, None, _HUGE) from None
+        _check_toml_numbers(path, text)
         # `key = value`, or a `[key]` table header
         return data, _line_finder(text, r'^\s*(?:\[\s*)?["\']?{key}["\']?\s*[=\]]')
     if fmt == "json":
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_no_repeats)
         except RecursionError:
             raise _too_deep(path) from None
         except json.JSONDecodeError as err:
             raise _fail(path, err.lineno, f"not valid JSON: {err.msg}; fix the syntax") from None
+        except _Repeated as err:
+            found = list(re.finditer(rf'"{re.escape(err.key)}"\s*:', text))
+            line = text.count("\n", 0, found[1].start()) + 1 if len(found) > 1 else None
+            raise _fail(path, line, f"{err.key!r} is set twice; keep one") from None
+        except ValueError:  # an integer longer than Python reads (4,300 digits)
+            raise _fail(path, None, _HUGE) from None
         return data, _line_finder(text, r'"{key}"\s*:')
     import yaml
 
+    loader = _strict_yaml_loader()
     try:
         _check_yaml_events(path, text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)  # a SafeLoader, stricter on ints
     except yaml.MarkedYAMLError as err:
         line = err.problem_mark.line + 1 if err.problem_mark is not None else None
         problem = err.problem or "syntax error"
@@ -76,8 +87,73 @@ def _parse(path: Path, text: str, fmt: str) -> tuple[Any, Callable[[str], int | 
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
-            lines.setdefault(str(key_node.value), key_node.start_mark.line + 1)
+            key, line = str(key_node.value), key_node.start_mark.line + 1
+            if key in lines:  # PyYAML keeps the last silently; which was meant is a guess
+                raise _fail(path, line, f"{key!r} is set twice (lines {lines[key]} and "
+                            f"{line}); keep one")
+            lines[key] = line
     return data, lines.get
+
+
+_HUGE = ("a number has more than 4,300 digits; no setting is anywhere near that large "
+         "(docs/errors.md lists the limits)")
+
+
+class _Repeated(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's object hook: a key given twice is refused (json keeps the last silently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Repeated(key)
+        out[key] = value
+    return out
+
+
+# A TOML number with '_' between digits (6_4 is 64 to TOML) or in hex, octal or binary:
+# spec/numbers.py's rule is the digits 0-9 alone, as on the command line
+_TOML_STRINGS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|'
+                           r"'[^'\n]*'|#[^\n]*")
+_TOML_ODD_NUMBER = re.compile(r"(?<![\w.])[+-]?(?:\d+(?:_\d+)+|0[xob][0-9a-fA-F_]+)")
+
+
+def _check_toml_numbers(path: Path, text: str) -> None:
+    bare = _TOML_STRINGS.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    m = _TOML_ODD_NUMBER.search(bare)
+    if m:
+        line = bare.count("\n", 0, m.start()) + 1
+        raise _fail(path, line, f"{m.group(0)!r}: write numbers with the digits 0-9 alone "
+                    "(no '_', no 0x/0o/0b), as on the command line")
+
+
+def _strict_yaml_loader() -> type:
+    """yaml.SafeLoader reading an integer only from the digits 0-9 (with a sign): YAML
+    1.1 also reads 6_4 as 64, 1:4 as 64 (base 60), 010 as 8 and 0x40 as 64; those stay
+    strings here, which no number setting takes, so they are refused with their text."""
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    int_tag = "tag:yaml.org,2002:int"
+    Strict.yaml_implicit_resolvers = {
+        first: [(tag, regex) for tag, regex in resolvers if tag != int_tag]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Strict.add_implicit_resolver(int_tag, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+
+    def construct_int(loader: Any, node: Any) -> int:
+        text = str(loader.construct_scalar(node))
+        if len(text) > 4000:
+            raise yaml.constructor.ConstructorError(None, None, _HUGE, node.start_mark)
+        return int(text)
+
+    Strict.add_constructor(int_tag, construct_int)
+    return Strict
 
 
 def _check_yaml_events(path: Path, text: str) -> None:
@@ -185,11 +261,12 @@ def load_config(path: str | Path) -> dict[str, Any]:
         try:
             out[entry.name] = entry.parse(value)  # type: ignore[misc]
         except (TypeError, ValueError):
-            got = json.dumps(value, default=str)
+            got = json.dumps(value, default=str, ensure_ascii=False)
             if len(got) > 60:
                 got = got[:57] + "..."
             raise _fail(
-                path, line_of(str(raw_key)), f"{raw_key!r} must be {entry.accepts}, got {got}",
+                path, line_of(str(raw_key)),
+                f"{raw_key!r} must be {entry.accepts}, got {got}{trouble(value, entry.accepts)}",
             ) from None
         try:
             check_setting(entry.name, out[entry.name])

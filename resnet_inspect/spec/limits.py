@@ -99,6 +99,13 @@ def check_list(values: tuple[int, ...], flag: str, high: int, example: str) -> N
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, int) and abs(value).bit_length() > 100:  # str() refuses 4,300 digits
+        import math
+
+        digits = math.floor(math.log10(abs(value))) + 1
+        if 10 ** (digits - 1) > abs(value):  # log10 rounds 10**4000 - 1 up to 4000.0
+            digits -= 1
+        return f"{'-' if value < 0 else ''}a number of {digits:,} digits"
     text = str(value)
     return text if len(text) <= 24 else f"{text[:10]}...({len(text)} digits)"
 

@@ -26,6 +26,7 @@ from resnet_inspect.spec.limits import (
     check_list,
     check_range,
 )
+from resnet_inspect.spec.numbers import is_whole
 
 MODEL_PANEL = "Architecture"
 
@@ -47,20 +48,25 @@ def _bool(value: Any) -> bool:
 
 
 def _str(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
+    # a name is shown in tables and titles and names the report's file: a newline or an
+    # ANSI escape in it would reach the terminal or the file name
+    if not isinstance(value, str) or not value.strip() or not value.isprintable():
         raise TypeError
     return value.strip()
 
 
+def _whole_numbers(text: str, sep: str) -> list[int]:
+    """'3,4,6,3' (or '3x32x32' with sep 'x'): spec/numbers.py's rule, as on the command
+    line ('3,,4', '3 4', '6_4' and '３' are refused, not read as something else)."""
+    parts = text.lower().replace("×", "x").split(sep)
+    if len(parts) > MAX_STAGES or not all(is_whole(p) for p in parts):
+        raise TypeError
+    return [int(p) for p in parts]
+
+
 def _int_list(value: Any) -> tuple[int, ...]:
-    if isinstance(value, str):  # "3,4,6,3", as on the command line; "3,,4" is a typo
-        parts = value.replace(" ", "").split(",")
-        if len(parts) > MAX_STAGES or "" in parts:
-            raise TypeError
-        try:
-            value = [int(v) for v in parts]
-        except ValueError:
-            raise TypeError from None
+    if isinstance(value, str):  # "3,4,6,3", as on the command line
+        value = _whole_numbers(value, ",")
     if not isinstance(value, (list, tuple)) or not value or len(value) > MAX_STAGES:
         raise TypeError
     return tuple(_int(v) for v in value)
@@ -71,10 +77,7 @@ def _input(value: Any) -> tuple[int, int, int]:
     if isinstance(value, int) and not isinstance(value, bool):
         value = [3, value, value]
     elif isinstance(value, str):
-        try:
-            value = [int(v) for v in value.lower().replace("×", "x").split("x")]
-        except ValueError:
-            raise TypeError from None
+        value = _whole_numbers(value, "x")
         if len(value) == 1:
             value = [3, value[0], value[0]]
     if not isinstance(value, (list, tuple)) or len(value) != 3:
@@ -176,8 +179,10 @@ SETTINGS: tuple[Setting, ...] = (
             spec_field=True, classic=True, default=False),
     Setting("input", None, accepts='a shape CxHxW, e.g. "3x32x32" or [3, 32, 32]',
             parse=_input, classic=True),
-    Setting("name", None, accepts="a non-empty string", parse=_str, classic=True),
-    Setting("description", None, accepts="a string", parse=_str, classic=True),
+    Setting("name", None, accepts="a non-empty string without control characters",
+            parse=_str, classic=True),
+    Setting("description", None, accepts="a string without control characters", parse=_str,
+            classic=True),
     Setting("config", Path | None, "Architecture file (.toml, .yaml, .json) whose keys are "
             "these flags' names; flags override it."),
     Setting("user_model", str | None, "Your own network: FILE.py:CALLABLE or MODULE:CALLABLE, "

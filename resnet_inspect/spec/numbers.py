@@ -1,0 +1,164 @@
+"""Numbers as a user types them: one parser for every option and config value (no torch).
+
+The rule, everywhere (`--batch`, `--layers`, `--input`, `--channels`, `--fit`, a config
+file's strings): a whole number is the ASCII digits 0-9, with an optional sign and
+nothing inside. Python's int() is kinder and that is the trouble: it reads '٣' (Arabic)
+and '３' (fullwidth) as 3 and '6_4' as 64, and stripping spaces read '3 4' as 34. Each of
+those is refused with a message naming the character, so a number is never silently
+something else. Entries of a list are separated by commas; spaces around an entry are
+allowed, spaces inside one are not.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from resnet_inspect.errors import InspectError
+from resnet_inspect.spec.limits import check_list, check_range
+
+DIGITS = frozenset("0123456789")
+# No limit is near 10**30: longer numbers are refused before int() reads them (Python
+# itself refuses to read more than 4,300 digits, with an error that is not ours).
+MAX_DIGITS = 30
+
+
+def describe(ch: str) -> str:
+    """'٣' -> "'٣' (ARABIC-INDIC DIGIT THREE)": a character named so any terminal shows it."""
+    if ch == " ":
+        return "a space"
+    name = unicodedata.name(ch, "")
+    if not ch.isprintable() or not name:
+        return f"U+{ord(ch):04X}" + (f" ({name})" if name else " (a control character)")
+    return f"{ch!r} ({name})"
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """`text` quoted for a message, cut short and with control characters escaped."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"...({len(text):,} chars)"
+
+
+def not_a_digit(text: str) -> str | None:
+    """The first character of `text` that keeps it from being a whole number in ASCII
+    digits (a sign is allowed in front), described; None when there is none."""
+    body = text[1:] if text[:1] in "+-" else text
+    for ch in body:
+        if ch not in DIGITS:
+            return describe(ch)
+    return None
+
+
+def is_whole(text: str) -> bool:
+    """Whether `text` (spaces around it allowed) is a whole number by the module's rule."""
+    body = text.strip()
+    return bool(body.lstrip("+-")) and not_a_digit(body) is None \
+        and len(body.lstrip("+-").lstrip("0")) <= MAX_DIGITS
+
+
+def trouble(value: Any, accepts: str = "integer") -> str:
+    """Why a config value that should hold numbers (`accepts` says integers or a shape)
+    does not, when a string in it looks like one but breaks the rule: "; '６' (FULLWIDTH
+    DIGIT SIX) is not one of the digits 0-9", "; '3 4' has a space inside an entry"; ''
+    when nothing like that is found."""
+    if "integer" not in accepts and "shape" not in accepts:
+        return ""
+    strings = [value] if isinstance(value, str) else \
+        [v for v in value if isinstance(v, str)] if isinstance(value, (list, tuple)) else []
+    for text in strings:
+        for entry in text.replace("×", "x").lower().replace("x", ",").split(","):
+            entry = entry.strip()
+            if any(ch.isspace() for ch in entry) and any(ch.isdigit() for ch in entry):
+                return f"; {shown(entry)} has a space inside an entry (separate with commas)"
+            if entry and any(ch.isdigit() for ch in entry):
+                bad = not_a_digit(entry)
+                if bad is not None:
+                    return f"; {bad} is not one of the digits 0-9"
+    return ""
+
+
+def parse_int(text: Any, what: str, example: str, high: int | None = None,
+              check: bool = True) -> int:
+    """`text` as an integer by the module's rule; InspectError naming the problem and
+    `example` (a whole valid flag, e.g. '--batch 8'). With `high`, anything outside
+    1..high is refused too (unless not `check`); text too long to be any limit is refused
+    without reading it."""
+    if isinstance(text, int) and not isinstance(text, bool):  # a default, or from a file
+        value = text
+    else:
+        raw = str(text)
+        body = raw.strip()
+        bad = not_a_digit(body) if body else None
+        if not body or body in "+-":
+            raise InspectError(f"{what} {shown(raw)} is not a number; e.g. {example}")
+        if bad is not None:
+            raise InspectError(f"{what} {shown(raw)} is not a whole number: {bad} is not one of "
+                               f"the digits 0-9; e.g. {example}")
+        digits = body.lstrip("+-").lstrip("0")
+        if len(digits) > MAX_DIGITS:
+            if body.startswith("-"):
+                raise InspectError(f"{what} must be a positive integer, got {shown(body, 12)}; "
+                                   f"e.g. {example}")
+            limit = f"the limit of {high:,}" if high is not None else "any limit"
+            raise InspectError(f"{what} {body[:10]}...({len(digits):,} digits) is above "
+                               f"{limit}; e.g. {example}")
+        value = int(body)
+    if high is not None and check:
+        check_range(value, 1, high, what, example)
+    return value
+
+
+def split_list(text: str, flag: str, example: str) -> list[str]:
+    """'3, 4,6' -> ['3', '4', '6']: commas separate; '3,,4', '3 4' and '' are refused."""
+    parts = [p.strip() for p in text.split(",")]
+    if parts == [""]:
+        raise InspectError(f"{flag} is empty; give comma-separated integers, e.g. {flag} "
+                           f"{example}")
+    if "" in parts:
+        raise InspectError(f"{flag} {shown(text)} has an empty entry; give one integer per "
+                           f"stage, e.g. {flag} {example}")
+    for p in parts:
+        if any(ch.isspace() for ch in p):
+            raise InspectError(f"{flag} {shown(text)}: {shown(p)} has a space inside; "
+                               f"separate entries with commas, e.g. {flag} {example}")
+    return parts
+
+
+def parse_list(text: str, flag: str, example: str, high: int, most: int) -> tuple[int, ...]:
+    """'3,4,6,3' -> (3, 4, 6, 3): at most `most` entries, each a positive integer <= high."""
+    parts = split_list(text, flag, example)
+    if len(parts) > most:
+        raise InspectError(f"{flag} has {len(parts):,} entries, above the limit of {most} "
+                           f"stages; e.g. {flag} {example}")
+    values = []
+    for p in parts:
+        bad = not_a_digit(p)
+        if bad is not None:
+            raise InspectError(f"{flag} {shown(text)}: expected comma-separated integers; "
+                               f"{bad} is not one of the digits 0-9; e.g. {flag} {example}")
+        values.append(parse_int(p, f"{flag} entry", f"{flag} {example}", high=high,
+                                check=False))
+    bad_value = next((v for v in values if v <= 0), None)
+    if bad_value is not None:
+        raise InspectError(f"{flag} {text}: counts must be positive, got {bad_value}")
+    check_list(tuple(values), flag, high, example)
+    return tuple(values)
+
+
+def parse_dims(text: str, what: str, fix: str, seps: str = "x",
+               noun: str = "a shape") -> tuple[int, ...]:
+    """'3x224x224' -> (3, 224, 224) (also '×'); each dimension by `parse_int`'s rule.
+    A message says `text` is not `noun`, why, and `fix`; the limits are the caller's."""
+    norm = text.lower().replace("×", "x")
+    for sep in seps[1:]:
+        norm = norm.replace(sep, seps[0])
+    parts = [p.strip() for p in norm.split(seps[0])]
+    for p in parts:
+        bad = "nothing" if not p else not_a_digit(p) if p[:1] not in "+-" else describe(p[0])
+        if bad is not None:
+            why = "an entry is empty" if bad == "nothing" else \
+                f"{bad} is not one of the digits 0-9"
+            raise InspectError(f"{what} {shown(text)} is not {noun}: {why}; {fix}")
+        if len(p.lstrip("0")) > MAX_DIGITS:
+            raise InspectError(f"{what} {shown(text)} is not {noun}: an entry has "
+                               f"{len(p):,} digits; {fix}")
+    return tuple(int(p) for p in parts)
