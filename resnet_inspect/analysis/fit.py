@@ -63,28 +63,45 @@ class Fit:
 
 
 def largest_batch(count: Callable[[int], Report], capacity: int, label: str) -> Fit:
-    """Solve peak(batch) = fixed + per_sample x batch <= capacity, then confirm it by
-    counting at the answer and at the next batch (the line is exact for the networks
-    here; should it not be, the answer walks to where the counts say)."""
-    p1, p2 = _peak(count(1)), _peak(count(2))
-    per_sample = max(p2 - p1, 1)
-    fixed = p1 - per_sample
-    batch = max((capacity - fixed) // per_sample, 0)
-    report = count(batch) if batch else None
-    while batch and report is not None and _peak(report) > capacity:
+    """The largest batch whose counted peak fits `capacity`, confirmed by counting at it
+    and at the next batch.
+
+    The peak is the larger of two lines in the batch: the backward's, which grows with
+    the activations, and the optimizer step's (gradients and its temporaries), nearly
+    flat. A line through two counts holds only where both lie on the same one, so the
+    answer is solved on the line through the two counts nearest it, again until it stays
+    (a secant), then walked to where the counts say. The slope reported is the one at
+    the answer: the peak at the next batch less the peak at it."""
+    reports: dict[int, Report] = {}
+
+    def peak(b: int) -> int:
+        if b not in reports:
+            reports[b] = count(b)
+        return _peak(reports[b])
+
+    lo, hi, batch = 1, 2, -1
+    for _ in range(8):
+        slope = max((peak(hi) - peak(lo)) / (hi - lo), 1.0)
+        guess = max(int(hi + (capacity - peak(hi)) // slope), 1)
+        if guess == batch or guess in (lo, hi):
+            break
+        batch, lo, hi = guess, hi, guess
+    batch = max(batch, 1)
+    while batch > 0 and peak(batch) > capacity:
         batch -= 1
-        report = count(batch) if batch else None
-    after = count(batch + 1)
-    while _peak(after) <= capacity:
+    while peak(batch + 1) <= capacity:
         batch += 1
-        report, after = after, count(batch + 1)
-    if report is None:
-        return Fit(capacity, label, 0, 0, per_sample, fixed, {}, _peak(after))
-    tm = report.training_memory
+    after = peak(batch + 1)
+    if batch == 0:
+        per_sample = max(peak(2) - after, 1)
+        return Fit(capacity, label, 0, 0, per_sample, after - per_sample, {}, after)
+    per_sample = max(after - peak(batch), 1)
+    fixed = peak(batch) - per_sample * batch
+    tm = reports[batch].training_memory
     assert tm is not None
     parts = {"activations": tm.live_peak - tm.grads + tm.input, "weights": tm.params,
              "gradients": tm.grads, "optimizer state": tm.optimizer_state}
-    return Fit(capacity, label, batch, tm.peak, per_sample, fixed, parts, _peak(after))
+    return Fit(capacity, label, batch, tm.peak, per_sample, fixed, parts, after)
 
 
 def _peak(report: Report) -> int:
