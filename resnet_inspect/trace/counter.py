@@ -14,6 +14,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from resnet_inspect.counting.categories import Category
 from resnet_inspect.counting.meta_ops import RULES as META_RULES
 from resnet_inspect.counting.ops import FORMULAS, NO_ARITHMETIC, Formula, apply, op_name
+from resnet_inspect.errors import ModelError
 from resnet_inspect.report.model import LayerRecord
 from resnet_inspect.trace.dataflow import DataflowRecorder
 from resnet_inspect.trace.modules import Frame, ModuleInfo, first_tensor_shape
@@ -55,6 +56,10 @@ class Counter(TorchDispatchMode):
         self.node_rows: dict[Any, LayerRecord] = {}
         self.fallback: Callable[[], LayerRecord] | None = None
         self.memory: StepMemory | None = None
+        self.pending_saved = 0  # bytes saved for the next row to open (see pack)
+        self.first_rows: dict[int, LayerRecord] = {}  # id(ModuleInfo) -> its first row
+        self.last_row: LayerRecord | None = None
+        self.frame_nodes: list[Any] = []  # the autograd node each recomputing call ran in
 
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
@@ -91,7 +96,7 @@ class Counter(TorchDispatchMode):
         if out is None:
             out = func(*args, **kwargs)
         if self.memory is not None:
-            self.memory.track(out, args)
+            self.memory.track(out, args, op[1])
         if op[0] and self.backward:
             self._charge_backward(op, args, kwargs, out)
         elif op[0] and self.stack:
@@ -101,18 +106,42 @@ class Counter(TorchDispatchMode):
             self.flow.operator(self.stack[-1], op[4], args, kwargs, reads, out, op[5])
         return out
 
-    def pack(self, t: torch.Tensor) -> torch.Tensor:
+    def pack(self, t: torch.Tensor) -> tuple[torch.Tensor, int]:
         """autograd's saved-tensor hook: charge each storage saved for backward, once, to
-        the row running (parameters and the input image are not activations)."""
+        the row running (parameters and the input image are not activations). A tensor a
+        module saves with no operator of its own running (torch.utils.checkpoint keeping a
+        segment's input) is charged to the next row, the segment's first. Returns the
+        tensor and its version, for `unpack` to check as autograd itself would."""
         assert self.memory is not None  # registered for a training step only
         n = self.memory.save(t)
         if n is not None:
             if self.stack:
                 frame = self.stack[-1]
-                row = frame.open or self._open(frame, (t,))
-                row.saved_bytes += n
+                if frame.open is None and not frame.info.leaf:
+                    self.pending_saved += n
+                else:
+                    row = frame.open or self._open(frame, (t,))
+                    row.saved_bytes += n
             elif self.fallback is not None:
                 self.fallback().saved_bytes += n
+        return t, t._version
+
+    def unpack(self, packed: tuple[torch.Tensor, int]) -> torch.Tensor:
+        """The saved tensor back for the backward, refused as autograd refuses it when an
+        in-place operator changed it after it was saved (a saved-tensor hook switches off
+        autograd's own version check, so it is made here)."""
+        t, version = packed
+        if t._version != version:
+            assert self.memory is not None
+            changed = self.memory.modified.get(t.untyped_storage()._cdata, "an operator")
+            node = torch._C._current_autograd_node()
+            needs = node.name() if node is not None else "the backward"
+            raise ModelError(
+                f"one of the variables needed for gradient computation has been modified by "
+                f"an inplace operation: {changed} changed a tensor {needs} saved (version "
+                f"{version}, now {t._version}); PyTorch refuses this step too: use the "
+                f"out-of-place form (e.g. torch.relu(x), inplace=False) there"
+            )
         return t
 
     def assign(self, tensors: Any, row: LayerRecord) -> None:
@@ -126,13 +155,33 @@ class Counter(TorchDispatchMode):
             self.node_rows[node] = row
             todo.extend(n for n, _ in node.next_functions if n is not None)
 
+    def _backward_row(self) -> LayerRecord:
+        """The row a backward operator belongs to: a module checkpoint recomputes is
+        charged its forward's row; otherwise the row whose forward made the running
+        autograd node; a node made in the backward (the graph of a reentrant checkpoint's
+        recomputation) goes to the row last recomputed, else to the model's own row."""
+        node = torch._C._current_autograd_node()
+        while self.frame_nodes and self.frame_nodes[-1] is not node:
+            # a recomputation checkpoint stopped early, once it had what it needed: its
+            # modules' calls never ended
+            self.frame_nodes.pop()
+            self.stack.pop()
+        if self.stack:
+            row = self.first_rows.get(id(self.stack[-1].info))
+            if row is not None:
+                self.last_row = row
+                return row
+        row = self.node_rows.get(node)
+        if row is not None:
+            return row
+        if self.last_row is not None:
+            return self.last_row
+        assert self.fallback is not None
+        return self.fallback()
+
     def _charge_backward(self, op: _Op, args: tuple[Any, ...], kwargs: dict[str, Any],
                          out: Any) -> None:
-        node = torch._C._current_autograd_node()
-        row = self.node_rows.get(node)
-        if row is None:
-            assert self.fallback is not None
-            row = self.fallback()
+        row = self._backward_row()
         kind, name, fn = op[0], op[1], op[2]
         if kind == 2:
             self.unsupported[name] = self.unsupported.get(name, 0) + 1
@@ -218,5 +267,9 @@ class Counter(TorchDispatchMode):
         )
         if frame is not None:
             frame.rows += 1
+        self.first_rows.setdefault(id(info), row)
+        if self.pending_saved:
+            row.saved_bytes += self.pending_saved
+            self.pending_saved = 0
         self.records.append(row)
         return row

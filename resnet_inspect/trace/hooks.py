@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from torch import nn
 from torch.utils.hooks import RemovableHandle
 
@@ -55,6 +56,12 @@ class ModuleHooks:
         if info is None:  # a module that is not part of the model (made in a forward)
             return
         stack = self.stack
+        if self.counter.backward:
+            # checkpoint recomputing this module in the backward: backward work of the
+            # rows its forward made, never new rows
+            stack.append(Frame(info, False))
+            self.counter.frame_nodes.append(torch._C._current_autograd_node())
+            return
         if stack:
             if self.training and stack[-1].open is not None:
                 self.counter.assign(args, stack[-1].open)
@@ -74,6 +81,9 @@ class ModuleHooks:
             return
         stack = self.stack
         frame = stack.pop()
+        if self.counter.backward:
+            del self.counter.frame_nodes[len(stack):]
+            return
         if stack:
             stack[-1].open = None
         if self.training and frame.open is not None:

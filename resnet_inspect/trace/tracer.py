@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from enum import Enum
@@ -19,7 +20,7 @@ from torch import nn
 
 from resnet_inspect.counting.categories import Category, Headline
 from resnet_inspect.counting.meta_ops import Autocast
-from resnet_inspect.errors import InspectError, ModelError
+from resnet_inspect.errors import InspectError, ModelError, RunFailure
 from resnet_inspect.models.walk import walked_once
 from resnet_inspect.report.model import LayerRecord, Report, conventions_for
 from resnet_inspect.trace.counter import Counter
@@ -34,6 +35,7 @@ from resnet_inspect.trace.device import (
 from resnet_inspect.trace.explain import explain, first_line, forward_failed, no_meta_kernel
 from resnet_inspect.trace.hooks import ModuleHooks
 from resnet_inspect.trace.inputs import Call, example_call, input_dtype_named, made_input
+from resnet_inspect.trace.kernels import DeviceKernels
 from resnet_inspect.trace.receptive_steps import fill_fields
 from resnet_inspect.trace.resnet_view import block_records, layer_count, named_depth
 from resnet_inspect.trace.tensors import Sizes, input_dtype, meta_stand_ins, tensor_sizes
@@ -42,6 +44,7 @@ from resnet_inspect.trace.training import (
     Step,
     StepMemory,
     eval_mode,
+    optimizer_temporaries,
     output_tensors,
     train_mode,
     training_memory,
@@ -230,6 +233,13 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
 
     counter.fallback = fallback
     memory = None
+    if training and device.type == "meta":
+        # The backward of some operators on meta (threshold_backward: ReLU's) is a Python
+        # decomposition that imports torch._dynamo on its first call, and the import's
+        # reference cycles keep the frames on the stack, with their tensors, until the
+        # collector (paused here) runs: the first step in a process would count them live.
+        # Imported before the step, its cycles hold no tensor of ours.
+        importlib.import_module("torch._dynamo")
     if training:
         memory = StepMemory({t.untyped_storage()._cdata
                              for t in (*model.parameters(), *model.buffers(), *call.tensors())})
@@ -241,8 +251,9 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         else:
             out = _run_step(model, call, counter, step, fallback)
     except (RuntimeError, NotImplementedError) as err:
-        if isinstance(err, ModelError):  # already one line with its cause (models/user.py)
-            raise
+        if isinstance(err, (ModelError, RunFailure)):
+            raise  # already one line with its cause (models/user.py, autograd's in-place
+            # check, a private torch API that changed)
         detail = first_line(err)
         if device.type == "meta" and no_meta_kernel(err):
             raise _MetaUnsupported(detail) from err
@@ -313,17 +324,26 @@ def _run_step(model: nn.Module, call: Call, counter: Counter, step: Step,
     autocast: Any = contextlib.nullcontext()
     if step.amp is not None:
         autocast = Autocast(getattr(torch, step.amp))
-    with torch.enable_grad(), same_kernels_everywhere(model), counter, autocast, \
-            torch.autograd.graph.saved_tensors_hooks(counter.pack, lambda t: t):
+    kernels = DeviceKernels() if counter.meta else contextlib.nullcontext()
+    with torch.enable_grad(), same_kernels_everywhere(model, step=True), counter, autocast, \
+            kernels, torch.autograd.graph.saved_tensors_hooks(counter.pack, counter.unpack):
         out = call.run(model)
+    if counter.pending_saved:  # saved after the last row opened: the model's own
+        fallback().saved_bytes += counter.pending_saved
+        counter.pending_saved = 0
     counter.assign(out, fallback())
     outs = [t for t in output_tensors(out) if t.requires_grad]
     if not outs:
         raise InspectError("--train: the model's output does not depend on any "
                            "parameter that requires a gradient; nothing to train")
-    seeds = [torch.ones_like(t) for t in outs]  # d(loss)/d(output), made uncounted
+    with counter:  # d(loss)/d(output): no arithmetic, but memory while the backward runs
+        seeds = [torch.ones_like(t) for t in outs]
     counter.backward = True
-    with same_kernels_everywhere(model), counter:
-        torch.autograd.backward(outs, seeds)
+    kernels = DeviceKernels() if counter.meta else contextlib.nullcontext()
+    with same_kernels_everywhere(model, step=True), counter, kernels:
+        torch.autograd.backward(outs, seeds)  # checkpoint recomputes its forwards here
     counter.backward = False
+    del seeds
+    if counter.memory is not None:  # the optimizer's step, with the gradients and output
+        counter.memory.add(optimizer_temporaries(model, step))
     return out
