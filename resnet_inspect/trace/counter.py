@@ -4,6 +4,7 @@ whose forward made them)."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +40,9 @@ class Counter(TorchDispatchMode):
         self.stack: list[Frame] = []
         self.records: list[LayerRecord] = []
         self.unsupported: dict[str, int] = {}
-        self._last_out = (0, 0)  # (row, tensor) of the last own-operator output counted
+        # (row, weak reference to the tensor) of the last own-operator output counted: a
+        # weak reference, not id(), which a new tensor can take over once the last is freed
+        self._last_out: tuple[Any, Any] = (None, None)
         self.operators: dict[str, list[Any]] = {}  # op -> [category, calls, macs, flops]
         # OpOverload -> (0 no arithmetic, 1 a formula, 2 none; its report name; formula)
         self.ops: dict[Any, _Op] = {}
@@ -167,9 +170,11 @@ class Counter(TorchDispatchMode):
             # output is counted whether its ReLU is in place or not: torchvision's
             # resnet18 and the preset then estimate the same memory. An operator that
             # updates this row's own last output again is that activation, counted once.
-            if isinstance(first, torch.Tensor) and self._last_out != (id(row), id(first)):
+            last_row, last = self._last_out
+            if isinstance(first, torch.Tensor) and not (
+                    last_row is row and last is not None and last() is first):
                 row.output_bytes += batch_numel(out_shape) * self.elem
-                self._last_out = (id(row), id(first))  # ids: holding it would keep it alive
+                self._last_out = (row, weakref.ref(first))  # holding it would keep it alive
 
     def _open(self, frame: Frame, args: tuple[Any, ...], op: str = "") -> LayerRecord:
         """A new row for the module's own operators, in execution order. One that opens
