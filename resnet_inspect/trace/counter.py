@@ -44,9 +44,9 @@ class Counter(TorchDispatchMode):
         self.stack: list[Frame] = []
         self.records: list[LayerRecord] = []
         self.unsupported: dict[str, int] = {}
-        # the row and (weakly) the tensor of the last own-operator output counted; not
-        # ids, which a freed tensor hands on to the next (meta and CPU then differed)
-        self._last_out: tuple[LayerRecord | None, Any] = (None, None)
+        # (row, weak reference to the tensor) of the last own-operator output counted: a
+        # weak reference, not id(), which a new tensor can take over once the last is freed
+        self._last_out: tuple[Any, Any] = (None, None)
         self.operators: dict[str, list[Any]] = {}  # op -> [category, calls, macs, flops]
         self.ops: dict[Any, _Op] = {}  # OpOverload -> what the counter needs of it
         self.flow: DataflowRecorder | None = None  # the forward's dataflow graph
@@ -236,10 +236,11 @@ class Counter(TorchDispatchMode):
             # output is counted whether its ReLU is in place or not: torchvision's
             # resnet18 and the preset then estimate the same memory. An operator that
             # updates this row's own last output again is that activation, counted once.
+            last_row, last = self._last_out
             if isinstance(first, torch.Tensor) and not (
-                    self._last_out[0] is row and self._last_out[1]() is first):
+                    last_row is row and last is not None and last() is first):
                 row.output_bytes += batch_numel(out_shape) * self.elem
-                self._last_out = (row, weakref.ref(first))  # weak: not kept alive
+                self._last_out = (row, weakref.ref(first))  # holding it would keep it alive
 
     def _open(self, frame: Frame, args: tuple[Any, ...], op: str = "") -> LayerRecord:
         """A new row for the module's own operators, in execution order. One that opens
