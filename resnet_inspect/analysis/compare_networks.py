@@ -20,6 +20,7 @@ from resnet_inspect.analysis.compare_data import (
     empty_stage,
 )
 from resnet_inspect.analysis.compare_text import (
+    field_note,
     many_headline,
     network_notes,
     overall_sentence,
@@ -78,6 +79,8 @@ def network_side(report: Report) -> NetworkSide:
             macs=row.macs,
             convs=[ConvShape(r.kernel, r.output_shape[1], r.groups, r.stride) for r in shown],
             extras=_stage_extras(row.stage, records),
+            receptive_field=row.receptive_field,
+            jump=row.jump,
         ))
     t = report.totals
     return NetworkSide(
@@ -156,7 +159,8 @@ def compare_reports(reports: Sequence[Report]) -> NetworkComparison:
         deltas=deltas,
         headline=headline,
         overall=overall,
-        notes=network_notes(nets),
+        notes=[*network_notes(nets), *field_note(*nets[:2])] if len(nets) == 2 else
+        network_notes(nets),
     )
 
 

@@ -19,7 +19,7 @@ from torch import nn
 
 from resnet_inspect.counting.categories import Category, Headline
 from resnet_inspect.counting.meta_ops import Autocast
-from resnet_inspect.errors import InspectError
+from resnet_inspect.errors import InspectError, ModelError
 from resnet_inspect.models.walk import walked_once
 from resnet_inspect.report.model import LayerRecord, Report, conventions_for
 from resnet_inspect.trace.counter import Counter
@@ -33,6 +33,7 @@ from resnet_inspect.trace.device import (
 from resnet_inspect.trace.explain import explain, first_line, forward_failed, no_meta_kernel
 from resnet_inspect.trace.hooks import ModuleHooks
 from resnet_inspect.trace.inputs import Call, example_call, input_dtype_named, made_input
+from resnet_inspect.trace.receptive_steps import fill_fields
 from resnet_inspect.trace.resnet_view import block_records, layer_count, named_depth
 from resnet_inspect.trace.tensors import Sizes, input_dtype, meta_stand_ins, tensor_sizes
 from resnet_inspect.trace.totals import forward_memory, report_totals
@@ -231,6 +232,8 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         else:
             _run_step(model, call, counter, step, fallback)
     except (RuntimeError, NotImplementedError) as err:
+        if isinstance(err, ModelError):  # already one line with its cause (models/user.py)
+            raise
         detail = first_line(err)
         if device.type == "meta" and no_meta_kernel(err):
             raise _MetaUnsupported(detail) from err
@@ -255,6 +258,8 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
             if r.category != Category.UNSUPPORTED.value and r.categories[r.category][1] == 0:
                 r.category = next(iter(r.categories))
     blocks = block_records(hooks.block_modules, hooks.block_shapes)
+    fill_fields(records, blocks, {i.row_name: i.module for i in hooks.infos.values()},
+                1 + len(input_shape))
     return Report(
         model=report_name,
         description=getattr(spec, "description", "") if spec is not None else "",
