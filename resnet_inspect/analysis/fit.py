@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from resnet_inspect.errors import InspectError, did_you_mean
 from resnet_inspect.report.model import Report
+from resnet_inspect.spec.limits import MAX_BATCH
 
 GB = 10**9
 GIB = 2**30
@@ -38,7 +39,9 @@ GPUS: dict[str, tuple[str, int]] = {
     "h200": ("NVIDIA H200 141 GB", 141 * GB),
 }
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*$", re.IGNORECASE)
+# ASCII digits only (spec/numbers.py's rule: Python's \d would take '１６GB')
+_SIZE = re.compile(r"^\s*([0-9]{1,30}(?:\.[0-9]{1,30})?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*$",
+                   re.IGNORECASE | re.ASCII)
 _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": GB, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": GIB, "tib": 2**40}
 
@@ -89,12 +92,17 @@ def largest_batch(count: Callable[[int], Report], capacity: int, label: str) -> 
     per_sample = max(p2 - p1, 1)
     fixed = p1 - per_sample
     batch = max((capacity - fixed) // per_sample, 0)
+    if batch > MAX_BATCH:  # counted at once, never searched for: 10 TiB is 10^5 samples
+        raise InspectError(
+            f"{label} holds more than {MAX_BATCH:,} samples of this step (the --batch limit; "
+            f"{fixed / GIB:.2f} GiB fixed, {per_sample / 2**20:.2f} MiB a sample); give a "
+            "smaller --fit")
     report = count(batch) if batch else None
     while batch and report is not None and _peak(report) > capacity:
         batch -= 1
         report = count(batch) if batch else None
     after = count(batch + 1)
-    while _peak(after) <= capacity:
+    while _peak(after) <= capacity and batch < MAX_BATCH:
         batch += 1
         report, after = after, count(batch + 1)
     if report is None:
