@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from resnet_inspect.errors import InspectError
 from tests.cli_helpers import run_cli
 from tests.test_bad_input import OLD, Case, c, check_case
 
@@ -136,6 +138,17 @@ CASES: list[Case] = [
     c(S, "--config", "{d}/a.json",
       files={"a.json": json.dumps({"arch": "resnet18\u001b[2J"})},
       msg="'arch' must be a preset name", id="arch-ansi"),
+    # --- unbounded work, refused at once -----------------------------------------------
+    c(S, "18", "--train", "--fit", "1e23TB", msg="--fit '1e23TB': not a memory size"),
+    c(S, "18", "--train", "--fit", "9" * 5000 + "GB", msg="not a memory size",
+      id="fit-5000-digits"),
+    c(S, "18", "--train", "--fit", "\uff116GB", msg="not a memory size", id="fit-fullwidth"),
+    c("check", "18", "--tools", ",".join(["torch"] * 10_000),
+      msg="--tools has more than 6 entries; name each of torchinfo,fvcore,torch at most once",
+      id="tools-10000"),
+    c("compare", *["18"] * 200, msg="compare takes at most 12 items side by side, got 200",
+      id="compare-200"),
+    c(S, "18", "--time", "--latex", msg="--latex rows carry no timing"),
     c("report", "--config", "{d}/r.toml", output=False,
       files={"r.toml": 'arch = "resnet18"\nname = "x\\ty"\n'},
       msg="'name' must be a non-empty string without control characters"),
@@ -451,3 +464,72 @@ def test_an_ascii_error_names_a_unicode_character_readably() -> None:
     assert r.stderr.decode("ascii") == (
         "resnet-inspect: error: --batch '?' is not a whole number: '?' (FULLWIDTH DIGIT THREE) "
         "is not one of the digits 0-9; e.g. --batch 8\n")
+
+
+def test_duplicate_tools_run_once() -> None:
+    from resnet_inspect.cli.check import parse_tools
+
+    assert parse_tools("torch, TORCH,torchinfo,torch") == ("torch", "torchinfo")
+
+
+def test_fit_sizes_are_ascii_and_bounded() -> None:
+    from resnet_inspect.analysis.fit import parse_size
+
+    assert parse_size("16GB") == 16 * 10**9 and parse_size("1.5 KiB") == 1536
+    for bad in ("\uff116GB", "1e23TB", "9" * 31 + "GB", "16 G B"):
+        with pytest.raises(InspectError, match="not a memory size"):
+            parse_size(bad)
+
+
+ODD = """\
+from torch import nn
+
+
+class Odd(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.add_module("a|b", nn.Linear(4, 4))
+        self.add_module("c\\\\", nn.Linear(4, 4))
+        self.add_module("d<e>", nn.Linear(4, 2))
+
+    def forward(self, x):
+        for m in self.children():
+            x = m(x)
+        return x
+"""
+
+
+def test_odd_module_names_in_markdown_and_dot(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "odd.py"
+    src.write_text(ODD)
+    r = run_cli(capsys, "summary", "--model", f"{src}:Odd", "--input", "4", "--level", "layer",
+                "--markdown")
+    assert r.code == 0, r.err
+    rows = [line for line in r.out.splitlines() if line.startswith("| ")]
+    # every row has the header's 5 cells: an escaped '|' does not split a cell
+    assert all(len(re.split(r"(?<!\\)\|", row)) == 7 for row in rows), rows
+    assert "| a\\|b |" in r.out and "| c\\\\ |" in r.out and "| d&lt;e> |" in r.out
+    r = run_cli(capsys, "diagram", "--model", f"{src}:Odd", "--input", "4", "--level", "layer",
+                "-f", "dot")
+    assert r.code == 0, r.err
+    assert 'tooltip="c\\\\: 4' in r.out  # the backslash doubled inside the DOT string
+    assert '"cluster_c\\"' not in r.out and "cluster_c_" in r.out
+
+
+def test_a_fit_holding_more_than_the_batch_limit_is_refused_at_once() -> None:
+    # --train --fit 10TiB searched batch after batch until killed: a step of 10 MiB fixed
+    # and 1 MiB a sample fits (10 TiB - 10 MiB) / 1 MiB = 10,485,750 samples > 1,048,576
+    from types import SimpleNamespace
+
+    from resnet_inspect.analysis import fit
+
+    counted: list[int] = []
+
+    def count(batch: int) -> object:  # a stand-in report: only its step's peak is read
+        counted.append(batch)
+        return SimpleNamespace(training_memory=SimpleNamespace(peak=10 * 2**20 + batch * 2**20))
+
+    with pytest.raises(InspectError, match=r"10\.00 TiB holds more than 1,048,576 samples"):
+        fit.largest_batch(count, 10 * 2**40, "10.00 TiB")  # type: ignore[arg-type]
+    assert counted == [1, 2]

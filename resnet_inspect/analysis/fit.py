@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from resnet_inspect.errors import InspectError, did_you_mean
 from resnet_inspect.report.model import Report
 from resnet_inspect.spec.limits import MAX_BATCH
+from resnet_inspect.spec.numbers import shown
 
 GB = 10**9
 GIB = 2**30
@@ -50,7 +51,7 @@ def parse_size(text: str) -> int:
     """'24GiB', '16 GB', '512MiB', '2e9' bytes -> bytes."""
     m = _SIZE.match(text)
     if m is None:
-        raise InspectError(f"--fit {text!r}: not a memory size; use a number with a unit, "
+        raise InspectError(f"--fit {shown(text)}: not a memory size; use a number with a unit, "
                            "e.g. --fit 24GiB or --fit 16GB")
     value = float(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]
     if value < 1:

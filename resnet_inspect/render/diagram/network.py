@@ -165,7 +165,7 @@ def _draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
         out = members[-1].output_shape
         label = stage if stage != "fc" else "output"
         size = [f"{out[2]}×{out[3]}"] if len(out) == 4 else []
-        with g.subgraph(name=f"cluster_{prefix}{stage}") as c:
+        with g.subgraph(name=f"cluster_{node_id(prefix, stage)}") as c:  # a DOT-safe id
             # Two short lines, left-justified, so the main path's edge misses the label.
             c.attr(label=html_label([label], size, 11), style="rounded,filled",
                    fillcolor=background, color=fill, fontsize="13", labelloc="t", labeljust="l")
