@@ -18,8 +18,39 @@ GOLDEN = Path(__file__).parent / "golden"
 NO_TOTALS = ("list/", "diagram/", "compare/table1", "compare/blocks_120")
 
 
+# What --fake-versions reports for every package: another length than any real version,
+# so a golden that printed one, or laid a column out by its width, would differ.
+FAKE_VERSION = "12.345.6"
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files")
+    parser.addoption(
+        "--fake-versions", action="store_true",
+        help=f"run only the golden tests, with torch and every installed package reporting "
+             f"version {FAKE_VERSION} (tests/test_golden_versions.py runs the suite this way)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--fake-versions"):
+        fake_versions()
+
+
+def fake_versions() -> None:
+    """Every installed package, torch included, reports FAKE_VERSION from now on."""
+    import importlib.metadata
+
+    import torch
+    from torch.torch_version import TorchVersion
+
+    # both ways code reads a version: the distribution's metadata and torch.__version__
+    importlib.metadata.version = lambda name: FAKE_VERSION
+    torch.__version__ = TorchVersion(FAKE_VERSION)  # type: ignore[assignment]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--fake-versions"):
+        items[:] = [item for item in items if "golden" in getattr(item, "fixturenames", ())]
 
 
 @pytest.fixture

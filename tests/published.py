@@ -79,3 +79,27 @@ TIMM_RESNET50D = 25_576_264
 # The seed material (004): paddle.summary's "Total params" for its ResNet-50, which counts
 # batch-norm running mean and variance as parameters.
 PADDLE_RESNET50 = 25_610_152
+
+# Araujo, Norris & Sim 2019, "Computing Receptive Fields of Convolutional Neural Networks"
+# (Distill, doi:10.23915/distill.00021): the receptive field (r) and effective stride (S) of
+# TF-Slim's models, from the article's library (google-research/receptive_field,
+# RECEPTIVE_FIELD_TABLE.md, the rows at resolution 224; the article's own table gives the
+# last end-point of each). TF-Slim's ResNet-v1 is the paper's v1 layout (the stride on the
+# 1x1) with the stride moved to the last unit of each block; its end-points "block1..4" are
+# the ends of conv2_x..conv5_x. Moving the stride to the last unit leaves every block-end
+# field as it is in the paper's layout (the strided 3x3 grows the field at its input's
+# jump either way) but reports the jump after it: 8, 16, 32, 32 where the paper's layout
+# has 4, 8, 16, 32 (tests/test_receptive_nets.py works both out).
+DISTILL_RESNET_V1_RF = {50: (35, 99, 291, 483), 101: (35, 99, 835, 1027),
+                        152: (35, 163, 1315, 1507)}
+DISTILL_RESNET_V1_STRIDE = (8, 16, 32, 32)  # TF-Slim's, at block1..block4
+# vgg_16: conv1_1, pool1, conv2_1, pool2, conv3_1, conv3_2, pool3, conv4_1, conv4_2, pool4,
+# conv5_1, conv5_2, pool5 as (r, S)
+DISTILL_VGG16 = {"conv1_1": (3, 1), "pool1": (6, 2), "conv2_1": (10, 2), "pool2": (16, 4),
+                 "conv3_1": (24, 4), "conv3_2": (32, 4), "pool3": (44, 8),
+                 "conv4_1": (60, 8), "conv4_2": (76, 8), "pool4": (100, 16),
+                 "conv5_1": (132, 16), "conv5_2": (164, 16), "pool5": (212, 32)}
+# alexnet_v2 (TF-Slim): conv1, pool1, conv2, conv3, conv4, conv5, pool5 as (r, S); the same
+# kernels and strides as torchvision's AlexNet features (11/4, 3/2, 5, 3/2, 3, 3, 3, 3/2)
+DISTILL_ALEXNET = {"conv1": (11, 4), "pool1": (19, 8), "conv2": (51, 8), "conv3": (99, 16),
+                   "conv4": (131, 16), "conv5": (163, 16), "pool5": (195, 32)}

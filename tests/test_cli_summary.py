@@ -101,8 +101,16 @@ def test_csv_and_markdown(capsys: pytest.CaptureFixture[str]) -> None:
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["name"] for r in rows] == ["conv1", "conv2_x", "conv3_x", "conv4_x", "conv5_x", "fc"]
     assert sum(int(r["params"]) for r in rows) == PARAMS["resnet18"]
+    # basic blocks, two 3x3 each, v1.5: stem 7 (j 2), pool 11 (j 4); conv2_x 11 + 4 x 8 = 43;
+    # conv3_x 43 + 8 (the 3x3/2 at j 4) + 3 x 16 = 99; conv4_x 99 + 16 + 3 x 32 = 211;
+    # conv5_x 211 + 32 + 3 x 64 = 435; fc after the global pool
+    assert [(r["receptive_field"], r["jump"]) for r in rows] == [
+        ("7", "2"), ("43", "4"), ("99", "8"), ("211", "16"), ("435", "32"), ("global", "")]
     md = run_cli(capsys, "summary", "18", "--markdown", "--device", "meta").out
-    assert "| **Total** | | | **11,689,512** | **1,814,073,344** |" in md
+    # the RF/jump column has no total
+    assert "| **Total** | | | | **11,689,512** | **1,814,073,344** |" in md
+    # layer4.1: params 2 x 512 x 512 x 9 + 2 x 2 x 512 (BN) = 4,720,640
+    assert "| layer4.1 | basic | 1x512x7x7 | 435/32 | 4,720,640 | 231,211,008 |" in md
 
 
 def test_batch_and_input(capsys: pytest.CaptureFixture[str]) -> None:
@@ -418,3 +426,20 @@ def test_help_before_a_command_lists_every_command(capsys: pytest.CaptureFixture
     result = run_cli(capsys, "--help", "summary")
     for name in ("check", "compare", "diagram", "list", "report", "summary"):
         assert f"│ {name} " in result.out
+
+
+def test_rf_column_at_80_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    # the paper's layout (Distill 2019's resnet_v1_50, tests/published.py): conv5_x ends at
+    # 483 px, 32 px apart; --level stage shows it, block and layer views need --rf at 80
+    stage = run_cli(capsys, "summary", "50", "--stride-on", "1x1", "--level", "stage").out
+    assert re.search(r"conv5_x +3 +1x2048x7x7 +483/32 ", stage)
+    block = run_cli(capsys, "summary", "50", "--stride-on", "1x1").out
+    assert "RF/jump" not in block
+    block = run_cli(capsys, "summary", "50", "--stride-on", "1x1", "--rf").out
+    assert re.search(r"layer4\.2 +identity +1x2048x7x7 +483/32 ", block)
+    assert max(len(line) for line in block.splitlines()) <= 80
+    layer = run_cli(capsys, "summary", "50", "--stride-on", "1x1", "--level", "layer",
+                    "--rf").out
+    # fc reads every position once the global pool has run
+    assert re.search(r"^ fc +1x1000 +global ", layer, re.M)
+    assert max(len(line) for line in layer.splitlines()) <= 80

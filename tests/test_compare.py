@@ -257,6 +257,21 @@ def test_json_every_form(capsys: pytest.CaptureFixture[str]) -> None:
     assert [n["params"] for n in many["networks"]] == [PARAMS[f"resnet{d}"] for d in (18, 34, 50)]
 
 
+def test_pair_receptive_fields_in_the_papers_layout(capsys: pytest.CaptureFixture[str]) -> None:
+    # Distill 2019 (tests/published.py): resnet_v1_50 sees 291 px at block3, resnet_v1_101
+    # 835 (99 + 23 units x 2 x 16); block4 adds 3 x 64 = 192 to each: 483 and 1027
+    result = run_cli(capsys, "compare", "50", "101", "--stride-on", "1x1", "--json")
+    pair = json.loads(result.out)
+    ends = [{s["stage"]: (s["receptive_field"], s["jump"]) for s in n["stages"]}
+            for n in pair["networks"]]
+    assert [e["conv4_x"] for e in ends] == [(291, 16), (835, 16)]
+    assert [e["conv5_x"] for e in ends] == [(483, 32), (1027, 32)]
+    assert "Receptive field at the end of conv4_x: 291 vs 835 px (jump 16); conv5_x: 483 vs " \
+           "1027 px (jump 32)." in pair["notes"]
+    md = run_cli(capsys, "compare", "50", "101", "--stride-on", "1x1", "--markdown").out
+    assert "| conv4_x | 6 -> 23 | 18 -> 69 | 1024x14x14 | 291 -> 835 |" in md
+
+
 def test_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     target = tmp_path / "fig5.md"
     result = run_cli(capsys, "compare", "basic", "bottleneck", "--markdown", "-o", str(target))

@@ -213,3 +213,45 @@ def test_page_in_a_real_browser(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     if os.environ.get("RESNET_INSPECT_SCREENSHOT"):
         shutil.copy(tmp_path / "page.png", os.environ["RESNET_INSPECT_SCREENSHOT"])
     assert json.loads(as_json.read_text())["totals"]["params"] == 25_557_032
+
+
+@pytest.mark.parametrize("width", [390, 1280])  # a phone (iPhone 12-15), a laptop
+def test_page_fits_a_phone_and_a_laptop(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                        width: int) -> None:
+    page = tmp_path / "r50.html"
+    assert run_cli(capsys, "report", "resnet50", "-o", str(page), "--device", "meta").code == 0
+    text = page.read_text()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
+    browser = _driver()
+    try:
+        from selenium.webdriver.common.by import By
+
+        browser.set_window_size(width, 1000)
+        browser.get(page.as_uri())
+        inner = browser.execute_script("return document.documentElement.clientWidth")
+        assert width - 20 <= inner <= width  # the window is the size asked (less a scrollbar)
+        # issue 23: at 390 px the page was 823 px wide; now nothing scrolls sideways
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= inner
+        for selector in ("h1", ".ri-stages", ".ri-chart", ".ri-diagram", "dl.ri-footer"):
+            for element in browser.find_elements(By.CSS_SELECTOR, selector):
+                right = browser.execute_script(
+                    "return arguments[0].getBoundingClientRect().right", element)
+                assert right <= inner + 0.5 or selector == ".ri-stages", (selector, right)
+        # a table wider than the window scrolls inside its own box, never the page
+        box = browser.find_element(By.CSS_SELECTOR, ".ri-scroll")
+        assert browser.execute_script(
+            "return arguments[0].getBoundingClientRect().right", box) <= inner + 0.5
+        # one page, one font: headings, text, tables and chart labels alike
+        fonts = {browser.execute_script(
+            "return getComputedStyle(arguments[0]).fontFamily", browser.find_element(
+                By.CSS_SELECTOR, selector)) for selector in ("h1", "h2", "p", "td", "dt")}
+        assert len(fonts) == 1 and next(iter(fonts)).endswith("sans-serif")
+        browser.save_screenshot(str(tmp_path / f"page-{width}.png"))
+    finally:
+        browser.quit()
+    assert (tmp_path / f"page-{width}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    import os
+
+    if os.environ.get("RESNET_INSPECT_SCREENSHOT"):  # a file for eyes: a path prefix
+        shutil.copy(tmp_path / f"page-{width}.png",
+                    f"{os.environ['RESNET_INSPECT_SCREENSHOT']}-{width}.png")

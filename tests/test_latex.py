@@ -15,11 +15,18 @@ from tests.cli_helpers import run_cli
 DOC = r"""\documentclass{article}
 \usepackage{booktabs}
 \usepackage{amsmath}
+\usepackage{graphicx}
 \usepackage[margin=1.5cm,landscape]{geometry}
 \begin{document}
 \input{table}
 \end{document}
 """
+
+
+def test_quotes_are_tex_quotes() -> None:
+    # issue 23: 'FLOPs' came out as a closing quote at both ends
+    assert escape("the paper's 'FLOPs' (\"multiply-adds\")") == (
+        "the paper's `FLOPs' (``multiply-adds'')")
 
 
 def test_escape_covers_every_special_character() -> None:
@@ -46,8 +53,14 @@ def test_table1_layout_and_figures(capsys: pytest.CaptureFixture[str]) -> None:
     # the paper prints 1.8, 3.6, 3.8, 7.6, 11.3 (x 10^9)
     flops = next(line for line in tex.splitlines() if "{FLOPs}" in line)
     assert re.findall(r"\$([\d.]+)\\times10\^9\$", flops) == ["1.8", "3.7", "4.1", "7.8", "11.5"]
-    # the caption says how to get the paper's; "-{}-" keeps LaTeX from making an en dash
-    assert "-{}-stride-on 1$\\times$1" in tex
+    caption = tex[tex.index("\\caption{"):]
+    # one convention (issue 23: it said multiply-adds, then "FLOPs = 2 x MACs"), the
+    # paper's own figures beside ours, and no command-line advice in a paper's caption
+    assert "FLOPs count the multiply-adds of the convolutional and fully connected" in caption
+    assert "MACs" not in caption and "2 x" not in caption and "stride-on" not in caption
+    assert "The paper prints 1.8, 3.6, 3.8, 7.6 and 11.3$\\times10^9$ for resnet18," in caption
+    assert "stride their 3$\\times$3 convolution" in caption
+    assert "'" not in caption.replace("torchvision's", "").replace("paper's", "")
 
 
 def test_table1_v1_reproduces_the_paper_flops(capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,9 +100,12 @@ def test_unwritable_output_leaves_no_file(capsys: pytest.CaptureFixture[str],
     assert not target.exists()
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None,
-                    reason="pdflatex not installed (apt-get install texlive-latex-base "
-                           "texlive-latex-recommended)")
+NO_PDFLATEX = pytest.mark.skipif(
+    shutil.which("pdflatex") is None,
+    reason="pdflatex not installed (apt-get install texlive-latex-base texlive-latex-recommended)")
+
+
+@NO_PDFLATEX
 @pytest.mark.parametrize("args", [("compare", "18", "34", "50", "101", "152"),
                                   ("summary", "resnet50", "--device", "meta")])
 def test_pdflatex_compiles(capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -112,3 +128,33 @@ def test_networks_without_paper_stages_are_compared_whole(
     assert r"vgg16 & 16 & 138,357,544 & 15.47 G & 30.94 G \\" in r.out
     assert r"resnet34 & 34 & 21,797,672 & 3.66 G" in r.out
     assert "layer name & output size" not in r.out
+
+
+# A default `article` (one column of 345 pt, as `\\showthe\\linewidth` prints) and a
+# two-column one: Table 1 of five networks was 104 pt too wide for the first (issue 23).
+PLAIN = r"""\documentclass%s{article}
+\usepackage{booktabs}
+\usepackage{amsmath}
+\usepackage{graphicx}
+\begin{document}
+\input{table}
+\input{table}
+\end{document}
+"""
+
+
+@NO_PDFLATEX
+@pytest.mark.parametrize("options", ["", "[twocolumn]"])
+def test_table1_fits_the_line_of_a_default_article(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path, options: str) -> None:
+    r = run_cli(capsys, "compare", "18", "34", "50", "101", "152", "--latex", "-o",
+                str(tmp_path / "table.tex"))
+    assert r.code == 0, r.err
+    # twice in one document: the measuring box is declared once
+    (tmp_path / "doc.tex").write_text(PLAIN % options)
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+    # pdflatex reports a table wider than its line as "Overfull \hbox (104.18pt too wide)"
+    assert "Overfull" not in done.stdout, done.stdout[-2000:]
+    assert (tmp_path / "doc.pdf").stat().st_size > 1000

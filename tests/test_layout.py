@@ -31,6 +31,8 @@ ALLOWED = {
     # Jupyter's display protocol looks `_repr_html_`/`_repr_markdown_` up on the object's
     # class, so Report carries them; they import the renderer only when a notebook asks.
     ("resnet_inspect.report.model", "resnet_inspect.render.html"),
+    # print(report) is the CLI's table, as a REPL user expects: __str__ asks the renderer.
+    ("resnet_inspect.report.model", "resnet_inspect.render.notebook"),
 }
 
 MAX_LINES = 400

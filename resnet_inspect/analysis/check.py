@@ -42,6 +42,7 @@ def check(
     device: str = "auto",
     tools: tuple[str, ...] = TOOLS,
     progress: Callable[[int, int], None] | None = None,
+    input_dtype: str | None = None,
 ) -> CheckReport:
     """Count one network with every tool and explain each difference, layer type by type.
 
@@ -55,6 +56,7 @@ def check(
     from resnet_inspect.models.builder import build_model
     from resnet_inspect.spec.registry import resolve_spec
     from resnet_inspect.trace.device import resolve_device
+    from resnet_inspect.trace.inputs import input_dtype_named, made_input
     from resnet_inspect.trace.run import inspect as inspect_model
 
     unknown = [t for t in tools if t not in RUNNERS]
@@ -63,17 +65,20 @@ def check(
     if isinstance(model_or_name, torch.nn.Module):
         spec = None
         shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
-        report = inspect_model(model_or_name, shape, batch=batch, device=device)
+        report = inspect_model(model_or_name, shape, batch=batch, device=device,
+                               input_dtype=input_dtype)
     else:
         spec = resolve_spec(model_or_name)
         shape = tuple(input_shape) if input_shape is not None else spec.input_shape
-        report = inspect_model(spec, shape, batch=batch, device=device)
+        report = inspect_model(spec, shape, batch=batch, device=device,
+                               input_dtype=input_dtype)
 
     def model_on(where: torch.device) -> torch.nn.Module:
         if spec is not None:
             return build_model(spec, device=where, init=False)
         return copy.deepcopy(model_or_name).to(where).eval()
 
+    dtype_in = input_dtype_named(input_dtype)
     traced_on = resolve_device(device)
     real = resolve_device(device, measure=True) if traced_on.type == "meta" else traced_on
     results: list[ToolCheck] = []
@@ -95,7 +100,8 @@ def check(
         model = models[key]
         modules = {name: m for name, m in model.named_modules()}
         modules[report.model] = model  # the model's own operators are on the row named after it
-        x = torch.zeros((batch, *shape), device=where)
+        # the input the trace had: zeros of the float dtype, or token ids in range
+        x = made_input(model, (batch, *shape), dtype_in or torch.float32, where)
         try:
             results.append(RUNNERS[tool](model, x, report, modules))
         except ImportError as err:

@@ -100,6 +100,9 @@ class StageSide:
     macs: int  # the report's headline convention
     convs: list[ConvShape]  # one block's residual branch (stem: its convs)
     extras: list[str]  # "3x3 max pool, /2", "average pool", "1000-d fc"
+    # the stage output's receptive field and jump in input pixels, as report rows hold them
+    receptive_field: int | float | list[int | float] | str | None = None
+    jump: int | float | list[int | float] | None = None
 
 
 @dataclass

@@ -117,13 +117,14 @@ def network_reports(
     device: str = "meta",
     train: bool = False,
     optimizer: str = "adam",
+    input_dtype: str | None = None,
 ) -> list[Report]:
     """Build and trace each named network (`resolve` turns an item into a spec); with
     `train`, one training step each."""
     from resnet_inspect.trace.run import inspect
 
     return [inspect(resolve(item), input_shape=input_shape, batch=batch, device=device,
-                    train=train, optimizer=optimizer)
+                    train=train, optimizer=optimizer, input_dtype=input_dtype)
             for item in items]
 
 

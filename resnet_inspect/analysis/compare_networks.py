@@ -20,6 +20,7 @@ from resnet_inspect.analysis.compare_data import (
     empty_stage,
 )
 from resnet_inspect.analysis.compare_text import (
+    field_note,
     many_headline,
     network_notes,
     overall_sentence,
@@ -78,6 +79,8 @@ def network_side(report: Report) -> NetworkSide:
             macs=row.macs,
             convs=[ConvShape(r.kernel, r.output_shape[1], r.groups, r.stride) for r in shown],
             extras=_stage_extras(row.stage, records),
+            receptive_field=row.receptive_field,
+            jump=row.jump,
         ))
     t = report.totals
     return NetworkSide(
@@ -99,7 +102,12 @@ def network_side(report: Report) -> NetworkSide:
 
 
 def _ratio(a: int, b: int) -> float | None:
-    return round(b / a, 4) if a else None
+    # four decimals, and four significant digits below 0.01: 314 / 11,689,512 is
+    # 2.686e-05, not 0.0
+    if not a:
+        return None
+    r = b / a
+    return round(r, 4) if r >= 0.01 else float(f"{r:.4g}")
 
 
 def compare_reports(reports: Sequence[Report]) -> NetworkComparison:
@@ -151,7 +159,8 @@ def compare_reports(reports: Sequence[Report]) -> NetworkComparison:
         deltas=deltas,
         headline=headline,
         overall=overall,
-        notes=network_notes(nets),
+        notes=[*network_notes(nets), *field_note(*nets[:2])] if len(nets) == 2 else
+        network_notes(nets),
     )
 
 

@@ -100,12 +100,12 @@ def pair_headline(a: NetworkSide, b: NetworkSide, deltas: Sequence[StageDelta]) 
 
 def overall_sentence(nets: Sequence[NetworkSide]) -> str:
     """'resnet50 vs resnet101: 50 vs 101 layers, 25.56 M vs 44.55 M params (1.74x), ...'"""
-    from resnet_inspect.report.format import si
+    from resnet_inspect.report.format import si, times
 
     def series(values: list[int], fmt: Callable[[int], str], unit: str, ratio: bool) -> str:
         text = " vs ".join(fmt(v) for v in values) + f" {unit}"
         if ratio and len(values) == 2 and values[0]:
-            text += f" ({values[1] / values[0]:.2f}x)"
+            text += f" ({times(values[1] / values[0])})"
         return text
 
     shapes = ["x".join(map(str, n.input_shape)) for n in nets]
@@ -168,3 +168,30 @@ def network_notes(nets: Sequence[NetworkSide]) -> list[str]:
         notes.append(f"Bottlenecks stride their 3x3 (torchvision's v1.5); the paper's Table 1 "
                      f"FLOPs ({figures}) stride the 1x1: add --stride-on 1x1.")
     return notes
+
+
+def field_text(value: object) -> str:
+    """A receptive field or jump as tables write it: 291, 3x9, global; n/a where undefined."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, list):
+        return "x".join(str(v) for v in value)
+    return str(value)
+
+
+def field_note(a: NetworkSide, b: NetworkSide) -> list[str]:
+    """'Receptive field at the end of conv4_x: 291 vs 835 px (jump 16); ...': the
+    stages whose fields differ, where depth shows as how far a position sees."""
+    parts = []
+    for sa in a.stages:
+        sb = b.stage(sa.stage)
+        if sb is None or sa.receptive_field == sb.receptive_field or "global" in (
+                sa.receptive_field, sb.receptive_field):
+            continue
+        jump = (field_text(sa.jump) if sa.jump == sb.jump
+                else f"{field_text(sa.jump)} vs {field_text(sb.jump)}")
+        parts.append(f"{sa.stage}: {field_text(sa.receptive_field)} vs "
+                     f"{field_text(sb.receptive_field)} px (jump {jump})")
+    if not parts:
+        return []
+    return ["Receptive field at the end of " + "; ".join(parts) + "."]

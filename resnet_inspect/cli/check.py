@@ -92,14 +92,16 @@ def check(
     with progress_bar(f"Counting with {', '.join(chosen)}") as update:
         result = run_check(subject, input_shape=run.input_shape(spec, any_rank=user is not None),
                            batch=run.batch,
-                           device=run.device.value, tools=chosen, progress=update)
+                           device=run.device.value, tools=chosen, progress=update,
+                           input_dtype=run.input_dtype)
     step = None
     if train:
         from resnet_inspect.analysis.train_check import check_training
         from resnet_inspect.trace.run import inspect as inspect_model
 
         shape = run.input_shape(spec, any_rank=user is not None)
-        step_report = inspect_model(subject, input_shape=shape, batch=run.batch, train=True)
+        step_report = inspect_model(subject, input_shape=shape, batch=run.batch, train=True,
+                                    input_dtype=run.input_dtype)
         step = check_training(subject if user is not None else spec, step_report)
     if json_out:
         import json

@@ -142,6 +142,7 @@ def compare(
             device=device,
             train=train,
             optimizer=optimizer,
+            input_dtype=run.input_dtype,
         )
         if user is not None:
             from resnet_inspect.trace.run import inspect as inspect_model
@@ -149,7 +150,7 @@ def compare(
             shape = run.input_shape(None, any_rank=True) if run.input is not None else None
             reports.append(inspect_model(user[0], input_shape=shape, batch=run.batch,
                                          device=device, name=user[1], train=train,
-                                         optimizer=optimizer))
+                                         optimizer=optimizer, input_dtype=run.input_dtype))
         result = compare_reports(reports)
 
     from resnet_inspect.render import compare as render

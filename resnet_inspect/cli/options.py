@@ -217,6 +217,11 @@ _MODEL_PARAMS: list[tuple[str, Any, Any]] = [_flag_param(s) for s in FLAGS]
 _RUN_PARAMS: list[tuple[str, Any, Any]] = [
     ("input", _option(str | None, "--input", "-i", panel=RUN_PANEL, help="Input CxHxW "
                       "[default: the network's own, 3x224x224 for ImageNet]."), None),
+    ("input_dtype", _option(str | None, "--input-dtype", panel=RUN_PANEL, help="The input's "
+                            "dtype: int64 (long) or int32 for token ids, drawn below the "
+                            "smallest embedding's size; bool; float16, bfloat16, float32, "
+                            "float64 [default: the model's float dtype]. Not --dtype, which "
+                            "casts the model. E.g. --input 128 --input-dtype int64."), None),
     ("batch", _option(int, "--batch", "-b", panel=RUN_PANEL, help="Batch size.",
                       show_default=True, parser=int_parser("--batch", "--batch 8", MAX_BATCH),
                       metavar="INTEGER"), 1),
@@ -244,6 +249,7 @@ OutputPath = Annotated[
 @dataclass
 class RunOptions:
     input: str | None = None
+    input_dtype: str | None = None
     batch: int = 1
     device: Device = Device.AUTO
 
@@ -261,6 +267,10 @@ class RunOptions:
         from resnet_inspect.spec.limits import check_batch
 
         check_batch(self.batch)
+        if self.input_dtype is not None:
+            from resnet_inspect.trace.inputs import input_dtype_named
+
+            input_dtype_named(self.input_dtype)
         if self.input is not None:
             parse_input(self.input, any_rank=True, batch=self.batch)
 

@@ -61,6 +61,7 @@ def report(
 
     traced = inspect_model(subject, input_shape=run.input_shape(spec, any_rank=user is not None),
                            batch=run.batch, device=run.device.value,
-                           name=user[1] if user is not None else None)
+                           name=user[1] if user is not None else None,
+                           input_dtype=run.input_dtype)
     svg = render(network_diagram(traced, "block").source, "svg").decode("utf-8")
     write_atomic(output, report_page(traced, svg))

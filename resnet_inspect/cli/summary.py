@@ -43,6 +43,7 @@ class DType(str, Enum):
         "  resnet-inspect summary resnet18 --input 3x512x512 --batch 32 --device meta\n\n"
         "  resnet-inspect summary --block bottleneck --layers 3,4,6,3 --json -o r50.json\n\n"
         "  resnet-inspect summary resnet50 --ops --count conv+norm\n\n"
+        "  resnet-inspect summary resnet50 --stride-on 1x1 --level layer --rf\n\n"
         "  resnet-inspect summary resnet50 --level stage --latex -o r50.tex\n\n"
         "  resnet-inspect summary resnet50 --time --batch 8\n\n"
         "  resnet-inspect summary resnet50 --train --batch 64 --optimizer adamw\n\n"
@@ -70,6 +71,7 @@ def summary(
     dtype: Annotated[DType | None, typer.Option("--dtype", help="Count as if the model were cast to this dtype (bytes per value change; counts do not) \\[default: the model's own].", case_sensitive=False, show_default=False)] = None,
     amp: Annotated[bool, typer.Option("--amp", help="With --train: mixed precision as torch.autocast does it (weights float32, convolutions and matmuls in float16).", rich_help_panel="Training step")] = False,
     time_it: Annotated[bool, typer.Option("--time", help="Measure each layer's forward time on the device (CUDA events on a GPU, wall clock on CPU), GFLOP/s and peak memory.")] = False,
+    rf: Annotated[bool, typer.Option("--rf", help="Show the receptive field and jump (input pixels between neighbouring outputs) at --level block and layer too, e.g. 99/8; --level stage and tables 140+ columns wide show them anyway.")] = False,
     *,
     model: opt.ModelOptions,
     run: opt.RunOptions,
@@ -127,7 +129,7 @@ def summary(
         with progress_bar("Timing forward passes") as update:
             report, timing = measure(subject, input_shape=shape, batch=run.batch,
                                      device=run.device.value, progress=update,
-                                     headline=count.value)
+                                     headline=count.value, input_dtype=run.input_dtype)
     else:
         from resnet_inspect.cli.progress import progress_bar
         from resnet_inspect.trace.device import progress_to
@@ -140,7 +142,8 @@ def summary(
                                    name=user[1] if user is not None else None,
                                    train=train, optimizer=optimizer.value,
                                    dtype=dtype.value if dtype is not None else None,
-                                   amp="float16" if amp else None)
+                                   amp="float16" if amp else None,
+                                   input_dtype=run.input_dtype)
     fitted = None
     if fit is not None or gpu is not None:
         from resnet_inspect.analysis.fit import GIB, gpu_bytes, largest_batch, parse_size
@@ -156,7 +159,8 @@ def summary(
                                         device=run.device.value, headline=count.value,
                                         train=True, optimizer=optimizer.value,
                                         dtype=dtype.value if dtype is not None else None,
-                                        amp="float16" if amp else None),
+                                        amp="float16" if amp else None,
+                                        input_dtype=run.input_dtype),
                 capacity, label)
     from resnet_inspect.render.output import emit, emit_rendered
 
@@ -191,16 +195,16 @@ def summary(
     else:
 
         emit_rendered(lambda console: _render(report, timing, console, level.value, names, ops,
-                                              fitted), output)
+                                              fitted, rf), output)
 
 
 def _render(report: Report, timing: Timing | None, console: Console, level: str,
-            names: NameScheme, ops: bool, fitted: Any = None) -> None:
+            names: NameScheme, ops: bool, fitted: Any = None, rf: bool = False) -> None:
     """The summary table; then, when asked, the per-op table and the measured times."""
     from resnet_inspect.render.console import print_block
     from resnet_inspect.render.table import render_summary
 
-    render_summary(report, console, level, names)
+    render_summary(report, console, level, names, rf)
     if ops:
         from resnet_inspect.render.ops import render_ops
 

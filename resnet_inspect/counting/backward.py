@@ -17,6 +17,7 @@ from resnet_inspect.counting.registry import (
     numel,
     packets,
     per_output,
+    pool_window,
 )
 
 # ------------------------------------------------------------------------ backward
@@ -60,12 +61,18 @@ def max_pool_backward(args: Sequence[Any], kwargs: dict[str, Any], out: Shape) -
     return OpCount(Category.POOL, 0, numel(args[0]))  # each gradient added at its argmax
 
 
-@formula(aten.avg_pool2d_backward, aten.avg_pool3d_backward)
-def avg_pool_backward(args: Sequence[Any], kwargs: dict[str, Any], out: Shape) -> OpCount:
-    kernel = args[2]
-    dims = len(args[1]) - 2
-    window = numel(kernel) if len(kernel) == dims else kernel[0] ** dims
-    return OpCount(Category.POOL, 0, numel(args[0]) * window)  # spread over its window
+def _avg_pool_backward(dims: int) -> Any:
+    def count(args: Sequence[Any], kwargs: dict[str, Any], out: Shape) -> OpCount:
+        # each gradient spread over its window (a divide and an add per element); the
+        # window's axes come from the operator, not the input's rank (unbatched inputs)
+        window = pool_window(args[2], dims)
+        return OpCount(Category.POOL, 0, numel(args[0]) * window)
+
+    return count
+
+
+formula(aten.avg_pool2d_backward)(_avg_pool_backward(2))
+formula(aten.avg_pool3d_backward)(_avg_pool_backward(3))
 
 
 @formula(aten._adaptive_avg_pool2d_backward, aten._adaptive_avg_pool3d_backward)
@@ -74,9 +81,33 @@ def adaptive_avg_pool_backward(args: Sequence[Any], kwargs: dict[str, Any],
     return OpCount(Category.POOL, 0, numel(args[1]))  # one per input element
 
 
-formula(aten.native_dropout_backward, aten.embedding_dense_backward)(
-    per_output(Category.ELEMENTWISE, 1))
-formula(*packets(["upsample_bilinear2d_backward"]))(per_output(Category.POOL, 7))
+formula(aten.native_dropout_backward)(per_output(Category.ELEMENTWISE, 1))
+
+
+@formula(aten.embedding_dense_backward)
+def embedding_backward(args: Sequence[Any], kwargs: dict[str, Any], out: Shape) -> OpCount:
+    # each looked-up row's gradient is added into the weight's gradient: one add per
+    # element of grad_output, not per element of the (usually far larger) table
+    return OpCount(Category.ELEMENTWISE, 0, numel(args[0]))
+
+
+def _interpolation_backward(per_element: int) -> Any:
+    def count(args: Sequence[Any], kwargs: dict[str, Any], out: Shape) -> OpCount:
+        # the backward of a linear map is its transpose: each grad_out element is
+        # multiplied by the same weights and added to the same sources as its forward
+        # output was made from, the forward's FLOPs per element of grad_out (not of
+        # grad_input, which is smaller when upsampling), as nearest's backward is counted
+        return OpCount(Category.POOL, 0, per_element * numel(args[0]))
+
+    return count
+
+
+formula(*packets(["upsample_linear1d_backward"]))(_interpolation_backward(3))
+formula(*packets(["upsample_bilinear2d_backward", "_upsample_bilinear2d_aa_backward"]))(
+    _interpolation_backward(7))
+formula(*packets(["upsample_trilinear3d_backward"]))(_interpolation_backward(15))
+formula(*packets(["upsample_bicubic2d_backward", "_upsample_bicubic2d_aa_backward"]))(
+    _interpolation_backward(31))
 
 
 @formula(*packets(["upsample_nearest1d_backward", "upsample_nearest2d_backward",
@@ -90,8 +121,10 @@ def _attention_backward(q: Shape, k: Shape, v: Shape, heads_last: bool) -> Count
         bh, q_len, kv_len, e_qk, e_v = q[0] * q[2], q[1], k[1], q[3], v[3]
     else:  # [B, H, L, E]
         bh, q_len, kv_len, e_qk, e_v = numel(q[:-2]), q[-2], k[-2], q[-1], v[-1]
-    # recompute the scores and produce dV, dP, dQ, dK: twice the forward's products
-    macs = 2 * bh * q_len * kv_len * (e_qk + e_v)
+    # the fused kernels keep no scores, so they recompute Q K^T (L S E_qk), then make
+    # dP = dO V^T and dV = P^T dO (L S E_v each), dQ = dS K and dK = dS^T Q (L S E_qk
+    # each): torch.utils.flop_counter's sdpa_backward_flop_count, step by step
+    macs = bh * q_len * kv_len * (3 * e_qk + 2 * e_v)
     return (mac(Category.ATTENTION, macs),
             OpCount(Category.ACTIVATION, 0, 3 * bh * q_len * kv_len))
 
@@ -99,7 +132,8 @@ def _attention_backward(q: Shape, k: Shape, v: Shape, heads_last: bool) -> Count
 @formula(aten._scaled_dot_product_flash_attention_for_cpu_backward,
          aten._scaled_dot_product_efficient_attention_backward,
          aten._scaled_dot_product_flash_attention_backward,
-         aten._scaled_dot_product_cudnn_attention_backward)
+         aten._scaled_dot_product_cudnn_attention_backward,
+         *packets(["_scaled_dot_product_fused_attention_overrideable_backward"]))
 def fused_attention_backward(args: Sequence[Any], kwargs: dict[str, Any], out: Shape) -> Counts:
     return _attention_backward(args[1], args[2], args[3], heads_last=False)
 

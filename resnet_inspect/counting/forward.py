@@ -20,6 +20,7 @@ from resnet_inspect.counting.registry import (
     numel,
     packets,
     per_output,
+    pool_window,
 )
 
 # ------------------------------------------------------------------------ products
@@ -162,23 +163,19 @@ formula(aten._softmax, aten._log_softmax, aten._safe_softmax)(
 # ------------------------------------------------------------- pooling, reductions
 
 
-@formula(aten.max_pool2d_with_indices, aten.max_pool3d_with_indices, aten.max_pool2d,
-         aten.max_pool1d, aten.max_pool3d, aten.max_pool1d_with_indices)
-def max_pool(args: Sequence[Any], kwargs: dict[str, Any], out: Shape) -> OpCount:
-    x, kernel = args[0], arg(args, kwargs, 1, "kernel_size")
-    dims = len(x) - 2 if len(x) > 2 else 1
-    window = numel(kernel) if len(kernel) == dims else kernel[0] ** dims
-    # the max of k values takes k - 1 comparisons
-    return OpCount(Category.POOL, 0, numel(out) * (window - 1))
+def _pool(dims: int, per_window: int) -> Any:
+    def count(args: Sequence[Any], kwargs: dict[str, Any], out: Shape) -> OpCount:
+        window = pool_window(arg(args, kwargs, 1, "kernel_size"), dims)
+        return OpCount(Category.POOL, 0, numel(out) * (window + per_window))
+
+    return count
 
 
-@formula(aten.avg_pool1d, aten.avg_pool2d, aten.avg_pool3d)
-def avg_pool(args: Sequence[Any], kwargs: dict[str, Any], out: Shape) -> OpCount:
-    x, kernel = args[0], arg(args, kwargs, 1, "kernel_size")
-    dims = len(x) - 2 if len(x) > 2 else 1
-    window = numel(kernel) if len(kernel) == dims else kernel[0] ** dims
-    # k - 1 additions and one division per output
-    return OpCount(Category.POOL, 0, numel(out) * window)
+for _dims in (1, 2, 3):
+    # the max of k values takes k - 1 comparisons; an average k - 1 additions and a divide
+    formula(*packets([f"max_pool{_dims}d", f"max_pool{_dims}d_with_indices"]))(
+        _pool(_dims, -1))
+    formula(*packets([f"avg_pool{_dims}d"]))(_pool(_dims, 0))
 
 
 @formula(aten._adaptive_avg_pool2d, aten._adaptive_avg_pool3d, aten.adaptive_max_pool2d,

@@ -21,13 +21,15 @@ Convention, stated once and printed with every report:
   (the residual add among it) is 1 FLOP per output element, 2 for fused ones (addcmul).
   Interpolation counts the products and sums per output (bilinear 7, bicubic 31); nearest
   neighbour copies and counts none.
+- Distances, FFTs, grid sampling, linear solves, embedding bags and top-k have their own
+  conventions, each with its source, in special.py (and docs/counting.md).
 - Operators that only move or view data are an explicit list (`NO_ARITHMETIC`). Anything
   else has no formula: the report names it with its call count, never a silent zero.
 
 Formulas take shapes, never tensors, so they run the same on every device, meta included.
 """
 
-from resnet_inspect.counting import backward, forward  # noqa: F401  (they fill the registry)
+from resnet_inspect.counting import backward, forward, special  # noqa: F401  (they fill it)
 from resnet_inspect.counting.registry import (
     FORMULAS,
     NO_ARITHMETIC,

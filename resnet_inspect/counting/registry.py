@@ -89,6 +89,13 @@ def per_output(category: Category, per_element: int) -> Formula:
     return count
 
 
+def pool_window(kernel: Any, dims: int) -> int:
+    """Elements in a pooling window of an operator over `dims` spatial axes: a kernel of one
+    size stands for every axis. The axes come from the operator (max_pool2d: 2), never
+    from the input's rank: an unbatched [C, H, W] input has 2 spatial axes, not 1."""
+    sizes = (kernel,) if isinstance(kernel, int) else tuple(kernel)
+    return numel(sizes) if len(sizes) == dims else sizes[0] ** dims
+
 
 # ------------------------------------------------------------------------- lookups
 

@@ -25,6 +25,9 @@ TERMINAL, NOTEBOOK, LATEX, MARKDOWN, CSV = "terminal", "notebook", "latex", "mar
 TRAINING_MEDIA = (TERMINAL, CSV)
 # The terminal's wide columns (input shape, FLOPs, activations) from this many columns up.
 WIDE = 110
+# The receptive-field column joins them at block and layer level from this many columns up:
+# with it, ResNet-50's layer table is 133 columns wide (118 without)
+RF_WIDE = 140
 TABLES = (TERMINAL, NOTEBOOK, LATEX, MARKDOWN)  # numbers are right-aligned in every table
 
 Value = str | int
@@ -109,6 +112,24 @@ def _macs_header(view: View) -> str:
     return f"MACs{view.sep}({headline_label(view.report)})"
 
 
+def _field_text(value: object, undefined: str = "n/a") -> str:
+    """One receptive-field or jump value: 35, 3x9 (h x w), global; n/a where undefined
+    (docs/receptive-field.md says when), never a number we cannot stand behind."""
+    if value is None:
+        return undefined
+    if isinstance(value, list):
+        return "x".join(str(v) for v in value)
+    return str(value)
+
+
+def _field(row: Rollup, view: View) -> Value:
+    """The row output's receptive field and jump in input pixels, as the Kernel column
+    writes a kernel and its stride: 99/8."""
+    if row.receptive_field is None or row.receptive_field == "global":
+        return _field_text(row.receptive_field)
+    return f"{_field_text(row.receptive_field)}/{_field_text(row.jump)}"
+
+
 def _saved_total(report: Report) -> Value:
     return report.training_memory.activations_saved if report.training_memory else 0
 
@@ -149,20 +170,28 @@ ALL_MACS = Column("all_macs", "All MACs", lambda row, v: row.macs, fmt.si, right
                   every=True)
 ALL_FLOPS = Column("all_flops", "All FLOPs", lambda row, v: row.flops, fmt.si,
                    right_in=TABLES, every=True)
+# shown at --level stage, and at block and layer with --rf or on a terminal of RF_WIDE
+FIELD = Column("receptive_field", lambda v: f"RF/jump{v.sep}(px)", _field,
+               headers={MARKDOWN: "RF/jump (px)"}, right_in=TABLES, math=True,
+               room=lambda v: v.level == "stage" or v.rf)
+# CSV writes the two apart, empty where undefined
+FIELD_SIZE = Column("receptive_field", "Receptive field",
+                    lambda row, v: _field_text(row.receptive_field, ""))
+FIELD_JUMP = Column("jump", "Jump", lambda row, v: _field_text(row.jump, ""))
 ACTIVATIONS = Column("output_bytes", "Activations", lambda row, v: row.output_bytes, fmt.mib,
                      total=lambda r: r.memory.activation_bytes, right_in=TABLES,
                      room=lambda v: v.wide and not v.train)
 
 # Each medium's columns, in order; a column shows where its level, mode and room allow.
 MEDIUM_COLUMNS: dict[str, tuple[Column, ...]] = {
-    TERMINAL: (NAME, KERNEL, SHORTCUT, BLOCKS, INPUT, OUTPUT, PARAMS, MACS, BACKWARD, SAVED,
-               FLOPS, ACTIVATIONS),
+    TERMINAL: (NAME, KERNEL, SHORTCUT, BLOCKS, INPUT, OUTPUT, FIELD, PARAMS, MACS, BACKWARD,
+               SAVED, FLOPS, ACTIVATIONS),
     NOTEBOOK: (NAME, KERNEL, SHORTCUT, BLOCKS, INPUT, OUTPUT, PARAMS, MACS, FLOPS, ACTIVATIONS),
     LATEX: (NAME, KERNEL, SHORTCUT, OUTPUT, PARAMS, MACS, FLOPS),
-    MARKDOWN: (NAME, KIND, OUTPUT, PARAMS, MACS),
+    MARKDOWN: (NAME, KIND, OUTPUT, FIELD, PARAMS, MACS),
     # the training columns last, so every CSV starts with the same fields
     CSV: (NAME, STAGE, KIND, CATEGORY, INPUT, OUTPUT, PARAMS, MACS, FLOPS, ALL_MACS,
-          ALL_FLOPS, ACTIVATIONS, BACKWARD, SAVED),
+          ALL_FLOPS, ACTIVATIONS, FIELD_SIZE, FIELD_JUMP, BACKWARD, SAVED),
 }
 DASH = {TERMINAL: "-", NOTEBOOK: "-", LATEX: "--"}
 
@@ -184,11 +213,13 @@ class View:
     namer: Namer
     shortcuts: dict[str, str]  # block name -> what its shortcut does
     blocks_in_stage: dict[str, int]
+    rf: bool  # the receptive-field column at every level (--rf)
     columns: list[Column]  # the columns that show, in order
 
     def __init__(self, report: Report, level: str, medium: str, wide: bool = True,
-                 names: NameScheme | str = "torchvision") -> None:
+                 names: NameScheme | str = "torchvision", rf: bool = False) -> None:
         self.report, self.level, self.medium, self.wide = report, level, medium, wide
+        self.rf = rf
         self.train = report.training_memory is not None and medium in TRAINING_MEDIA
         self.sep = " " if wide else "\n"
         self.namer = Namer(report, names)

@@ -9,8 +9,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from resnet_inspect.analysis.compare_data import NetworkComparison, empty_stage
-from resnet_inspect.analysis.compare_text import signed_si
+from resnet_inspect.analysis.compare_data import NetworkComparison, StageSide, empty_stage
+from resnet_inspect.analysis.compare_text import field_text, signed_si
 from resnet_inspect.render.compare_layout import (
     compare_table,
     heading,
@@ -26,28 +26,40 @@ def _pair(a: int, b: int) -> str:
     return str(a) if a == b else f"{a} -> {b}"
 
 
+def _field_pair(a: StageSide, b: StageSide) -> str:
+    """The stage's receptive field in both networks: 291 -> 835, or one value if alike."""
+    fa, fb = field_text(a.receptive_field), field_text(b.receptive_field)
+    if not a.output_shape or not b.output_shape:  # a stage one network lacks
+        return fa if a.output_shape else fb
+    return fa if fa == fb else f"{fa} -> {fb}"
+
+
 def _ratio(r: float | None) -> str:
-    return "-" if r is None else f"{r:.2f}x"
+    return "-" if r is None else fmt.times(r)
 
 
-PAIR_LEVELS = ("full", "shapes", "narrow", "deltas")
+PAIR_LEVELS = ("fields", "full", "shapes", "narrow", "deltas")
 
 
 def pair_table(cmp: NetworkComparison, width: int = 80, level: str = "full") -> Table:
-    """level: 'full' (blocks, layers, output, params and MACs with deltas and ratios),
+    """level: 'fields' (full, and each stage's receptive field: the first to go, as the
+    notes say it too), 'full' (blocks, layers, output, params and MACs with deltas and ratios),
     'shapes' (no ratio columns), 'narrow' (blocks, params and MACs with deltas: 80 columns),
     'deltas' (blocks and the two deltas only, for consoles narrower still)."""
     if level == "deltas":
         return _deltas_table(cmp, width)
     a, b = cmp.networks
-    wide = level in ("full", "shapes")
-    ratios = level == "full"
+    wide = level in ("fields", "full", "shapes")
+    ratios = level in ("fields", "full")
+    fields = level == "fields"
     table = compare_table(None, width)
     table.add_column("Stage", no_wrap=True)
     table.add_column("Blocks", justify="right", no_wrap=True)
     if wide:
         table.add_column("Layers", justify="right", no_wrap=True)
         table.add_column("Output", no_wrap=True)
+    if fields:
+        table.add_column("RF (px)", justify="right", no_wrap=True)
     short_a, short_b = _short_names(a.name, b.name)
     table.add_column(f"Params\n{short_a}", justify="right", no_wrap=True)
     table.add_column(f"Params\n{short_b}", justify="right", no_wrap=True)
@@ -66,6 +78,8 @@ def pair_table(cmp: NetworkComparison, width: int = 80, level: str = "full") -> 
         if wide:
             oa, ob = fmt.shape(sa.output_shape), fmt.shape(sb.output_shape)
             cells += [_pair(sa.layers, sb.layers), oa if oa == ob else f"{oa} / {ob}"]
+        if fields:
+            cells.append(_field_pair(sa, sb))
         cells += [fmt.si(sa.params), fmt.si(sb.params), _delta(d.params)]
         if ratios:
             cells.append(_ratio(d.params_ratio))
@@ -78,6 +92,8 @@ def pair_table(cmp: NetworkComparison, width: int = 80, level: str = "full") -> 
     cells = ["Total", _pair(sum(s.blocks for s in a.stages), sum(s.blocks for s in b.stages))]
     if wide:
         cells += [_pair(a.layers, b.layers), ""]
+    if fields:
+        cells.append("")
     cells += [fmt.si(a.params), fmt.si(b.params), _delta(b.params - a.params)]
     if ratios:
         cells.append(_ratio(b.params / a.params if a.params else None))
@@ -149,9 +165,10 @@ def render_pair(cmp: NetworkComparison, console: Console) -> None:
 def pair_markdown(cmp: NetworkComparison) -> str:
     a, b = cmp.networks
     lines = [f"**{a.name} vs {b.name}**, {inputs_text(cmp.networks)}", "",
-             f"| Stage | Blocks | Layers | Output | Params {a.name} | Params {b.name} | "
-             f"Δ params | ratio | MACs {a.name} | MACs {b.name} | Δ MACs | ratio |",
-             "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             f"| Stage | Blocks | Layers | Output | RF (px) | Params {a.name} | "
+             f"Params {b.name} | Δ params | ratio | MACs {a.name} | MACs {b.name} | Δ MACs | "
+             "ratio |",
+             "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, d in zip(cmp.stages, cmp.deltas, strict=True):
         sa = a.stage(name) or empty_stage(name)
         sb = b.stage(name) or empty_stage(name)
@@ -159,12 +176,13 @@ def pair_markdown(cmp: NetworkComparison) -> str:
         lines.append(
             f"| {name} | {_pair(sa.blocks, sb.blocks) if sa.blocks or sb.blocks else ''} | "
             f"{_pair(sa.layers, sb.layers)} | "
-            f"{oa if oa == ob else f'{oa} / {ob}'} | {fmt.count(sa.params)} | "
+            f"{oa if oa == ob else f'{oa} / {ob}'} | {_field_pair(sa, sb)} | "
+            f"{fmt.count(sa.params)} | "
             f"{fmt.count(sb.params)} | {_exact_delta(d.params)} | {_ratio(d.params_ratio)} | "
             f"{fmt.count(sa.macs)} | {fmt.count(sb.macs)} | {_exact_delta(d.macs)} | "
             f"{_ratio(d.macs_ratio)} |")
     lines.append(
-        f"| **Total** | | {_pair(a.layers, b.layers)} | | **{fmt.count(a.params)}** | "
+        f"| **Total** | | {_pair(a.layers, b.layers)} | | | **{fmt.count(a.params)}** | "
         f"**{fmt.count(b.params)}** | {_exact_delta(b.params - a.params)} | "
         f"{_ratio(b.params / a.params if a.params else None)} | **{fmt.count(a.macs)}** | "
         f"**{fmt.count(b.macs)}** | {_exact_delta(b.macs - a.macs)} | "

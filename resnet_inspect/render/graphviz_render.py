@@ -29,6 +29,20 @@ PDF_HINT = (
     "to get pdf, or use --format svg or png"
 )
 TIMEOUT_S = 300
+# Text is measured with the font the SVG names first, DejaVu Sans: graphviz-pure has its
+# metrics built in, the system `dot` finds it through fontconfig. After it the SVG names only
+# families that set text narrower (Liberation Sans, Arial and Helvetica about 10% narrower),
+# so wherever the SVG is opened a label fits its box. (Helvetica, the old choice, was
+# measured with Helvetica's metrics by graphviz-pure and drawn with a wider substitute by
+# rsvg-convert and chromium on Linux: labels overran their boxes.)
+FONT = "DejaVu Sans"
+SVG_FONT_FAMILY = "DejaVu Sans,Bitstream Vera Sans,Liberation Sans,Arial,Helvetica,sans-serif"
+_SVG_FONT = f'font-family="{FONT}"'.encode()
+
+
+def declare_fonts(svg: bytes) -> bytes:
+    """The SVG's text names FONT, then narrower families for where FONT is missing."""
+    return svg.replace(_SVG_FONT, f'font-family="{SVG_FONT_FAMILY}"'.encode())
 
 
 @dataclass(frozen=True)
@@ -104,4 +118,4 @@ def render(source: str, fmt: str) -> bytes:
         ]
         detail = errors[0] if errors else f"exit code {done.returncode}"
         raise RuntimeError(f"{renderer.name} failed to render {fmt}: {detail}")
-    return done.stdout
+    return declare_fonts(done.stdout) if fmt == "svg" else done.stdout

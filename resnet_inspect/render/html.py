@@ -15,20 +15,41 @@ from resnet_inspect.render.export import markdown_table
 from resnet_inspect.report import format as fmt
 from resnet_inspect.report.model import Report, Rollup, rollup
 
-STYLE = """
-.ri-report{font-family:system-ui,sans-serif;font-size:13px;max-width:1100px}
-.ri-report table{border-collapse:collapse;margin:4px 0}
-.ri-report th,.ri-report td{padding:2px 10px;text-align:right;white-space:nowrap}
+FONT = "system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif"
+STYLE = f"""
+.ri-report{{font-family:{FONT};font-size:13px;max-width:1100px}}
+.ri-report .ri-scroll{{overflow-x:auto;max-width:100%}}
+.ri-report table{{border-collapse:collapse;margin:4px 0}}
+.ri-report th,.ri-report td{{padding:2px 10px;text-align:right;white-space:nowrap}}
 .ri-report th:first-child,.ri-report td:first-child,
-.ri-report th:nth-child(2),.ri-report td:nth-child(2){text-align:left}
-.ri-report thead th{border-bottom:1px solid #888}
-.ri-report tr.ri-total td{border-top:1px solid #888;font-weight:bold}
-.ri-report tr.ri-shortcut td{color:#777}
-.ri-report details{margin:2px 0 2px 12px}
-.ri-report summary{cursor:pointer}
-.ri-report dl.ri-footer{display:grid;grid-template-columns:max-content auto;gap:2px 12px}
-.ri-report dl.ri-footer dt{font-weight:bold}
-.ri-report dl.ri-footer dd{margin:0}
+.ri-report th:nth-child(2),.ri-report td:nth-child(2){{text-align:left}}
+.ri-report thead th{{border-bottom:1px solid #888}}
+.ri-report tr.ri-total td{{border-top:1px solid #888;font-weight:bold}}
+.ri-report tr.ri-shortcut td{{color:#777}}
+.ri-report details{{margin:2px 0 2px 12px}}
+.ri-report summary{{cursor:pointer}}
+.ri-report dl.ri-footer{{display:grid;grid-template-columns:max-content minmax(0,1fr);
+  gap:2px 12px}}
+.ri-report dl.ri-footer dt{{font-weight:bold}}
+.ri-report dl.ri-footer dd{{margin:0;overflow-wrap:anywhere}}
+"""
+# The page around the fragment: one font for headings, text and tables; nothing wider than
+# the window (a table or the diagram scrolls inside its own box, a chart scales down), so
+# a phone shows it without sideways scrolling.
+PAGE_STYLE = f"""
+*,*::before,*::after{{box-sizing:border-box}}
+body{{font-family:{FONT};font-size:14px;line-height:1.45;color:#222;margin:0 auto;
+  padding:16px;max-width:1132px}}
+h1{{font-size:20px;line-height:1.25;overflow-wrap:anywhere}}
+h2{{font-size:16px;margin-top:24px}}
+p,li{{overflow-wrap:anywhere}}
+ul{{padding-left:20px}}
+.ri-charts{{display:flex;flex-wrap:wrap;gap:8px 32px}}
+.ri-chart{{display:block;max-width:100%;height:auto}}
+.ri-diagram{{overflow-x:auto;max-width:100%}}
+.ri-note{{color:#666}}
+@media (max-width:600px){{body{{padding:10px}} .ri-report{{font-size:12px}}
+  .ri-report th,.ri-report td{{padding:2px 5px}} .ri-report details{{margin-left:6px}}}}
 """
 
 
@@ -63,12 +84,12 @@ def _numbers(row: Rollup) -> dict[str, int]:
 
 
 def _layer_table(view: View, rows: list[Rollup]) -> str:
-    out = ["<table>", _thead(view), "<tbody>"]
+    out = ['<div class="ri-scroll"><table>', _thead(view), "<tbody>"]
     for row in rows:
         shortcut = row.records[0].shortcut
         out.append(_tr(view.cells(row), "ri-shortcut" if shortcut else "ri-layer",
                        _numbers(row)))
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
@@ -86,13 +107,14 @@ def report_html(report: Report, *, layers: bool = False, style: bool = True) -> 
         out.append(f"<style>{STYLE}</style>")
     out.append(f"<p><b>{escape(_title(report))}</b></p>")
     # The overview: one row per stage, then the total.
-    out.append('<table class="ri-stages">' + _thead(stage_view) + "<tbody>")
+    out.append('<div class="ri-scroll"><table class="ri-stages">' + _thead(stage_view)
+               + "<tbody>")
     for s in stages:
         out.append(_tr(stage_view.cells(s), "ri-stage", _numbers(s)))
     t = report.totals
     out.append(_tr(stage_view.totals(), "ri-total",
                    {"params": t.params, "macs": t.macs, "flops": t.flops}))
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     # Each stage expands into its blocks (and, on the page, each block into its layers).
     for s in stages:
         members = [b for b in blocks if b.stage == s.stage]
@@ -101,10 +123,10 @@ def report_html(report: Report, *, layers: bool = False, style: bool = True) -> 
                  + f"params {fmt.count(s.params)}, MACs {fmt.si(s.macs)}")
         out.append(f'<details class="ri-stage-details" data-stage="{escape(s.stage)}">'
                    f"<summary>{escape(label)}</summary>")
-        out.append("<table>" + _thead(block_view) + "<tbody>")
+        out.append('<div class="ri-scroll"><table>' + _thead(block_view) + "<tbody>")
         for b in members:
             out.append(_tr(block_view.cells(b), "ri-block", _numbers(b)))
-        out.append("</tbody></table>")
+        out.append("</tbody></table></div>")
         if layers:
             for b in members:
                 inner = [r for r in layer_rows if (r.records[0].block or r.records[0].stage)
@@ -144,9 +166,11 @@ def bar_chart(report: Report) -> str:
         top = max(values) or 1
         row_h, label_w, bar_w = 20, 70, 300
         height = row_h * len(stages) + 24
-        svg = [f'<svg class="ri-chart" data-kind="{key}" width="{label_w + bar_w + 110}" '
-               f'height="{height}" xmlns="http://www.w3.org/2000/svg" role="img" '
-               f'aria-label="{title}">',
+        # a viewBox, so that the chart scales down to a narrow window instead of overflowing
+        width = label_w + bar_w + 110
+        svg = [f'<svg class="ri-chart" data-kind="{key}" width="{width}" height="{height}" '
+               f'viewBox="0 0 {width} {height}" font-family="{FONT}" '
+               f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{title}">',
                f'<text x="0" y="14" font-weight="bold" font-size="13">{title}</text>']
         for i, (s, v) in enumerate(zip(stages, values, strict=True)):
             y = 24 + i * row_h
@@ -171,10 +195,11 @@ def report_page(report: Report, diagram_svg: str) -> str:
     title = escape(_title(report))
     body = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(report.model)} · resnet-inspect</title>",
-        f"<style>{STYLE}\nbody{{margin:24px}} h2{{font-size:16px;margin-top:24px}}</style>",
+        f"<style>{STYLE}{PAGE_STYLE}</style>",
         "</head><body>",
-        f'<h1 style="font-size:20px">{title}</h1>',
+        f"<h1>{title}</h1>",
     ]
     if report.description:
         body.append(f"<p>{escape(report.description)}</p>")
@@ -186,10 +211,10 @@ def report_page(report: Report, diagram_svg: str) -> str:
         "<h2>Where the parameters and the compute are</h2>",
         f'<div class="ri-charts">{bar_chart(report)}</div>',
         "<h2>Diagram (hover a node for its details)</h2>",
-        f'<div class="ri-diagram" style="overflow-x:auto">{svg}</div>',
+        f'<div class="ri-diagram">{svg}</div>',
         "<h2>How things are counted</h2>",
         "<ul>" + "".join(f"<li>{escape(c)}</li>" for c in report.conventions) + "</ul>",
-        '<p style="color:#777">Made by resnet-inspect from one traced forward pass.</p>',
+        '<p class="ri-note">Made by resnet-inspect from one traced forward pass.</p>',
         "</body></html>",
     ]
     return "\n".join(body) + "\n"

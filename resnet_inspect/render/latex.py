@@ -15,9 +15,21 @@ from resnet_inspect.report import format as fmt
 from resnet_inspect.report.model import Report, rollup
 
 if TYPE_CHECKING:
-    from resnet_inspect.analysis.compare_data import BlockComparison, NetworkComparison, StageSide
+    from resnet_inspect.analysis.compare_data import (
+        BlockComparison,
+        NetworkComparison,
+        NetworkSide,
+        StageSide,
+    )
 
 PREAMBLE = "% needs \\usepackage{booktabs} and \\usepackage{amsmath}\n"
+# Table 1 is wider than one column: it is a table* (the page's width in a two-column paper,
+# the column's in a one-column one) and shrinks to \linewidth only when wider (graphicx).
+TABLE1_PREAMBLE = ("% needs \\usepackage{booktabs}, \\usepackage{amsmath} and "
+                   "\\usepackage{graphicx}\n")
+# The paper's Table 1 FLOPs row (He et al. 2016), x 10^9, by depth; our own networks
+# print theirs beside these in the caption, never in place of them.
+PAPER_GFLOPS = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
 
 _SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -27,9 +39,15 @@ _SPECIAL = {
 
 
 def escape(text: str) -> str:
-    """Text safe in a LaTeX paragraph or table cell (names such as layer1.0_conv, a&b)."""
+    """Text safe in a LaTeX paragraph or table cell (names such as layer1.0_conv, a&b);
+    quotes as TeX writes them (`FLOPs', ``FLOPs''), not a closing quote at both ends."""
+    import re
+
     out = "".join(_SPECIAL.get(ch, ch) for ch in text)
-    return out.replace("--", "-{}-").replace("--", "-{}-")  # '--stride-on', not an en dash
+    out = out.replace("--", "-{}-").replace("--", "-{}-")  # '--stride-on', not an en dash
+    out = re.sub(r'(^|(?<=[\s(\[{]))"', "``", out)  # an opening double quote
+    out = out.replace('"', "''")
+    return re.sub(r"(^|(?<=[\s(\[{]))'", "`", out)  # an opening single quote
 
 
 def _times(text: str) -> str:
@@ -101,8 +119,12 @@ def compare_latex(result: NetworkComparison | BlockComparison) -> str:
     if result.form == "totals":
         return _totals_latex(result)
     n = len(nets)
-    out = [PREAMBLE, "\\begin{table}[ht]", "\\centering", "\\footnotesize",
-           "\\setlength{\\tabcolsep}{4pt}",
+    out = [TABLE1_PREAMBLE, "\\begin{table*}[tp]", "\\centering", "\\footnotesize",
+           "\\setlength{\\tabcolsep}{3pt}",
+           # measured first, scaled down to the line only when wider (five networks are
+           # 104 pt wider than a default article's 345 pt column)
+           "\\ifdefined\\RItableone\\else\\newsavebox{\\RItableone}\\fi",
+           "\\sbox{\\RItableone}{%",
            f"\\begin{{tabular}}{{ll{'c' * n}}}", "\\toprule",
            "layer name & output size & "
            + " & ".join(f"{net.layers}-layer" for net in nets) + r" \\",
@@ -130,15 +152,52 @@ def compare_latex(result: NetworkComparison | BlockComparison) -> str:
         f"${net.macs / 1e9:.1f}\\times10^9$" for net in nets) + r" \\")
     out.append("\\multicolumn{2}{l}{params} & " + " & ".join(
         f"${net.params / 1e6:.1f}\\times10^6$" for net in nets) + r" \\")
-    out += ["\\bottomrule", "\\end{tabular}"]
-    size_text = fmt.shape(nets[0].input_shape)
-    caption = (f"Architectures as the ResNet paper's Table 1 lays them out, traced at input "
-               f"{size_text}. FLOPs here are our multiply-adds of conv and fc layers, the "
-               "quantity the paper calls FLOPs (the paper prints 1.8, 3.6, 3.8, 7.6 and "
-               "11.3 for 18, 34, 50, 101 and 152 layers). The first block of conv3_x to "
-               "conv5_x downsamples with stride 2. " + " ".join(result.notes))
-    out += [f"\\caption{{{_times(caption)}}}", "\\end{table}"]
+    out += ["\\bottomrule", "\\end{tabular}}",
+            "\\ifdim\\wd\\RItableone>\\linewidth",
+            "\\resizebox{\\linewidth}{!}{\\usebox{\\RItableone}}",
+            "\\else\\usebox{\\RItableone}\\fi"]
+    out += [f"\\caption{{{_table1_caption(nets)}}}", "\\end{table*}"]
     return "\n".join(out) + "\n"
+
+
+def _table1_caption(nets: list[NetworkSide]) -> str:
+    """The caption in the paper's words and its one convention (FLOPs are multiply-adds),
+    with the paper's own figures for the networks that are the paper's."""
+    text = (f"Architectures laid out as in Table 1 of He et al.\\ (2016), traced at input "
+            f"{_times(fmt.shape(nets[0].input_shape))}. Building blocks are shown in "
+            "brackets, with the numbers of blocks stacked; the first block of conv3\\_x, "
+            "conv4\\_x and conv5\\_x downsamples with a stride of 2. FLOPs count the "
+            "multiply-adds of the convolutional and fully connected layers, as the paper "
+            "does.")
+    paper = [(n, PAPER_GFLOPS[d]) for n in nets if (d := _paper_depth(n)) is not None]
+    if paper:
+        text += (" The paper prints " + _listed([f"{g}" for _, g in paper])
+                 + "$\\times10^9$ for "
+                 + _listed([escape(n.name) for n, _ in paper]) + ".")
+    v15 = [n for n in nets if n.paper_depth is not None and n.stride_on == "3x3"]
+    if v15:
+        # torchvision's resnet.py: its Bottleneck strides the 3x3 ("ResNet V1.5"), where
+        # the paper strides the first 1x1 and computes less at the next resolution
+        text += (" Bottleneck blocks here stride their 3$\\times$3 convolution, as "
+                 "torchvision's do; the paper's blocks stride the first 1$\\times$1, which costs "
+                 "less: hence the difference for " + _listed([escape(n.name) for n in v15])
+                 + ".")
+    return text
+
+
+def _paper_depth(net: NetworkSide) -> int | None:
+    """The depth of a network that is the paper's own (18 and 34 by name; 50, 101 and 152
+    as compare_networks finds them, whichever conv strides)."""
+    if net.paper_depth is not None:
+        return net.paper_depth
+    for depth in (18, 34):
+        if net.name == f"resnet{depth}" and net.input_shape == [1, 3, 224, 224]:
+            return depth
+    return None
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _totals_latex(result: NetworkComparison) -> str:

@@ -89,23 +89,51 @@ def diagram(what: str | nn.Module | Report, level: str = "block", *,
     return Diagram(network_diagram(report, level).source)
 
 
+# Jupyter's own monospace stack first; a <pre> with no family is proportional under some
+# front ends' CSS, and the columns break (issue 23).
+MONOSPACE = ("var(--jp-code-font-family, ui-monospace), SFMono-Regular, Menlo, Consolas, "
+             "'DejaVu Sans Mono', 'Liberation Mono', monospace")
+
+
+def _plain_text(draw: Any, width: int | None) -> str:
+    """What `draw(console)` prints, as plain text: no colour codes, whatever the output is.
+    The width is the terminal's (COLUMNS, else the terminal, else 80) unless given."""
+    from resnet_inspect.render.console import make_console
+
+    buf = io.StringIO()
+    if width is None:
+        width = make_console().width
+    console = make_console(width=width, file=buf)
+    console.is_jupyter = False  # in a kernel rich would display the text, not write it
+    draw(console)
+    return buf.getvalue()
+
+
+def report_text(report: Report, level: str = "block", width: int | None = None) -> str:
+    """The table `resnet-inspect summary` prints, with its totals, as plain text:
+    `print(report)` shows it; `report.text(level="layer", width=120)` picks the rows."""
+    from resnet_inspect.render.table import render_summary
+
+    if level not in ("stage", "block", "layer"):
+        raise InspectError(f"level {level!r}: use 'stage', 'block' or 'layer'")
+    return _plain_text(lambda console: render_summary(report, console, level), width)
+
+
 class Comparison:
-    """A comparison that displays as a table: Markdown and HTML in Jupyter, text in a REPL.
+    """A comparison that displays as a table: HTML in Jupyter, text in a REPL and in
+    `print()`.
 
     `.result` holds the data (compare.NetworkComparison or BlockComparison)."""
 
     def __init__(self, result: NetworkComparison | BlockComparison) -> None:
         self.result = result
 
-    def text(self, width: int = 100) -> str:
+    def text(self, width: int | None = None) -> str:
+        """The table `resnet-inspect compare` prints, as plain text (the terminal's width,
+        else 80, unless given)."""
         from resnet_inspect.render.compare import render
-        from resnet_inspect.render.console import make_console
 
-        buf = io.StringIO()
-        console = make_console(width=width, file=buf)
-        console.is_jupyter = False  # in a kernel rich would display the text, not write it
-        render(self.result, console)
-        return buf.getvalue()
+        return _plain_text(lambda console: render(self.result, console), width)
 
     def _repr_markdown_(self) -> str:
         from resnet_inspect.render.compare import to_markdown
@@ -115,22 +143,29 @@ class Comparison:
     def _repr_html_(self) -> str:
         from html import escape
 
-        return f'<pre style="font-size:12px">{escape(self.text())}</pre>'
+        # a fixed width, whatever the kernel's COLUMNS: the cell scrolls, the columns hold
+        return (f'<pre style="font-family:{MONOSPACE};font-size:12px;line-height:1.3;'
+                f'white-space:pre;overflow-x:auto">{escape(self.text(width=100))}</pre>')
 
     def to_dict(self) -> dict[str, Any]:
         return self.result.to_dict()
+
+    def __str__(self) -> str:
+        return self.text()
 
     def __repr__(self) -> str:
         return self.text()
 
 
-def compare(*items: str, input_shape: tuple[int, int, int] | None = None,
+def compare(*items: Any, input_shape: tuple[int, ...] | None = None, batch: int = 1,
             **block_options: Any) -> Comparison:
     """Compare networks stage by stage (three or more: the paper's Table 1), or residual
-    blocks layer by layer, as `resnet-inspect compare` does.
+    blocks layer by layer, as `resnet-inspect compare` does. A network is a preset name
+    or depth, a config file, a spec, any nn.Module (as the CLI's --model) or a Report.
 
     >>> compare("resnet50", "resnet101")
     >>> compare("18", "34", "50", "101", "152")
+    >>> compare("resnet50", my_module, input_shape=(3, 224, 224))
     >>> compare("basic", "bottleneck", channels=(256, 256), spatial=(56, 56))
     """
     from resnet_inspect.analysis.compare_blocks import (
@@ -139,16 +174,16 @@ def compare(*items: str, input_shape: tuple[int, int, int] | None = None,
         DEFAULT_STRIDE,
         compare_blocks,
     )
-    from resnet_inspect.analysis.compare_items import classify, is_network, network_reports
+    from resnet_inspect.analysis.compare_items import classify, is_network
     from resnet_inspect.analysis.compare_networks import compare_reports
-    from resnet_inspect.spec.registry import resolve_spec
 
     if len(items) == 1 and isinstance(items[0], (list, tuple)):
         items = tuple(items[0])
-    kind = classify(list(items), is_network)
+    names = [item for item in items if isinstance(item, str)]
+    kind = classify(names, is_network) if len(names) == len(items) else "networks"
     if kind == "blocks":
         result: NetworkComparison | BlockComparison = compare_blocks(
-            list(items),
+            names,
             channels=block_options.pop("channels", DEFAULT_CHANNELS),
             width=block_options.pop("width", None),
             spatial=block_options.pop("spatial", DEFAULT_SPATIAL),
@@ -161,6 +196,35 @@ def compare(*items: str, input_shape: tuple[int, int, int] | None = None,
         return Comparison(result)
     if block_options:
         raise InspectError(f"{next(iter(block_options))!r} applies to blocks, not networks; "
-                           "use input_shape for networks")
-    reports = network_reports(list(items), resolve_spec, input_shape=input_shape)
-    return Comparison(compare_reports(reports))
+                           "use input_shape or batch for networks")
+    if len(items) < 2:
+        raise InspectError(f"compare needs at least two networks, got {len(items)}; "
+                           "e.g. compare('resnet50', 'resnet101')")
+    return Comparison(compare_reports([_network_report(item, input_shape, batch)
+                                       for item in items]))
+
+
+def _network_report(item: Any, input_shape: tuple[int, ...] | None, batch: int) -> Report:
+    """One network of a comparison traced: names and specs on meta (as the CLI does), a
+    module where its weights are (it runs as it is), a Report as it is."""
+    from torch import nn
+
+    from resnet_inspect.analysis.compare_items import is_network, resolve_network, unknown_item
+    from resnet_inspect.report.model import Report
+    from resnet_inspect.spec.arch import ArchSpec, ClassicSpec
+    from resnet_inspect.trace.run import inspect
+
+    if isinstance(item, Report):
+        return item
+    if isinstance(item, str):
+        if not is_network(item):
+            raise unknown_item(item)
+        return inspect(resolve_network(item), input_shape=input_shape, batch=batch,
+                       device="meta")
+    if isinstance(item, (ArchSpec, ClassicSpec)):
+        return inspect(item, input_shape=input_shape, batch=batch, device="meta")
+    if isinstance(item, nn.Module):
+        return inspect(item, input_shape=input_shape, batch=batch,
+                       name=type(item).__name__)
+    raise InspectError(f"cannot compare a {type(item).__name__}; give preset names "
+                       "('resnet50'), specs, nn.Module objects or Reports")

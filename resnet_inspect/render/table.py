@@ -16,7 +16,7 @@ from rich.table import Table
 
 from resnet_inspect.counting.categories import Category, Headline, headline_values
 from resnet_inspect.counting.categories import label as category_label
-from resnet_inspect.render.columns import TERMINAL, WIDE, View, headline_label
+from resnet_inspect.render.columns import RF_WIDE, TERMINAL, WIDE, View, headline_label
 from resnet_inspect.render.console import TABLE_BOX, print_block
 from resnet_inspect.render.names import NameScheme
 from resnet_inspect.report import format as fmt
@@ -24,9 +24,11 @@ from resnet_inspect.report.model import Report, rollup
 
 
 def summary_table(
-    report: Report, level: str = "block", names: NameScheme | str = "torchvision", width: int = 80
+    report: Report, level: str = "block", names: NameScheme | str = "torchvision", width: int = 80,
+    rf: bool = False,
 ) -> Table:
-    view = View(report, level, TERMINAL, wide=width >= WIDE, names=names)
+    view = View(report, level, TERMINAL, wide=width >= WIDE, names=names,
+                rf=rf or width >= RF_WIDE)
     title = f"{report.model} · input {fmt.shape(report.input_shape)} · traced on {report.device}"
     table = Table(
         title=title,
@@ -245,9 +247,11 @@ def plain_table(table: Table, width: int) -> str | None:
 
 
 def render_summary(
-    report: Report, console: Console, level: str = "block", names: NameScheme | str = "torchvision"
+    report: Report, console: Console, level: str = "block", names: NameScheme | str = "torchvision",
+    rf: bool = False,
 ) -> None:
-    table = summary_table(report, level, names, console.width)
+    """The summary table and its footer; `rf` shows the receptive field at every level."""
+    table = summary_table(report, level, names, console.width, rf)
     text = None if console.is_terminal else plain_table(table, console.width)
     if text is None:
         print_block(console, Group(table, totals_text(report)))

@@ -77,6 +77,12 @@ class LayerRecord:
     backward_macs: int = 0
     backward_flops: int = 0
     saved_bytes: int = 0
+    # the output's receptive field and jump in input pixels (report/receptive.py): an int
+    # where every spatial axis agrees, [h, w] where not, a float where a jump fell below one
+    # pixel; "global" (and no jump) once every output depends on the whole input; None where
+    # not defined (docs/receptive-field.md says when)
+    receptive_field: int | float | list[int | float] | str | None = None
+    jump: int | float | list[int | float] | None = None
 
     def work(self, categories: Collection[str]) -> tuple[int, int]:
         """MACs and FLOPs of this row in `categories`."""
@@ -224,6 +230,22 @@ class Report:
             seen.setdefault(r.stage, None)
         return list(seen)
 
+    def text(self, level: str = "block", width: int | None = None) -> str:
+        """The table `resnet-inspect summary` prints (render/notebook.py), plain text."""
+        from resnet_inspect.render.notebook import report_text
+
+        return report_text(self, level, width)
+
+    def __str__(self) -> str:
+        """`print(report)`: the summary table at block level, as the CLI prints it."""
+        return self.text()
+
+    def __repr__(self) -> str:
+        # the dataclass repr of a ResNet-50 ran to 83 KB; a line, and how to see the rest
+        t = self.totals
+        return (f"<Report {self.model}: input {'x'.join(map(str, self.input_shape))}, "
+                f"{t.params:,} params, {t.macs:,} MACs; print() it for the table>")
+
     def _repr_html_(self) -> str:
         """Jupyter: the summary table, stages collapsible (render/html.py)."""
         from resnet_inspect.render.html import report_html
@@ -261,6 +283,8 @@ class Rollup:
     records: list[LayerRecord] = field(default_factory=list, repr=False)
     backward_macs: int = 0  # a training step: the headline categories' backward MACs
     saved_bytes: int = 0
+    receptive_field: int | float | list[int | float] | str | None = None  # of its output
+    jump: int | float | list[int | float] | None = None
 
 
 def _group(name: str, stage: str, kind: str, records: list[LayerRecord]) -> Rollup:
@@ -279,6 +303,8 @@ def _group(name: str, stage: str, kind: str, records: list[LayerRecord]) -> Roll
         records=records,
         backward_macs=sum(r.backward_macs for r in records),
         saved_bytes=sum(r.saved_bytes for r in records),
+        receptive_field=main[-1].receptive_field,
+        jump=main[-1].jump,
     )
 
 

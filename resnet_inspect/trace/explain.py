@@ -12,12 +12,19 @@ _SHAPE_WORDS = ("shape", "size", "mat1 and mat2", "channel", "expected input", "
                 "padding", "dimension", "must match", "Given groups", "too small")
 
 
-def explain(err: RuntimeError, model: nn.Module, shape: list[int], detail: str) -> Exception:
-    """A one-line error that keeps the real cause: bad input (a shape the model cannot
-    take) is the user's to fix (exit 2); anything else is the model failing (exit 1)."""
+def explain(err: RuntimeError, model: nn.Module, shape: list[int], detail: str,
+            input_dtype: torch.dtype | None = None) -> Exception:
+    """A one-line error that keeps the real cause: bad input (a shape or a dtype the model
+    cannot take) is the user's to fix (exit 2); anything else is the model failing (exit 1)."""
     where = failing_module(err, model)
     dims = "x".join(map(str, shape))
     text = str(err).lower()
+    if input_dtype is not None and input_dtype.is_floating_point and _wants_ids(err, model):
+        name = str(input_dtype).removeprefix("torch.")
+        return InspectError(
+            f"{where} takes token ids (integers), not a {name} input; add --input-dtype "
+            f"int64 (input_dtype='int64' in Python): ids drawn below the embedding's size"
+        )
     if isinstance(err, torch.OutOfMemoryError) or "out of memory" in text or (
         "alloc" in text and "bytes" in text
     ):
@@ -31,6 +38,17 @@ def explain(err: RuntimeError, model: nn.Module, shape: list[int], detail: str) 
             "check --input (CxHxW, e.g. 3x224x224)"
         )
     return ModelError(f"the model failed in {where}: {type(err).__name__}: {detail}")
+
+
+def _wants_ids(err: RuntimeError, model: nn.Module) -> bool:
+    """Whether a float input reached a lookup: an embedding raising, or torch's words for it
+    ("argument #1 'indices'", "expected scalar type Long")."""
+    text = str(err)
+    if "'indices'" in text or "scalar type Long" in text or "scalar types: Long" in text:
+        return True
+    names = dict(model.named_modules())
+    where = failing_module(err, model).split(" (")[0]
+    return isinstance(names.get(where), (nn.Embedding, nn.EmbeddingBag))
 
 
 def forward_failed(err: Exception, model: nn.Module, amp: str | None) -> ModelError:

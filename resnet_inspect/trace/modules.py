@@ -10,7 +10,7 @@ from torch import nn
 
 from resnet_inspect.report.model import LayerRecord
 from resnet_inspect.trace.resnet_view import shortcut_in, stage_of
-from resnet_inspect.trace.tensors import Sizes
+from resnet_inspect.trace.tensors import Sizes, tensors_in
 
 
 class Frame:
@@ -59,12 +59,14 @@ def first_tensor_shape(args: tuple[Any, ...]) -> list[int]:
 
 
 def first_shape(x: Any) -> list[int]:
-    """The shape of a tensor, or of the first of a tuple or list of them; else []."""
+    """The shape of a tensor, or of the first tensor in a tuple, list, dict or dataclass
+    of them (a ModelOutput); else []."""
     if isinstance(x, torch.Tensor):
         return list(x.shape)
     if isinstance(x, (tuple, list)) and x and isinstance(x[0], torch.Tensor):
         return list(x[0].shape)
-    return []
+    found = tensors_in(x)
+    return list(found[0].shape) if found else []
 
 
 def _kernel(m: nn.Module) -> tuple[str, int, int]:

@@ -32,6 +32,8 @@ def inspect(
     optimizer: str = "adam",
     dtype: str | None = None,
     amp: str | None = None,
+    input_dtype: str | torch.dtype | None = None,
+    example_input: Any = None,
     **overrides: Any,
 ) -> Report:
     """Trace one forward pass and return the Report (rows, totals, memory, layer count).
@@ -41,6 +43,12 @@ def inspect(
     (3x224x224 for ImageNet networks, 3x32x32 for CIFAR ones). `train=True` counts one
     training step (backward MACs, saved activations, gradients, `optimizer` state, the
     peak: `report.training_memory`); `dtype` ("bfloat16", ...) counts as if cast to it.
+    `input_dtype` is the input's ("int64": token ids below the embedding's size), not the
+    model's; `example_input` (a tensor, a tuple of arguments, a dict of keyword
+    arguments) is used as given, and its first tensor's shape is the input shape.
+
+    >>> inspect(my_gpt, input_shape=(128,), input_dtype="int64")   # a token model
+    >>> inspect(hf_bert, example_input={"input_ids": ids, "attention_mask": mask})
 
     >>> inspect("resnet50", batch=32, train=True).training_memory.peak   # bytes
     """
@@ -54,7 +62,7 @@ def inspect(
                 model = build_model(spec, device=target, init=False)
             report = trace(model, shape, batch=batch, device=target, headline=headline,
                            name=name, train=train, optimizer=optimizer, dtype=_dtype(dtype),
-                           amp=amp)
+                           amp=amp, input_dtype=input_dtype, example_input=example_input)
         # in a one-shot command, left for the exit; a real device's weights are freed now
         keep(report)
         if target.type == "meta":
@@ -62,7 +70,8 @@ def inspect(
         return report
     shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
     return trace(model_or_name, shape, batch=batch, device=device, headline=headline, name=name,
-                 train=train, optimizer=optimizer, dtype=_dtype(dtype), amp=amp)
+                 train=train, optimizer=optimizer, dtype=_dtype(dtype), amp=amp,
+                 input_dtype=input_dtype, example_input=example_input)
 
 
 def _dtype(name: str | None) -> torch.dtype | None:

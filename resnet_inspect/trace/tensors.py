@@ -3,8 +3,9 @@ input's dtype; and empty meta stand-ins that take their place for a trace on met
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,6 +93,21 @@ def input_dtype(model: nn.Module, dtype: torch.dtype | None) -> torch.dtype:
             if t is not None and t.is_floating_point():
                 return t.dtype
     return torch.float32
+
+
+def tensors_in(value: Any) -> list[torch.Tensor]:
+    """The tensors in a module's output, in order: a tensor, or a tuple, list, dict or
+    dataclass of them, nested (a Hugging Face ModelOutput is a dict and a dataclass; an
+    LSTM returns (output, (h, c)))."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = [getattr(value, f.name) for f in dataclasses.fields(value)]
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in tensors_in(v)]
+    return []
 
 
 def batch_numel(shape: Sequence[int]) -> int:

@@ -32,7 +32,9 @@ from resnet_inspect.trace.device import (
 )
 from resnet_inspect.trace.explain import explain, first_line, forward_failed, no_meta_kernel
 from resnet_inspect.trace.hooks import ModuleHooks
-from resnet_inspect.trace.resnet_view import block_records, layer_count
+from resnet_inspect.trace.inputs import Call, example_call, input_dtype_named, made_input
+from resnet_inspect.trace.receptive_steps import fill_fields
+from resnet_inspect.trace.resnet_view import block_records, layer_count, named_depth
 from resnet_inspect.trace.tensors import Sizes, input_dtype, meta_stand_ins, tensor_sizes
 from resnet_inspect.trace.totals import forward_memory, report_totals
 from resnet_inspect.trace.training import (
@@ -67,8 +69,10 @@ def trace(
     train: bool = False,
     optimizer: str = "adam",
     amp: str | None = None,
+    input_dtype: torch.dtype | str | None = None,
+    example_input: Any = None,
 ) -> Report:
-    """Trace one forward pass of `model` on a zero input and return its Report.
+    """Trace one forward pass of `model` on a made-up input and return its Report.
 
     With `train`, one training step instead: the forward in train mode and the backward
     autograd runs, each operator counted and charged to its module, with the bytes
@@ -85,7 +89,21 @@ def trace(
     ran. `dtype=None` keeps the model's own dtypes (the input takes the first floating
     parameter's); a dtype traces as if the model were cast to it. The model is left
     exactly as found: tensors, dtypes, device, train/eval flags and hooks.
+
+    The input (trace/inputs.py) has the model's float dtype unless `input_dtype` says
+    otherwise: "int64" gives token ids below the smallest embedding's size. An
+    `example_input` (a tensor, a tuple of arguments, a dict of keyword arguments) is
+    used instead, on the trace's device; its first tensor's shape is the input shape.
     """
+    in_dtype = input_dtype_named(input_dtype)
+    if example_input is not None:
+        first = example_call(example_input, torch.device("meta")).first
+        if first.dim() == 0:
+            raise InspectError("example_input's first tensor is a scalar; give it a batch "
+                               "dimension, e.g. ids of shape (1, 16)")
+        batch, input_shape = first.shape[0], tuple(first.shape[1:])
+        if not input_shape:
+            input_shape, batch = (int(first.shape[0]),), 1
     validate_input(input_shape, batch)
     headline = Headline(headline)
     if amp is not None and not train:
@@ -95,7 +113,8 @@ def trace(
         raise InspectError("--train: no parameter of this model requires a gradient, so there "
                            "is no training step to count; unfreeze some (requires_grad=True)")
     target = resolve_device(device)
-    job = _Job([int(d) for d in input_shape], batch, headline, dtype, name, step)
+    job = _Job([int(d) for d in input_shape], batch, headline, dtype, name, step, in_dtype,
+               example_input)
     with paused_gc(), walked_once(model):
         if target.type == "meta":
             try:
@@ -120,6 +139,8 @@ class _Job:
     dtype: torch.dtype | None
     name: str | None
     step: Step | None
+    input_dtype: torch.dtype | None = None  # None: the model's float dtype
+    example: Any = None  # the user's own input, used as given
 
 
 class _MetaUnsupported(Exception):
@@ -188,7 +209,8 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
     hooks = ModuleHooks(model, counter, sizes, report_name, input_shape, elem, training)
     handles = hooks.install()
 
-    x = torch.zeros((batch, *input_shape), dtype=x_dtype, device=device)
+    call = _call(model, job, x_dtype, device)
+    x = call.first
     root: list[LayerRecord] = []
 
     def fallback() -> LayerRecord:
@@ -201,14 +223,14 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
     memory = None
     if training:
         memory = StepMemory({t.untyped_storage()._cdata
-                             for t in (*model.parameters(), *model.buffers(), x)})
+                             for t in (*model.parameters(), *model.buffers(), *call.tensors())})
         counter.memory = memory
     try:
         if step is None:
             with torch.no_grad(), same_kernels_everywhere(model), counter:
-                model(x)
+                call.run(model)
         else:
-            _run_step(model, x, counter, step, fallback)
+            _run_step(model, call, counter, step, fallback)
     except (RuntimeError, NotImplementedError) as err:
         if isinstance(err, ModelError):  # already one line with its cause (models/user.py)
             raise
@@ -217,7 +239,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
             raise _MetaUnsupported(detail) from err
         if not isinstance(err, RuntimeError):
             raise
-        raise explain(err, model, [batch, *input_shape], detail) from None
+        raise explain(err, model, [batch, *input_shape], detail, x.dtype) from None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError) as err:
         if isinstance(err, InspectError):
             raise
@@ -236,6 +258,8 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
             if r.category != Category.UNSUPPORTED.value and r.categories[r.category][1] == 0:
                 r.category = next(iter(r.categories))
     blocks = block_records(hooks.block_modules, hooks.block_shapes)
+    fill_fields(records, blocks, {i.row_name: i.module for i in hooks.infos.values()},
+                1 + len(input_shape))
     return Report(
         model=report_name,
         description=getattr(spec, "description", "") if spec is not None else "",
@@ -245,8 +269,8 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         layers=records,
         blocks=blocks,
         totals=report_totals(sizes, records, job.headline),
-        memory=forward_memory(sizes, records, batch, input_shape, elem),
-        layer_count=layer_count(records, blocks),
+        memory=forward_memory(sizes, records, batch, input_shape, x.element_size()),
+        layer_count=named_depth(report_name, layer_count(records, blocks), records),
         conventions=conventions_for(job.headline.value),
         unsupported=[{"op": op, "calls": n} for op, n in sorted(counter.unsupported.items())],
         operators=[
@@ -259,7 +283,16 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
     )
 
 
-def _run_step(model: nn.Module, x: torch.Tensor, counter: Counter, step: Step,
+def _call(model: nn.Module, job: _Job, float_dtype: torch.dtype, device: torch.device) -> Call:
+    """The forward's arguments: the user's example moved to `device`, else one tensor of
+    the job's shape, in `job.input_dtype` or the model's float dtype."""
+    if job.example is not None:
+        return example_call(job.example, device)
+    shape = (job.batch, *job.input_shape)
+    return Call((made_input(model, shape, job.input_dtype or float_dtype, device),))
+
+
+def _run_step(model: nn.Module, call: Call, counter: Counter, step: Step,
               fallback: Callable[[], LayerRecord]) -> None:
     """One training step under the counter: the forward, with autograd's saved tensors
     charged to their rows, then the backward from a gradient of ones."""
@@ -268,7 +301,7 @@ def _run_step(model: nn.Module, x: torch.Tensor, counter: Counter, step: Step,
         autocast = Autocast(getattr(torch, step.amp))
     with torch.enable_grad(), same_kernels_everywhere(model), counter, autocast, \
             torch.autograd.graph.saved_tensors_hooks(counter.pack, lambda t: t):
-        out = model(x)
+        out = call.run(model)
     counter.assign(out, fallback())
     outs = [t for t in output_tensors(out) if t.requires_grad]
     if not outs:

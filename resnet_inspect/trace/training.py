@@ -15,7 +15,7 @@ from torch import nn
 from resnet_inspect.errors import InspectError
 from resnet_inspect.models.walk import modules
 from resnet_inspect.report.model import LayerRecord, TrainingMemory
-from resnet_inspect.trace.tensors import Sizes
+from resnet_inspect.trace.tensors import Sizes, tensors_in
 
 OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}  # buffers per parameter
 
@@ -65,14 +65,9 @@ def eval_mode(model: nn.Module) -> Iterator[None]:
 
 
 def output_tensors(value: Any) -> list[torch.Tensor]:
-    """The tensors in a model's output (a tensor, or a tuple, list or dict of them)."""
-    if isinstance(value, torch.Tensor):
-        return [value]
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (tuple, list)):
-        return [t for v in value for t in output_tensors(v)]
-    return []
+    """The tensors in a model's output (a tensor, or a tuple, list, dict or dataclass of
+    them, as trace/tensors.py reads them)."""
+    return tensors_in(value)
 
 
 class StepMemory:

@@ -21,10 +21,11 @@ The package, in the order its modules depend on each other:
 - grouping: the report's rows regrouped into what is drawn (blocks, folded runs);
 - style: colours, fonts, labels, the paper style and the legends;
 - layout: the DOT shared by both pictures (graph, main-path edges, shortcuts, the "+");
-- network and block: the two pictures;
+- network and block: the two pictures; beside: networks side by side (Figure 3);
 - fit: `make_diagram`, the entry point, with --fit, --direction and --style.
 """
 
+from resnet_inspect.render.diagram.beside import side_by_side
 from resnet_inspect.render.diagram.block import block_caption, block_diagram
 from resnet_inspect.render.diagram.fit import (
     MEDIA,
@@ -36,7 +37,7 @@ from resnet_inspect.render.diagram.fit import (
 )
 from resnet_inspect.render.diagram.grouping import fold_runs
 from resnet_inspect.render.diagram.layout import shortcut_edges
-from resnet_inspect.render.diagram.network import LEVELS, network_diagram, side_by_side
+from resnet_inspect.render.diagram.network import LEVELS, network_diagram
 from resnet_inspect.render.diagram.style import (
     COLOURS,
     LEGEND,
