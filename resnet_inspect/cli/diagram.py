@@ -283,9 +283,23 @@ def _emit(result: Any, out_format: str, output: Path | None) -> None:
     if output is None:
         write_diagram("\n".join(page.source for page in pages), out_format, None)
         return
-    for i, page in enumerate(pages, start=1):
-        path = output.with_name(f"{output.stem}-{i}{output.suffix}")
-        write_diagram(page.source, out_format, path, page.data)
+    from resnet_inspect.render.graphviz_render import can_render, render
+    from resnet_inspect.render.output import write_all, written_through
+
+    if out_format != "dot" and not can_render(out_format):
+        write_diagram(pages[0].source, out_format, output)  # says how to get the format
+    if written_through(output):  # /dev/null, a FIFO: every page to it, in order
+        for page in pages:
+            write_diagram(page.source, out_format, output, page.data)
+        return
+    # all pages or none: a full disk at page 3 leaves no page 1 and 2 of a new drawing
+    # beside the old ones
+    files = [(output.with_name(f"{output.stem}-{i}{output.suffix}"),
+              page.source.encode("utf-8") if out_format == "dot"
+              else page.data if page.data is not None else render(page.source, out_format))
+             for i, page in enumerate(pages, start=1)]
+    write_all(files)
+    for path, _ in files:
         print(f"resnet-inspect: wrote {path}", file=sys.stderr)
 
 

@@ -90,9 +90,10 @@ def summary(
         raise InspectError("--time measures the forward pass; leave out --train to time it")
     if time_it and run.device is opt.Device.META:
         raise InspectError("--time measures on a real device; use --device auto, cpu or cuda")
-    if time_it and (csv_out or markdown):
+    if time_it and (csv_out or markdown or latex):
         # refused before half a minute of measuring, not dropped after it
-        raise InspectError(f"--{'csv' if csv_out else 'markdown'} rows carry no timing; use "
+        medium = "csv" if csv_out else "markdown" if markdown else "latex"
+        raise InspectError(f"--{medium} rows carry no timing; use "
                            "--time --json (a \"timing\" key) or the table, or drop --time")
     run.validate()
     if output is not None:

@@ -140,7 +140,8 @@ def tip(node: str, records: Sequence[LayerRecord], name: str = "") -> dict[str, 
     work = f"{si(flops)} FLOPs" if flops and not macs else f"{si(macs)} MACs"  # ReLU, pool
     name = name or records[0].name
     text = f"{name}: {shape_text(records[-1].output_shape)} · {count(params)} params · {work}"
-    return {"id": node, "tooltip": text}
+    # a DOT string: a backslash ending a module's name would escape the closing quote
+    return {"id": node, "tooltip": text.replace("\\", "\\\\")}
 
 
 def stage_fill(stage: str, stages: Sequence[str]) -> tuple[str, str]:
