@@ -225,3 +225,15 @@ def test_an_adaptive_pool_with_unequal_windows_is_undefined() -> None:
     rows = _rows(resnet_inspect.inspect(model, (3, 10, 10)))
     assert rows["1"] == (4, 2)
 
+
+
+def test_the_network_diagram_names_each_stages_field() -> None:
+    from resnet_inspect.render.diagram import make_diagram
+
+    report = resnet_inspect.inspect("resnet50", stride_on="1x1")
+    for level in ("stage", "block"):
+        source = make_diagram(report, "dot", level=level).source
+        # the paper's layout, Distill 2019: 99 px at conv3_x's end, 483 at conv5_x's
+        assert "RF 99 px, stride 8" in source
+        assert "RF 483 px, stride 32" in source
+        assert "RF global" not in source  # the head reads the whole input: no line

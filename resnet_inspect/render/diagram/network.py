@@ -26,6 +26,7 @@ from resnet_inspect.render.diagram.style import (
     SHORTCUT_STYLE,
     block_lines,
     chunk_label,
+    field_line,
     html_label,
     layer_text,
     legend_lines,
@@ -40,7 +41,7 @@ from resnet_inspect.render.diagram.style import (
 )
 from resnet_inspect.report.format import count, si
 from resnet_inspect.report.levels import Level
-from resnet_inspect.report.model import LayerRecord, Report
+from resnet_inspect.report.model import LayerRecord, Report, rollup
 
 if TYPE_CHECKING:
     import graphviz
@@ -115,6 +116,7 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
         columns = level == "layer" and not expand
     columns = columns and not prefix and bool(report.blocks)
     previous = ""
+    fields = {s.name: (s.receptive_field, s.jump) for s in rollup(report, "stage")}
     heads = [start]  # where each column starts: lined up, in order, on one rank
     for stage in drawn:
         members = [u for u in units if u.stage == stage]
@@ -128,6 +130,7 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
         out = members[-1].output_shape
         label = stage if stage != "fc" else "output"
         size = [f"{out[2]}×{out[3]}"] if len(out) == 4 else []
+        size += field_line(*fields.get(stage, (None, None)))
         with g.subgraph(name=f"cluster_{prefix}{stage}") as c:
             # Two short lines, left-justified, so the main path's edge misses the label.
             c.attr(label=html_label([label], size, 11), style="rounded,filled",
@@ -324,6 +327,7 @@ def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], pre
                 small.append(", ".join(f"{n} {k} shortcut{'s' if n != 1 else ''}"
                                        for k, n in shortcuts.items()))
         small.append(f"{count(row.params)} params · {si(row.macs)} MACs")
+        small += field_line(row.receptive_field, row.jump)
         fill, _ = stage_fill(stage, stages)
         node = node_id(prefix, stage)
         stage_rows = [u for u in report.layers if u.stage == stage]

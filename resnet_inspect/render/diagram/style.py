@@ -114,6 +114,19 @@ def html_label(lines: Sequence[str], small: Sequence[str] = (), size: int = SMAL
     return f"<{body}>"
 
 
+def field_line(receptive_field: object, jump: object) -> list[str]:
+    """'RF 99 px, stride 8': how much of the input a position at a stage's end sees and how
+    far apart neighbouring positions sit, in input pixels (docs/receptive-field.md); no
+    line where the field is global or undefined."""
+    if receptive_field is None or jump is None or receptive_field == "global":
+        return []
+
+    def text(v: object) -> str:
+        return "×".join(str(x) for x in v) if isinstance(v, list) else str(v)
+
+    return [f"RF {text(receptive_field)} px, stride {text(jump)}"]
+
+
 def tip(node: str, records: Sequence[LayerRecord], name: str = "") -> dict[str, str]:
     """SVG hover text and a stable id for a node: its layers' output shape, params and
     MACs (FLOPs for work that is not multiply-accumulates: ReLU, pooling), e.g.
