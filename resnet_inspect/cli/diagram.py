@@ -233,9 +233,10 @@ def diagram(
             report = inspect_model(user[0], input_shape=run.input_shape(None, any_rank=True),
                                    batch=run.batch, device=run.device.value, name=user[1],
                                    input_dtype=run.input_dtype)
-            result = make_diagram(report, out_format, level=level.value, expand=expand,
+            # drawn from its dataflow graph: the edges its forward really has
+            result = make_diagram(report, out_format, expand=expand,
                                   direction=direction.value if direction else None, fit=fit,
-                                  style=style.value, paginate=True)
+                                  style=style.value, dataflow=True)
             _emit(result, out_format, output)
             return
         spec = model.spec(arch)

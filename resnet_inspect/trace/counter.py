@@ -14,11 +14,14 @@ from resnet_inspect.counting.categories import Category
 from resnet_inspect.counting.meta_ops import RULES as META_RULES
 from resnet_inspect.counting.ops import FORMULAS, NO_ARITHMETIC, Formula, apply, op_name
 from resnet_inspect.report.model import LayerRecord
+from resnet_inspect.trace.dataflow import DataflowRecorder
 from resnet_inspect.trace.modules import Frame, ModuleInfo, first_tensor_shape
 from resnet_inspect.trace.tensors import batch_numel
 from resnet_inspect.trace.training import StepMemory, output_tensors
 
-_Op = tuple[int, str, Formula | None]
+# (0 no arithmetic, 1 a formula, 2 none; its report name; formula; a view; its short name;
+# whether it writes an argument in place)
+_Op = tuple[int, str, Formula | None, bool, str, bool]
 # category values, read once: an enum's .value is a property, slow per operator
 _UNSUPPORTED = Category.UNSUPPORTED.value
 _OTHER = Category.OTHER.value
@@ -37,8 +40,8 @@ class Counter(TorchDispatchMode):
         self.records: list[LayerRecord] = []
         self.unsupported: dict[str, int] = {}
         self.operators: dict[str, list[Any]] = {}  # op -> [category, calls, macs, flops]
-        # OpOverload -> (0 no arithmetic, 1 a formula, 2 none; its report name; formula)
-        self.ops: dict[Any, _Op] = {}
+        self.ops: dict[Any, _Op] = {}  # OpOverload -> what the counter needs of it
+        self.flow: DataflowRecorder | None = None  # the forward's dataflow graph
         # a training step: the backward's operators go to the row whose forward made
         # their autograd node; live storages are followed for the peak
         self.backward = False
@@ -57,6 +60,22 @@ class Counter(TorchDispatchMode):
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
+        op = self.ops.get(func)
+        if op is None:
+            packet = func.overloadpacket
+            kind = 1 if packet in FORMULAS else 0 if packet in NO_ARITHMETIC else 2
+            name = op_name(func)
+            op = self.ops[func] = (kind, name, FORMULAS.get(packet), bool(func.is_view),
+                                   name.removeprefix("aten."), bool(func._schema.is_mutable))
+        reads = None
+        if self.flow is not None and self.stack and not self.backward and not op[3]:
+            frame = self.stack[-1]
+            if not frame.info.leaf:  # an operator of a forward's own: a node, made below
+                reads = self.flow.reads((*args, *kwargs.values()) if kwargs else args)
+            elif not frame.first_op or (op[0] and not frame.arith):
+                # inside a leaf: only its first operator (with arithmetic, if it runs one)
+                frame.first_op = op[4]
+                frame.arith = op[0] != 0
         out = None
         if self.meta:
             rule = META_RULES.get(func)
@@ -66,15 +85,13 @@ class Counter(TorchDispatchMode):
             out = func(*args, **kwargs)
         if self.memory is not None:
             self.memory.track(out, args)
-        op = self.ops.get(func)
-        if op is None:
-            packet = func.overloadpacket
-            kind = 1 if packet in FORMULAS else 0 if packet in NO_ARITHMETIC else 2
-            op = self.ops[func] = (kind, op_name(func), FORMULAS.get(packet))
         if op[0] and self.backward:
             self._charge_backward(op, args, kwargs, out)
         elif op[0] and self.stack:
             self._charge(op, args, kwargs, out)
+        if reads is not None:
+            assert self.flow is not None
+            self.flow.operator(self.stack[-1], op[4], args, kwargs, reads, out, op[5])
         return out
 
     def pack(self, t: torch.Tensor) -> torch.Tensor:
@@ -109,7 +126,7 @@ class Counter(TorchDispatchMode):
         if row is None:
             assert self.fallback is not None
             row = self.fallback()
-        kind, name, fn = op
+        kind, name, fn = op[0], op[1], op[2]
         if kind == 2:
             self.unsupported[name] = self.unsupported.get(name, 0) + 1
             row.backward_categories.setdefault(_UNSUPPORTED, [0, 0])
@@ -129,7 +146,7 @@ class Counter(TorchDispatchMode):
         out_shape = tuple(first.shape) if isinstance(first, torch.Tensor) else ()
         frame = self.stack[-1]
         row = frame.open or self._open(frame, args)
-        kind, name, fn = op
+        kind, name, fn = op[0], op[1], op[2]
         if kind == 2:
             self.unsupported[name] = self.unsupported.get(name, 0) + 1
             row.categories.setdefault(_UNSUPPORTED, [0, 0])
