@@ -44,12 +44,12 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
         return make_diagram(reports, level="layer").source
 
     def slide_page(i: int) -> Callable[[], str]:
-        return lambda: make_diagram(inspect("resnet50", device="meta"), level="block",
+        return lambda: make_diagram(inspect("resnet50", device="meta"), level="layer",
                                     fit="slide", paginate=True).pages[i].source
 
     def figure3() -> str:
         reports = [inspect(name, device="meta") for name in ("vgg19", "plain34", "resnet34")]
-        return make_diagram(reports, level="block", fit="a4-landscape").source
+        return make_diagram(reports, level="block").source
 
     return [
         ("block-basic", "Basic block at 64 channels (Figure 5, left)", block(BlockKind.BASIC)),
@@ -69,11 +69,13 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
          net("resnet50", "stage", direction="LR", fit="slide")),
         ("plain34-vs-resnet34", "plain-34 beside ResNet-34, every layer, folded (Figure 3)",
          plain_vs_residual),
-        ("resnet50-blocks-slide", "ResNet-50 by blocks, fitted to a slide: stages in columns",
+        ("resnet50-blocks-slide", "ResNet-50 by blocks on one 16:9 slide at 11 pt",
          net("resnet50", "block", fit="slide")),
-        ("resnet50-slide-1", "ResNet-50 by blocks at 8 pt: slide 1 of 2", slide_page(0)),
-        ("resnet50-slide-2", "ResNet-50 by blocks at 8 pt: slide 2 of 2", slide_page(1)),
-        ("figure3-a4-landscape", "VGG-19, plain-34 and ResNet-34 (Figure 3) on A4 landscape",
+        ("resnet18-blocks-slide", "ResNet-18 by blocks on one 16:9 slide at 12 pt",
+         net("resnet18", "block", fit="slide")),
+        ("resnet50-slide-1", "ResNet-50 by layers at 10 pt: slide 1 of 5", slide_page(0)),
+        ("resnet50-slide-2", "ResNet-50 by layers at 10 pt: slide 2 of 5", slide_page(1)),
+        ("figure3-a4-landscape", "VGG-19, plain-34 and ResNet-34 (Figure 3) by blocks",
          figure3),
     ]
 

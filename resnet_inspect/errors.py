@@ -28,3 +28,15 @@ class ModelError(RuntimeError):
 class RunFailure(RuntimeError):
     """A runtime failure that is not the input's fault (a write that failed, a device
     without the memory the run needs): one line with the real cause, exit code 1."""
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived (the CLI turns the signal into this exception): like
+    KeyboardInterrupt, a BaseException, so no `except Exception` of ours or of a user's
+    model stops it, and files being written are cleaned up on the way out. The CLI exits
+    with 128 + the signal's number (143 for SIGTERM), as a shell reports a killed job."""
+
+    def __init__(self, signum: int, name: str) -> None:
+        super().__init__(name)
+        self.signum = signum
+        self.name = name

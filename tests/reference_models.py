@@ -211,3 +211,53 @@ def make_swin_block() -> nn.Module:
 def make_encoder_block() -> nn.Module:
     """`--model tests/reference_models.py:make_encoder_block --input 10x64`"""
     return EncoderBlock(64, 4, 128)
+
+
+class TorchvisionBasicBlock(nn.Module):
+    """torchvision's BasicBlock, verbatim in structure: one ReLU(inplace=True) called twice,
+    `out += identity`, a downsample Sequential(conv1x1, bn) when the shape changes."""
+
+    def __init__(self, in_ch: int, width: int, stride: int = 1) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_ch, width, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(width, width, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.downsample = None
+        if stride != 1 or in_ch != width:
+            self.downsample = nn.Sequential(nn.Conv2d(in_ch, width, 1, stride, bias=False),
+                                            nn.BatchNorm2d(width))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out += identity
+        return self.relu(out)
+
+
+class TorchvisionResNet18(nn.Module):
+    """torchvision.models.resnet18 in structure: the names, the in-place ReLUs and adds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        widths = (64, 128, 256, 512)
+        for i, width in enumerate(widths, start=1):
+            in_ch = widths[i - 2] if i > 1 else 64
+            stride = 1 if i == 1 else 2
+            self.add_module(f"layer{i}", nn.Sequential(
+                TorchvisionBasicBlock(in_ch, width, stride), TorchvisionBasicBlock(width, width)))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(512, 1000)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))

@@ -106,3 +106,40 @@ def test_notebook_comparison_is_monospace() -> None:
     rule = next(line for line in lines if line.strip().startswith("─"))
     rows = [line for line in lines if line.startswith(" conv")]
     assert rows and all(len(row.rstrip()) <= len(rule) for row in rows)
+
+
+def test_usage_doc_names_the_schema_version_the_json_has() -> None:
+    from pathlib import Path
+
+    from resnet_inspect.report.model import SCHEMA_VERSION
+
+    usage = (Path(__file__).parent.parent / "docs" / "usage.md").read_text()
+    # issue 23: usage.md said schema_version 1 while the JSON said 2
+    found = re.findall(r"^schema_version\s+(\d+)$", usage, re.M)
+    data = ri.inspect("resnet18", device="meta").to_dict()
+    assert found == [str(SCHEMA_VERSION)] == [str(data["schema_version"])]
+
+
+def test_a_wide_resnets_name_says_where_its_depth_comes_from() -> None:
+    # Zagoruyko & Komodakis: WRN-28-10 is depth 6 x 4 + 4 = 28, counting the two strided
+    # 1x1 shortcut convs; as the ResNet paper counts, 1 + 2 x (4 + 4 + 4) + 1 = 26
+    count = ri.inspect("wrn28_10", device="meta").layer_count
+    assert count.total == 26
+    assert count.text == ("26 layers = 1 conv + 2 x (4 + 4 + 4) block convs + 1 fc; the name's "
+                          "28 also counts the 2 strided 1x1 shortcut convs, as Zagoruyko & "
+                          "Komodakis do")
+    # and a name without another depth says nothing more: ResNet-50 counts 50
+    assert ri.inspect("resnet50", device="meta").layer_count.text.endswith("+ 1 fc")
+
+
+def test_a_tiny_ratio_is_not_printed_as_zero() -> None:
+    from resnet_inspect.report.format import times
+
+    # 314 params (SmallCNN) beside resnet18's 11,689,512: 2.686e-05, printed 0.00x before
+    assert times(314 / 11_689_512) == "0.000027x"
+    assert times(1.7431) == "1.74x" and times(0.05) == "0.05x" and times(0.0) == "0.00x"
+    text = str(ri.compare("resnet18", SmallCNN()))
+    assert "0.00x" not in text
+    assert "0.000027x" in text  # params, in the table and in the sentence below it
+    side = ri.compare("resnet18", SmallCNN()).result.networks[1]
+    assert side.params == 314

@@ -9,10 +9,17 @@ with a message naming the character; '3 4' is not 34 and '6_4' is not 64.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
-from tests.test_bad_input import Case, c, check_case
+from tests.cli_helpers import run_cli
+from tests.test_bad_input import OLD, Case, c, check_case
 
 S = "summary"
 B = ("--block", "basic")
@@ -139,5 +146,170 @@ def _id(case: Case) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=_id)
-def test_bad_input_round_two(case: Case, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_round_two(case: Case, tmp_path: Path,
+                             capsys: pytest.CaptureFixture[str]) -> None:
     check_case(case, tmp_path, capsys)
+
+
+# --- the user's model does not own stdout or the exit code --------------------------------
+
+MODEL = '''\
+import os, sys, time
+from torch import nn
+
+MODE = os.environ.get("RI_TEST_MODE", "")
+
+
+class Boom(BaseException):
+    pass
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        print("forward says hi")
+        os.write(1, b"forward writes to fd 1\\n")
+        if MODE == "exit0":
+            sys.exit(0)
+        if MODE == "exit3":
+            sys.exit(3)
+        if MODE == "exit-message":
+            sys.exit("bye")
+        if MODE == "base":
+            raise Boom("boom")
+        if MODE == "generator-exit":
+            raise GeneratorExit
+        if MODE == "ctrl-c":
+            raise KeyboardInterrupt
+        if MODE == "wait":
+            open(os.environ["RI_TEST_READY"], "w").close()
+            time.sleep(60)
+        return self.fc(x)
+
+
+def make():
+    print("factory says hi")
+    if MODE == "factory-exit3":
+        sys.exit(3)
+    if MODE == "factory-base":
+        raise Boom("boom")
+    return Net()
+'''
+
+
+@pytest.fixture
+def model_file(tmp_path: Path) -> Path:
+    path = tmp_path / "hostile_model.py"
+    path.write_text(MODEL)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["--json", "--csv", "--markdown"])
+def test_a_model_that_prints_leaves_stdout_to_us(
+    model_file: Path, fmt: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RI_TEST_MODE", "")
+    r = run_cli(capsys, "summary", "--model", f"{model_file}:make", "--input", "4", fmt)
+    assert r.code == 0, r.err
+    assert "says hi" not in r.out
+    assert "factory says hi" in r.err and "forward says hi" in r.err
+    if fmt == "--json":  # the whole of stdout is our JSON: 4 x 2 weights + 2 biases
+        assert json.loads(r.out)["totals"]["params"] == 10
+
+
+def test_a_model_writing_to_descriptor_1_goes_to_stderr(model_file: Path) -> None:
+    # os.write(1, ...) (a C library's or a subprocess's print) is redirected too
+    r = subprocess.run([sys.executable, "-m", "resnet_inspect", "summary", "--model",
+                        f"{model_file}:make", "--input", "4", "--json"],
+                       capture_output=True, text=True, env={**os.environ, "RI_TEST_MODE": ""},
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["totals"]["params"] == 10
+    assert "forward writes to fd 1" in r.stderr
+
+
+@pytest.mark.parametrize(("mode", "code", "message"), [
+    ("exit0", 1, "the model's forward ended with sys.exit(0); a forward must return its output"),
+    ("exit3", 1, "the model's forward ended with sys.exit(3)"),
+    ("exit-message", 1, "the model's forward ended with sys.exit('bye')"),
+    ("base", 1, "the model's forward raised Boom (a BaseException, not an Exception): boom"),
+    ("generator-exit", 1, "the model's forward raised GeneratorExit (a BaseException"),
+    ("ctrl-c", 130, "interrupted"),
+    ("factory-exit3", 2, "calling make() ended with sys.exit(3); it must build the model"),
+    ("factory-base", 2, "calling make() raised Boom (a BaseException, not an Exception)"),
+])
+def test_a_model_that_exits_does_not_choose_the_exit_code(
+    model_file: Path, mode: str, code: int, message: str, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RI_TEST_MODE", mode)
+    old = tmp_path / "old.json"
+    old.write_text(OLD)
+    r = run_cli(capsys, "summary", "--model", f"{model_file}:make", "--input", "4", "--json",
+                "-o", str(old))
+    assert r.code == code, r.err
+    last = r.err.splitlines()[-1]
+    assert last.startswith(f"resnet-inspect: error: {message}") or \
+        last.startswith(f"resnet-inspect: error: --model {model_file}:make: {message}"), last
+    assert "Traceback" not in r.err and r.out == ""
+    assert old.read_text() == OLD
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+# --- signals: a real process, a signal at a known moment --------------------------------
+
+
+@pytest.mark.parametrize(("sig", "code", "message"), [
+    (signal.SIGINT, 130, "resnet-inspect: error: interrupted"),
+    (signal.SIGTERM, 143, "resnet-inspect: error: terminated by SIGTERM"),
+    (signal.SIGHUP, 129, "resnet-inspect: error: terminated by SIGHUP"),
+])
+def test_a_signal_mid_trace_is_one_line_and_keeps_the_old_output(
+    model_file: Path, tmp_path: Path, sig: signal.Signals, code: int, message: str,
+) -> None:
+    ready = tmp_path / "ready"
+    old = tmp_path / "old.json"
+    old.write_text(OLD)
+    env = {**os.environ, "RI_TEST_MODE": "wait", "RI_TEST_READY": str(ready)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "resnet_inspect", "summary", "--model", f"{model_file}:make",
+         "--input", "4", "--json", "-o", str(old)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        # a shell's background job ignores SIGINT; this child must not inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.default_int_handler))
+    deadline = time.monotonic() + 120
+    while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ready.exists(), proc.communicate()
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert err.splitlines()[-1] == message and "Traceback" not in err
+    assert out == "" and old.read_text() == OLD
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hostile_model.py", "old.json",
+                                                          "ready"]
+
+
+@pytest.mark.parametrize("raised", [KeyboardInterrupt, "terminated"])
+def test_an_interrupted_write_removes_its_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raised: object,
+) -> None:
+    from resnet_inspect.errors import Terminated
+    from resnet_inspect.render import output
+
+    exc = Terminated(15, "SIGTERM") if raised == "terminated" else KeyboardInterrupt()
+
+    def fsync(fd: int) -> None:  # the signal arrives after the bytes, before the rename
+        raise exc
+
+    monkeypatch.setattr(output.os, "fsync", fsync)
+    target = tmp_path / "big.json"
+    target.write_text(OLD)
+    with pytest.raises(type(exc)):
+        output.write_atomic(target, "x" * 2_000_000)
+    assert target.read_text() == OLD
+    assert [p.name for p in tmp_path.iterdir()] == ["big.json"]

@@ -274,3 +274,55 @@ def test_user_attention_models_are_explained_by_every_tool(factory: str,
     c = check(model, input_shape=shape, tools=("torchinfo", "fvcore", "torch"))
     assert c.tool("torch").figure == 2 * c.macs
     assert all(t.accounted for t in c.tools if not t.skipped), [explain(t, c.macs) for t in c.tools]
+
+
+def test_check_train_explains_torchs_grouped_weight_gradient() -> None:
+    from resnet_inspect.analysis.train_check import check_training
+
+    # a depthwise 3x3 conv, 4 channels on 1 x 4 x 6 x 6, no padding: out 1 x 4 x 4 x 4 =
+    # 64 positions x (4 / 4 groups x 9) = 576 MACs forward; backward only the weight's
+    # gradient (the image needs none), 576 MACs again: ours 2 x (576 + 576) = 2,304 FLOPs.
+    # torch's conv_backward_flop ignores groups for the weight: 9 x 16 positions x C_in 4
+    # x C_out 4 x batch 1 x 2 = 4,608 FLOPs, plus its forward 1,152: 5,760. Excess 3,456
+    model = nn.Sequential(nn.Conv2d(4, 4, 3, groups=4, bias=False))
+    report = resnet_inspect.inspect(model, (4, 6, 6), train=True)
+    step = check_training(model, report)
+    assert (step.forward_macs, step.backward_macs) == (576, 576)
+    assert step.torch_flops == 5_760 and step.ours_flops == 2_304
+    assert (step.grouped_excess_flops, step.grouped_calls) == (3_456, 1)
+    assert step.accounted and "ignores groups" in step.text()
+
+
+def test_check_train_without_groups_has_nothing_to_explain() -> None:
+    from resnet_inspect.analysis.train_check import check_training
+
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, bias=False), nn.Flatten(), nn.Linear(64, 2))
+    step = check_training(model, resnet_inspect.inspect(model, (3, 6, 6), train=True))
+    # conv 64 x 27 = 1,728 MACs, linear 64 x 2 = 128: forward 1,856; backward the conv's
+    # weight 1,728 and the linear's weight and input 2 x 128: 1,984
+    assert (step.forward_macs, step.backward_macs) == (1_856, 1_984)
+    assert step.grouped_excess_flops == 0 and step.torch_flops == step.ours_flops
+    assert "ignores groups" not in step.text()
+
+
+class _Prototypes(nn.Module):
+    """Distances to learnt prototypes: a product torch's counter has no formula for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 8)
+        self.prototypes = nn.Parameter(torch.zeros(5, 8))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cdist(self.fc(x), self.prototypes)
+
+
+def test_a_product_torch_cannot_count_is_explained() -> None:
+    c = check(_Prototypes(), input_shape=(3,), batch=1, tools=("torch",))
+    # ours: linear 1 x 3 x 8 = 24 MACs, cdist 1 x 5 pairs x 8 = 40 MACs (attention)
+    assert c.macs == 24 + 40
+    torch_check = c.tool("torch")
+    # torch counts the addmm only: 2 x 24 = 48 FLOPs; its rule leaves the cdist out
+    assert torch_check.figure == 48 and torch_check.accounted
+    term = next(t for t in torch_check.terms if t.category == "attention")
+    assert (term.tool, term.expected) == (0, 0) and "_cdist_forward" in term.rule

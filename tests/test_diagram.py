@@ -611,7 +611,8 @@ def test_gallery_script_runs(tmp_path: Path) -> None:
                                    "resnet34-blocks", "resnet50-blocks", "resnet152-layers",
                                    "resnet50d-layers", "resnet101-stages",
                                    "resnet50-stages-slide", "plain34-vs-resnet34",
-                                   "resnet50-blocks-slide", "figure3-a4-landscape",
+                                   "resnet50-blocks-slide", "resnet18-blocks-slide",
+                                   "figure3-a4-landscape",
                                    "resnet50-slide-1", "resnet50-slide-2")
     )
     for path in written:
@@ -749,12 +750,13 @@ def test_fit_png_within_the_medium(fit: str, box: tuple[int, int]) -> None:
     assert 'size="' in result.source and "rankdir=LR" in result.source
 
 
-def test_fit_warns_when_text_would_fall_under_8_pt() -> None:
+def test_fit_warns_when_text_would_fall_under_the_mediums_smallest() -> None:
     from resnet_inspect.render.diagram import make_diagram
 
-    result = make_diagram(_report("resnet50"), "dot", level="block", fit="slide")
+    # ResNet-50 at layer level takes five slides at 10 pt (see the pagination tests)
+    result = make_diagram(_report("resnet50"), "dot", level="layer", fit="slide")
     assert result.data is None
-    assert len(result.warnings) == 1 and "under 8 pt" in result.warnings[0]
+    assert len(result.warnings) == 1 and "under 10 pt" in result.warnings[0]
     small = make_diagram(_report("resnet18"), "dot", level="stage", fit="a4")
     assert small.warnings == []  # stage level fits A4 at full size
 
@@ -810,27 +812,21 @@ def test_cli_beside_draws_figure_3_in_three_columns(capsys: pytest.CaptureFixtur
 
 
 def test_fit_chooses_the_layout_whose_text_prints_largest() -> None:
-    """ResNet-50 by blocks on a 16:9 slide: in one top-to-bottom column it must shrink to a
-    third (33%); with its stages in columns it prints at about three quarters. Without
-    --direction, --fit measures the layouts and keeps the largest."""
-    from resnet_inspect.render.diagram import make_diagram, natural_size, parse_fit
+    """ResNet-50 by blocks on a 16:9 slide: in one top-to-bottom column its 9 pt text
+    prints at under 3 pt; with its stages in columns (the one-slide look) at 10 pt or more.
+    Without --direction, --fit measures the layouts and keeps the largest."""
+    from resnet_inspect.render.diagram import make_diagram
+    from resnet_inspect.render.diagram.measure import printed_pt
 
     report = _report("resnet50")
-    w_in, h_in = parse_fit("slide")
-
-    def scale(source: str) -> float:
-        width, height = natural_size(source)
-        return min(1.0, w_in * 72 / width, h_in * 72 / height)
-
     chosen = make_diagram(report, "dot", level="block", fit="slide")
     one_column = make_diagram(report, "dot", level="block", direction="TB")
     across = make_diagram(report, "dot", level="block", direction="LR")
-    assert scale(chosen.source) >= max(scale(one_column.source), scale(across.source))
-    assert scale(chosen.source) > 1.5 * scale(one_column.source)
+    size = printed_pt(chosen.source, "slide")
+    assert size >= max(printed_pt(one_column.source, "slide"),
+                       printed_pt(across.source, "slide"))
+    assert printed_pt(one_column.source, "slide") < 3.0 and size >= 10.0
     assert "from conv2_x" in chosen.source  # the stages stand in columns
-    # the warning suggests only what was not tried: the direction was
-    assert chosen.warnings and "--direction" not in chosen.warnings[0]
-    assert "--level stage" in chosen.warnings[0]
 
 
 def test_columns_continue_through_connectors_not_edges_across_the_drawing() -> None:
@@ -867,35 +863,39 @@ def test_block_diagram_layers_have_tooltips() -> None:
     assert "layer1.0.relu1: 64×56×56 · 0 params · 200.70 k FLOPs" in titles
 
 
-def test_fit_splits_a_network_over_pages_that_keep_text_at_8_pt() -> None:
-    """ResNet-50 by blocks does not fit one 16:9 slide at 8 pt in any layout; with
-    `paginate` its stages go on consecutive pages, each at 8 pt or more, joined by
-    connectors, and together the pages draw the one-page drawing's shortcuts once."""
-    from resnet_inspect.render.diagram import make_diagram, natural_size, parse_fit
-    from resnet_inspect.render.diagram.fit import smallest_text_pt
+def test_fit_splits_a_network_over_pages_that_keep_text_at_10_pt() -> None:
+    """ResNet-50 at layer level does not fit one 16:9 slide at 10 pt in any layout; with
+    `paginate` its stages go on consecutive pages, each at 10 pt or more, all in one
+    layout, joined by connectors, and together the pages draw the one-page drawing's
+    shortcuts once."""
+    from resnet_inspect.render.diagram import make_diagram
+    from resnet_inspect.render.diagram.measure import printed_pt
 
     report = _report("resnet50")
-    one = make_diagram(report, "dot", level="block", fit="slide")
-    assert one.warnings and "under 8 pt" in one.warnings[0] and not one.pages
-    paged = make_diagram(report, "dot", level="block", fit="slide", paginate=True)
+    one = make_diagram(report, "dot", level="layer", fit="slide")
+    assert one.warnings and "under 10 pt" in one.warnings[0] and not one.pages
+    paged = make_diagram(report, "dot", level="layer", fit="slide", paginate=True)
     assert len(paged.pages) >= 2 and "pages" in paged.warnings[0]
-    w_in, h_in = parse_fit("slide")
     total = {"solid": 0, "dashed": 0, "dotted": 0}
     for i, page in enumerate(paged.pages, start=1):
         assert page.warnings == []
-        width, height = natural_size(page.source.replace(f'size="{w_in:g},{h_in:g}"', ""))
-        scale = min(1.0, w_in * 72 / width, h_in * 72 / height)
-        assert smallest_text_pt(page.source) * scale >= 8.0
+        assert printed_pt(page.source, "slide") >= 10.0
         assert f"ResNet-50 ({i} of {len(paged.pages)})" in page.source
         for style, n in shortcut_edges(page.source).items():
             total[style] += n
     # the same arcs as the one-page drawing: 4 projections, and one identity arc for each
-    # first block's + and each folded run (ResNet-50: 4 + 4)
+    # folded run (ResNet-50: every stage's first block projects, 3 + 4 + 6 + 3 blocks)
     assert total == shortcut_edges(one.source) == {"solid": 4, "dashed": 4, "dotted": 0}
     first, last = paged.pages[0].source, paged.pages[-1].source
     assert 'label=<input<BR/>' in first and "fc 1000" in last
-    ends = re.findall(r'label="to (conv\d_x)"', first)
-    assert ends and f'label="from {_previous(report, ends[-1])}"' in paged.pages[1].source
+    # each page ends where the next begins: "to conv3_x" / "from conv2_x" between stages,
+    # "to layer1.1" / "from layer1.0" inside one
+    for page, after in zip(paged.pages, paged.pages[1:], strict=False):
+        to = re.findall(r'label="to ([\w.]+)"', page.source)[-1]
+        block = re.fullmatch(r"layer(\d+)\.(\d+)", to)
+        came = (f"layer{block[1]}.{int(block[2]) - 1}" if block
+                else _previous(report, to))
+        assert f'label="from {came}"' in after.source, (to, came)
 
 
 def _previous(report: Report, stage: str) -> str:
@@ -907,16 +907,17 @@ def test_cli_writes_pages_next_to_the_output(capsys: pytest.CaptureFixture[str],
                                              tmp_path: Path) -> None:
     out = tmp_path / "r50.png"
     res = run_cli(capsys, "diagram", "resnet50", "--fit", "slide", "--device", "meta",
-                  "-o", str(out))
+                  "--level", "layer", "-o", str(out))
     assert res.code == 0, res.err
     pages = sorted(tmp_path.glob("r50-*.png"))
     assert len(pages) >= 2 and not out.exists()
     assert all(p.read_bytes()[:8] == PNG_MAGIC for p in pages)
     assert f"wrote {pages[0]}" in res.err
     res = run_cli(capsys, "diagram", "resnet50", "--fit", "slide", "--device", "meta",
-                  "--format", "png")
+                  "--level", "layer", "--format", "png")
     assert res.code == 2 and res.err.count("\n") == 1 and "give -o FILE.png" in res.err
-    res = run_cli(capsys, "diagram", "resnet50", "--fit", "slide", "--device", "meta")
+    res = run_cli(capsys, "diagram", "resnet50", "--fit", "slide", "--device", "meta",
+                  "--level", "layer")
     assert res.code == 0 and res.out.count("digraph resnet") == len(pages)
 
 
@@ -927,23 +928,21 @@ def _nodes(dot: str) -> set[str]:
 
 
 def test_a_stage_too_tall_for_a_page_breaks_between_its_blocks() -> None:
-    """ResNet-152 at layer level: conv2_x alone is too tall for a slide at 8 pt, so pages
-    break inside stages, between a block and the next ("to layer2.1" ... "from layer2.0").
-    Every page prints at 8 pt or more, and the pages draw exactly the one-page drawing's
-    nodes, each once."""
-    from resnet_inspect.render.diagram import make_diagram, natural_size, parse_fit
-    from resnet_inspect.render.diagram.fit import smallest_text_pt
+    """ResNet-50 at layer level, expanded: conv4_x's six blocks (31 layers) are too tall
+    for a slide at 10 pt, so pages break inside stages, between a block and the next
+    ("to layer3.2" ... "from layer3.1"). Every page prints at 10 pt or more, and the pages
+    draw exactly the one-page drawing's nodes, each once."""
+    from resnet_inspect.render.diagram import make_diagram
+    from resnet_inspect.render.diagram.measure import printed_pt
 
-    report = _report("resnet152")
-    one = make_diagram(report, "dot", level="layer", fit="slide")
-    paged = make_diagram(report, "dot", level="layer", fit="slide", paginate=True)
+    report = _report("resnet50")
+    one = make_diagram(report, "dot", level="layer", expand=True, fit="slide")
+    paged = make_diagram(report, "dot", level="layer", expand=True, fit="slide",
+                         paginate=True)
     assert len(paged.pages) >= 3
-    w_in, h_in = parse_fit("slide")
     seen: list[str] = []
     for page in paged.pages:
-        width, height = natural_size(page.source.replace(f'size="{w_in:g},{h_in:g}"', ""))
-        scale = min(1.0, w_in * 72 / width, h_in * 72 / height)
-        assert smallest_text_pt(page.source) * scale >= 8.0
+        assert printed_pt(page.source, "slide") >= 10.0
         seen += _nodes(page.source)
     assert len(seen) == len(set(seen)) and set(seen) == _nodes(one.source)
     sources = "\n".join(page.source for page in paged.pages)
@@ -952,8 +951,9 @@ def test_a_stage_too_tall_for_a_page_breaks_between_its_blocks() -> None:
 
 
 def test_a_network_without_blocks_breaks_between_layers() -> None:
-    """VGG-19 is one long stage of convs and pools: at 8 pt on A4 it breaks between
-    layers, a conv keeping the ReLU written on it, and no layer is drawn twice or lost."""
+    """VGG-19 is one long chain of convs and pools, drawn in sections by resolution: at
+    6 pt on A4 it breaks between them (a conv keeping the ReLU written on it), and no
+    layer is drawn twice or lost."""
     from resnet_inspect.render.diagram import make_diagram
 
     report = _report("vgg19")
@@ -962,18 +962,19 @@ def test_a_network_without_blocks_breaks_between_layers() -> None:
     assert len(paged.pages) >= 2 and all(not page.warnings for page in paged.pages)
     seen = [node for page in paged.pages for node in _nodes(page.source)]
     assert len(seen) == len(set(seen)) and set(seen) == _nodes(one.source)
-    assert re.search(r'label="to features\.\d+"', paged.pages[0].source)
+    assert re.search(r'label="to \d+×\d+"', paged.pages[0].source)
 
 
 def test_figure_3_goes_over_pages_cut_at_the_same_resolution() -> None:
-    """VGG-19, plain-34 and ResNet-34 side by side on 16:9 slides at 8 pt: every page cuts
+    """VGG-19, plain-34 and ResNet-34 side by side on 13.33x7.5 in pages at 8 pt (a size
+    in inches keeps 8 pt; "slide" would keep 10): every page cuts
     the three columns at the same output resolution (the page that shows ResNet-34's
     56x56 blocks shows VGG's 56x56 convs), and the pages draw every node once."""
     from resnet_inspect.render.diagram import make_diagram
 
     reports = [_report("vgg19"), _report("resnet34", plain=True), _report("resnet34")]
-    one = make_diagram(reports, "dot", level="block", fit="slide")
-    paged = make_diagram(reports, "dot", level="block", fit="slide", paginate=True)
+    one = make_diagram(reports, "dot", level="block", fit="13.33x7.5")
+    paged = make_diagram(reports, "dot", level="block", fit="13.33x7.5", paginate=True)
     assert len(paged.pages) >= 2 and all(not page.warnings for page in paged.pages)
     seen = [node for page in paged.pages for node in _nodes(page.source)]
     assert len(seen) == len(set(seen)) and set(seen) == _nodes(one.source)

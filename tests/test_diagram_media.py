@@ -10,6 +10,9 @@ import re
 import subprocess
 import xml.etree.ElementTree as ET
 from functools import cache
+from pathlib import Path
+
+import pytest
 
 from resnet_inspect import inspect, resolve_spec
 from resnet_inspect.analysis.block_report import block_report
@@ -17,6 +20,7 @@ from resnet_inspect.render import graphviz_render
 from resnet_inspect.render.diagram import block_diagram, network_diagram
 from resnet_inspect.report.model import Report
 from resnet_inspect.spec.arch import BlockKind
+from tests.cli_helpers import run_cli
 
 
 @cache
@@ -57,3 +61,129 @@ def test_graphviz_pure_measures_the_declared_font() -> None:
                          check=True).stdout.decode()
     width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))  # type: ignore[union-attr]
     assert 4 * 98.9 - 2 <= width - 8 <= 4 * 98.9 + 2  # 8 pt: the graph's 4 pt pad each side
+
+
+# ------------------------------------------------------------------------ one slide, one page
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"])
+def test_block_level_resnets_fit_one_slide_at_10_pt(name: str) -> None:
+    """--fit slide puts ResNet-18..152 by blocks on ONE 13.33 x 7.5 in slide (960 x 540
+    pt) with every text at 10 pt or more: the stages as columns, top to bottom, the legend
+    once (ResNet-18/34 start conv2_x with an identity block, ResNet-50.. with a projection:
+    both have both line styles)."""
+    from resnet_inspect.render.diagram import make_diagram
+    from resnet_inspect.render.diagram.measure import natural_size, smallest_text_pt
+
+    d = make_diagram(_report(name), "dot", level="block", fit="slide", paginate=True)
+    assert d.pages == [] and d.warnings == []
+    width, height = natural_size(d.source)
+    scale = min(960 / width, 540 / height)  # what size="13.33,7.5!" makes of it
+    assert smallest_text_pt(d.source) * scale >= 10.0, (width, height, scale)
+    assert 'size="13.33,7.5!"' in d.source and "rankdir=TB" in d.source
+    assert d.source.count("solid shortcut: identity · dashed: projection") == 1
+    # the stem, four stages and the head each a column, their first nodes on one rank
+    for came, stage in [("conv1", "conv2_x"), ("conv2_x", "conv3_x"), ("conv4_x", "conv5_x"),
+                        ("conv5_x", "fc")]:
+        assert f'{stage}_from_{came} [label="from {came}"' in d.source
+
+
+def test_fit_scales_up_as_well_as_down() -> None:
+    """ResNet-18 by stages is 285 pt wide; fitted to a 40 x 30 in poster its text grows
+    beyond its natural size (size="40,30!": dot scales up to meet the size)."""
+    from resnet_inspect.render.diagram import make_diagram
+    from resnet_inspect.render.diagram.measure import printed_pt
+
+    d = make_diagram(_report("resnet18"), "png", level="stage", fit="40x30")
+    assert 'size="40,30!"' in d.source
+    assert printed_pt(d.source, "40x30") > 20.0
+    assert d.data is not None
+    import struct
+
+    width, height = struct.unpack(">II", d.data[16:24])
+    # 30 in at 150 dpi is 4,500 px: the taller side meets the poster's
+    assert max(width, height) >= 4_000 and width <= 6_001 and height <= 4_501
+
+
+def test_a_size_that_cannot_hold_the_drawing_is_refused(capsys: pytest.CaptureFixture[str],
+                                                        tmp_path: Path) -> None:
+    """Issue 25: --fit 1x1px wrote a 607x1244 PNG while warning it shrank to 0%. A fit
+    whose text would print under 2 pt is refused: one line, exit 2, no file."""
+    out = tmp_path / "r18.png"
+    res = run_cli(capsys, "diagram", "resnet18", "--device", "meta", "--fit", "1x1px",
+                  "-o", str(out))
+    assert res.code == 2 and res.err.count("\n") == 1
+    assert res.err.startswith("resnet-inspect: error: --fit 1x1px: too small to hold")
+    assert "give at least" in res.err and not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------- Figure 3 on one A4 page
+
+
+def _figure_3() -> list[Report]:
+    return [_report("vgg19"), _report("resnet34", plain=True), _report("resnet34")]
+
+
+def test_figure_3_fits_one_a4_portrait_page_at_6_pt() -> None:
+    """The ResNet paper's Figure 3 (VGG-19 | plain-34 | ResNet-34, every layer, folded) on
+    one A4 page, portrait (7.09 x 10.51 in printable = 510.5 x 756.7 pt), its smallest text
+    printing at 6 pt or more."""
+    from resnet_inspect.render.diagram import make_diagram
+    from resnet_inspect.render.diagram.measure import natural_size, smallest_text_pt
+
+    d = make_diagram(_figure_3(), "dot", level="layer", fit="a4", paginate=True)
+    assert d.pages == [] and d.warnings == []
+    width, height = natural_size(d.source)
+    scale = min(7.09 * 72 / width, 10.51 * 72 / height)
+    assert smallest_text_pt(d.source) * scale >= 6.0, (width, height)
+    assert 'size="7.09,10.51!"' in d.source and "rankdir=TB" in d.source
+
+
+def _rank_groups(dot: str) -> list[set[str]]:
+    return [set(re.findall(r"^\t\t(\w+)$", body, re.M))
+            for body in re.findall(r"\{\n\t\trank=same\n(.*?)\t\}", dot, re.S)]
+
+
+def test_figure_3_sections_start_at_the_same_height_in_every_column() -> None:
+    """Each resolution's section begins on one rank in all three columns, as the paper
+    draws them side by side: 56×56 with VGG's second max pool (features.9) and the
+    ResNets' 3×3 max pool, 28×28 with features.18 and the first conv of layer2.0, 14×14 with
+    features.27 and layer3.0, 7×7 with features.36 and layer4.0."""
+    from resnet_inspect.render.diagram import make_diagram
+
+    dot = make_diagram(_figure_3(), "dot", level="layer", fit="a4").source
+    groups = _rank_groups(dot)
+    for vgg, resnet in [("features_9", "maxpool"), ("features_18", "layer2_0_conv1"),
+                        ("features_27", "layer3_0_conv1"), ("features_36", "layer4_0_conv1")]:
+        assert {f"n0_{vgg}", f"n1_{resnet}", f"n2_{resnet}"} in groups, vgg
+    assert {"n0_input", "n1_input", "n2_input"} in groups  # the columns start level too
+    # and in the laid-out drawing: the three nodes of each group share one y
+    from resnet_inspect.render.graphviz_render import render
+
+    svg = render(dot, "svg").decode()
+    ys = {m[0]: m[1] for m in re.findall(
+        r'<g id="(n\d_\w+)" class="node">.*?<text[^>]*? y="(-?[\d.]+)"', svg, re.S)}
+    for vgg, resnet in [("features_9", "maxpool"), ("features_36", "layer4_0_conv1")]:
+        assert ys[f"n0_{vgg}"] == ys[f"n1_{resnet}"] == ys[f"n2_{resnet}"]
+
+
+def test_vgg_is_drawn_in_sections_by_resolution() -> None:
+    """VGG-19 (Simonyan & Zisserman 2015, Table 1, configuration E): 2, 2, 4, 4, 4 convs at
+    224, 112, 56, 28 and 14 pixels, each section after the first opened by its 2×2 max pool;
+    the fifth pool makes 7×7, and the adaptive pool that follows it is named as what it
+    is, an adaptive average pool to 7×7, not a global one."""
+    from resnet_inspect.render.diagram.sections import by_resolution
+    from resnet_inspect.render.diagram.style import layer_text
+
+    report = by_resolution(_report("vgg19"))
+    assert report.stages == ["224×224", "112×112", "56×56", "28×28", "14×14", "7×7", "fc"]
+    convs = [sum(r.category == "conv" for r in report.layers if r.stage == s)
+             for s in report.stages]
+    assert convs == [2, 2, 4, 4, 4, 0, 0]
+    pool = next(r for r in report.layers if r.name == "avgpool")
+    assert pool.stage == "7×7" and layer_text(pool) == "adaptive avg pool, 7×7"
+    head = next(r for r in _report("resnet34").layers if r.name == "avgpool")
+    assert layer_text(head) == "global avg pool"  # ResNet's pools 7×7 to 1×1
+    dot = network_diagram(_report("vgg19"), "layer").source
+    assert "cluster_features" not in dot and "cluster_56×56" in dot

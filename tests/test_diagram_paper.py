@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from resnet_inspect import inspect
+from resnet_inspect import inspect, resolve_spec
 from resnet_inspect.analysis.block_report import block_report
 from resnet_inspect.render.diagram import LEGEND, make_diagram, shortcut_edges
 from resnet_inspect.spec.arch import BlockKind
@@ -25,11 +25,24 @@ def test_paper_bottleneck_is_figure_5_right() -> None:
     drawn = re.sub(r'tooltip="[^"]*"', "", dot)
     assert "params" not in drawn and "BN" not in drawn and "MACs" not in drawn
     assert dot.count('label=" relu"') == 3  # after each of the first two convs, after the add
-    # the legend: one line per shortcut kind, in the paper's styles
+    # the legend: one line per shortcut kind the drawing has; this block has only identity
     legend = [line for line in dot.splitlines() if "legend_" in line and "->" in line]
-    assert [("dashed" in e, "dotted" in e) for e in legend] == [(False, False), (True, False),
-                                                                 (False, True)]
+    assert [("dashed" in e, "dotted" in e) for e in legend] == [(False, False)]
     assert [kind for kind, _ in LEGEND] == ["identity", "projection", "zero-pad"]
+
+
+@pytest.mark.parametrize(("name", "styles"), [
+    ("resnet34", [(False, False), (True, False)]),  # identity and projection (option B)
+    ("resnet20", [(False, False), (False, True)]),  # CIFAR option A: identity and zero-pad
+])
+def test_paper_legend_shows_only_the_line_styles_drawn(name: str,
+                                                       styles: list[tuple[bool, bool]]) -> None:
+    dot = make_diagram(inspect(name, device="meta"), style="paper").source
+    legend = [line for line in dot.splitlines() if "legend_" in line and "->" in line]
+    assert [("dashed" in e, "dotted" in e) for e in legend] == styles
+    plain = make_diagram(inspect(resolve_spec("resnet18").with_changes(plain=True),
+                                 device="meta"), style="paper").source
+    assert "legend_" not in plain  # no shortcut drawn, no legend of shortcut lines
 
 
 @pytest.mark.parametrize(("name", "blocks", "projections"), [("resnet34", 16, 3),

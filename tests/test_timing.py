@@ -68,7 +68,7 @@ def test_model_is_left_as_found() -> None:
     model = resnet_inspect.build("resnet18")
     model.train()
     report = resnet_inspect.inspect(model, (3, 32, 32), device="meta")
-    time_forward(model, report, device="cpu", warmup=0, repeats=1)
+    time_forward(model, report, device="cpu", warmup=0, repeats=1, max_rounds=1)
     assert model.training and model.conv1.weight.device.type == "cpu"
 
 
@@ -81,10 +81,16 @@ def test_meta_cannot_be_timed() -> None:
 
 def test_progress_is_reported_per_pass() -> None:
     seen: list[tuple[int, int]] = []
-    measure(torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3)), input_shape=(3, 8, 8),
-            device="cpu", warmup=2, repeats=3, progress=lambda d, t: seen.append((d, t)))
-    # 2 warm-up + 3 bare + 3 hooked passes
-    assert seen == [(i, 8) for i in range(1, 9)]
+    _, timing = measure(torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3)), input_shape=(3, 8, 8),
+                        device="cpu", warmup=2, repeats=3,
+                        progress=lambda d, t: seen.append((d, t)))
+    # 2 warm-up + 3 bare + 3 hooked passes a round; a round more while unsettled, and the
+    # bar's total grows by 6 with each
+    rounds = timing.repeats // 3
+    assert timing.repeats % 3 == 0 and 1 <= rounds <= 8
+    assert [d for d, _ in seen] == list(range(1, 2 + 6 * rounds + 1))
+    assert seen[-1] == (2 + 6 * rounds, 2 + 6 * rounds)
+    assert seen[0] == (1, 8)
 
 
 def test_progress_bar_is_silent_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:

@@ -132,14 +132,14 @@ def test_functional_cnn_by_hand() -> None:
 def test_torchvision_residual_add_is_counted_in_the_block() -> None:
     report = resnet_inspect.inspect(TorchvisionStyleNet(), (3, 64, 64))
     adds = [r for r in report.layers if r.categories.get("elementwise")]
-    # one `out += identity` per block, on the block's own row: 256 x 16 x 16 twice,
-    # then 512 x 8 x 8
+    # one `out += identity` per block, on the block's own row, named as the preset's Add
+    # module's row is (issue 23): 256 x 16 x 16 twice, then 512 x 8 x 8
     assert [(r.name, r.categories["elementwise"][1]) for r in adds] == [
-        ("layer1.0", 65_536), ("layer1.1", 65_536), ("layer2.0", 32_768)]
+        ("layer1.0.add", 65_536), ("layer1.1.add", 65_536), ("layer2.0.add", 32_768)]
     assert [b.shortcut for b in report.blocks] == ["projection", "identity", "projection"]
     # the add lands between bn3/downsample and the last ReLU, inside its block
     names = [r.name for r in report.layers]
-    assert names.index("layer1.0") == names.index("layer1.0.downsample.1") + 1
+    assert names.index("layer1.0.add") == names.index("layer1.0.downsample.1") + 1
     assert all(r.block == "layer1.0" for r in report.layers if r.name.startswith("layer1.0"))
 
 
@@ -264,3 +264,40 @@ def test_every_row_of_a_leaf_has_its_input_shape() -> None:
     rows = [r for r in resnet_inspect.inspect(model, (8,)).layers if r.name == "mix"]
     assert len(rows) == 2  # x * 2, then tanh after the shared layer's own row
     assert [r.input_shape for r in rows] == [[1, 8], [1, 8]]
+
+
+def test_torchvision_resnet18_and_the_preset_agree_on_memory() -> None:
+    # issue 23: torchvision's resnet18 via --model gave 57.05 MiB forward/backward, the
+    # preset 62.79 MiB, with the same params and MACs. The difference was the in-place
+    # `out += identity`: 2 x (2 x 64x56x56 + 2 x 128x28x28 + 2 x 256x14x14 + 2 x 512x7x7)
+    # x 4 bytes = 2 x 3,010,560 bytes = 5.74 MiB, left out of the estimate.
+    from tests.reference_models import TorchvisionResNet18
+
+    theirs = resnet_inspect.inspect(TorchvisionResNet18(), device="meta")
+    ours = resnet_inspect.inspect("resnet18", device="meta")
+    # torchvision's resnet18: 11,689,512 params, 1.814 GFLOPS (tests/published.py)
+    assert theirs.totals.params == ours.totals.params == 11_689_512
+    assert theirs.totals.macs == ours.totals.macs
+    adds = 2 * 4 * (2 * 64 * 56 * 56 + 2 * 128 * 28 * 28 + 2 * 256 * 14 * 14 + 2 * 512 * 7 * 7)
+    assert adds == 6_021_120
+    assert theirs.memory.forward_backward_bytes == ours.memory.forward_backward_bytes
+    assert round(ours.memory.forward_backward_bytes / 2**20, 2) == 62.79
+    assert round((ours.memory.forward_backward_bytes - adds) / 2**20, 2) == 57.05  # the old
+    assert [r.name for r in theirs.layers if r.name.endswith(".add")] == [
+        f"layer{s}.{b}.add" for s in range(1, 5) for b in range(2)]
+
+
+def test_an_in_place_chain_counts_its_activation_once() -> None:
+    class Scaled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = torch.nn.Linear(4, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = self.fc(x)
+            return y.mul_(2).add_(1)  # one activation, written twice in place
+
+    report = resnet_inspect.inspect(Scaled(), (4,), batch=3)
+    own = [r for r in report.layers if r.name == "Scaled"]
+    # the root's own row: mul_ and add_ on fc's output of 3 x 4 floats = 48 bytes, once
+    assert [r.output_bytes for r in own] == [48]

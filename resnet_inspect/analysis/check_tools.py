@@ -9,7 +9,7 @@ import time
 import warnings
 from typing import Any
 
-from resnet_inspect.analysis.check_report import ToolCheck
+from resnet_inspect.analysis.check_report import Term, ToolCheck
 from resnet_inspect.analysis.check_rules import PRODUCTS, fvcore_rule, tool_terms
 from resnet_inspect.counting.categories import Category
 from resnet_inspect.report.model import LayerRecord, Report
@@ -49,13 +49,13 @@ def _leaf_names(model: Any) -> dict[int, str]:
 def run_torchinfo(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> ToolCheck:
     import torchinfo
 
-    from resnet_inspect.counting.meta_shapes import MetaShapes
+    from resnet_inspect.counting.meta_ops import MetaRules
 
     start = time.perf_counter()
-    # torchinfo counts from parameters and output shapes only, so on meta the shape rules
-    # may answer its forward (torch's meta decompositions cost a second on first use).
-    # Not for torch's counter: it counts the very ops the rules would answer.
-    with MetaShapes() if x.device.type == "meta" else contextlib.nullcontext():
+    # torchinfo counts from parameters and output shapes only, so on meta the counter's
+    # shape rules may answer its forward (torch's meta decompositions cost a second on
+    # first use)
+    with MetaRules() if x.device.type == "meta" else contextlib.nullcontext():
         stats = torchinfo.summary(model, input_data=x, verbose=0, device=x.device)
     seconds = time.perf_counter() - start
     names = _leaf_names(model)
@@ -123,12 +123,12 @@ def run_torch(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> To
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from resnet_inspect.counting.meta_shapes import MATMUL_AND_CONV, MetaShapes
+    from resnet_inspect.counting.meta_ops import MetaRules
 
     start = time.perf_counter()
-    # On meta the shape rules answer batch-norm, ReLU, pooling and adds (which torch's
-    # counter does not count); convolutions and matmuls go through to be counted.
-    fast = MetaShapes(keep=MATMUL_AND_CONV) if x.device.type == "meta" else None
+    # On meta the counter's shape rules answer the operators torch's counter passes on:
+    # entered first, they sit below it, so it still sees and counts every one.
+    fast = MetaRules() if x.device.type == "meta" else None
     with torch.no_grad(), fast or contextlib.nullcontext(), \
             FlopCounterMode(display=False) as counter:
         model(x)
@@ -142,12 +142,31 @@ def run_torch(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> To
     by_module = _own(inclusive, report.model)
     unattributed = total - sum(by_module.values())
     terms, not_counted = tool_terms("torch", report, modules, by_module, unattributed, 2)
+    _without_torch_formula(terms, report)
     return ToolCheck(
         tool="torch", version=_version("torch"), device=str(x.device),
         unit="FLOPs", scale=2, params=None, expected_params=None,
         params_rule="(counts no parameters)", figure=total, terms=terms,
         not_counted=not_counted, seconds=seconds,
     )
+
+
+def _without_torch_formula(terms: list[Term], report: Report) -> None:
+    """Products torch's counter has no formula for (cdist, linear solves): our headline
+    counts them, torch's figure cannot, so its rule predicts them out, in the category
+    of the operator, and says which."""
+    import torch
+    from torch.utils.flop_counter import flop_registry
+
+    missing: dict[str, list[Any]] = {}
+    for o in report.operators:
+        packet = getattr(torch.ops.aten, o["op"].removeprefix("aten."), None)
+        if o["category"] in PRODUCTS and o["macs"] and packet not in flop_registry:
+            missing.setdefault(o["category"], []).append(o)
+    for term in terms:
+        for o in missing.pop(term.category, []):
+            term.expected -= 2 * o["macs"]
+            term.rule += f"; {o['op']} has no torch formula"
 
 
 def not_run(tool: str, why: str) -> ToolCheck:

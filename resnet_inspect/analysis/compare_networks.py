@@ -102,7 +102,12 @@ def network_side(report: Report) -> NetworkSide:
 
 
 def _ratio(a: int, b: int) -> float | None:
-    return round(b / a, 4) if a else None
+    # four decimals, and four significant digits below 0.01: 314 / 11,689,512 is
+    # 2.686e-05, not 0.0
+    if not a:
+        return None
+    r = b / a
+    return round(r, 4) if r >= 0.01 else float(f"{r:.4g}")
 
 
 def compare_reports(reports: Sequence[Report]) -> NetworkComparison:

@@ -100,12 +100,12 @@ def pair_headline(a: NetworkSide, b: NetworkSide, deltas: Sequence[StageDelta]) 
 
 def overall_sentence(nets: Sequence[NetworkSide]) -> str:
     """'resnet50 vs resnet101: 50 vs 101 layers, 25.56 M vs 44.55 M params (1.74x), ...'"""
-    from resnet_inspect.report.format import si
+    from resnet_inspect.report.format import si, times
 
     def series(values: list[int], fmt: Callable[[int], str], unit: str, ratio: bool) -> str:
         text = " vs ".join(fmt(v) for v in values) + f" {unit}"
         if ratio and len(values) == 2 and values[0]:
-            text += f" ({values[1] / values[0]:.2f}x)"
+            text += f" ({times(values[1] / values[0])})"
         return text
 
     shapes = ["x".join(map(str, n.input_shape)) for n in nets]

@@ -9,6 +9,9 @@ How it measures:
 - On a CPU, the same hooks read `time.perf_counter()`; the work is synchronous there.
 - The bare forward (no hooks) is timed the same number of times; the difference is the
   hook overhead, reported, never hidden in the layer figures.
+- Passes come in rounds of `repeats` (bare and hooked alternating) until both medians have
+  settled (timing_stats.py: a standard error within 2%), or 8 rounds, or 30 s; an overhead
+  is given only when it stands above twice its standard error, never negative.
 - GFLOP/s of a layer = its FLOPs (the report's per-layer FLOPs: 2 per MAC of conv and fc,
   the counted FLOPs of batch-norm, activations, pooling and adds) / its median time. The
   network's figure uses the headline FLOPs (2 x conv+fc MACs) over the bare forward.
@@ -25,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from resnet_inspect.analysis import timing_stats as stats
 from resnet_inspect.counting.categories import Category, Headline
 from resnet_inspect.errors import InspectError
 from resnet_inspect.report.model import Report
@@ -56,6 +60,8 @@ class Timing:
     forward_seconds: float  # with the timing hooks, median
     bare_seconds: float  # without hooks, median
     headline_flops: int
+    settled: bool = True  # both medians known to within timing_stats.TARGET
+    noise_seconds: float = 0.0  # what a difference of the two medians must exceed
     peak_inference_bytes: int | None = None  # CUDA only
     peak_training_bytes: int | None = None  # CUDA only: forward with autograd recording
     estimate_bytes: int = 0  # the report's total estimate
@@ -69,8 +75,12 @@ class Timing:
         return sum(layer.seconds for layer in self.layers)
 
     @property
-    def hook_overhead_seconds(self) -> float:
-        return self.forward_seconds - self.bare_seconds
+    def hook_overhead_seconds(self) -> float | None:
+        """Hooked minus bare median, when settled and above the noise; else None."""
+        if not self.settled:
+            return None
+        diff = self.forward_seconds - self.bare_seconds
+        return diff if diff > 0 and diff > self.noise_seconds else None
 
     @property
     def gflops_per_s(self) -> float:
@@ -92,6 +102,7 @@ def time_forward(
     repeats: int | None = None,
     progress: Progress | None = None,
     input_dtype: str | None = None,
+    max_rounds: int = stats.MAX_ROUNDS,  # 1: exactly `repeats` passes, settled or not
 ) -> Timing:
     """Time `model`'s forward on a real device, layer by layer; `report` is its trace.
 
@@ -147,15 +158,21 @@ def time_forward(
             bare: list[float] = []
             per_call: list[list[tuple[str, float]]] = []
             forward: list[float] = []
-            for _ in range(repeats):
-                start = clock.mark()
-                model(x)
-                bare.append(clock.since(start))
-                tick()
-                calls, seconds = _hooked_pass(model, x, clock)
-                per_call.append(calls)
-                forward.append(seconds)
-                tick()
+            began = time.perf_counter()
+            for round_ in range(1, max(1, max_rounds) + 1):
+                for _ in range(repeats):
+                    start = clock.mark()
+                    model(x)
+                    bare.append(clock.since(start))
+                    tick()
+                    calls, seconds = _hooked_pass(model, x, clock)
+                    per_call.append(calls)
+                    forward.append(seconds)
+                    tick()
+                if (stats.settled(bare, forward) or round_ >= max_rounds
+                        or time.perf_counter() - began > stats.BUDGET_SECONDS):
+                    break
+                total += 2 * repeats  # another round: the progress bar grows
         with eval_mode(model):
             peaks = _peaks(torch, model, x, target) if cuda else (None, None)
     finally:
@@ -177,11 +194,13 @@ def time_forward(
         dtype=report.dtype,
         method="CUDA events" if cuda else "wall clock",
         warmup=warmup,
-        repeats=repeats,
+        repeats=len(bare),
         layers=layers,
         forward_seconds=statistics.median(forward),
         bare_seconds=statistics.median(bare),
         headline_flops=flops_headline,
+        settled=stats.settled(bare, forward),
+        noise_seconds=stats.noise(bare, forward) if len(bare) > 1 else 0.0,
         peak_inference_bytes=peaks[0],
         peak_training_bytes=peaks[1],
         estimate_bytes=report.memory.total_bytes,

@@ -13,6 +13,7 @@ import contextlib
 import os
 import re
 import sys
+from collections.abc import Iterator
 from types import ModuleType
 
 # command name -> the module whose import registers it on `app`
@@ -56,6 +57,38 @@ def _quiet_collector() -> None:
     gc.disable()
 
 
+@contextlib.contextmanager
+def _signals_as_exceptions() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise `Terminated` while a command runs, so that it ends as
+    Ctrl-C does: temporary files removed, an older output left as it was, one line on
+    stderr and exit 128 + the signal (143 for SIGTERM). Python's own handlers are put back
+    after (a program calling main() keeps its own); only the main thread can set them."""
+    import signal
+    import threading
+
+    from resnet_inspect.errors import Terminated
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated(signum, signal.Signals(signum).name)
+
+    saved = {}
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is None:
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            saved[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in saved.items():
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                signal.signal(sig, old)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run one command in this Python (arguments from sys.argv when `argv` is None); it
     ends with SystemExit, as a click program does. `run` is the console script's."""
@@ -64,7 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     was_enabled = gc.isenabled()
     _quiet_collector()
     try:
-        _main(argv)
+        with _signals_as_exceptions():
+            _main(argv)
     finally:
         if argv is None:
             # the process is probably about to exit: interpreter shutdown runs one full
@@ -99,7 +133,7 @@ def run() -> None:
     gc.disable()  # as `main` does: see _quiet_collector
     code = 0
     try:
-        with kept_until_exit():
+        with kept_until_exit(), _signals_as_exceptions():
             _main(None)
     except SystemExit as done:
         if isinstance(done.code, int) or done.code is None:
@@ -118,7 +152,7 @@ def _main(argv: list[str] | None) -> None:
     import typer
 
     from resnet_inspect.cli.app import app
-    from resnet_inspect.errors import InspectError, ModelError, RunFailure
+    from resnet_inspect.errors import InspectError, ModelError, RunFailure, Terminated
 
     args = sys.argv[1:] if argv is None else argv
     _register_commands(args)
@@ -157,8 +191,10 @@ def _main(argv: list[str] | None) -> None:
         _fail(err.format_message(), err.exit_code)
     except typer.Abort:
         _fail("aborted", 1)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # typer turns one in a command into Exit(130): see below
         _fail("interrupted", 130)
+    except Terminated as err:
+        _fail(f"terminated by {err.name}", 128 + err.signum)
     except MemoryError:
         _fail("out of memory; use --device meta (counts without allocating) or a smaller "
               "--batch or --input", 1)
@@ -172,6 +208,8 @@ def _main(argv: list[str] | None) -> None:
             raise
         _fail(f"{type(err).__name__}: {_first_line(err)} (set RESNET_INSPECT_DEBUG=1 for the "
               "traceback)", 1)
+    if code == 130:  # typer's Exit(130) for a KeyboardInterrupt (Ctrl-C) in a command
+        _fail("interrupted", 130)
     try:
         sys.stdout.flush()
     except BrokenPipeError:

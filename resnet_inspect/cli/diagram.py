@@ -99,10 +99,10 @@ def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
         "  resnet-inspect diagram resnet101 --level stage -o r101.svg\n\n"
         "  resnet-inspect diagram resnet152 --level layer --expand -o r152_all.svg\n\n"
         "  resnet-inspect diagram 34 --level layer --beside-plain -o figure3.png\n\n"
-        "  resnet-inspect diagram resnet50 --level stage --direction LR --fit slide -o s.png\n\n"
+        "  resnet-inspect diagram resnet50 --fit slide -o r50.png\n\n"
         "  resnet-inspect diagram block bottleneck --style paper -o figure5.png\n\n"
         "  resnet-inspect diagram vgg19 --beside plain-34,resnet34 --level layer "
-        "--fit a4-landscape -o figure3.png\n\n"
+        "--fit a4 -o figure3.png\n\n"
         "  resnet-inspect diagram resnet50 > resnet50.dot"
     )
 )
@@ -132,13 +132,14 @@ def diagram(
         "drawn legend of the shortcut lines.", case_sensitive=False)] = Style.DEFAULT,
     fit: Annotated[str | None, typer.Option(
         "--fit", help="Fit to a medium: slide (16:9, 13.33x7.5 in), a4, a4-landscape, or WxH "
-        "in inches (10x7.5) or pixels (1920x1080px). Picks the direction and whether stages "
-        "stand side by side so the text prints largest; warns if it is still under 8 pt.",
+        "in inches (10x7.5) or pixels (1920x1080px), scaling up or down. Picks the layout "
+        "whose text prints largest; where it would still print under 10 pt on a slide "
+        "(6 pt on A4, 8 pt on a size you give), splits the drawing into pages.",
         show_default=False)] = None,
     beside: Annotated[str | None, typer.Option(
         "--beside", help="One or two more networks drawn in columns after NAME, "
         "comma-separated; plain-34 is ResNet-34 without shortcuts. The paper's Figure 3: "
-        "diagram vgg19 --beside plain-34,resnet34 --level layer --fit a4-landscape.",
+        "diagram vgg19 --beside plain-34,resnet34 --level layer --fit a4 (one A4 page).",
         show_default=False)] = None,
     beside_plain: Annotated[bool, typer.Option(
         "--beside-plain", help="Draw the plain network (no shortcuts) beside the residual "
@@ -268,7 +269,7 @@ def _emit(result: Any, out_format: str, output: Path | None) -> None:
     in pages goes to OUTPUT-1.png, OUTPUT-2.png ... (DOT on stdout: one graph a page)."""
     pages = result.pages or [result]
     if len(pages) > 1 and output is None and out_format != "dot":
-        raise InspectError(f"the drawing takes {len(pages)} pages at 8 pt; give -o FILE."
+        raise InspectError(f"the drawing takes {len(pages)} pages; give -o FILE."
                            f"{out_format} (it writes FILE-1.{out_format} ...), or a larger --fit")
     for warning in result.warnings:
         print(f"resnet-inspect: warning: {warning}", file=sys.stderr)

@@ -5,10 +5,16 @@ implementations: one batch-norm call costs ~1.5 ms, layer-norm ~2 ms, an add ~0.
 tracer's dispatch mode answers the operators below from these rules instead (a few
 microseconds each), so ResNet-152 traces in tens of milliseconds.
 
-A rule answers only a call it covers completely (plain strides and padding, matching
-shapes and dtypes, positive sizes) and returns None otherwise; the call then goes to
-torch's own meta kernel, which gives the authoritative answer or error message.
-tests/test_meta_ops.py checks every rule against torch's kernels.
+A rule answers only a call it covers completely and returns None otherwise; the call then
+goes to torch's own meta kernel, which gives the authoritative answer or error message.
+Covered means: every tensor on meta (a model's host-side arithmetic, `torch.arange(4.) +
+...` on the CPU during a meta trace, runs on the CPU as it would anywhere), contiguous
+inputs wherever the output's layout follows the input's (torch's kernels give a
+transposed input's activation a transposed output, and the layout decides later whether
+`F.linear` runs as one addmm or a matmul and an add: the figures must not depend on the
+device), matching shapes and dtypes, plain strides and padding, positive sizes. Every
+output is contiguous, as torch's kernels make it for those inputs.
+tests/test_meta_ops.py checks every rule against torch's kernels: shapes, dtypes, strides.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 aten = torch.ops.aten
 Rule = Callable[[Sequence[Any], dict[str, Any]], Any]
@@ -42,10 +49,30 @@ _rule = registrar(RULES)
 _META = torch.device("meta")  # not the string: parsed again on every call
 
 
-def _empty(shape: Sequence[int], like: torch.Tensor, dtype: torch.dtype | None = None) -> Any:
+def _empty(shape: Sequence[int], like: torch.Tensor, dtype: torch.dtype | None = None,
+           layout: torch.memory_format = torch.contiguous_format) -> Any:
     if shape and min(shape) <= 0:
         return None  # let torch say what is wrong
-    return torch.empty(shape, dtype=dtype or like.dtype, device=_META)
+    return torch.empty(shape, dtype=dtype or like.dtype, device=_META, memory_format=layout)
+
+
+_CHANNELS_LAST = torch.channels_last
+
+
+def _channels_last(t: torch.Tensor) -> bool:
+    """Whether a 4-D tensor is laid out channels-last (and not also plainly contiguous,
+    as a tensor with one channel or a 1x1 image can be both)."""
+    return t.dim() == 4 and not t.is_contiguous() and t.is_contiguous(
+        memory_format=_CHANNELS_LAST)
+
+
+def _layout_of(*ts: torch.Tensor) -> torch.memory_format:
+    """The output layout the CPU and CUDA kernels of a convolution or a norm give: channels
+    last when an operand is (oneDNN's and cuDNN's rule, input or weight), otherwise
+    contiguous, whatever other strides the input has. torch's own meta kernels give some
+    of these outputs contiguous instead (a channels-last convolution, a transposed batch-
+    norm input), so the rules answer every layout here rather than leave it to them."""
+    return _CHANNELS_LAST if any(_channels_last(t) for t in ts) else torch.contiguous_format
 
 
 def int_tuple(value: Any, n: int) -> tuple[int, ...] | None:
@@ -73,16 +100,27 @@ def window_length(size: int, kernel: int, stride: int, pad: int, dilation: int, 
 
 @_rule(aten.convolution.default)
 def _convolution(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-    x, w, _, stride, padding, dilation, transposed, _, groups = args
+    x, w, _, stride, padding, dilation, transposed, output_padding, groups = args
+    if not (x.is_meta and w.is_meta) or x.dtype != w.dtype:
+        return None
     n = w.dim() - 2
     s, p, d = int_tuple(stride, n), int_tuple(padding, n), int_tuple(dilation, n)
-    if transposed or s is None or p is None or d is None or x.dim() != n + 2:
+    if s is None or p is None or d is None or x.dim() != n + 2:
         return None
+    layout = _layout_of(x, w)
+    if transposed:
+        q = int_tuple(output_padding, n)
+        if q is None or x.shape[1] != w.shape[0]:
+            return None
+        # ConvTranspose2d 'Shape': (in - 1) stride - 2 pad + dilation (k - 1) + out_pad + 1
+        spatial = [(x.shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (w.shape[2 + i] - 1)
+                   + q[i] + 1 for i in range(n)]
+        return _empty([x.shape[0], w.shape[1] * groups, *spatial], x, layout=layout)
     if x.shape[1] != w.shape[1] * groups:
         return None
     spatial = [window_length(x.shape[2 + i], w.shape[2 + i], s[i], p[i], d[i], False)
                for i in range(n)]
-    return _empty([x.shape[0], w.shape[0], *spatial], x)
+    return _empty([x.shape[0], w.shape[0], *spatial], x, layout=layout)
 
 
 def _stats_dtype(x: torch.Tensor) -> torch.dtype:
@@ -97,9 +135,9 @@ def _stats(x: torch.Tensor, channels: int) -> Any:
 @_rule(aten.native_batch_norm.default)
 def _batch_norm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     x, weight = args[0], args[1]
-    if x.dim() < 2 or (weight is not None and weight.shape != (x.shape[1],)):
+    if not x.is_meta or x.dim() < 2 or (weight is not None and weight.shape != (x.shape[1],)):
         return None
-    out = _empty(x.shape, x)
+    out = _empty(x.shape, x, layout=_layout_of(x))
     return None if out is None else (out, _stats(x, x.shape[1]), _stats(x, x.shape[1]))
 
 
@@ -111,6 +149,8 @@ def _batch_norm_eval(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
 @_rule(aten.native_layer_norm.default)
 def _layer_norm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     x, normalized = args[0], list(args[1])
+    if not (x.is_meta and x.is_contiguous()):
+        return None
     k = len(normalized)
     if k == 0 or x.dim() < k or list(x.shape[-k:]) != normalized:
         return None
@@ -125,7 +165,9 @@ def _layer_norm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
 @_rule(aten.native_group_norm.default)
 def _group_norm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     x, n, groups = args[0], args[3], args[6]
-    out = _empty(x.shape, x)
+    if not x.is_meta:
+        return None
+    out = _empty(x.shape, x, layout=_layout_of(x))
     if out is None:
         return None
     return (out, torch.empty((n, groups), dtype=_stats_dtype(x), device=_META),
@@ -134,11 +176,14 @@ def _group_norm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
 
 def _same_shape(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     x = args[0]
-    return _empty(x.shape, x) if x.is_floating_point() else None
+    if not (x.is_meta and x.is_contiguous() and x.is_floating_point()):
+        return None
+    return _empty(x.shape, x)
 
 
 def _in_place(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-    return args[0]
+    x = args[0]
+    return x if x.is_meta else None
 
 
 _UNARY = ("relu", "gelu", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "hardtanh",
@@ -157,17 +202,20 @@ RULES[aten._log_softmax.default] = _same_shape
 @_rule(aten.add.Tensor, aten.sub.Tensor, aten.mul.Tensor, aten.div.Tensor)
 def _binary(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     x, y = args[0], args[1]
-    if kwargs.get("rounding_mode") is not None:
+    if kwargs.get("rounding_mode") is not None or not isinstance(y, torch.Tensor):
         return None
-    if isinstance(y, torch.Tensor) and y.shape == x.shape and y.dtype == x.dtype:
-        return _empty(x.shape, x) if x.is_floating_point() else None
-    return None  # broadcasting and type promotion: torch's own rules
+    if y.shape != x.shape or y.dtype != x.dtype or not x.is_floating_point():
+        return None  # broadcasting and type promotion: torch's own rules
+    if x.is_meta and y.is_meta and x.is_contiguous() and y.is_contiguous():
+        return _empty(x.shape, x)
+    return None
 
 
 @_rule(aten.add_.Tensor, aten.sub_.Tensor, aten.mul_.Tensor, aten.div_.Tensor)
 def _binary_in_place(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     x, y = args[0], args[1]
-    if isinstance(y, torch.Tensor) and (y.shape != x.shape or y.dtype != x.dtype):
+    if not x.is_meta or (isinstance(y, torch.Tensor) and (
+            y.shape != x.shape or y.dtype != x.dtype or not y.is_meta)):
         return None
     return x
 
@@ -175,7 +223,9 @@ def _binary_in_place(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
 @_rule(aten.mul.Scalar, aten.add.Scalar, aten.div.Scalar, aten.sub.Scalar)
 def _scalar(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     x = args[0]
-    return _empty(x.shape, x) if x.is_floating_point() else None
+    if not (x.is_meta and x.is_contiguous() and x.is_floating_point()):
+        return None
+    return _empty(x.shape, x)
 
 
 def _pool_shape(args: Sequence[Any], dilated: bool) -> list[int] | None:
@@ -190,7 +240,7 @@ def _pool_shape(args: Sequence[Any], dilated: bool) -> list[int] | None:
     ceil = bool(args[ceil_at]) if len(args) > ceil_at else False
     if k is None or s is None or p is None or d is None or x.dim() != 4:
         return None
-    if any(2 * p[i] > k[i] for i in range(2)):
+    if not (x.is_meta and x.is_contiguous()) or any(2 * p[i] > k[i] for i in range(2)):
         return None
     return [x.shape[0], x.shape[1],
             *(window_length(x.shape[2 + i], k[i], s[i], p[i], d[i], ceil) for i in range(2))]
@@ -212,6 +262,8 @@ def _reduce(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     keep = args[2] if len(args) > 2 else kwargs.get("keepdim", False)
     if kwargs.get("dtype") is not None or not x.is_floating_point() or not dims:
         return None
+    if not (x.is_meta and x.is_contiguous()):
+        return None
     if isinstance(dims, int):
         dims = [dims]
     axes = {d % x.dim() for d in dims}
@@ -221,7 +273,10 @@ def _reduce(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
 
 
 def _matrix_product(a: torch.Tensor, b: torch.Tensor) -> Any:
+    # the output is contiguous whatever the inputs' layout, on every device
     if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[0] or a.dtype != b.dtype:
+        return None
+    if not (a.is_meta and b.is_meta):
         return None
     return _empty([a.shape[0], b.shape[1]], a)
 
@@ -241,6 +296,8 @@ def _bmm(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     a, b = args[0], args[1]
     if a.dim() != 3 or b.dim() != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         return None
+    if not (a.is_meta and b.is_meta):
+        return None
     return _empty([a.shape[0], a.shape[1], b.shape[2]], a) if a.dtype == b.dtype else None
 
 
@@ -253,9 +310,28 @@ def _avg_pool2d(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
 @_rule(aten._adaptive_avg_pool2d.default)
 def _adaptive_avg_pool2d(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     x, size = args[0], int_tuple(args[1], 2)
-    if size is None or x.dim() != 4:
+    if size is None or x.dim() != 4 or not (x.is_meta and x.is_contiguous()):
         return None
     return _empty([x.shape[0], x.shape[1], *size], x)
+
+
+class MetaRules(TorchDispatchMode):
+    """The rules above as a dispatch mode of their own, for code that runs a model on meta
+    outside the counter (the other tools `check` runs): covered operators are answered from
+    RULES, everything else by torch. Entered before another dispatch mode (torch's
+    FlopCounterMode), it answers the calls that mode passes on, so the mode still sees
+    every operator. The one shape layer: the counter reads the same RULES."""
+
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        return False  # nothing is compiled here: no need to import torch._dynamo
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        rule = RULES.get(func)
+        out = rule(args, kwargs) if rule is not None else None
+        return func(*args, **kwargs) if out is None else out
 
 
 class Autocast(torch.overrides.TorchFunctionMode):

@@ -4,18 +4,29 @@ The callable is a function or class returning an nn.Module (called with no argum
 or an nn.Module attribute itself. Importing the user's file runs their code, as
 `python file.py` would; every failure is one line that names the problem and keeps the
 cause.
+
+Their code does not own the process (`user_code`): while it runs (the import, the
+factory, every forward), what it prints goes to stderr, because stdout carries only our
+output (`--json`, `--csv`, `-f png -o -`); a `sys.exit(...)`, `GeneratorExit` or other
+BaseException it raises is a failure with its cause (exit 2 while building the model,
+exit 1 in forward), never the command's exit. Ctrl-C (KeyboardInterrupt) stays an
+interruption.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib
 import importlib.util
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from resnet_inspect.errors import InspectError, did_you_mean
+from resnet_inspect.errors import InspectError, ModelError, Terminated, did_you_mean
 
 EXAMPLE = "e.g. --model mymodels.py:make_net or --model mypackage.models:Net"
 
@@ -45,16 +56,86 @@ def load_model(ref: str) -> tuple[Any, str]:
         raise InspectError(f"--model {ref}: {attr} is a {type(target).__name__}, not an "
                            "nn.Module or a callable that returns one")
     try:
-        made = target()
-    except Exception as err:  # the user's code: keep its cause, in one line
+        with user_code():
+            made = target()
+    except (KeyboardInterrupt, Terminated):
+        raise
+    except BaseException as err:  # the user's code, SystemExit too: its cause, in one line
         raise InspectError(
-            f"--model {ref}: calling {attr}() raised {type(err).__name__}: {_first_line(err)}; "
-            "it must build the model with no arguments"
+            f"--model {ref}: calling {attr}() {_raised(err)}; it must build the model with no "
+            "arguments and return it"
         ) from err
     if not isinstance(made, nn.Module):
         raise InspectError(f"--model {ref}: {attr}() returned a {type(made).__name__}, "
                            "not an nn.Module")
+    _guard_forward(made)
     return made, type(made).__name__ if isinstance(target, type) else attr
+
+
+@contextlib.contextmanager
+def user_code() -> Iterator[None]:
+    """While the user's code runs, its prints go to stderr: Python's (sys.stdout) and a C
+    library's or a subprocess's (file descriptor 1) alike. Our stdout is flushed first and
+    put back after, so what we print keeps its order and its stream."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stdout.flush()
+    saved = None
+    try:
+        if sys.__stdout__ is not None and sys.__stdout__.fileno() == 1:
+            sys.__stdout__.flush()
+            saved = os.dup(1)
+            os.dup2(2, 1)
+    except (OSError, ValueError, AttributeError):  # no descriptor 1 or 2 (a closed stream)
+        saved = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            sys.stderr.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _guard_forward(model: Any) -> None:
+    """The model's forward runs as `user_code`, and an exit it makes is a ModelError."""
+    forward = model.forward
+    if getattr(forward, "_resnet_inspect_guarded", False):
+        return
+
+    @functools.wraps(forward)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if _DEPTH[0]:  # a forward within a forward: already guarded
+            return forward(*args, **kwargs)
+        _DEPTH[0] += 1
+        try:
+            with user_code():
+                return forward(*args, **kwargs)
+        except (Exception, KeyboardInterrupt, Terminated):
+            raise
+        except BaseException as err:  # SystemExit, GeneratorExit, their own subclasses
+            raise ModelError(f"the model's forward {_raised(err)}; a forward must return "
+                             "its output") from None
+        finally:
+            _DEPTH[0] -= 1
+
+    guarded._resnet_inspect_guarded = True  # type: ignore[attr-defined]
+    model.forward = guarded
+
+
+_DEPTH = [0]  # forwards of a guarded model running now
+
+
+def _raised(err: BaseException) -> str:
+    """'called sys.exit(3)' / 'raised Boom (a BaseException): boom', for a message."""
+    if isinstance(err, SystemExit):
+        return f"ended with sys.exit({err.code!r})"
+    kind = "" if isinstance(err, Exception) else " (a BaseException, not an Exception)"
+    return f"raised {type(err).__name__}{kind}: {_first_line(err)}"
+
+
+
 
 
 def _import(source: str, ref: str) -> ModuleType:
@@ -73,13 +154,15 @@ def _import(source: str, ref: str) -> ModuleType:
             sys.path.insert(0, str(path.resolve().parent))  # its sibling modules import too
             try:
                 sys.modules[name] = module
-                spec.loader.exec_module(module)
+                with user_code():
+                    spec.loader.exec_module(module)
             finally:
                 sys.path.remove(str(path.resolve().parent))
             return module
         if "" not in sys.path and str(Path.cwd()) not in sys.path:
             sys.path.insert(0, str(Path.cwd()))  # as `python -m` would find it
-        return importlib.import_module(source)
+        with user_code():
+            return importlib.import_module(source)
     except InspectError:
         raise
     except ModuleNotFoundError as err:
@@ -89,10 +172,10 @@ def _import(source: str, ref: str) -> ModuleType:
         raise InspectError(f"--model {ref}: no module named {source!r}; run from the folder "
                            f"that holds it, or give a file path, {EXAMPLE}") from err
     except BaseException as err:  # SyntaxError, an exception at import, even SystemExit
-        if isinstance(err, KeyboardInterrupt):
+        if isinstance(err, (KeyboardInterrupt, Terminated)):
             raise
-        raise InspectError(f"--model {ref}: importing {source} failed: "
-                           f"{type(err).__name__}: {_first_line(err)}") from err
+        raise InspectError(f"--model {ref}: importing {source} failed: it "
+                           f"{_raised(err)}") from err
 
 
 def _first_line(err: BaseException) -> str:

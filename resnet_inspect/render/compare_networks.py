@@ -35,7 +35,7 @@ def _field_pair(a: StageSide, b: StageSide) -> str:
 
 
 def _ratio(r: float | None) -> str:
-    return "-" if r is None else f"{r:.2f}x"
+    return "-" if r is None else fmt.times(r)
 
 
 PAIR_LEVELS = ("fields", "full", "shapes", "narrow", "deltas")

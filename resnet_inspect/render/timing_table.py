@@ -67,14 +67,20 @@ def timing_table(report: Report, timing: Timing, level: str = "block") -> Table:
 
 def timing_text(timing: Timing) -> Text:
     overhead = timing.hook_overhead_seconds
-    share = 100 * overhead / timing.bare_seconds if timing.bare_seconds else 0.0
+    if not timing.settled:
+        # the medians never settled (other load on the machine): no difference is given
+        said = (f"not settled after {timing.repeats} passes each, other load on the "
+                "machine?, so no overhead is given")
+    elif overhead is None:
+        said = f"the hooks' overhead is below the noise, {_ms(timing.noise_seconds)} ms"
+    else:
+        share = 100 * overhead / timing.bare_seconds
+        said = f"overhead {_ms(overhead)} ms, {share:.1f}%"
     lines = [
         f"Timed on {timing.device}, {timing.device_name}, {timing.method}: median of "
         f"{timing.repeats} after {timing.warmup} warm-up",
         f"Forward: {_ms(timing.bare_seconds)} ms bare, {_ms(timing.forward_seconds)} ms with "
-        f"the timing hooks (overhead {overhead * 1e3:+.3f} ms, {share:+.1f}%"
-        + ("; below the noise" if overhead <= 0 else "")
-        + f"); layers sum to {_ms(timing.layer_seconds)} ms",
+        f"the timing hooks ({said}); layers sum to {_ms(timing.layer_seconds)} ms",
         f"Achieved: {timing.gflops_per_s:,.1f} GFLOP/s ({HEADLINE_LABEL[Headline.CONV]} "
         "FLOPs = 2 x MACs, over the bare forward)",
     ]

@@ -39,4 +39,15 @@ def ratio(a: float, b: float) -> str:
     """'16.94x' for a / b."""
     if b == 0:
         return "-"
-    return f"{a / b:.2f}x"
+    return times(a / b)
+
+
+def times(r: float) -> str:
+    """A ratio: '1.74x'; below 0.01 two significant digits ('0.000027x'), never a '0.00x'
+    that reads as nothing at all (314 params beside ResNet-18's 11,689,512)."""
+    if r <= 0 or r >= 0.01:
+        return f"{r:.2f}x"
+    import math
+
+    digits = 1 - math.floor(math.log10(r))  # 0.0000269 -> 6 decimals -> '0.000027'
+    return f"{r:.{digits}f}x"

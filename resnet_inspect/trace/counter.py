@@ -27,6 +27,9 @@ _UNSUPPORTED = Category.UNSUPPORTED.value
 _OTHER = Category.OTHER.value
 
 
+# the operators of a residual addition, as a forward writes it (`+`, `+=`, torch.add)
+_ADDS = frozenset({"aten.add", "aten.add_"})
+
 class Counter(TorchDispatchMode):
     """Counts every ATen operator of a forward pass and charges it to the innermost
     running module. On meta, answers common operators from plain-Python shape rules
@@ -39,6 +42,7 @@ class Counter(TorchDispatchMode):
         self.stack: list[Frame] = []
         self.records: list[LayerRecord] = []
         self.unsupported: dict[str, int] = {}
+        self._last_out = (0, 0)  # (row, tensor) of the last own-operator output counted
         self.operators: dict[str, list[Any]] = {}  # op -> [category, calls, macs, flops]
         self.ops: dict[Any, _Op] = {}  # OpOverload -> what the counter needs of it
         self.flow: DataflowRecorder | None = None  # the forward's dataflow graph
@@ -145,8 +149,8 @@ class Counter(TorchDispatchMode):
         first = out[0] if isinstance(out, (tuple, list)) and out else out
         out_shape = tuple(first.shape) if isinstance(first, torch.Tensor) else ()
         frame = self.stack[-1]
-        row = frame.open or self._open(frame, args)
         kind, name, fn = op[0], op[1], op[2]
+        row = frame.open or self._open(frame, args, name)
         if kind == 2:
             self.unsupported[name] = self.unsupported.get(name, 0) + 1
             row.categories.setdefault(_UNSUPPORTED, [0, 0])
@@ -176,13 +180,23 @@ class Counter(TorchDispatchMode):
             known[3] += flops
         if not frame.info.leaf and out_shape:
             row.output_shape = list(out_shape)
-            if isinstance(first, torch.Tensor) and not any(first is a for a in args):
+            # An activation, new or written in place (`out += identity`), as a leaf's
+            # output is counted whether its ReLU is in place or not: torchvision's
+            # resnet18 and the preset then estimate the same memory. An operator that
+            # updates this row's own last output again is that activation, counted once.
+            if isinstance(first, torch.Tensor) and self._last_out != (id(row), id(first)):
                 row.output_bytes += batch_numel(out_shape) * self.elem
+                self._last_out = (id(row), id(first))  # ids: holding it would keep it alive
 
-    def _open(self, frame: Frame, args: tuple[Any, ...]) -> LayerRecord:
-        """A new row for the module's own operators, in execution order."""
+    def _open(self, frame: Frame, args: tuple[Any, ...], op: str = "") -> LayerRecord:
+        """A new row for the module's own operators, in execution order. One that opens
+        with an addition is the residual add (`out += identity`): it is named
+        `layer1.0.add`, as the preset's Add module's row reads, not taken for the whole
+        block; the model's own rows keep its name."""
         info = frame.info
         row = self.new_row(info, frame, first_tensor_shape(args))
+        if op in _ADDS and info.name and not info.leaf:
+            row.name = f"{info.row_name}.add"
         frame.open = row
         return row
 

@@ -93,10 +93,11 @@ class DataflowRecorder:
         self.made: dict[_Key, int] = {}
         self.param_names: dict[int, dict[int, str]] = {}  # id(module) -> storage -> name
 
-    def start(self, x: torch.Tensor) -> None:
-        """Node 0: the model's input."""
-        self._new(INPUT, "", "", False, ([], [], False), list(x.shape), None, -1, None)
-        self.made[x.untyped_storage()._cdata, x._version] = 0
+    def start(self, inputs: list[torch.Tensor]) -> None:
+        """Node 0: the model's input (every tensor the forward is given; the first's shape)."""
+        self._new(INPUT, "", "", False, ([], [], False), list(inputs[0].shape), None, -1, None)
+        for x in inputs:
+            self.made[x.untyped_storage()._cdata, x._version] = 0
 
     def reads(self, values: Any, shapes: bool = True) -> Reads:
         """The nodes that made the tensors among `values` (each as often as it is read),

@@ -140,3 +140,25 @@ def layer_count(records: list[LayerRecord], blocks: list[BlockRecord],
         head=head,
         text=text,
     )
+
+
+# Zagoruyko & Komodakis name WRN-n-k by a depth n = 6N + 4 that also counts the strided 1x1
+# shortcut convs ("did you count downsampling convolutions?", their answer to "why 6n + 4",
+# szagoruyko/wide-residual-networks issue 18); the count above, as the ResNet paper counts,
+# leaves shortcuts out.
+_WRN = re.compile(r"wrn[-_]?(\d+)[-_]\d+$")
+
+
+def named_depth(name: str, count: LayerCount, records: list[LayerRecord]) -> LayerCount:
+    """`count`, its text saying where a name's other depth comes from (wrn28_10: 26 layers
+    as the ResNet paper counts, 28 with the two strided shortcut convs)."""
+    match = _WRN.match(name)
+    if match is None or int(match.group(1)) == count.total:
+        return count
+    named = int(match.group(1))
+    strided = sum(1 for r in records if r.shortcut and r.stride > 1
+                  and r.category == Category.CONV.value)
+    if count.total + strided == named:
+        count.text += (f"; the name's {named} also counts the {strided} strided 1x1 "
+                       "shortcut convs, as Zagoruyko & Komodakis do")
+    return count

@@ -19,7 +19,7 @@ from torch import nn
 
 from resnet_inspect.counting.categories import Category, Headline
 from resnet_inspect.counting.meta_ops import Autocast
-from resnet_inspect.errors import InspectError
+from resnet_inspect.errors import InspectError, ModelError
 from resnet_inspect.models.walk import walked_once
 from resnet_inspect.report.model import LayerRecord, Report, conventions_for
 from resnet_inspect.trace.counter import Counter
@@ -35,7 +35,7 @@ from resnet_inspect.trace.explain import explain, first_line, forward_failed, no
 from resnet_inspect.trace.hooks import ModuleHooks
 from resnet_inspect.trace.inputs import Call, example_call, input_dtype_named, made_input
 from resnet_inspect.trace.receptive_steps import fill_fields
-from resnet_inspect.trace.resnet_view import block_records, layer_count
+from resnet_inspect.trace.resnet_view import block_records, layer_count, named_depth
 from resnet_inspect.trace.tensors import Sizes, input_dtype, meta_stand_ins, tensor_sizes
 from resnet_inspect.trace.totals import forward_memory, report_totals
 from resnet_inspect.trace.training import (
@@ -146,7 +146,7 @@ class _Job:
     step: Step | None
     input_dtype: torch.dtype | None = None  # None: the model's float dtype
     example: Any = None  # the user's own input, used as given
-    graph: bool = True
+    graph: bool = True  # record the dataflow graph
 
 
 class _MetaUnsupported(Exception):
@@ -219,7 +219,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
     call = _call(model, job, x_dtype, device)
     x = call.first
     if flow is not None:
-        flow.start(x)
+        flow.start(call.tensors())
     root: list[LayerRecord] = []
 
     def fallback() -> LayerRecord:
@@ -241,6 +241,8 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         else:
             out = _run_step(model, call, counter, step, fallback)
     except (RuntimeError, NotImplementedError) as err:
+        if isinstance(err, ModelError):  # already one line with its cause (models/user.py)
+            raise
         detail = first_line(err)
         if device.type == "meta" and no_meta_kernel(err):
             raise _MetaUnsupported(detail) from err
@@ -282,7 +284,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         blocks=blocks,
         totals=report_totals(sizes, records, job.headline),
         memory=forward_memory(sizes, records, batch, input_shape, x.element_size()),
-        layer_count=layer_count(records, blocks, resnet),
+        layer_count=named_depth(report_name, layer_count(records, blocks, resnet), records),
         conventions=conventions_for(job.headline.value),
         unsupported=[{"op": op, "calls": n} for op, n in sorted(counter.unsupported.items())],
         operators=[

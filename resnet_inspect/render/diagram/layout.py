@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from resnet_inspect.render.diagram.style import (
     COLOURS,
+    COMPACT,
     FONT,
     SHORTCUT_STYLE,
     SMALL,
@@ -76,13 +77,14 @@ class Flow:
     """
 
     def __init__(self, g: graphviz.Digraph, start: str, shape: Sequence[int],
-                 group: str = "") -> None:
+                 group: str = "", labels: bool = True) -> None:
         self.g = g
         self.tail = start
         self.carried = shape_text(shape)  # the tensor leaving `tail`
         self.shown = self.carried  # the start node already shows its shape
         self.visited = [start]  # main-path nodes, in order
         self.group = group  # Graphviz `group` of the main path's nodes (kept straight)
+        self.labels = labels  # write shapes on edges (the one-slide look writes none)
 
     def restart(self, node: str) -> None:
         """Continue the path from `node` with no edge into it (a new column's start); its
@@ -93,7 +95,7 @@ class Flow:
 
     def to(self, head: str) -> None:
         attrs = {"weight": "10"}
-        if self.carried != self.shown:
+        if self.carried != self.shown and self.labels:
             attrs["label"] = " " + self.carried
             self.shown = self.carried
         self.g.edge(self.tail, head, **attrs)
@@ -110,6 +112,7 @@ def add_node(c: graphviz.Digraph, node: str, prefix: str, after: Sequence[str] =
              size: str = "0.28", fontsize: str = "12") -> None:
     """The residual addition, the same small circled "+" at every level; what runs after it
     (the ReLU) is written beside the circle, outside it."""
+    size = "0.2" if COMPACT.get() else size  # the one-slide look's text is 10 pt
     attrs = {"shape": "circle", "width": size, "height": size, "fixedsize": "true",
              "fillcolor": COLOURS["add"], "fontsize": fontsize, "group": prefix + "main"}
     if after:

@@ -21,8 +21,11 @@ from resnet_inspect.render.diagram.grouping import (
     stage_items,
 )
 from resnet_inspect.render.diagram.layout import Flow, add_node, new_graph, node_id, shortcut_edge
+from resnet_inspect.render.diagram.sections import by_resolution, resolution
 from resnet_inspect.render.diagram.style import (
     COLOURS,
+    COMPACT,
+    PAPER_STYLE,
     SHORTCUT_STYLE,
     block_lines,
     chunk_label,
@@ -51,8 +54,8 @@ LEVELS = tuple(level.value for level in Level)  # ("stage", "block", "layer")
 
 def network_diagram(report: Report, level: str = "block", *, title: str | None = None,
                     prefix: str = "", expand: bool = False, columns: bool | None = None,
-                    direction: str = "TB",
-                    only: Sequence[tuple[str, int]] | None = None) -> graphviz.Digraph:
+                    direction: str = "TB", only: Sequence[tuple[str, int]] | None = None,
+                    compact: bool = False) -> graphviz.Digraph:
     """The paper's Figure 3 for any traced network: stages as clusters, top to bottom.
 
     At block and layer level each stage's first block is drawn, then one block for each run
@@ -62,10 +65,12 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
     `direction` "LR" draws left to right (with columns, Graphviz stacks the rows bottom to
     top: `--fit` does not choose that). `only`: the (stage, item) pairs of one page of
     several, entering from a "from conv3_x" connector and leaving by a "to conv5_x" one
-    (named by block where a page breaks inside a stage: "to layer3.1").
+    (named by block where a page breaks inside a stage: "to layer3.1"). `compact`: the
+    one-slide look (style.COMPACT), every stage in a column of its own.
     """
     if level not in LEVELS:
         raise InspectError(f"unknown diagram level {level!r}; use one of {', '.join(LEVELS)}")
+    report = by_resolution(report)
     described = [] if re.fullmatch(r"resnet\d+", report.model) else [report.description]
     g = new_graph(
         "resnet",
@@ -76,16 +81,26 @@ def network_diagram(report: Report, level: str = "block", *, title: str | None =
                            *(legend_lines(report) if level != "stage" else [])) if line],
         rankdir=direction,
     )
-    draw_network(g, report, level, prefix, expand, columns, only)
+    token = COMPACT.set(compact)
+    try:
+        draw_network(g, report, level, prefix, expand, columns, only)
+    finally:
+        COMPACT.reset(token)
+    if compact:
+        g.attr("graph", nodesep="0.1", ranksep="0.2")
     return g
 
 
 def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
                   expand: bool = False, columns: bool | None = None,
-                  only: Sequence[tuple[str, int]] | None = None) -> list[str]:
+                  only: Sequence[tuple[str, int]] | None = None,
+                  starts: dict[str, str] | None = None) -> list[str]:
     """Draw one network into `g`; returns its main-path node ids without `prefix`.
-    `only`: the (stage, item) pairs of one page, items as `stage_items` lists them."""
+    `only`: the (stage, item) pairs of one page, items as `stage_items` lists them.
+    `starts` (when given) gets each section's first node: by its output's height ('56')
+    for a section of feature maps, 'head' for the classifier."""
     stages = report.stages
+    compact = COMPACT.get()
     units = regroup(report)
     items = {s: stage_items([u for u in units if u.stage == s], expand) for s in stages}
     wanted: dict[str, set[int]] = {}
@@ -97,13 +112,16 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
     begin = order.index(page[0]) if page and only else 0
     if begin == 0:
         start = node_id(prefix, "input")
-        g.node(start, html_label(["input"], [shape_text(report.input_shape)]),
-               fillcolor=COLOURS["io"], style="rounded,filled", group=prefix + "main")
-        flow = Flow(g, start, report.input_shape, prefix + "main")
+        # the one-slide look draws it inside the stem's column, level with the other
+        # columns' first nodes (its own frame's title above it, as theirs)
+        host = g if not compact or level == "stage" else None
+        if host is not None:
+            _input_node(host, start, report, prefix)
+        flow = Flow(g, start, report.input_shape, prefix + "main", labels=not compact)
     else:  # a later page: the tensor arrives from the page before, drawn in its first stage
         came = _item_of(items, order[begin - 1])
         start = node_id(prefix, f"{drawn[0]}_from_{_where(order, begin - 1, begin, items)}")
-        flow = Flow(g, start, item_output(came), prefix + "main")
+        flow = Flow(g, start, item_output(came), prefix + "main", labels=not compact)
         flow.shown = ""  # its first edge names the tensor
     if level == "stage":
         _draw_stages(g, report, stages, prefix, flow)
@@ -114,35 +132,49 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
     # folded layer level; `--fit` tries it wherever it fits better.
     if columns is None:
         columns = level == "layer" and not expand
-    columns = columns and not prefix and bool(report.blocks)
+    columns = (columns or compact) and not prefix and bool(report.blocks)
     previous = ""
-    fields = {s.name: (s.receptive_field, s.jump) for s in rollup(report, "stage")}
+    ends = {s.name: s for s in rollup(report, "stage")}  # each stage's output
     heads = [start]  # where each column starts: lined up, in order, on one rank
+    firsts: list[int] = []  # the one-slide look: each column's first block, in flow.visited
     for stage in drawn:
         members = [u for u in units if u.stage == stage]
         if not members:
             continue
-        jump = columns and stage in body[1:] and stage != drawn[0]
-        if jump:  # the column ends in a connector, as flowcharts continue on a new page
+        # The one-slide look gives the stem and the head columns of their own too.
+        jump = columns and stage != drawn[0] and (compact or stage in body[1:])
+        came_from = previous if compact else previous_body(body, stage) if jump else ""
+        if jump and not compact:  # the column ends in a connector, as flowcharts go on
             _connector(g, node_id(prefix, f"{previous}_to_{stage}"), f"to {stage}", flow)
         previous = stage
         fill, background = stage_fill(stage, stages)
         out = members[-1].output_shape
+        opened = len(flow.visited)  # the section's first node is the next one drawn
         label = stage if stage != "fc" else "output"
-        size = [f"{out[2]}×{out[3]}"] if len(out) == 4 else []
-        size += field_line(*fields.get(stage, (None, None)))
+        size = [f"{out[2]}×{out[3]}"] if len(out) == 4 and resolution(stage) is None else []
+        size += field_line(ends.get(stage))
         with g.subgraph(name=f"cluster_{prefix}{stage}") as c:
-            # Two short lines, left-justified, so the main path's edge misses the label.
-            c.attr(label=html_label([label], size, 11), style="rounded,filled",
-                   fillcolor=background, color=fill, fontsize="13", labelloc="t", labeljust="l")
+            # Two short lines, left-justified, so the main path's edge misses the label;
+            # one line with the whole output shape where edges carry no shapes.
+            named = label if resolution(stage) is None else ""  # VGG's '56×56' says it
+            title = (html_label([" · ".join(filter(None, [named, shape_text(out)]))])
+                     if compact else html_label([label], size, 11))
+            c.attr(label=title, style="rounded,filled", fillcolor=background, color=fill,
+                   fontsize="13", labelloc="t", labeljust="l", **({"margin": "4"} if compact
+                                                                  else {}))
+            if compact and not begin and stage == drawn[0]:
+                _input_node(c, start, report, prefix)
             if begin and stage == drawn[0]:  # this page's start
                 _connector_node(c, start, f"from {_where(order, begin - 1, begin, items)}", flow)
             if jump:  # ... and the next column starts from one
-                heads.append(node_id(prefix, f"{stage}_from_{previous_body(body, stage)}"))
-                _connector(c, heads[-1], f"from {previous_body(body, stage)}", flow, start=True)
+                heads.append(node_id(prefix, f"{stage}_from_{came_from}"))
+                _connector(c, heads[-1], f"from {came_from}", flow, start=True)
             for index, item in enumerate(items[stage]):
                 if index not in wanted.get(stage, ()):
                     continue
+                if compact and jump and not isinstance(item, LayerRecord) and (
+                        len(firsts) < len(heads) - 1):
+                    firsts.append(len(flow.visited))  # where this column's first block begins
                 if isinstance(item, LayerRecord):
                     _draw_loose_layer(c, item, fill, prefix, flow, units)
                 elif len(item) == 1 and level == "block":
@@ -151,6 +183,15 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
                     _draw_block_layers(c, g, item[0], fill, prefix, flow)
                 elif level == "block":
                     _draw_block_node(c, g, item[0], fill, prefix, flow, repeat=item)
+                elif compact:  # a page's run: no frame (its label would take a rank),
+                    first = len(flow.visited)  # its count level with, left of, its first
+                    _draw_block_layers(c, g, item[0], fill, prefix, flow)  # layer
+                    count_node = node_id(prefix, item[0].name + "_runs")
+                    with c.subgraph() as row:
+                        row.attr(rank="same")
+                        row.node(count_node, repeat_text(item), shape="plaintext", style="",
+                                 tooltip=run_span(item))
+                        row.edge(count_node, flow.visited[first], style="invis")
                 else:
                     # The folded run in a frame of its own, its count in the frame's label.
                     with c.subgraph(name=f"cluster_{node_id(prefix, item[0].name)}_run") as r:
@@ -158,6 +199,9 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
                                style="rounded,dashed", color=fill, fontsize="12",
                                labelloc="b", labeljust="r")
                         _draw_block_layers(r, g, item[0], fill, prefix, flow)
+        if starts is not None and len(flow.visited) > opened:
+            key = str(out[2]) if len(out) == 4 and out[2] * out[3] > 1 else "head"
+            starts.setdefault(key, flow.visited[opened][len(prefix):])
     end = order.index(page[-1]) + 1 if page and only else len(order)
     if end < len(order):  # this page ends: the path goes on on the next
         where = _where(order, end, end - 1, items)
@@ -167,10 +211,20 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
             rank.attr(rank="same")
             for a, b in pairwise(heads):
                 rank.edge(a, b, style="invis")
+    if len(firsts) > 1:  # every column's first block level with the others', and so their
+        with g.subgraph() as rank:  # "+" and runs: a column's max pool costs one rank, not
+            rank.attr(rank="same")  # a rank in every column of the drawing
+            for i in firsts:
+                rank.node(flow.visited[i])
     return [v[len(prefix):] for v in flow.visited]
 
 
 Item = LayerRecord | list[Block]
+
+
+def _input_node(g: graphviz.Digraph, node: str, report: Report, prefix: str) -> None:
+    g.node(node, html_label(["input"], [shape_text(report.input_shape)]),
+           fillcolor=COLOURS["io"], style="rounded,filled", group=prefix + "main")
 
 
 def _item_of(items: dict[str, list[Item]], unit: tuple[str, int]) -> Item:
@@ -240,13 +294,19 @@ def _draw_block_node(c: graphviz.Digraph, g: graphviz.Digraph, b: Block, fill: s
                      prefix: str, flow: Flow, repeat: Sequence[Block] = ()) -> None:
     body = node_id(prefix, b.name)
     entry = flow.tail
+    # The one-slide look writes no text on edges: a projection's layers go in its block.
+    written = COMPACT.get() and b.shortcut not in ("identity", "none")
+    shortcut = ([f"{b.shortcut} shortcut:", *side_text(b).replace("→ ", "→\n").split("\n")]
+                if written else [])
     if repeat:  # one node for a run of identical blocks, its count first
         lines = [repeat_text(repeat), *block_lines(b)]
-        small = [run_span(repeat), f"{count(b.params)} params each"]
+        small = [run_span(repeat), f"{count(b.params)} params each", *shortcut]
         c.node(body, html_label(lines, small), fillcolor=fill, group=prefix + "main",
                style="rounded,filled,bold", **tip(body, b.records, b.name))
     else:
-        c.node(body, html_label(block_lines(b), [f"{b.name} · {count(b.params)} params"]),
+        small = ([b.name, f"{count(b.params)} params"] if COMPACT.get()
+                 else [f"{b.name} · {count(b.params)} params"]) + shortcut
+        c.node(body, html_label(block_lines(b), small),
                fillcolor=fill, group=prefix + "main", **tip(body, b.records, b.name))
     flow.to(body)
     if b.add is None:  # plain network: the block is a plain stack of layers
@@ -256,7 +316,7 @@ def _draw_block_node(c: graphviz.Digraph, g: graphviz.Digraph, b: Block, fill: s
     add_node(c, add, prefix)
     flow.moved(body, b.main[-1].output_shape if b.main else b.output_shape)
     flow.to(add)
-    label = "" if b.shortcut == "identity" else " " + side_text(b)
+    label = "" if b.shortcut == "identity" or COMPACT.get() else " " + side_text(b)
     shortcut_edge(g, entry, add, b.shortcut, node_id(prefix, "shortcut_" + b.name), label)
     flow.moved(add, b.output_shape)
 
@@ -277,7 +337,8 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: Block, fill:
     if b.add is None:  # plain network: the closing ReLU is already on the last node
         return
     add = node_id(prefix, b.add.name)
-    after = [layer_text(r) for r in b.after]  # the ReLU after the addition, beside its node
+    # the ReLU after the addition, beside its node (not in the paper's look, nor Figure 3's)
+    after = [] if PAPER_STYLE.get() else [layer_text(r) for r in b.after]
     add_node(c, add, prefix, after)
     flow.to(add)
     ident = node_id(prefix, "shortcut_" + b.name)
@@ -295,7 +356,7 @@ def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: Block, fill:
             tail = side
         shortcut_edge(g, tail, add, b.shortcut, ident)
     else:
-        label = " zero-pad" if b.shortcut == "zero-pad" else ""
+        label = " zero-pad" if b.shortcut == "zero-pad" and not COMPACT.get() else ""
         shortcut_edge(g, entry, add, b.shortcut, ident, label)
     flow.moved(add, b.output_shape)
 
@@ -326,12 +387,14 @@ def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], pre
             if set(shortcuts) != {"none"}:
                 small.append(", ".join(f"{n} {k} shortcut{'s' if n != 1 else ''}"
                                        for k, n in shortcuts.items()))
-        small.append(f"{count(row.params)} params · {si(row.macs)} MACs")
-        small += field_line(row.receptive_field, row.jump)
+        small += [f"{count(row.params)} params · {si(row.macs)} MACs", *field_line(row)]
         fill, _ = stage_fill(stage, stages)
         node = node_id(prefix, stage)
         stage_rows = [u for u in report.layers if u.stage == stage]
-        g.node(node, html_label([f"{stage}" if stage != "fc" else "head", *lines], small),
+        name = stage if stage != "fc" else "head"
+        if COMPACT.get():  # no shapes on the edges: the stage's output beside its name
+            name += f" · {shape_text(row.output_shape)}"
+        g.node(node, html_label([name, *lines], small),
                fillcolor=fill, group=prefix + "main", **tip(node, stage_rows, stage))
         flow.to(node)
         flow.moved(node, row.output_shape)

@@ -10,9 +10,10 @@ from typing import Any
 
 from resnet_inspect.counting.categories import Category
 from resnet_inspect.render.diagram.grouping import ANCHORS, Block
+from resnet_inspect.render.diagram.sections import resolution
 from resnet_inspect.render.graphviz_render import FONT as FONT  # one declaration, re-exported
 from resnet_inspect.report.format import count, si
-from resnet_inspect.report.model import LayerRecord, Report
+from resnet_inspect.report.model import LayerRecord, Report, Rollup
 
 # The one colour table. Light fills that print well in colour and in grey; each stage has a
 # pale cluster background and a stronger node fill of the same hue.
@@ -83,6 +84,10 @@ def layer_text(r: LayerRecord) -> str:
     if r.category == Category.LINEAR:
         return f"fc {r.output_shape[-1]}" if r.output_shape else "fc"
     if r.type.startswith("Adaptive") and "Avg" in r.type:
+        # global only where it pools to 1×1; VGG's pools to 7×7 (a no-op at 224×224 input)
+        size = r.output_shape[2:] if len(r.output_shape) == 4 else []
+        if size and size[0] * size[1] > 1:
+            return f"adaptive avg pool, {size[0]}×{size[1]}"
         return "global avg pool"
     if r.category == Category.POOL:
         kind = "max" if "Max" in r.type else "avg"
@@ -100,6 +105,14 @@ def layer_text(r: LayerRecord) -> str:
 PAPER_STYLE: ContextVar[bool] = ContextVar("paper_style", default=False)
 _PAPER_SIZE = 15
 
+# The one-slide look, which --fit tries for one network by blocks or layers: every stage a
+# column (the stem and the head too), no text on edges (a labelled edge makes dot double
+# every rank of the drawing), each column titled with its stage's output shape, a block's
+# projection written in the block, every text COMPACT_PT (fit.compact_text). Set by
+# network_diagram around one drawing.
+COMPACT: ContextVar[bool] = ContextVar("compact", default=False)
+COMPACT_PT = 10
+
 
 def html_label(lines: Sequence[str], small: Sequence[str] = (), size: int = SMALL) -> str:
     """An HTML-like label: main lines, then smaller muted lines."""
@@ -114,17 +127,17 @@ def html_label(lines: Sequence[str], small: Sequence[str] = (), size: int = SMAL
     return f"<{body}>"
 
 
-def field_line(receptive_field: object, jump: object) -> list[str]:
-    """'RF 99 px, stride 8': how much of the input a position at a stage's end sees and how
-    far apart neighbouring positions sit, in input pixels (docs/receptive-field.md); no
-    line where the field is global or undefined."""
-    if receptive_field is None or jump is None or receptive_field == "global":
+def field_line(end: Rollup | None) -> list[str]:
+    """'RF 99 px, stride 8': how much of the input a position at a stage's `end` sees and
+    how far apart neighbouring positions sit, in input pixels (docs/receptive-field.md);
+    no line where the field is global or undefined."""
+    if end is None or end.receptive_field in (None, "global") or end.jump is None:
         return []
 
     def text(v: object) -> str:
         return "×".join(str(x) for x in v) if isinstance(v, list) else str(v)
 
-    return [f"RF {text(receptive_field)} px, stride {text(jump)}"]
+    return [f"RF {text(end.receptive_field)} px, stride {text(end.jump)}"]
 
 
 def tip(node: str, records: Sequence[LayerRecord], name: str = "") -> dict[str, str]:
@@ -149,6 +162,12 @@ def stage_fill(stage: str, stages: Sequence[str]) -> tuple[str, str]:
         return COLOURS["stem"], COLOURS["stem_bg"]
     if stage == "fc":
         return COLOURS["head"], COLOURS["head_bg"]
+    size = resolution(stage)
+    if size is not None:  # a section by resolution: the colour of ResNet's stage at it
+        ladder = {56: 0, 28: 1, 14: 2, 7: 3}  # conv2_x .. conv5_x at 224×224 input
+        if size not in ladder:
+            return COLOURS["stem"], COLOURS["stem_bg"]
+        return STAGE_FILLS[ladder[size]]
     body = [s for s in stages if s not in ("conv1", "fc")]
     index = body.index(stage) if stage in body else 0
     return STAGE_FILLS[index % len(STAGE_FILLS)]
@@ -191,8 +210,9 @@ def repeat_text(run: Sequence[Block]) -> str:
 
 
 def run_span(run: Sequence[Block]) -> str:
-    """'layer3.1 … layer3.22, identical': which blocks the folded drawing stands for."""
-    return f"{run[0].name} … {run[-1].name}, identical"
+    """'layer3.1 … layer3.22, identical': which blocks the folded drawing stands for (the
+    one-slide look leaves 'identical' to the "× 22" above it)."""
+    return f"{run[0].name} … {run[-1].name}" + ("" if COMPACT.get() else ", identical")
 
 
 def totals_line(report: Report) -> str:
@@ -219,13 +239,18 @@ def legend_lines(report: Report) -> list[str]:
 LEGEND = (("identity", "solid"), ("projection", "dashed"), ("zero-pad", "dotted"))
 
 
-def draw_legend(graph: Any) -> None:
-    """The paper's line styles, drawn: one short edge per shortcut kind, in a box of its
-    own (node names start with 'legend_', so edge counts can leave them out)."""
+def draw_legend(graph: Any, reports: Sequence[Report]) -> None:
+    """The paper's line styles, drawn: one short edge per shortcut kind the drawing has, in
+    a box of its own (node names start with 'legend_', so edge counts can leave them out).
+    None where the drawing has no shortcut."""
+    present = {b.shortcut for r in reports for b in r.blocks}
+    kinds = [kind for kind, _ in LEGEND if kind in present]
+    if not kinds:
+        return
     with graph.subgraph(name="cluster_legend") as c:
         c.attr(label="shortcuts", fontsize="13", style="rounded", color="#999999",
                labeljust="l")
-        for i, (kind, _) in enumerate(LEGEND):
+        for i, kind in enumerate(kinds):
             style, colour = SHORTCUT_STYLE[kind]
             tail, head = f"legend_{i}a", f"legend_{i}b"
             c.node(tail, "", shape="point", width="0.05")

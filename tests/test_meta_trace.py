@@ -1,4 +1,5 @@
-"""The meta fast path: every shape rule agrees with torch's own kernels, layer by layer."""
+"""The meta fast path: the shape rules (counting/meta_ops.py), run as the dispatch mode
+`check` uses and inside the counter, agree with torch's own kernels, layer by layer."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 import resnet_inspect
-from resnet_inspect.counting.meta_shapes import MetaShapes
+from resnet_inspect.counting.meta_ops import MetaRules
 from resnet_inspect.spec.arch import BlockKind, ShortcutKind, StemKind, StrideOn
 
 CASES = [
@@ -41,17 +42,27 @@ CASES = [
 def test_rule_matches_torch(func, make, kwargs) -> None:  # type: ignore[no-untyped-def]
     real = func(*make(), **kwargs)
     meta_args = tuple(a.to("meta") for a in make())
-    with MetaShapes():
+    with MetaRules():
         fast = func(*meta_args, **kwargs)
     assert fast.device.type == "meta"
-    assert fast.shape == real.shape
+    assert (fast.shape, fast.stride()) == (real.shape, real.stride())
+
+
+def test_torchs_counter_still_sees_every_operator_the_rules_answer() -> None:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    x, w = torch.zeros(2, 3, 8, 8, device="meta"), torch.zeros(4, 3, 3, 3, device="meta")
+    with MetaRules(), FlopCounterMode(display=False) as counter:
+        F.relu(F.conv2d(x, w))
+    # conv: out 2 x 4 x 6 x 6 = 288 positions x 27 MACs = 7,776 MACs = 15,552 FLOPs
+    assert counter.get_total_flops() == 15_552
 
 
 def test_uncovered_and_invalid_calls_fall_through_to_torch() -> None:
     x, w = torch.zeros(1, 3, 8, 8, device="meta"), torch.zeros(4, 5, 3, 3, device="meta")
-    with MetaShapes(), pytest.raises(RuntimeError):
+    with MetaRules(), pytest.raises(RuntimeError):
         F.conv2d(x, w)  # 3 input channels, weight expects 5: torch's own error
-    with MetaShapes():
+    with MetaRules():
         same = F.conv2d(x, torch.zeros(4, 3, 3, 3, device="meta"), padding="same")
     assert same.shape == (1, 4, 8, 8)
 
