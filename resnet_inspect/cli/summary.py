@@ -71,7 +71,7 @@ def summary(
     dtype: Annotated[DType | None, typer.Option("--dtype", help="Count as if the model were cast to this dtype (bytes per value change; counts do not) \\[default: the model's own].", case_sensitive=False, show_default=False)] = None,
     amp: Annotated[bool, typer.Option("--amp", help="With --train: mixed precision as torch.autocast does it (weights float32, convolutions and matmuls in float16).", rich_help_panel="Training step")] = False,
     time_it: Annotated[bool, typer.Option("--time", help="Measure each layer's forward time on the device (CUDA events on a GPU, wall clock on CPU), GFLOP/s and peak memory.")] = False,
-    rf: Annotated[bool, typer.Option("--rf", help="Show the receptive field and jump (input pixels between neighbouring outputs) at --level block and layer too, e.g. 99/8; --level stage and tables 110+ columns wide show them anyway.")] = False,
+    rf: Annotated[bool, typer.Option("--rf", help="Show the receptive field and jump (input pixels between neighbouring outputs) at --level block and layer too, e.g. 99/8; --level stage and tables 140+ columns wide show them anyway.")] = False,
     *,
     model: opt.ModelOptions,
     run: opt.RunOptions,

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from resnet_inspect.counting.categories import Category, Headline, headline_values
 from resnet_inspect.counting.categories import label as category_label
-from resnet_inspect.render.columns import TERMINAL, WIDE, View, headline_label
+from resnet_inspect.render.columns import RF_WIDE, TERMINAL, WIDE, View, headline_label
 from resnet_inspect.render.console import TABLE_BOX, print_block
 from resnet_inspect.render.names import NameScheme
 from resnet_inspect.report import format as fmt
@@ -27,7 +27,8 @@ def summary_table(
     report: Report, level: str = "block", names: NameScheme | str = "torchvision", width: int = 80,
     rf: bool = False,
 ) -> Table:
-    view = View(report, level, TERMINAL, wide=width >= WIDE, names=names, rf=rf)
+    view = View(report, level, TERMINAL, wide=width >= WIDE, names=names,
+                rf=rf or width >= RF_WIDE)
     title = f"{report.model} · input {fmt.shape(report.input_shape)} · traced on {report.device}"
     table = Table(
         title=title,
