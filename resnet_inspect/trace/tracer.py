@@ -282,8 +282,9 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
     # the paper's "why 101 layers" where every block adds a shortcut, or the network was
     # built as a ResNet (plain-34 keeps the count of the ResNet it is the baseline of)
     resnet = spec is not None or all(b.shortcut != "none" for b in blocks)
-    fill_fields(records, blocks, {i.row_name: i.module for i in hooks.infos.values()},
-                1 + len(input_shape))
+    modules = {i.name: i.module for i in hooks.infos.values()}  # a path: the graph's
+    modules.update((i.row_name, i.module) for i in hooks.infos.values())  # a row's name
+    fill_fields(records, blocks, modules, 1 + len(input_shape), graph)
     return Report(
         model=report_name,
         description=getattr(spec, "description", "") if spec is not None else "",

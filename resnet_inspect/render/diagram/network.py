@@ -27,6 +27,7 @@ from resnet_inspect.render.diagram.sections import by_resolution, resolution
 from resnet_inspect.render.diagram.style import (
     COLOURS,
     COMPACT,
+    field_line,
     html_label,
     legend_lines,
     pretty_name,
@@ -35,7 +36,7 @@ from resnet_inspect.render.diagram.style import (
     totals_line,
 )
 from resnet_inspect.report.levels import Level
-from resnet_inspect.report.model import LayerRecord, Report
+from resnet_inspect.report.model import LayerRecord, Report, rollup
 
 if TYPE_CHECKING:
     import graphviz
@@ -125,6 +126,7 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
         columns = level == "layer" and not expand
     columns = (columns or compact) and not prefix and bool(report.blocks)
     previous = ""
+    ends = {s.name: s for s in rollup(report, "stage")}  # each stage's output
     heads = [start]  # where each column starts: lined up, in order, on one rank
     firsts: list[int] = []  # the one-slide look: each column's first block, in flow.visited
     for stage in drawn:
@@ -142,6 +144,7 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
         opened = len(flow.visited)  # the section's first node is the next one drawn
         label = stage if stage != "fc" else "output"
         size = [f"{out[2]}×{out[3]}"] if len(out) == 4 and resolution(stage) is None else []
+        size += field_line(ends.get(stage))
         with g.subgraph(name=f"cluster_{node_id(prefix, stage)}") as c:  # a DOT-safe id
             # Two short lines, left-justified, so the main path's edge misses the label;
             # one line with the whole output shape where edges carry no shapes.

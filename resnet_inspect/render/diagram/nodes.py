@@ -24,6 +24,7 @@ from resnet_inspect.render.diagram.style import (
     SHORTCUT_STYLE,
     block_lines,
     chunk_label,
+    field_line,
     html_label,
     layer_text,
     repeat_text,
@@ -191,7 +192,7 @@ def draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], pref
             if set(shortcuts) != {"none"}:
                 small.append(", ".join(f"{n} {k} shortcut{'s' if n != 1 else ''}"
                                        for k, n in shortcuts.items()))
-        small.append(f"{count(row.params)} params · {si(row.macs)} MACs")
+        small += [f"{count(row.params)} params · {si(row.macs)} MACs", *field_line(row)]
         fill, _ = stage_fill(stage, stages)
         node = node_id(prefix, stage)
         stage_rows = [u for u in report.layers if u.stage == stage]
