@@ -170,3 +170,22 @@ def test_the_graph_of_a_saved_report_draws_the_same() -> None:
                                              ("UNet", (3, 16, 16))])
 def test_golden_dataflow_dot(name: str, shape: tuple[int, ...], golden) -> None:  # type: ignore[no-untyped-def]
     golden(f"diagram/dataflow_{name}.dot", _dot(getattr(models, name)(), shape))
+
+
+def test_a_backslash_in_a_module_name_is_escaped_in_the_dot() -> None:
+    from torch import nn
+
+    class Odd(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.add_module("c\\", nn.Linear(4, 4))
+
+        def forward(self, x):  # type: ignore[no-untyped-def]
+            return self._modules["c\\"](x)  # type: ignore[misc]
+
+    dot = _dot(Odd(), (4,))
+    # one backslash in the name, two in the DOT string, so it does not escape the quote
+    assert 'tooltip="c\\\\: 4 · 20 params"' in dot
+    from resnet_inspect.render.graphviz_render import render
+
+    assert b"<title>c_</title>" in render(dot, "svg")

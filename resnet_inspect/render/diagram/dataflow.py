@@ -18,7 +18,7 @@ What is left out, or merged, for reading:
   for; `expand` draws them all.
 
 Node names (DOT ids) come from module paths and operators (`layer1_0_conv1`, `add`,
-`blocks_0_attn_matmul_2`), and every node's tooltip starts with the module path or the
+`blocks_0_attn_bmm_2`), and every node's tooltip starts with the module path or the
 operator, so the DOT is deterministic and a test can find each node.
 """
 
@@ -63,6 +63,12 @@ _OP_TEXT = {"add": "+", "add_": "+", "mul": "×", "mul_": "×", "sub": "−", "d
             "mm": "matmul", "addmm": "linear",
             "relu_": "relu", "native_layer_norm": "layer norm", "constant_pad_nd": "pad",
             "convolution": "conv", "gelu": "gelu"}
+
+
+def _quoted(text: str) -> str:
+    """Text for a DOT string: a backslash in a module's name (add_module("c\\", ...))
+    would escape what follows it, the closing quote included."""
+    return text.replace("\\", "\\\\")
 
 
 def _add_circle(g: graphviz.Digraph, name: str, after: Sequence[str], tooltip: str) -> None:
@@ -291,7 +297,7 @@ class _Drawing:
                     style = "rounded,filled,dashed"
                 sub.attr(label=html_label(lines, small, 9), style=style, fillcolor=background,
                          color=COLOURS["border"], fontsize="11", labelloc="t", labeljust="l",
-                         tooltip=f"{c.module} ({c.type})")
+                         tooltip=_quoted(f"{c.module} ({c.type})"))
                 self._cluster(sub, k, inside, children)
 
     def _node(self, g: graphviz.Digraph, i: int) -> None:
@@ -306,6 +312,7 @@ class _Drawing:
         tooltip = f"{where}: {shape_text(graph.shape[i])}"
         if row is not None and row.params:
             tooltip += f" · {count(row.params)} params"
+        tooltip = _quoted(tooltip)
         if i == 0:
             g.node(d.name, html_label(["input"], [shape_text(graph.shape[0])]),
                    fillcolor=COLOURS["io"], style="rounded,filled", tooltip="input")
