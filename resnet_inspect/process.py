@@ -1,10 +1,27 @@
-"""A command that is the whole process: what it builds is left for the process's exit.
+"""A command that is the whole process: what it builds is left for the process's exit,
+and stdout and stderr are made safe to write as the shell handed them over.
 
 Torch-free: the CLI's entry point uses it before any command imports torch.
+
+stdout and stderr as a command finds them: closed, full, or unable to show Unicode.
+
+- A closed stdout (`resnet-inspect summary 18 >&-`) is None in Python: it is replaced by a
+  stream whose writes fail with EBADF, so a command that prints says "cannot write to
+  stdout" in one line (a command writing `-o FILE` never notices). A closed stderr is
+  replaced by /dev/null: there is nowhere to say anything.
+- A terminal or pipe whose encoding is not UTF-8 (`PYTHONIOENCODING=ascii`, `LANG=C`
+  without Python's UTF-8 mode, a Windows code page) gets ASCII for the few characters our
+  output uses ("x" for "×", "-" for rules and "·", "->" for "→") and "?" for anything else,
+  instead of a UnicodeEncodeError. rich draws its boxes in ASCII for such a stream itself.
+  Files written with -o are always UTF-8.
 """
 
 from __future__ import annotations
 
+import codecs
+import errno
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -35,3 +52,73 @@ def keep(*objects: Any) -> None:
     held = _KEEP.get()
     if held is not None:
         held.extend(objects)
+
+ASCII_HANDLER = "resnet_inspect_ascii"
+
+_ASCII = {
+    "×": "x", "·": "-", "─": "-", "━": "-", "═": "=", "│": "|", "┃": "|", "║": "|",
+    "→": "->", "←": "<-", "↔": "<->", "…": "...", "≈": "~", "≥": ">=", "≤": "<=", "±": "+/-",
+    "–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "•": "*", "✓": "ok",
+    "✗": "x", "µ": "u", "\u00a0": " ", "▏": "|", "█": "#", "▌": "#", "░": ".",
+}
+
+
+def _ascii_fallback(err: UnicodeError) -> tuple[str, int]:
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    bad = err.object[err.start:err.end]
+    return "".join(_ASCII.get(ch, "?") for ch in bad), err.end
+
+
+class ClosedStream:
+    """Stands in for a closed stdout: writing fails with EBADF, as writing to the closed
+    descriptor would; flushing nothing succeeds."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def write(self, data: Any) -> int:
+        if not data:
+            return 0
+        raise OSError(errno.EBADF, f"{self.name} is closed; give -o FILE, or leave it open")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, f"{self.name} is closed; give -o FILE, or leave it open")
+
+    @property
+    def buffer(self) -> ClosedStream:
+        return self
+
+
+def prepare_streams() -> None:
+    """Make stdout and stderr safe to write, by the rules in this module's docstring."""
+    if sys.stdout is None:
+        sys.stdout = ClosedStream("stdout")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the run
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
+        if encoding.startswith("utf") or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            codecs.lookup_error(ASCII_HANDLER)
+        except LookupError:
+            codecs.register_error(ASCII_HANDLER, _ascii_fallback)
+        try:
+            stream.reconfigure(errors=ASCII_HANDLER)
+        except (ValueError, OSError, AttributeError):
+            continue
+
+
+# The system's reasons a write to stdout fails, other than the reader leaving (EPIPE)
+STDOUT_WRITE_ERRORS = (errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG,
+                       getattr(errno, "EDQUOT", errno.ENOSPC))

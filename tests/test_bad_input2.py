@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from resnet_inspect.errors import InspectError
 from tests.cli_helpers import run_cli
 from tests.test_bad_input import OLD, Case, c, check_case
 
@@ -135,6 +138,17 @@ CASES: list[Case] = [
     c(S, "--config", "{d}/a.json",
       files={"a.json": json.dumps({"arch": "resnet18\u001b[2J"})},
       msg="'arch' must be a preset name", id="arch-ansi"),
+    # --- unbounded work, refused at once -----------------------------------------------
+    c(S, "18", "--train", "--fit", "1e23TB", msg="--fit '1e23TB': not a memory size"),
+    c(S, "18", "--train", "--fit", "9" * 5000 + "GB", msg="not a memory size",
+      id="fit-5000-digits"),
+    c(S, "18", "--train", "--fit", "\uff116GB", msg="not a memory size", id="fit-fullwidth"),
+    c("check", "18", "--tools", ",".join(["torch"] * 10_000),
+      msg="--tools has more than 6 entries; name each of torchinfo,fvcore,torch at most once",
+      id="tools-10000"),
+    c("compare", *["18"] * 200, msg="compare takes at most 12 items side by side, got 200",
+      id="compare-200"),
+    c(S, "18", "--time", "--latex", msg="--latex rows carry no timing"),
     c("report", "--config", "{d}/r.toml", output=False,
       files={"r.toml": 'arch = "resnet18"\nname = "x\\ty"\n'},
       msg="'name' must be a non-empty string without control characters"),
@@ -239,8 +253,8 @@ def test_a_model_writing_to_descriptor_1_goes_to_stderr(model_file: Path) -> Non
     ("base", 1, "the model's forward raised Boom (a BaseException, not an Exception): boom"),
     ("generator-exit", 1, "the model's forward raised GeneratorExit (a BaseException"),
     ("ctrl-c", 130, "interrupted"),
-    ("factory-exit3", 2, "calling make() ended with sys.exit(3); it must build the model"),
-    ("factory-base", 2, "calling make() raised Boom (a BaseException, not an Exception)"),
+    ("factory-exit3", 1, "calling make() ended with sys.exit(3); it must build the model"),
+    ("factory-base", 1, "calling make() raised Boom (a BaseException, not an Exception)"),
 ])
 def test_a_model_that_exits_does_not_choose_the_exit_code(
     model_file: Path, mode: str, code: int, message: str, tmp_path: Path,
@@ -313,3 +327,209 @@ def test_an_interrupted_write_removes_its_temporary_file(
         output.write_atomic(target, "x" * 2_000_000)
     assert target.read_text() == OLD
     assert [p.name for p in tmp_path.iterdir()] == ["big.json"]
+
+
+# --- output files: names, places, pages ---------------------------------------------------
+
+
+def test_a_long_output_name_has_a_temporary_name_that_fits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 250 bytes is a legal name (the limit is 255); ".NAME.XXXXXXXX.tmp" would not be
+    out = tmp_path / ("a" * 245 + ".json")
+    r = run_cli(capsys, "summary", "18", "--json", "-o", str(out))
+    assert r.code == 0, r.err
+    assert json.loads(out.read_text())["model"] == "resnet18"
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def test_a_new_file_under_dev_shm_is_an_ordinary_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or not os.access(shm, os.W_OK):
+        pytest.skip("no writable /dev/shm")
+    out = shm / f"resnet-inspect-test-{os.getpid()}.json"
+    try:
+        r = run_cli(capsys, "summary", "18", "--json", "-o", str(out))
+        assert r.code == 0, r.err
+        assert json.loads(out.read_text())["model"] == "resnet18"
+    finally:
+        out.unlink(missing_ok=True)
+    # /dev's own entries are still never created
+    r = run_cli(capsys, "summary", "18", "--json", "-o", "/dev/resnet-inspect-no-such")
+    assert r.code == 2 and "does not exist, and a file under /dev" in r.err
+
+
+PAGES = ("diagram", "18", "--level", "layer", "--fit", "a4")  # 2 pages at 8 pt
+
+
+def test_pages_are_written_all_or_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from resnet_inspect.render import output
+
+    (tmp_path / "p-1.dot").write_text(OLD)
+    staged: list[Path] = []
+    real_stage = output._stage
+
+    def stage(path: Path, payload: bytes) -> str:  # the disk fills up at page 2
+        staged.append(path)
+        if len(staged) == 2:
+            raise OSError(28, "No space left on device")
+        return real_stage(path, payload)
+
+    monkeypatch.setattr(output, "_stage", stage)
+    r = run_cli(capsys, *PAGES, "-o", str(tmp_path / "p.dot"))
+    assert r.code == 1, r.err
+    assert r.err.splitlines()[-1] == (f"resnet-inspect: error: cannot write {tmp_path}/p-2.dot: "
+                                      "No space left on device")
+    # page 1 was whole but is not put in place without page 2; the older page 1 is kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p-1.dot"]
+    assert (tmp_path / "p-1.dot").read_text() == OLD
+    monkeypatch.setattr(output, "_stage", real_stage)
+    r = run_cli(capsys, *PAGES, "-o", str(tmp_path / "p.dot"))
+    assert r.code == 0, r.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p-1.dot", "p-2.dot"]
+    assert (tmp_path / "p-2.dot").read_text().startswith("digraph")
+
+
+def test_pages_to_dev_null_go_to_dev_null(capsys: pytest.CaptureFixture[str]) -> None:
+    r = run_cli(capsys, *PAGES, "-o", "/dev/null", "-f", "dot")
+    assert r.code == 0, r.err
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+# --- stdout and stderr as the shell hands them over ---------------------------------------
+
+
+def _run(args: list[str], env: dict[str, str] | None = None, **kw: object
+         ) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "resnet_inspect", *args], capture_output=True,
+                          env={**os.environ, **(env or {})}, timeout=120, **kw)  # type: ignore[call-overload]
+
+
+def test_a_full_stdout_is_named() -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run([sys.executable, "-m", "resnet_inspect", "summary", "18"],
+                           stdout=full, stderr=subprocess.PIPE, timeout=120)
+    assert r.returncode == 1
+    assert r.stderr.decode() == ("resnet-inspect: error: cannot write to stdout: No space left "
+                                 "on device\n")
+
+
+@pytest.mark.parametrize("args", [["summary", "18"], ["summary", "18", "--json"], ["list"]])
+def test_a_closed_stdout_is_one_line(args: list[str]) -> None:
+    r = subprocess.run([sys.executable, "-m", "resnet_inspect", *args], stdout=None,
+                       stderr=subprocess.PIPE, timeout=120,
+                       preexec_fn=lambda: os.close(1))
+    assert r.returncode == 1
+    assert r.stderr.decode() == ("resnet-inspect: error: cannot write to stdout: stdout is "
+                                 "closed; give -o FILE, or leave it open\n")
+
+
+def test_a_closed_stdout_does_not_matter_with_output(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    r = subprocess.run([sys.executable, "-m", "resnet_inspect", "summary", "18", "--json", "-o",
+                        str(out)], stderr=subprocess.PIPE, timeout=120,
+                       preexec_fn=lambda: os.close(1))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(out.read_text())["model"] == "resnet18"
+
+
+@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"},
+                                 {"LANG": "C", "LC_ALL": "C", "PYTHONUTF8": "0",
+                                  "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": ""}])
+def test_an_ascii_terminal_gets_ascii(env: dict[str, str]) -> None:
+    for args in (["summary", "18", "--level", "stage"], ["compare", "basic", "bottleneck"]):
+        r = _run(args, env)
+        assert r.returncode == 0, r.stderr
+        r.stdout.decode("ascii")  # every byte is ASCII
+        text = r.stdout.decode()
+        # the title's "resnet18 · input 1x3x224x224" and the rule under the header
+        assert "UnicodeEncodeError" not in r.stderr.decode()
+        if args[0] == "summary":
+            assert text.startswith("resnet18 - input 1x3x224x224 - traced on meta")
+            assert "\n ------" in text
+    bad = _run(["summary", "18", "--layers", "3 4"], env)  # an error quoting the input
+    assert bad.returncode == 2
+    assert bad.stderr.decode("ascii").startswith("resnet-inspect: error: --layers '3 4'")
+
+
+def test_an_ascii_error_names_a_unicode_character_readably() -> None:
+    r = _run(["summary", "18", "--batch", "\uff13"], {"PYTHONIOENCODING": "ascii"})
+    assert r.returncode == 2
+    assert r.stderr.decode("ascii") == (
+        "resnet-inspect: error: --batch '?' is not a whole number: '?' (FULLWIDTH DIGIT THREE) "
+        "is not one of the digits 0-9; e.g. --batch 8\n")
+
+
+def test_duplicate_tools_run_once() -> None:
+    from resnet_inspect.cli.check import parse_tools
+
+    assert parse_tools("torch, TORCH,torchinfo,torch") == ("torch", "torchinfo")
+
+
+def test_fit_sizes_are_ascii_and_bounded() -> None:
+    from resnet_inspect.analysis.fit import parse_size
+
+    assert parse_size("16GB") == 16 * 10**9 and parse_size("1.5 KiB") == 1536
+    for bad in ("\uff116GB", "1e23TB", "9" * 31 + "GB", "16 G B"):
+        with pytest.raises(InspectError, match="not a memory size"):
+            parse_size(bad)
+
+
+ODD = """\
+from torch import nn
+
+
+class Odd(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.add_module("a|b", nn.Linear(4, 4))
+        self.add_module("c\\\\", nn.Linear(4, 4))
+        self.add_module("d<e>", nn.Linear(4, 2))
+
+    def forward(self, x):
+        for m in self.children():
+            x = m(x)
+        return x
+"""
+
+
+def test_odd_module_names_in_markdown_and_dot(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "odd.py"
+    src.write_text(ODD)
+    r = run_cli(capsys, "summary", "--model", f"{src}:Odd", "--input", "4", "--level", "layer",
+                "--markdown")
+    assert r.code == 0, r.err
+    rows = [line for line in r.out.splitlines() if line.startswith("| ")]
+    # every row has the header's 5 cells: an escaped '|' does not split a cell
+    assert all(len(re.split(r"(?<!\\)\|", row)) == 7 for row in rows), rows
+    assert "| a\\|b |" in r.out and "| c\\\\ |" in r.out and "| d&lt;e> |" in r.out
+    r = run_cli(capsys, "diagram", "--model", f"{src}:Odd", "--input", "4", "--level", "layer",
+                "-f", "dot")
+    assert r.code == 0, r.err
+    assert 'tooltip="c\\\\: 4' in r.out  # the backslash doubled inside the DOT string
+    assert '"cluster_c\\"' not in r.out and "cluster_c_" in r.out
+
+
+def test_a_fit_holding_more_than_the_batch_limit_is_refused_at_once() -> None:
+    # --train --fit 10TiB searched batch after batch until killed: a step of 10 MiB fixed
+    # and 1 MiB a sample fits (10 TiB - 10 MiB) / 1 MiB = 10,485,750 samples > 1,048,576
+    from types import SimpleNamespace
+
+    from resnet_inspect.analysis import fit
+
+    counted: list[int] = []
+
+    def count(batch: int) -> object:  # a stand-in report: only its step's peak is read
+        counted.append(batch)
+        return SimpleNamespace(training_memory=SimpleNamespace(peak=10 * 2**20 + batch * 2**20))
+
+    with pytest.raises(InspectError, match=r"10\.00 TiB holds more than 1,048,576 samples"):
+        fit.largest_batch(count, 10 * 2**40, "10.00 TiB")  # type: ignore[arg-type]
+    assert counted == [1, 2]

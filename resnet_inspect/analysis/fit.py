@@ -19,11 +19,15 @@ from dataclasses import dataclass
 from resnet_inspect.analysis.gpus import GB, GPUS, find_gpu
 from resnet_inspect.errors import InspectError
 from resnet_inspect.report.model import Report
+from resnet_inspect.spec.limits import MAX_BATCH
+from resnet_inspect.spec.numbers import shown
 
 GIB = 2**30
 RESERVED = GIB  # CUDA context (~0.3-0.5 GiB) and allocator slack, set aside on a card
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*$", re.IGNORECASE)
+# ASCII digits only (spec/numbers.py's rule: Python's \d would take '１６GB')
+_SIZE = re.compile(r"^\s*([0-9]{1,30}(?:\.[0-9]{1,30})?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*$",
+                   re.IGNORECASE | re.ASCII)
 _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": GB, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": GIB, "tib": 2**40}
 
@@ -32,7 +36,7 @@ def parse_size(text: str) -> int:
     """'24GiB', '16 GB', '512MiB', '2e9' bytes -> bytes."""
     m = _SIZE.match(text)
     if m is None:
-        raise InspectError(f"--fit {text!r}: not a memory size; use a number with a unit, "
+        raise InspectError(f"--fit {shown(text)}: not a memory size; use a number with a unit, "
                            "e.g. --fit 24GiB or --fit 16GB")
     value = float(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]
     if value < 1:
@@ -83,13 +87,20 @@ def largest_batch(count: Callable[[int], Report], capacity: int, label: str) -> 
     for _ in range(8):
         slope = max((peak(hi) - peak(lo)) / (hi - lo), 1.0)
         guess = max(int(hi + (capacity - peak(hi)) // slope), 1)
-        if guess == batch or guess in (lo, hi):
+        if guess == batch or guess in (lo, hi) or guess > MAX_BATCH:
+            batch = guess
             break
         batch, lo, hi = guess, hi, guess
     batch = max(batch, 1)
+    if batch > MAX_BATCH:  # counted at once, never searched for: 10 TiB is 10^5 samples
+        per_sample = max(peak(2) - peak(1), 1)
+        raise InspectError(
+            f"{label} holds more than {MAX_BATCH:,} samples of this step (the --batch limit; "
+            f"{(peak(1) - per_sample) / GIB:.2f} GiB fixed, {per_sample / 2**20:.2f} MiB a "
+            "sample); give a smaller --fit")
     while batch > 0 and peak(batch) > capacity:
         batch -= 1
-    while peak(batch + 1) <= capacity:
+    while peak(batch + 1) <= capacity and batch < MAX_BATCH:
         batch += 1
     after = peak(batch + 1)
     if batch == 0:

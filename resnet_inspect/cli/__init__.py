@@ -153,7 +153,9 @@ def _main(argv: list[str] | None) -> None:
 
     from resnet_inspect.cli.app import app
     from resnet_inspect.errors import InspectError, ModelError, RunFailure, Terminated
+    from resnet_inspect.process import STDOUT_WRITE_ERRORS, prepare_streams
 
+    prepare_streams()
     args = sys.argv[1:] if argv is None else argv
     _register_commands(args)
     click = _click_exceptions()
@@ -201,6 +203,8 @@ def _main(argv: list[str] | None) -> None:
     except OSError as err:  # the system refused something (a read, a write, a device)
         if os.environ.get("RESNET_INSPECT_DEBUG"):
             raise
+        if not err.filename and err.errno in STDOUT_WRITE_ERRORS:  # print()'s, rich's
+            _fail(_stdout_failed(err), 1)
         where = f" {err.filename}" if err.filename else ""
         _fail(f"cannot access{where}: {err.strerror or err}", 1)
     except Exception as err:  # a bug or a runtime failure, not the user's input
@@ -214,7 +218,13 @@ def _main(argv: list[str] | None) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         _quiet_broken_pipe()
+    except OSError as err:  # `> /dev/full`: the last of the output did not fit
+        _fail(_stdout_failed(err), 1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _stdout_failed(err: OSError) -> str:
+    return f"cannot write to stdout: {err.strerror or err}"
 
 
 # "Invalid value for '--batch' / '-b': --batch '٣' is not ...": click's prefix on a
@@ -244,7 +254,9 @@ def _fail(message: str, code: int) -> None:
     first = " ".join(message.split())  # one line, whatever the message held
     if len(first) > 1000:  # a message quoting a huge value (a billion-laughs config ...)
         first = first[:997] + "..."
-    with contextlib.suppress(BrokenPipeError, ValueError):
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # a full or closed stdout
         sys.stdout.flush()
-    print(f"resnet-inspect: error: {first}", file=sys.stderr)
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # nowhere to say it
+        print(f"resnet-inspect: error: {first}", file=sys.stderr)
+        sys.stderr.flush()
     sys.exit(code)

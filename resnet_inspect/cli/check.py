@@ -18,7 +18,13 @@ _TOOLS = ("torchinfo", "fvcore", "torch")
 
 
 def parse_tools(text: str) -> tuple[str, ...]:
-    tools = tuple(t.strip().lower() for t in text.split(",") if t.strip())
+    """'torchinfo,torch' -> the tools, each once in the order given ('torch,torch' runs it
+    once); at most as many entries as there are tools, so 10,000 are refused at once."""
+    entries = text.split(",", len(_TOOLS) * 2)
+    if len(entries) > len(_TOOLS) * 2:
+        raise InspectError(f"--tools has more than {len(_TOOLS) * 2} entries; name each of "
+                           f"{','.join(_TOOLS)} at most once")
+    tools = tuple(dict.fromkeys(t.strip().lower() for t in entries if t.strip()))
     for tool in tools:
         if tool not in _TOOLS:
             from resnet_inspect.errors import did_you_mean

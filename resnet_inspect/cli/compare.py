@@ -82,7 +82,11 @@ def compare(
         unknown_item,
     )
     from resnet_inspect.analysis.compare_networks import compare_reports
+    from resnet_inspect.spec.limits import MAX_COMPARE_ITEMS
 
+    if len(items) > MAX_COMPARE_ITEMS:
+        raise InspectError(f"compare takes at most {MAX_COMPARE_ITEMS} items side by side, got "
+                           f"{len(items):,}; compare fewer at a time")
     device = "meta" if run.device is opt.Device.AUTO else run.device.value
     user = None
     if model.user_model is not None:  # the user's network, beside the named ones

@@ -71,7 +71,7 @@ def summary(
     dtype: Annotated[DType | None, typer.Option("--dtype", help="Count as if the model were cast to this dtype (bytes per value change; counts do not) \\[default: the model's own].", case_sensitive=False, show_default=False)] = None,
     amp: Annotated[bool, typer.Option("--amp", help="With --train: mixed precision as torch.autocast does it (weights float32, convolutions and matmuls in float16).", rich_help_panel="Training step")] = False,
     time_it: Annotated[bool, typer.Option("--time", help="Measure each layer's forward time on the device (CUDA events on a GPU, wall clock on CPU), GFLOP/s and peak memory.")] = False,
-    rf: Annotated[bool, typer.Option("--rf", help="Show the receptive field and jump (input pixels between neighbouring outputs) at --level block and layer too, e.g. 99/8; --level stage and tables 110+ columns wide show them anyway.")] = False,
+    rf: Annotated[bool, typer.Option("--rf", help="Show the receptive field and jump (input pixels between neighbouring outputs) at --level block and layer too, e.g. 99/8; --level stage and tables 140+ columns wide show them anyway.")] = False,
     *,
     model: opt.ModelOptions,
     run: opt.RunOptions,
@@ -90,9 +90,10 @@ def summary(
         raise InspectError("--time measures the forward pass; leave out --train to time it")
     if time_it and run.device is opt.Device.META:
         raise InspectError("--time measures on a real device; use --device auto, cpu or cuda")
-    if time_it and (csv_out or markdown):
+    if time_it and (csv_out or markdown or latex):
         # refused before half a minute of measuring, not dropped after it
-        raise InspectError(f"--{'csv' if csv_out else 'markdown'} rows carry no timing; use "
+        medium = "csv" if csv_out else "markdown" if markdown else "latex"
+        raise InspectError(f"--{medium} rows carry no timing; use "
                            "--time --json (a \"timing\" key) or the table, or drop --time")
     run.validate()
     if output is not None:

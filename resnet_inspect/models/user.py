@@ -8,8 +8,8 @@ cause.
 Their code does not own the process (`user_code`): while it runs (the import, the
 factory, every forward), what it prints goes to stderr, because stdout carries only our
 output (`--json`, `--csv`, `-f png -o -`); a `sys.exit(...)`, `GeneratorExit` or other
-BaseException it raises is a failure with its cause (exit 2 while building the model,
-exit 1 in forward), never the command's exit. Ctrl-C (KeyboardInterrupt) stays an
+BaseException it raises is a runtime failure with its cause (exit 1), never the
+command's exit. Ctrl-C (KeyboardInterrupt) stays an
 interruption.
 """
 
@@ -60,8 +60,11 @@ def load_model(ref: str) -> tuple[Any, str]:
             made = target()
     except (KeyboardInterrupt, Terminated):
         raise
-    except BaseException as err:  # the user's code, SystemExit too: its cause, in one line
-        raise InspectError(
+    except BaseException as err:  # the user's code: its cause, in one line
+        # an exception is a factory that cannot build the model as called (exit 2); an
+        # exit or another BaseException is the model's code ending the run (exit 1)
+        kind = InspectError if isinstance(err, Exception) else ModelError
+        raise kind(
             f"--model {ref}: calling {attr}() {_raised(err)}; it must build the model with no "
             "arguments and return it"
         ) from err
@@ -174,8 +177,8 @@ def _import(source: str, ref: str) -> ModuleType:
     except BaseException as err:  # SyntaxError, an exception at import, even SystemExit
         if isinstance(err, (KeyboardInterrupt, Terminated)):
             raise
-        raise InspectError(f"--model {ref}: importing {source} failed: it "
-                           f"{_raised(err)}") from err
+        kind = InspectError if isinstance(err, Exception) else ModelError  # as in load_model
+        raise kind(f"--model {ref}: importing {source} failed: it {_raised(err)}") from err
 
 
 def _first_line(err: BaseException) -> str:

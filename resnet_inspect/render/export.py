@@ -40,6 +40,13 @@ def to_csv(report: Report, level: str = "layer", names: NameScheme | str = "torc
     return buf.getvalue()
 
 
+def markdown_cell(text: str) -> str:
+    """Text safe in a Markdown table cell: a '|' in a module's name ended the cell, a
+    backslash escaped what followed, a newline ended the row, '<' opened HTML."""
+    return (" ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|")
+            .replace("<", "&lt;").replace("`", "\\`"))
+
+
 def _markdown_line(cells: Sequence[str], total: bool = False) -> str:
     """A Markdown table row; the total row writes its blanks as one space."""
     parts = [f" {c} " if c or not total else " " for c in cells]
@@ -60,10 +67,11 @@ def to_markdown(
     report: Report, level: str = "block", names: NameScheme | str = "torchvision"
 ) -> str:
     lines = [
-        f"**{report.model}**, input {fmt.shape(report.input_shape)}: "
+        f"**{markdown_cell(report.model)}**, input {fmt.shape(report.input_shape)}: "
         f"{fmt.count(report.totals.params)} params, {fmt.si(report.totals.macs)} MACs "
         f"({report.layer_count.text})",
         "",
-        *markdown_table(View(report, level, MARKDOWN, names=names), rollup(report, level)),
+        *markdown_table(View(report, level, MARKDOWN, names=names), rollup(report, level),
+                        escape=markdown_cell),
     ]
     return "\n".join(lines) + "\n"

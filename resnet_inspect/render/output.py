@@ -37,6 +37,9 @@ _STDOUT_NAMES = ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 # Paths that name an already-open file or a kernel object: written through, never resolved
 # and replaced (realpath("/dev/stdout") may name the file the shell redirected to).
 _PASS_THROUGH_PREFIXES = ("/dev/", "/proc/")
+# A temporary file's name keeps this much of the target's, so that a 255-byte name (the
+# usual limit) still has a temporary name that fits
+_TMP_NAME_KEEP = 64
 
 
 def output_callback(value: Path | None) -> Path | None:
@@ -57,14 +60,17 @@ def safe_file_name(name: str) -> str:
 
 
 def _through(path: Path) -> bool:
-    """Whether `path` must be opened and written in place rather than replaced."""
-    text = str(path.expanduser().absolute())
-    if text.startswith(_PASS_THROUGH_PREFIXES):
+    """Whether `path` must be opened and written in place rather than replaced: what is
+    not a regular file (a device, a FIFO, a terminal), /proc and /dev/fd paths, and
+    /dev's own entries (/dev/stderr may name a file the shell redirected to). A directory
+    under /dev that holds files (/dev/shm) is an ordinary place to write."""
+    absolute = path.expanduser().absolute()
+    text = str(absolute)
+    if text.startswith(_PASS_THROUGH_PREFIXES[1:]) or text.startswith("/dev/fd/") \
+            or absolute.parent == Path("/dev"):
         return True
     try:
         mode = path.expanduser().stat().st_mode  # follows symlinks
-    except FileNotFoundError:
-        return False
     except OSError:
         return False
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
@@ -120,7 +126,17 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     if str(path) == STDOUT:
         _write_stdout(payload)
         return
-    check_writable(path)
+    write_all([(path, payload)])
+
+
+def written_through(path: Path) -> bool:
+    """Whether `path` is written in place (stdout by another name, a device, a FIFO, a
+    terminal) rather than replaced: several pages to /dev/null all go to /dev/null."""
+    return str(path) in _STDOUT_NAMES or _through(path)
+
+
+def _write_through(path: Path, payload: bytes) -> None:
+    """Our stdout by another name, or a device, FIFO or terminal: opened and written."""
     if str(path) in _STDOUT_NAMES:
         try:
             _write_stdout(payload)
@@ -129,29 +145,61 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         except OSError as err:
             raise _failure(path, err) from None
         return
-    if _through(path):
-        try:
-            # no O_CREAT: a special file that vanished since the check is not re-created
-            # as a regular one; O_TRUNC only where a file has a length to cut
-            flags = os.O_WRONLY
-            if stat.S_ISREG(os.stat(path).st_mode):
-                flags |= os.O_TRUNC
-            with os.fdopen(os.open(path.expanduser(), flags), "wb") as f:
-                f.write(payload)
-        except OSError as err:
-            raise _failure(path, err) from None
-        return
-    target = _target(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        # no O_CREAT: a special file that vanished since the check is not re-created
+        # as a regular one; O_TRUNC only where a file has a length to cut
+        flags = os.O_WRONLY
+        if stat.S_ISREG(os.stat(path).st_mode):
+            flags |= os.O_TRUNC
+        with os.fdopen(os.open(path.expanduser(), flags), "wb") as f:
+            f.write(payload)
     except OSError as err:
-        raise _failure(path, err, kept=True) from None
+        raise _failure(path, err) from None
+
+
+def write_all(files: list[tuple[Path, bytes]]) -> None:
+    """Several files (a diagram's pages), all or none: each is written to a temporary file
+    beside it first, and only when every one is whole are they renamed into place. A
+    failure (a full disk at page 3, Ctrl-C) removes the temporary files and leaves every
+    older file as it was. Paths written through (devices, FIFOs) get each in turn."""
+    for path, _ in files:
+        check_writable(path)
+    if any(written_through(path) for path, _ in files):
+        for path, data in files:
+            if written_through(path):
+                _write_through(path, data)
+            else:
+                write_all([(path, data)])
+        return
+    staged: list[str] = []
+    current = files[0][0]
+    try:
+        for current, data in files:
+            staged.append(_stage(current, data))
+        for tmp, (current, _) in zip(list(staged), files, strict=True):
+            os.replace(tmp, _target(current))
+            staged.remove(tmp)
+    except OSError as err:
+        for tmp in staged:
+            _remove(tmp)
+        raise _failure(current, err, kept=True) from None
+    except BaseException:
+        for tmp in staged:
+            _remove(tmp)
+        raise
+
+
+def _stage(path: Path, payload: bytes) -> str:
+    """`payload` in a temporary file beside `path`'s target, with the permissions the
+    target has (or a new file would get); its name."""
+    target = _target(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:_TMP_NAME_KEEP]}.", suffix=".tmp",
+                               dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
-        # keep an existing file's permissions; a new one gets what open() would give it
         try:
             mode = stat.S_IMODE(os.stat(target).st_mode)
         except FileNotFoundError:
@@ -159,13 +207,10 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             os.umask(umask)
             mode = 0o666 & ~umask
         os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except OSError as err:
-        _remove(tmp)
-        raise _failure(path, err, kept=True) from None
     except BaseException:
         _remove(tmp)
         raise
+    return tmp
 
 
 def _remove(tmp: str) -> None:
@@ -174,9 +219,14 @@ def _remove(tmp: str) -> None:
 
 
 def _write_stdout(payload: bytes) -> None:
-    sys.stdout.flush()
-    sys.stdout.buffer.write(payload)
-    sys.stdout.buffer.flush()
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as err:  # `> /dev/full`, a closed stdout: name stdout, not a file
+        raise RunFailure(f"cannot write to stdout: {err.strerror or err}") from None
 
 
 def emit_rendered(render: Callable[[Console], None], output: Path | None) -> None:
@@ -196,7 +246,12 @@ def emit(text: str, output: Path | None) -> None:
     """Text to `output` (atomically) or to stdout."""
     text = text if text.endswith("\n") else text + "\n"
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise RunFailure(f"cannot write to stdout: {err.strerror or err}") from None
     else:
         write_atomic(output, text)

@@ -29,6 +29,8 @@ MAX_CLASSES = 10_000_000
 MAX_BATCH = 1_048_576
 # Height and width of the input; 3 colour channels, up to MAX_CHANNELS.
 MAX_SPATIAL = 65536
+# Items side by side in `compare`: the paper's Table 1 has 5 columns; 12 still read.
+MAX_COMPARE_ITEMS = 12
 # Elements of the input tensor (batch x C x H x W): with MAX_CHANNELS this keeps every
 # activation's element count well inside int64, which torch's storage sizes need.
 MAX_INPUT_ELEMENTS = 2**40
@@ -44,6 +46,7 @@ LIMITS: dict[str, tuple[int, str]] = {
     "batch": (MAX_BATCH, "batch size (--batch)"),
     "spatial": (MAX_SPATIAL, "input height or width"),
     "input_elements": (MAX_INPUT_ELEMENTS, "input elements (batch x C x H x W)"),
+    "compare_items": (MAX_COMPARE_ITEMS, "items compared side by side"),
 }
 
 

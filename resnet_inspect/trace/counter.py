@@ -4,6 +4,7 @@ whose forward made them)."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -15,11 +16,14 @@ from resnet_inspect.counting.meta_ops import RULES as META_RULES
 from resnet_inspect.counting.ops import FORMULAS, NO_ARITHMETIC, Formula, apply, op_name
 from resnet_inspect.errors import ModelError
 from resnet_inspect.report.model import LayerRecord
+from resnet_inspect.trace.dataflow import DataflowRecorder
 from resnet_inspect.trace.modules import Frame, ModuleInfo, first_tensor_shape
 from resnet_inspect.trace.tensors import batch_numel
 from resnet_inspect.trace.training import StepMemory, output_tensors
 
-_Op = tuple[int, str, Formula | None]
+# (0 no arithmetic, 1 a formula, 2 none; its report name; formula; a view; its short name;
+# whether it writes an argument in place)
+_Op = tuple[int, str, Formula | None, bool, str, bool]
 # category values, read once: an enum's .value is a property, slow per operator
 _UNSUPPORTED = Category.UNSUPPORTED.value
 _OTHER = Category.OTHER.value
@@ -40,10 +44,12 @@ class Counter(TorchDispatchMode):
         self.stack: list[Frame] = []
         self.records: list[LayerRecord] = []
         self.unsupported: dict[str, int] = {}
-        self._last_out = (0, 0)  # (row, tensor) of the last own-operator output counted
+        # (row, weak reference to the tensor) of the last own-operator output counted: a
+        # weak reference, not id(), which a new tensor can take over once the last is freed
+        self._last_out: tuple[Any, Any] = (None, None)
         self.operators: dict[str, list[Any]] = {}  # op -> [category, calls, macs, flops]
-        # OpOverload -> (0 no arithmetic, 1 a formula, 2 none; its report name; formula)
-        self.ops: dict[Any, _Op] = {}
+        self.ops: dict[Any, _Op] = {}  # OpOverload -> what the counter needs of it
+        self.flow: DataflowRecorder | None = None  # the forward's dataflow graph
         # a training step: the backward's operators go to the row whose forward made
         # their autograd node; live storages are followed for the peak
         self.backward = False
@@ -66,6 +72,22 @@ class Counter(TorchDispatchMode):
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
+        op = self.ops.get(func)
+        if op is None:
+            packet = func.overloadpacket
+            kind = 1 if packet in FORMULAS else 0 if packet in NO_ARITHMETIC else 2
+            name = op_name(func)
+            op = self.ops[func] = (kind, name, FORMULAS.get(packet), bool(func.is_view),
+                                   name.removeprefix("aten."), bool(func._schema.is_mutable))
+        reads = None
+        if self.flow is not None and self.stack and not self.backward and not op[3]:
+            frame = self.stack[-1]
+            if not frame.info.leaf:  # an operator of a forward's own: a node, made below
+                reads = self.flow.reads((*args, *kwargs.values()) if kwargs else args)
+            elif not frame.first_op or (op[0] and not frame.arith):
+                # inside a leaf: only its first operator (with arithmetic, if it runs one)
+                frame.first_op = op[4]
+                frame.arith = op[0] != 0
         out = None
         if self.meta:
             rule = META_RULES.get(func)
@@ -73,17 +95,15 @@ class Counter(TorchDispatchMode):
                 out = rule(args, kwargs)
         if out is None:
             out = func(*args, **kwargs)
-        op = self.ops.get(func)
-        if op is None:
-            packet = func.overloadpacket
-            kind = 1 if packet in FORMULAS else 0 if packet in NO_ARITHMETIC else 2
-            op = self.ops[func] = (kind, op_name(func), FORMULAS.get(packet))
         if self.memory is not None:
             self.memory.track(out, args, op[1])
         if op[0] and self.backward:
             self._charge_backward(op, args, kwargs, out)
         elif op[0] and self.stack:
             self._charge(op, args, kwargs, out)
+        if reads is not None:
+            assert self.flow is not None
+            self.flow.operator(self.stack[-1], op[4], args, kwargs, reads, out, op[5])
         return out
 
     def pack(self, t: torch.Tensor) -> tuple[torch.Tensor, int]:
@@ -162,7 +182,7 @@ class Counter(TorchDispatchMode):
     def _charge_backward(self, op: _Op, args: tuple[Any, ...], kwargs: dict[str, Any],
                          out: Any) -> None:
         row = self._backward_row()
-        kind, name, fn = op
+        kind, name, fn = op[0], op[1], op[2]
         if kind == 2:
             self.unsupported[name] = self.unsupported.get(name, 0) + 1
             row.backward_categories.setdefault(_UNSUPPORTED, [0, 0])
@@ -181,7 +201,7 @@ class Counter(TorchDispatchMode):
         first = out[0] if isinstance(out, (tuple, list)) and out else out
         out_shape = tuple(first.shape) if isinstance(first, torch.Tensor) else ()
         frame = self.stack[-1]
-        kind, name, fn = op
+        kind, name, fn = op[0], op[1], op[2]
         row = frame.open or self._open(frame, args, name)
         if kind == 2:
             self.unsupported[name] = self.unsupported.get(name, 0) + 1
@@ -216,9 +236,11 @@ class Counter(TorchDispatchMode):
             # output is counted whether its ReLU is in place or not: torchvision's
             # resnet18 and the preset then estimate the same memory. An operator that
             # updates this row's own last output again is that activation, counted once.
-            if isinstance(first, torch.Tensor) and self._last_out != (id(row), id(first)):
+            last_row, last = self._last_out
+            if isinstance(first, torch.Tensor) and not (
+                    last_row is row and last is not None and last() is first):
                 row.output_bytes += batch_numel(out_shape) * self.elem
-                self._last_out = (id(row), id(first))  # ids: holding it would keep it alive
+                self._last_out = (row, weakref.ref(first))  # holding it would keep it alive
 
     def _open(self, frame: Frame, args: tuple[Any, ...], op: str = "") -> LayerRecord:
         """A new row for the module's own operators, in execution order. One that opens

@@ -25,6 +25,7 @@ class ModuleHooks:
                  input_shape: list[int], elem: int, training: bool) -> None:
         self.counter = counter
         self.stack = counter.stack
+        self.flow = counter.flow
         self.records = counter.records
         self.elem = elem
         self.training = training
@@ -67,7 +68,10 @@ class ModuleHooks:
             stack[-1].open = None  # the parent's next own operator starts a new row
         first = id(m) not in self.called
         self.called.add(id(m))
-        stack.append(Frame(info, first))
+        frame = Frame(info, first)
+        if self.flow is not None:
+            self.flow.enter(frame, args, stack[-1] if stack else None)
+        stack.append(frame)
 
     def post_hook(self, m: nn.Module, args: tuple[Any, ...], out: Any) -> None:
         """A module of the model ends: its call leaves the stack, and a leaf's row gets its
@@ -98,9 +102,13 @@ class ModuleHooks:
             row.input_shape = first_tensor_shape(args)
             row.output_shape = out_shape
             row.output_bytes = batch_numel(out_shape) * self.elem if out_shape else 0
+            if self.flow is not None:
+                self.flow.leave(frame, out, row, stack[-1] if stack else None)
             if self.progress is not None and len(self.records) % 64 == 0:
                 self.progress(len(self.records), self.leaves)
-        elif frame.called_first and frame.rows == 0 and any(info.own):
+        elif self.flow is not None:
+            self.flow.leave(frame, out, None, stack[-1] if stack else None)
+        if not info.leaf and frame.called_first and frame.rows == 0 and any(info.own):
             # parameters a module holds itself (a class token, an attention's packed
             # projection) need a row even when it ran no operator of its own
             row = self.counter.new_row(info, frame, first_shape(args[0]) if args else [])

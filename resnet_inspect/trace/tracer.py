@@ -24,6 +24,7 @@ from resnet_inspect.errors import InspectError, ModelError, RunFailure
 from resnet_inspect.models.walk import walked_once
 from resnet_inspect.report.model import LayerRecord, Report, conventions_for
 from resnet_inspect.trace.counter import Counter
+from resnet_inspect.trace.dataflow import DataflowRecorder
 from resnet_inspect.trace.device import (
     META,
     model_device,
@@ -74,6 +75,7 @@ def trace(
     amp: str | None = None,
     input_dtype: torch.dtype | str | None = None,
     example_input: Any = None,
+    graph: bool = True,
 ) -> Report:
     """Trace one forward pass of `model` on a made-up input and return its Report.
 
@@ -97,6 +99,9 @@ def trace(
     otherwise: "int64" gives token ids below the smallest embedding's size. An
     `example_input` (a tensor, a tuple of arguments, a dict of keyword arguments) is
     used instead, on the trace's device; its first tensor's shape is the input shape.
+
+    `graph` records the forward's dataflow graph (report.graph: what ran on what, for
+    diagrams and shortcut kinds); False leaves it out, for measuring what it costs.
     """
     in_dtype = input_dtype_named(input_dtype)
     if example_input is not None:
@@ -117,7 +122,7 @@ def trace(
                            "is no training step to count; unfreeze some (requires_grad=True)")
     target = resolve_device(device)
     job = _Job([int(d) for d in input_shape], batch, headline, dtype, name, step, in_dtype,
-               example_input)
+               example_input, graph)
     with paused_gc(), walked_once(model):
         if target.type == "meta":
             try:
@@ -144,6 +149,7 @@ class _Job:
     step: Step | None
     input_dtype: torch.dtype | None = None  # None: the model's float dtype
     example: Any = None  # the user's own input, used as given
+    graph: bool = True  # record the dataflow graph
 
 
 class _MetaUnsupported(Exception):
@@ -205,6 +211,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
     elem = torch.empty((), dtype=x_dtype).element_size()
     sizes = sizes or tensor_sizes(model, dtype)
     counter = Counter(device.type == "meta", elem)
+    flow = counter.flow = DataflowRecorder() if job.graph else None
     records = counter.records
     spec = getattr(model, "spec", None)
     report_name = job.name or (spec.name if spec is not None else type(model).__name__)
@@ -214,6 +221,8 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
 
     call = _call(model, job, x_dtype, device)
     x = call.first
+    if flow is not None:
+        flow.start(call.tensors())
     root: list[LayerRecord] = []
 
     def fallback() -> LayerRecord:
@@ -238,9 +247,9 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
     try:
         if step is None:
             with torch.no_grad(), same_kernels_everywhere(model), counter:
-                call.run(model)
+                out = call.run(model)
         else:
-            _run_step(model, call, counter, step, fallback)
+            out = _run_step(model, call, counter, step, fallback)
     except (RuntimeError, NotImplementedError) as err:
         if isinstance(err, (ModelError, RunFailure)):
             raise  # already one line with its cause (models/user.py, autograd's in-place
@@ -268,9 +277,14 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
             r.category = max(r.categories, key=lambda c: r.categories[c][1])
             if r.category != Category.UNSUPPORTED.value and r.categories[r.category][1] == 0:
                 r.category = next(iter(r.categories))
-    blocks = block_records(hooks.block_modules, hooks.block_shapes)
-    fill_fields(records, blocks, {i.row_name: i.module for i in hooks.infos.values()},
-                1 + len(input_shape))
+    graph = flow.finish(out, records, counter.operators) if flow is not None else None
+    blocks = block_records(hooks.block_modules, hooks.block_shapes, graph, records)
+    # the paper's "why 101 layers" where every block adds a shortcut, or the network was
+    # built as a ResNet (plain-34 keeps the count of the ResNet it is the baseline of)
+    resnet = spec is not None or all(b.shortcut != "none" for b in blocks)
+    modules = {i.name: i.module for i in hooks.infos.values()}  # a path: the graph's
+    modules.update((i.row_name, i.module) for i in hooks.infos.values())  # a row's name
+    fill_fields(records, blocks, modules, 1 + len(input_shape), graph)
     return Report(
         model=report_name,
         description=getattr(spec, "description", "") if spec is not None else "",
@@ -281,7 +295,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         blocks=blocks,
         totals=report_totals(sizes, records, job.headline),
         memory=forward_memory(sizes, records, batch, input_shape, x.element_size()),
-        layer_count=named_depth(report_name, layer_count(records, blocks), records),
+        layer_count=named_depth(report_name, layer_count(records, blocks, resnet), records),
         conventions=conventions_for(job.headline.value),
         unsupported=[{"op": op, "calls": n} for op, n in sorted(counter.unsupported.items())],
         operators=[
@@ -291,6 +305,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         spec=_enum_values(asdict(spec)) if spec is not None else None,
         training_memory=(training_memory(model, sizes, memory, step, x, records)
                          if step is not None and memory is not None else None),
+        graph=graph,
     )
 
 
@@ -304,7 +319,7 @@ def _call(model: nn.Module, job: _Job, float_dtype: torch.dtype, device: torch.d
 
 
 def _run_step(model: nn.Module, call: Call, counter: Counter, step: Step,
-              fallback: Callable[[], LayerRecord]) -> None:
+              fallback: Callable[[], LayerRecord]) -> Any:
     """One training step under the counter: the forward, with autograd's saved tensors
     charged to their rows, then the backward from a gradient of ones."""
     autocast: Any = contextlib.nullcontext()
@@ -332,3 +347,4 @@ def _run_step(model: nn.Module, call: Call, counter: Counter, step: Step,
     del seeds
     if counter.memory is not None:  # the optimizer's step, with the gradients and output
         counter.memory.add(optimizer_temporaries(model, step))
+    return out
