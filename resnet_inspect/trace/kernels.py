@@ -92,3 +92,25 @@ class DeviceKernels(TorchFunctionMode):
                     attn_mask=call["attn_mask"], scale=call["scale"])
                 return out[0]
         return func(*args, **kwargs)
+
+
+class FusedRecompute(TorchFunctionMode):
+    """Watches scaled_dot_product_attention calls on meta (running them as they are) and
+    adds up the Q K^T products a fused CPU kernel would recompute in its backward
+    (batch x heads x queries x keys x E_qk MACs a call): what separates the math path's
+    count from the fused kernel's, for `check --train`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.macs = 0
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        if func is F.scaled_dot_product_attention:
+            call = {**_SDPA_DEFAULTS, **dict(zip(_SDPA_ARGS, args, strict=False)), **kwargs}
+            q, k = call["query"], call["key"]
+            if isinstance(q, torch.Tensor) and q.is_meta and not call["enable_gqa"] \
+                    and q.requires_grad and cpu_attention_kernel(call) == _FLASH:
+                self.macs += q.shape[:-2].numel() * q.shape[-2] * k.shape[-2] * q.shape[-1]
+        return func(*args, **kwargs)
