@@ -507,8 +507,9 @@ def test_odd_module_names_in_markdown_and_dot(tmp_path: Path,
                 "--markdown")
     assert r.code == 0, r.err
     rows = [line for line in r.out.splitlines() if line.startswith("| ")]
-    # every row has the header's 5 cells: an escaped '|' does not split a cell
-    assert all(len(re.split(r"(?<!\\)\|", row)) == 7 for row in rows), rows
+    # every row has the header's 6 cells (layer, type, output, RF/jump, params, MACs): an
+    # escaped '|' does not split a cell
+    assert all(len(re.split(r"(?<!\\)\|", row)) == 8 for row in rows), rows
     assert "| a\\|b |" in r.out and "| c\\\\ |" in r.out and "| d&lt;e> |" in r.out
     r = run_cli(capsys, "diagram", "--model", f"{src}:Odd", "--input", "4", "--level", "layer",
                 "-f", "dot")
