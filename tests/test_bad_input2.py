@@ -533,3 +533,42 @@ def test_a_fit_holding_more_than_the_batch_limit_is_refused_at_once() -> None:
     with pytest.raises(InspectError, match=r"10\.00 TiB holds more than 1,048,576 samples"):
         fit.largest_batch(count, 10 * 2**40, "10.00 TiB")  # type: ignore[arg-type]
     assert counted == [1, 2]
+
+
+def test_a_config_fifo_without_a_writer_times_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from resnet_inspect.spec import limits
+
+    monkeypatch.setattr(limits, "CONFIG_WAIT_S", 0.3)
+    fifo = tmp_path / "c.toml"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    r = run_cli(capsys, "summary", "--config", str(fifo))
+    assert r.code == 2
+    assert r.err == (f"resnet-inspect: error: config file {fifo} is a FIFO and nothing was "
+                     "written to it in 0.3 s; start its writer first, or give a file\n")
+    assert time.monotonic() - started < 30
+
+
+def test_a_config_fifo_with_a_writer_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    import threading
+
+    fifo = tmp_path / "c.toml"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        time.sleep(0.2)  # the writer comes after the reader opened the FIFO
+        with open(fifo, "w") as f:
+            f.write('block = "basic"\nlayers = [2, 2]\n')
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    r = run_cli(capsys, "summary", "--config", str(fifo), "--level", "stage", "--json")
+    writer.join(timeout=30)
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    # the FIFO's network: two basic stages of 2 blocks each
+    assert data["model"] == "custom" and data["spec"]["stages"][1]["blocks"] == 2
