@@ -48,8 +48,13 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
                                     fit="slide", paginate=True).pages[i].source
 
     def figure3() -> str:
-        reports = [inspect(name, device="meta") for name in ("vgg19", "plain34", "resnet34")]
-        return make_diagram(reports, level="block").source
+        from resnet_inspect import resolve_spec
+
+        spec = resolve_spec("resnet34")
+        reports = [inspect("vgg19", device="meta"),
+                   inspect(spec.with_changes(plain=True), device="meta"),
+                   inspect(spec, device="meta")]
+        return make_diagram(reports, level="layer", fit="a4").source
 
     return [
         ("block-basic", "Basic block at 64 channels (Figure 5, left)", block(BlockKind.BASIC)),
@@ -65,8 +70,8 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
         ("resnet50d-layers", "ResNet-50-D, every layer: avg pool -> 1x1 conv shortcut",
          net("resnet50d", "layer")),
         ("resnet101-stages", "ResNet-101, one node per stage", net("resnet101", "stage")),
-        ("resnet50-stages-slide", "ResNet-50 stages, left to right, fitted to a 16:9 slide",
-         net("resnet50", "stage", direction="LR", fit="slide")),
+        ("resnet50-stages-slide", "ResNet-50 stages fitted to a 16:9 slide (10.5 pt)",
+         net("resnet50", "stage", fit="slide")),
         ("plain34-vs-resnet34", "plain-34 beside ResNet-34, every layer, folded (Figure 3)",
          plain_vs_residual),
         ("resnet50-blocks-slide", "ResNet-50 by blocks on one 16:9 slide at 11 pt",
@@ -75,7 +80,7 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
          net("resnet18", "block", fit="slide")),
         ("resnet50-slide-1", "ResNet-50 by layers at 10 pt: slide 1 of 5", slide_page(0)),
         ("resnet50-slide-2", "ResNet-50 by layers at 10 pt: slide 2 of 5", slide_page(1)),
-        ("figure3-a4-landscape", "VGG-19, plain-34 and ResNet-34 (Figure 3) by blocks",
+        ("figure3-a4", "VGG-19, plain-34 and ResNet-34 (Figure 3) on one A4 page at 6.7 pt",
          figure3),
     ]
 

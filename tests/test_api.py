@@ -143,3 +143,11 @@ def test_a_tiny_ratio_is_not_printed_as_zero() -> None:
     assert "0.000027x" in text  # params, in the table and in the sentence below it
     side = ri.compare("resnet18", SmallCNN()).result.networks[1]
     assert side.params == 314
+
+
+def test_the_data_behind_a_comparison_prints_one_line() -> None:
+    # issue 23: ri.compare(...).result printed the whole dataclass (4.6 KB for two networks)
+    assert repr(ri.compare("resnet18", "resnet34").result) == (
+        "<NetworkComparison resnet18 vs resnet34: 6 stages; .to_dict() for all>")
+    assert str(ri.compare("basic", "bottleneck").result) == (
+        "<BlockComparison basic vs bottleneck: 256 -> 256 channels; .to_dict() for all>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -112,12 +113,19 @@ def test_report_page_of_a_users_model(capsys: pytest.CaptureFixture[str], tmp_pa
 
 
 def test_diagram_of_a_users_model(capsys: pytest.CaptureFixture[str]) -> None:
-    """`diagram --model` draws the user's network from its trace (it used to be refused
-    with "no architecture given"); torchvision-style names give it stages and shortcuts,
-    and the parameter count in the subtitle is the summary's (539,466)."""
+    """`diagram --model` draws the user's network from its trace's dataflow graph (it used
+    to be refused with "no architecture given", then drawn as its module tree): a cluster
+    per module with children, each block's `out += identity` a node fed by its main path
+    and by its shortcut, a projection dashed; the parameter count in the subtitle is the
+    summary's (539,466)."""
     r = run_cli(capsys, "diagram", "--model", f"{REFS}:TorchvisionStyleNet", "--format", "dot")
     assert r.code == 0, r.err
-    assert "539,466 params" in r.out and "cluster_conv2_x" in r.out
+    assert "539,466 params" in r.out and "cluster_layer1_0" in r.out
+    # layer1.0 projects (64 -> 256 channels: its downsample reads the max pool's output);
+    # layer1.1 adds its own input, layer1.0's sum, unchanged (solid)
+    assert "\tmaxpool -> layer1_0_downsample_0\n" in r.out
+    assert re.search(r"layer1_0_downsample_0 -> layer1_0_add \[.*style=dashed", r.out)
+    assert re.search(r"layer1_0_add -> layer1_1_add \[.*style=solid", r.out)
     r = run_cli(capsys, "diagram", "resnet50", "--model", f"{REFS}:TorchvisionStyleNet")
     assert r.code == 2 and "both a name (resnet50) and --model" in r.err
     r = run_cli(capsys, "diagram", "--model", f"{REFS}:TorchvisionStyleNet", "--beside", "resnet18")

@@ -187,12 +187,13 @@ def test_fold_only_identical_blocks() -> None:
 
 def test_resnet152_layer_level_fits_2500_px() -> None:
     """Folded, ResNet-152 at layer level fits 2,500 px of height at the default 150 dpi
-    (unfolded it was 619x27598 px)."""
+    (unfolded it was 619x27598 px), and 3,200 px of width: four stage columns, each with
+    its run's "× n" and span beside its first layer (about 80 pt a column)."""
     import struct
 
     png = graphviz_render.render(network_diagram(_report("resnet152"), "layer").source, "png")
     width, height = struct.unpack(">II", png[16:24])
-    assert height <= 2500 and width <= 2500, (width, height)
+    assert height <= 2500 and width <= 3200, (width, height)
 
 
 def test_projection_of_resnet50_conv2_x_widens_64_to_256() -> None:
@@ -293,6 +294,7 @@ def test_layer_level_draws_every_layer(name: str) -> None:
         elif r.category in ("conv", "linear", "pool", "elementwise"):
             assert node in ids, r.name
     labels = re.findall(r"label=<(.*?)>[\s\]]", dot)  # node labels and xlabels
+    labels += re.findall(r'label="([^"]*)"', dot)  # edge labels: the ReLU after each "+"
     folded = sum(lbl.count("BN") + lbl.count("ReLU") for lbl in labels)
     norms_and_acts = [r for r in report.layers if r.category in ("norm", "activation")
                       and not r.shortcut]
@@ -612,7 +614,7 @@ def test_gallery_script_runs(tmp_path: Path) -> None:
                                    "resnet50d-layers", "resnet101-stages",
                                    "resnet50-stages-slide", "plain34-vs-resnet34",
                                    "resnet50-blocks-slide", "resnet18-blocks-slide",
-                                   "figure3-a4-landscape",
+                                   "figure3-a4",
                                    "resnet50-slide-1", "resnet50-slide-2")
     )
     for path in written:

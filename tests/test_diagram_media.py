@@ -187,3 +187,66 @@ def test_vgg_is_drawn_in_sections_by_resolution() -> None:
     assert layer_text(head) == "global avg pool"  # ResNet's pools 7×7 to 1×1
     dot = network_diagram(_report("vgg19"), "layer").source
     assert "cluster_features" not in dot and "cluster_56×56" in dot
+
+
+# ------------------------------------------------------------ labels that collide with nothing
+
+
+def test_relu_after_an_addition_is_written_on_the_edge_that_leaves_it() -> None:
+    """It sat beside the "+" (an xlabel), where dot put it on the edges coming in; now it is
+    the label of the edge out of the "+": ResNet-18 has 8 blocks, each with one ReLU after
+    its addition, so 8 edges out of a "+" say ReLU and no "+" carries an xlabel."""
+    dot = network_diagram(_report("resnet18"), "layer", expand=True).source
+    out_of_adds = [line for line in dot.splitlines()
+                   if re.match(r"\t+layer\d_\d_add -> \w+ \[", line) and "weight=10" in line]
+    assert len(out_of_adds) == 8
+    assert all('label=" ReLU' in line for line in out_of_adds)
+    assert "xlabel" not in dot
+
+
+def test_a_folded_runs_count_stands_level_with_its_first_layer_left_of_it() -> None:
+    """"× 3" (and the blocks it stands for) at the top of ResNet-50's conv3_x run, on the
+    rank of its first layer and to its left, so neither the edge into the run nor the one
+    out of it (at the bottom) crosses it; the run's frame has no label of its own."""
+    from resnet_inspect.render.graphviz_render import render
+
+    dot = network_diagram(_report("resnet50"), "layer").source
+    assert re.search(r"rank=same\n\t+layer2_1_runs \[label=<× 3<BR/>.*layer2\.1 ….*… layer2\.3",
+                     dot)
+    assert "layer2_1_runs -> layer2_1_conv1 [style=invis]" in dot
+    frame = re.search(r"subgraph cluster_layer2_1_run \{\n\t+(.*)\n", dot)
+    assert frame is not None and 'label=""' in frame.group(1)
+    svg = render(dot, "svg").decode()
+
+    def centre(node: str) -> tuple[float, float]:
+        m = re.search(rf'<g id="{node}" class="node">.*?<text[^>]*? x="(-?[\d.]+)" '
+                      rf'y="(-?[\d.]+)"', svg, re.S)
+        assert m is not None, node
+        return float(m.group(1)), float(m.group(2))
+
+    count_x, count_y = centre("layer2_1_runs")
+    first_x, first_y = centre("layer2_1_conv1")
+    assert count_x < first_x and abs(count_y - first_y) < 12  # one rank, on its left
+
+
+def test_every_page_is_drawn_in_one_layout() -> None:
+    """ResNet-34 in the paper's style, every layer, on slides: it takes pages, and every
+    page is drawn the same way (one direction, one look, the same drawn legend of the two
+    line styles ResNet-34 has), where each page once took its own best layout and the
+    legend turned from one page to the next."""
+    from resnet_inspect.render.diagram import make_diagram
+
+    d = make_diagram(_report("resnet34"), "dot", level="layer", expand=True, fit="slide",
+                     style="paper", paginate=True)
+    assert len(d.pages) >= 2
+
+    def look(dot: str) -> tuple[object, ...]:
+        legend = dot[dot.index("subgraph cluster_legend"):]
+        legend = legend[:legend.index("}")]
+        return (re.search(r"rankdir=(\w+)", dot)[1],  # type: ignore[index]
+                re.search(r"nodesep=([\d.]+)", dot)[1],  # type: ignore[index]
+                re.sub(r"legend_\d", "legend_", legend))
+
+    looks = {look(page.source) for page in d.pages}
+    assert len(looks) == 1
+    assert "projection" in d.pages[0].source and "zero-pad" not in d.pages[0].source

@@ -176,22 +176,45 @@ class _ParallelBranches(nn.Module):
         return torch.cat([self.a(x), self.b(x)], dim=1)
 
 
-def test_a_path_the_rows_cannot_follow_is_left_undefined_not_guessed() -> None:
+class _Skip(nn.Module):
+    """A U-Net's cat skip in a forward: encoder, down, a transposed conv up, cat, decoder."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.enc = nn.Conv2d(3, 4, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.mid = nn.Conv2d(4, 4, 3, padding=1)
+        self.up = nn.ConvTranspose2d(4, 4, 2, stride=2)
+        self.dec = nn.Conv2d(8, 4, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        e = self.enc(x)
+        return self.dec(torch.cat([self.up(self.mid(self.pool(e))), e], dim=1))
+
+
+def test_parallel_branches_and_a_cat_skip_follow_the_dataflow_graph() -> None:
     rows = _rows(resnet_inspect.inspect(_ParallelBranches(), (3, 8, 8)))
+    # each branch reads the input: 1 + 2 = 3 and 1 + 4 = 5 (a chain would say 3 + 4 = 7)
     assert rows["a"] == (3, 1)
-    # b reads the 3-channel input, not a's 4-channel output: a chain would say 3 + 4 = 7
-    assert rows["b"] == (None, None)
+    assert rows["b"] == (5, 1)
+    rows = _rows(resnet_inspect.inspect(_Skip(), (3, 8, 8)))
+    # enc 3; pool 2x2/2: 4, j 2; mid 3x3 at j 2: 8; up 2x2/2 transposed: 8, j 1;
+    # cat of up (8) and enc (3) on one grid: 8; dec 3x3 at j 1: 10
+    assert [rows[n] for n in ("enc", "pool", "mid", "up", "dec")] == [
+        (3, 1), (4, 2), (8, 2), (8, 1), (10, 1)]
 
-    class Skip(nn.Module):  # a U-Net's cat skip: the cat leaves no row to read it from
-        def __init__(self) -> None:
-            super().__init__()
-            self.enc, self.dec = nn.Conv2d(3, 4, 3, padding=1), nn.Conv2d(8, 4, 3, padding=1)
 
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            e = self.enc(x)
-            return self.dec(torch.cat([e, e], dim=1))
+def test_without_the_graph_a_path_the_rows_cannot_follow_is_undefined_not_guessed() -> None:
+    from resnet_inspect.trace.tracer import trace
 
-    assert _rows(resnet_inspect.inspect(Skip(), (3, 8, 8)))["dec"] == (None, None)
+    # read from the rows alone, b seems to read a's 4-channel output, and dec a cat the
+    # rows do not show: both are left undefined rather than chained
+    rows = _rows(trace(_ParallelBranches(), (3, 8, 8), graph=False))
+    assert (rows["a"], rows["b"]) == ((3, 1), (None, None))
+    assert _rows(trace(_Skip(), (3, 8, 8), graph=False))["dec"] == (None, None)
+    # a ResNet is read whole from its rows and blocks: the same fields as from the graph
+    assert stage_ends(trace(resnet_inspect.build("resnet50"), graph=False)) == \
+        stage_ends(resnet_inspect.inspect("resnet50"))
 
 
 def test_attention_over_tokens_is_not_given_a_field() -> None:
@@ -225,3 +248,32 @@ def test_an_adaptive_pool_with_unequal_windows_is_undefined() -> None:
     rows = _rows(resnet_inspect.inspect(model, (3, 10, 10)))
     assert rows["1"] == (4, 2)
 
+
+
+def test_the_network_diagram_names_each_stages_field() -> None:
+    from resnet_inspect.render.diagram import make_diagram
+
+    report = resnet_inspect.inspect("resnet50", stride_on="1x1")
+    for level in ("stage", "block"):
+        source = make_diagram(report, "dot", level=level).source
+        # the paper's layout, Distill 2019: 99 px at conv3_x's end, 483 at conv5_x's
+        assert "RF 99 px, stride 8" in source
+        assert "RF 483 px, stride 32" in source
+        assert "RF global" not in source  # the head reads the whole input: no line
+
+
+def test_a_squeeze_and_excitation_scale_makes_every_output_global() -> None:
+    class SE(nn.Module):  # x * sigmoid(fc(mean(x))): each output reads the whole input
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3, padding=1)
+            self.fc = nn.Conv2d(4, 4, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = self.conv(x)
+            return y * torch.sigmoid(self.fc(y.mean((2, 3), keepdim=True)))
+
+    rows = _rows(resnet_inspect.inspect(SE(), (3, 8, 8)))
+    assert rows["conv"] == (3, 1)
+    assert rows["fc"] == ("global", None)  # after the mean over every position
+    assert rows["SE"] == ("global", None)  # the scale reaches every output

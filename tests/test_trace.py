@@ -198,7 +198,7 @@ def test_json_round_trip(r50: Report) -> None:
     again = Report.from_json(r50.to_json())
     assert again == r50
     data = r50.to_dict()
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == 3
     assert set(data["totals"]) >= {"params", "trainable_params", "buffers", "macs", "flops"}
     assert set(data["layers"][0]) >= {
         "name",

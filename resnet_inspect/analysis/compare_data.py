@@ -79,6 +79,11 @@ class BlockComparison:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def __repr__(self) -> str:
+        # the data; print(ri.compare(...)) is the table (issue 23: this was a wall of text)
+        return (f"<BlockComparison {' vs '.join(b.kind for b in self.blocks)}: "
+                f"{self.in_channels} -> {self.out_channels} channels; .to_dict() for all>")
+
 
 @dataclass
 class ConvShape:
@@ -154,6 +159,10 @@ class NetworkComparison:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def __repr__(self) -> str:
+        return (f"<NetworkComparison {' vs '.join(n.name for n in self.networks)}: "
+                f"{len(self.stages)} stages; .to_dict() for all>")
 
 
 def empty_stage(name: str) -> StageSide:

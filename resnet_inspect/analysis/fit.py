@@ -5,7 +5,7 @@ optimizer state do not grow with it; activations, gradients of activations and t
 grow linearly. So two counted steps (batch 1 and 2) give the line; solving it gives the
 largest batch; counting at that batch (and the next) confirms it.
 
-Cards are listed with the memory their vendors sell them with (decimal GB). Usable memory
+Cards (gpus.py) are listed with the memory their vendors sell them with (decimal GB). Usable memory
 is less: the CUDA context and the caching allocator's slack take some, so the size used
 here is the card's less `RESERVED` bytes, said in every answer.
 """
@@ -16,29 +16,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from resnet_inspect.errors import InspectError, did_you_mean
+from resnet_inspect.analysis.gpus import GB, GPUS, find_gpu
+from resnet_inspect.errors import InspectError
 from resnet_inspect.report.model import Report
 from resnet_inspect.spec.limits import MAX_BATCH
 from resnet_inspect.spec.numbers import shown
 
-GB = 10**9
 GIB = 2**30
 RESERVED = GIB  # CUDA context (~0.3-0.5 GiB) and allocator slack, set aside on a card
-
-# name -> (label, bytes as sold): the vendors' data sheets
-GPUS: dict[str, tuple[str, int]] = {
-    "t4": ("NVIDIA T4 16 GB", 16 * GB),
-    "v100-16gb": ("NVIDIA V100 16 GB", 16 * GB),
-    "v100-32gb": ("NVIDIA V100 32 GB", 32 * GB),
-    "rtx3090": ("NVIDIA RTX 3090 24 GB", 24 * GB),
-    "rtx4090": ("NVIDIA RTX 4090 24 GB", 24 * GB),
-    "l4": ("NVIDIA L4 24 GB", 24 * GB),
-    "a10": ("NVIDIA A10 24 GB", 24 * GB),
-    "a100-40gb": ("NVIDIA A100 40 GB", 40 * GB),
-    "a100-80gb": ("NVIDIA A100 80 GB", 80 * GB),
-    "h100": ("NVIDIA H100 80 GB", 80 * GB),
-    "h200": ("NVIDIA H200 141 GB", 141 * GB),
-}
 
 # ASCII digits only (spec/numbers.py's rule: Python's \d would take '１６GB')
 _SIZE = re.compile(r"^\s*([0-9]{1,30}(?:\.[0-9]{1,30})?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*$",
@@ -61,11 +46,7 @@ def parse_size(text: str) -> int:
 
 def gpu_bytes(name: str) -> tuple[str, int]:
     """A known card's label and usable bytes (as sold, less RESERVED)."""
-    key = name.lower().replace(" ", "").replace("_", "-")
-    if key not in GPUS:
-        raise InspectError(f"--gpu {name}: not a card this tool knows{did_you_mean(key, GPUS)}; "
-                           f"use one of {', '.join(GPUS)}, or --fit SIZE (e.g. --fit 24GiB)")
-    label, sold = GPUS[key]
+    label, sold = GPUS[find_gpu(name)]
     return f"{label} less 1 GiB reserved", sold - RESERVED
 
 
@@ -86,33 +67,52 @@ class Fit:
 
 
 def largest_batch(count: Callable[[int], Report], capacity: int, label: str) -> Fit:
-    """Solve peak(batch) = fixed + per_sample x batch <= capacity, then confirm it by
-    counting at the answer and at the next batch (the line is exact for the networks
-    here; should it not be, the answer walks to where the counts say)."""
-    p1, p2 = _peak(count(1)), _peak(count(2))
-    per_sample = max(p2 - p1, 1)
-    fixed = p1 - per_sample
-    batch = max((capacity - fixed) // per_sample, 0)
+    """The largest batch whose counted peak fits `capacity`, confirmed by counting at it
+    and at the next batch.
+
+    The peak is the larger of two lines in the batch: the backward's, which grows with
+    the activations, and the optimizer step's (gradients and its temporaries), nearly
+    flat. A line through two counts holds only where both lie on the same one, so the
+    answer is solved on the line through the two counts nearest it, again until it stays
+    (a secant), then walked to where the counts say. The slope reported is the one at
+    the answer: the peak at the next batch less the peak at it."""
+    reports: dict[int, Report] = {}
+
+    def peak(b: int) -> int:
+        if b not in reports:
+            reports[b] = count(b)
+        return _peak(reports[b])
+
+    lo, hi, batch = 1, 2, -1
+    for _ in range(8):
+        slope = max((peak(hi) - peak(lo)) / (hi - lo), 1.0)
+        guess = max(int(hi + (capacity - peak(hi)) // slope), 1)
+        if guess == batch or guess in (lo, hi) or guess > MAX_BATCH:
+            batch = guess
+            break
+        batch, lo, hi = guess, hi, guess
+    batch = max(batch, 1)
     if batch > MAX_BATCH:  # counted at once, never searched for: 10 TiB is 10^5 samples
+        per_sample = max(peak(2) - peak(1), 1)
         raise InspectError(
             f"{label} holds more than {MAX_BATCH:,} samples of this step (the --batch limit; "
-            f"{fixed / GIB:.2f} GiB fixed, {per_sample / 2**20:.2f} MiB a sample); give a "
-            "smaller --fit")
-    report = count(batch) if batch else None
-    while batch and report is not None and _peak(report) > capacity:
+            f"{(peak(1) - per_sample) / GIB:.2f} GiB fixed, {per_sample / 2**20:.2f} MiB a "
+            "sample); give a smaller --fit")
+    while batch > 0 and peak(batch) > capacity:
         batch -= 1
-        report = count(batch) if batch else None
-    after = count(batch + 1)
-    while _peak(after) <= capacity and batch < MAX_BATCH:
+    while peak(batch + 1) <= capacity and batch < MAX_BATCH:
         batch += 1
-        report, after = after, count(batch + 1)
-    if report is None:
-        return Fit(capacity, label, 0, 0, per_sample, fixed, {}, _peak(after))
-    tm = report.training_memory
+    after = peak(batch + 1)
+    if batch == 0:
+        per_sample = max(peak(2) - after, 1)
+        return Fit(capacity, label, 0, 0, per_sample, after - per_sample, {}, after)
+    per_sample = max(after - peak(batch), 1)
+    fixed = peak(batch) - per_sample * batch
+    tm = reports[batch].training_memory
     assert tm is not None
     parts = {"activations": tm.live_peak - tm.grads + tm.input, "weights": tm.params,
              "gradients": tm.grads, "optimizer state": tm.optimizer_state}
-    return Fit(capacity, label, batch, tm.peak, per_sample, fixed, parts, _peak(after))
+    return Fit(capacity, label, batch, tm.peak, per_sample, fixed, parts, after)
 
 
 def _peak(report: Report) -> int:

@@ -103,6 +103,7 @@ def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
         "  resnet-inspect diagram block bottleneck --style paper -o figure5.png\n\n"
         "  resnet-inspect diagram vgg19 --beside plain-34,resnet34 --level layer "
         "--fit a4 -o figure3.png\n\n"
+        "  resnet-inspect diagram --model mynet.py:build --input 3x64x64 -o mynet.svg\n\n"
         "  resnet-inspect diagram resnet50 > resnet50.dot"
     )
 )
@@ -121,7 +122,8 @@ def diagram(
         case_sensitive=False)] = Level.BLOCK,
     expand: Annotated[bool, typer.Option(
         "--expand", help="Draw every block. By default each stage shows its first block, "
-        "then one block marked '× n' for each run of n identical blocks.")] = False,
+        "then one block marked '× n' for each run of n identical blocks (with --model: each "
+        "run of identical calls, drawn once).")] = False,
     direction: Annotated[Direction | None, typer.Option(
         "--direction", help="TB: top to bottom, as the paper; LR: left to right, for a "
         "wide slide \\[default: TB; with --fit, the layout whose text prints largest].",
@@ -170,6 +172,8 @@ def diagram(
     """Graphviz diagrams of one block (paper's Figure 5) or a network (Figure 3).
 
     Shortcuts as in the paper: identity solid, projection dashed.
+
+    --model draws your network as its forward runs it, an edge per tensor.
 
     Renders with the system Graphviz when installed, else with graphviz-pure.
     """
@@ -234,9 +238,10 @@ def diagram(
             report = inspect_model(user[0], input_shape=run.input_shape(None, any_rank=True),
                                    batch=run.batch, device=run.device.value, name=user[1],
                                    input_dtype=run.input_dtype)
-            result = make_diagram(report, out_format, level=level.value, expand=expand,
+            # drawn from its dataflow graph: the edges its forward really has
+            result = make_diagram(report, out_format, expand=expand,
                                   direction=direction.value if direction else None, fit=fit,
-                                  style=style.value, paginate=True)
+                                  style=style.value, dataflow=True)
             _emit(result, out_format, output)
             return
         spec = model.spec(arch)

@@ -217,7 +217,8 @@ _MODEL_PARAMS: list[tuple[str, Any, Any]] = [_flag_param(s) for s in FLAGS]
 _RUN_PARAMS: list[tuple[str, Any, Any]] = [
     ("input", _option(str | None, "--input", "-i", panel=RUN_PANEL, help="Input CxHxW "
                       "[default: the network's own, 3x224x224 for ImageNet]."), None),
-    ("input_dtype", _option(str | None, "--input-dtype", panel=RUN_PANEL, help="The input's "
+    ("input_dtype", _option(str | None, "--input-dtype", panel=RUN_PANEL, metavar="DTYPE",
+                            help="The input's "
                             "dtype: int64 (long) or int32 for token ids, drawn below the "
                             "smallest embedding's size; bool; float16, bfloat16, float32, "
                             "float64 [default: the model's float dtype]. Not --dtype, which "

@@ -27,8 +27,23 @@ def summary_table(
     report: Report, level: str = "block", names: NameScheme | str = "torchvision", width: int = 80,
     rf: bool = False,
 ) -> Table:
-    view = View(report, level, TERMINAL, wide=width >= WIDE, names=names,
-                rf=rf or width >= RF_WIDE)
+    """The table at `width`: the wide columns from WIDE, the receptive field at stage level,
+    with `rf`, or from RF_WIDE. Where a table would still be wider than `width` (long names,
+    VGG's stage table at 120), the receptive field it was not asked for goes first, then
+    the wide columns, so rich never has to break a name over two lines."""
+    needed = rf or level == "stage"
+    tries = [(width >= WIDE, needed or width >= RF_WIDE), (width >= WIDE, needed),
+             (False, needed)]
+    for wide, with_rf in dict.fromkeys(tries):  # in order, each once
+        table = _table(report, level, names, width, wide, with_rf)
+        if _natural_width(table) <= width:
+            break
+    return table
+
+
+def _table(report: Report, level: str, names: NameScheme | str, width: int, wide: bool,
+           rf: bool) -> Table:
+    view = View(report, level, TERMINAL, wide=wide, names=names, rf=rf)
     title = f"{report.model} · input {fmt.shape(report.input_shape)} · traced on {report.device}"
     table = Table(
         title=title,
@@ -49,6 +64,16 @@ def summary_table(
     table.add_section()
     table.add_row(*view.totals(), style="bold")
     return table
+
+
+def _natural_width(table: Table) -> int:
+    """The columns' widest cells and headers, with the box's edges, dividers and padding
+    (as plain_table lays them out)."""
+    widths = [max([cell_len(str(c)) for c in column._cells]
+                  + [cell_len(h) for h in str(column.header).split("\n")])
+              for column in table.columns]
+    n = len(widths)
+    return sum(widths) + 2 + (n - 1) + 2 * n - 2
 
 
 def totals_text(report: Report) -> Table:

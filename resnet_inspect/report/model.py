@@ -12,8 +12,9 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from resnet_inspect.counting.categories import Category
+from resnet_inspect.report.graph import Dataflow
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 CONVENTIONS = (
     "MACs = multiply-accumulates of conv, linear and attention products (the ResNet paper's "
@@ -195,6 +196,7 @@ class Report:
     conventions: list[str] = field(default_factory=lambda: list(CONVENTIONS))
     spec: dict[str, Any] | None = None
     training_memory: TrainingMemory | None = None  # with --train
+    graph: Dataflow | None = None  # the forward's dataflow graph (report/graph.py)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -216,6 +218,8 @@ class Report:
         kwargs["layer_count"] = LayerCount(**data["layer_count"])
         if data.get("training_memory") is not None:
             kwargs["training_memory"] = TrainingMemory(**data["training_memory"])
+        if data.get("graph") is not None:
+            kwargs["graph"] = Dataflow.from_dict(data["graph"])
         return cls(**kwargs)
 
     @classmethod

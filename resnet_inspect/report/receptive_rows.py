@@ -1,13 +1,13 @@
-"""The receptive-field graph read from a report's rows, until the tracer records the
-dataflow graph itself.
+"""The receptive-field graph read from a report's rows, for a trace without the dataflow
+graph (`trace(..., graph=False)`; report/receptive_graph.py reads the graph).
 
 What the rows say of dataflow: they run in execution order; a residual block's shortcut
 rows (`shortcut`) read the block's input and the row that runs its addition (the block's
 first row with elementwise work) adds the last main-path row to the shortcut's result (or
 to the block's input, for an identity shortcut); every other row reads the main-path row
 before it. That is exact for the ResNets, VGG, AlexNet and any single-path network; a
-user's network with parallel paths outside residual blocks is read as one path, which the
-dataflow graph will correct.
+user's network with parallel paths outside residual blocks is left undefined where a row
+reads a tensor the row before it did not make.
 
 Each row's step comes from its layer (`steps`, filled by the tracer from the module:
 kernel, stride, dilation); a row without one passes the field through when it keeps the

@@ -4,6 +4,7 @@ whose forward made them)."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -13,12 +14,16 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from resnet_inspect.counting.categories import Category
 from resnet_inspect.counting.meta_ops import RULES as META_RULES
 from resnet_inspect.counting.ops import FORMULAS, NO_ARITHMETIC, Formula, apply, op_name
+from resnet_inspect.errors import ModelError
 from resnet_inspect.report.model import LayerRecord
+from resnet_inspect.trace.dataflow import DataflowRecorder
 from resnet_inspect.trace.modules import Frame, ModuleInfo, first_tensor_shape
 from resnet_inspect.trace.tensors import batch_numel
 from resnet_inspect.trace.training import StepMemory, output_tensors
 
-_Op = tuple[int, str, Formula | None]
+# (0 no arithmetic, 1 a formula, 2 none; its report name; formula; a view; its short name;
+# whether it writes an argument in place)
+_Op = tuple[int, str, Formula | None, bool, str, bool]
 # category values, read once: an enum's .value is a property, slow per operator
 _UNSUPPORTED = Category.UNSUPPORTED.value
 _OTHER = Category.OTHER.value
@@ -39,16 +44,22 @@ class Counter(TorchDispatchMode):
         self.stack: list[Frame] = []
         self.records: list[LayerRecord] = []
         self.unsupported: dict[str, int] = {}
-        self._last_out = (0, 0)  # (row, tensor) of the last own-operator output counted
+        # (row, weak reference to the tensor) of the last own-operator output counted: a
+        # weak reference, not id(), which a new tensor can take over once the last is freed
+        self._last_out: tuple[Any, Any] = (None, None)
         self.operators: dict[str, list[Any]] = {}  # op -> [category, calls, macs, flops]
-        # OpOverload -> (0 no arithmetic, 1 a formula, 2 none; its report name; formula)
-        self.ops: dict[Any, _Op] = {}
+        self.ops: dict[Any, _Op] = {}  # OpOverload -> what the counter needs of it
+        self.flow: DataflowRecorder | None = None  # the forward's dataflow graph
         # a training step: the backward's operators go to the row whose forward made
         # their autograd node; live storages are followed for the peak
         self.backward = False
         self.node_rows: dict[Any, LayerRecord] = {}
         self.fallback: Callable[[], LayerRecord] | None = None
         self.memory: StepMemory | None = None
+        self.pending_saved = 0  # bytes saved for the next row to open (see pack)
+        self.first_rows: dict[int, LayerRecord] = {}  # id(ModuleInfo) -> its first row
+        self.last_row: LayerRecord | None = None
+        self.frame_nodes: list[Any] = []  # the autograd node each recomputing call ran in
 
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
@@ -61,6 +72,22 @@ class Counter(TorchDispatchMode):
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
+        op = self.ops.get(func)
+        if op is None:
+            packet = func.overloadpacket
+            kind = 1 if packet in FORMULAS else 0 if packet in NO_ARITHMETIC else 2
+            name = op_name(func)
+            op = self.ops[func] = (kind, name, FORMULAS.get(packet), bool(func.is_view),
+                                   name.removeprefix("aten."), bool(func._schema.is_mutable))
+        reads = None
+        if self.flow is not None and self.stack and not self.backward and not op[3]:
+            frame = self.stack[-1]
+            if not frame.info.leaf:  # an operator of a forward's own: a node, made below
+                reads = self.flow.reads((*args, *kwargs.values()) if kwargs else args)
+            elif not frame.first_op or (op[0] and not frame.arith):
+                # inside a leaf: only its first operator (with arithmetic, if it runs one)
+                frame.first_op = op[4]
+                frame.arith = op[0] != 0
         out = None
         if self.meta:
             rule = META_RULES.get(func)
@@ -69,30 +96,52 @@ class Counter(TorchDispatchMode):
         if out is None:
             out = func(*args, **kwargs)
         if self.memory is not None:
-            self.memory.track(out, args)
-        op = self.ops.get(func)
-        if op is None:
-            packet = func.overloadpacket
-            kind = 1 if packet in FORMULAS else 0 if packet in NO_ARITHMETIC else 2
-            op = self.ops[func] = (kind, op_name(func), FORMULAS.get(packet))
+            self.memory.track(out, args, op[1])
         if op[0] and self.backward:
             self._charge_backward(op, args, kwargs, out)
         elif op[0] and self.stack:
             self._charge(op, args, kwargs, out)
+        if reads is not None:
+            assert self.flow is not None
+            self.flow.operator(self.stack[-1], op[4], args, kwargs, reads, out, op[5])
         return out
 
-    def pack(self, t: torch.Tensor) -> torch.Tensor:
+    def pack(self, t: torch.Tensor) -> tuple[torch.Tensor, int]:
         """autograd's saved-tensor hook: charge each storage saved for backward, once, to
-        the row running (parameters and the input image are not activations)."""
+        the row running (parameters and the input image are not activations). A tensor a
+        module saves with no operator of its own running (torch.utils.checkpoint keeping a
+        segment's input) is charged to the next row, the segment's first. Returns the
+        tensor and its version, for `unpack` to check as autograd itself would."""
         assert self.memory is not None  # registered for a training step only
         n = self.memory.save(t)
         if n is not None:
             if self.stack:
                 frame = self.stack[-1]
-                row = frame.open or self._open(frame, (t,))
-                row.saved_bytes += n
+                if frame.open is None and not frame.info.leaf:
+                    self.pending_saved += n
+                else:
+                    row = frame.open or self._open(frame, (t,))
+                    row.saved_bytes += n
             elif self.fallback is not None:
                 self.fallback().saved_bytes += n
+        return t, t._version
+
+    def unpack(self, packed: tuple[torch.Tensor, int]) -> torch.Tensor:
+        """The saved tensor back for the backward, refused as autograd refuses it when an
+        in-place operator changed it after it was saved (a saved-tensor hook switches off
+        autograd's own version check, so it is made here)."""
+        t, version = packed
+        if t._version != version:
+            assert self.memory is not None
+            changed = self.memory.modified.get(t.untyped_storage()._cdata, "an operator")
+            node = torch._C._current_autograd_node()
+            needs = node.name() if node is not None else "the backward"
+            raise ModelError(
+                f"one of the variables needed for gradient computation has been modified by "
+                f"an inplace operation: {changed} changed a tensor {needs} saved (version "
+                f"{version}, now {t._version}); PyTorch refuses this step too: use the "
+                f"out-of-place form (e.g. torch.relu(x), inplace=False) there"
+            )
         return t
 
     def assign(self, tensors: Any, row: LayerRecord) -> None:
@@ -106,14 +155,34 @@ class Counter(TorchDispatchMode):
             self.node_rows[node] = row
             todo.extend(n for n, _ in node.next_functions if n is not None)
 
+    def _backward_row(self) -> LayerRecord:
+        """The row a backward operator belongs to: a module checkpoint recomputes is
+        charged its forward's row; otherwise the row whose forward made the running
+        autograd node; a node made in the backward (the graph of a reentrant checkpoint's
+        recomputation) goes to the row last recomputed, else to the model's own row."""
+        node = torch._C._current_autograd_node()
+        while self.frame_nodes and self.frame_nodes[-1] is not node:
+            # a recomputation checkpoint stopped early, once it had what it needed: its
+            # modules' calls never ended
+            self.frame_nodes.pop()
+            self.stack.pop()
+        if self.stack:
+            row = self.first_rows.get(id(self.stack[-1].info))
+            if row is not None:
+                self.last_row = row
+                return row
+        row = self.node_rows.get(node)
+        if row is not None:
+            return row
+        if self.last_row is not None:
+            return self.last_row
+        assert self.fallback is not None
+        return self.fallback()
+
     def _charge_backward(self, op: _Op, args: tuple[Any, ...], kwargs: dict[str, Any],
                          out: Any) -> None:
-        node = torch._C._current_autograd_node()
-        row = self.node_rows.get(node)
-        if row is None:
-            assert self.fallback is not None
-            row = self.fallback()
-        kind, name, fn = op
+        row = self._backward_row()
+        kind, name, fn = op[0], op[1], op[2]
         if kind == 2:
             self.unsupported[name] = self.unsupported.get(name, 0) + 1
             row.backward_categories.setdefault(_UNSUPPORTED, [0, 0])
@@ -132,7 +201,7 @@ class Counter(TorchDispatchMode):
         first = out[0] if isinstance(out, (tuple, list)) and out else out
         out_shape = tuple(first.shape) if isinstance(first, torch.Tensor) else ()
         frame = self.stack[-1]
-        kind, name, fn = op
+        kind, name, fn = op[0], op[1], op[2]
         row = frame.open or self._open(frame, args, name)
         if kind == 2:
             self.unsupported[name] = self.unsupported.get(name, 0) + 1
@@ -167,9 +236,11 @@ class Counter(TorchDispatchMode):
             # output is counted whether its ReLU is in place or not: torchvision's
             # resnet18 and the preset then estimate the same memory. An operator that
             # updates this row's own last output again is that activation, counted once.
-            if isinstance(first, torch.Tensor) and self._last_out != (id(row), id(first)):
+            last_row, last = self._last_out
+            if isinstance(first, torch.Tensor) and not (
+                    last_row is row and last is not None and last() is first):
                 row.output_bytes += batch_numel(out_shape) * self.elem
-                self._last_out = (id(row), id(first))  # ids: holding it would keep it alive
+                self._last_out = (row, weakref.ref(first))  # holding it would keep it alive
 
     def _open(self, frame: Frame, args: tuple[Any, ...], op: str = "") -> LayerRecord:
         """A new row for the module's own operators, in execution order. One that opens
@@ -197,5 +268,9 @@ class Counter(TorchDispatchMode):
         )
         if frame is not None:
             frame.rows += 1
+        self.first_rows.setdefault(id(info), row)
+        if self.pending_saved:
+            row.saved_bytes += self.pending_saved
+            self.pending_saved = 0
         self.records.append(row)
         return row

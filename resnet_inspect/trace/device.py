@@ -3,6 +3,7 @@ every device, the garbage collector paused, and where its progress is reported."
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -51,7 +52,7 @@ def model_device(model: nn.Module) -> torch.device | None:
 
 
 @contextmanager
-def same_kernels_everywhere(model: nn.Module) -> Iterator[None]:
+def same_kernels_everywhere(model: nn.Module, step: bool = False) -> Iterator[None]:
     """The same operators on meta, CPU and CUDA, so the counts are the same everywhere.
 
     Fused kernels are picked per device: scaled-dot-product attention runs as one fused
@@ -62,6 +63,9 @@ def same_kernels_everywhere(model: nn.Module) -> Iterator[None]:
     after. Convolutions are counted above the backends, so they are not affected; oneDNN
     and cuDNN are only turned off for a model with recurrent layers (they would slow a
     convolutional network's real forward pass for nothing).
+
+    A training `step` leaves attention to torch (trace/kernels.py picks on meta what the
+    CPU would run): its fused kernels keep far less for the backward than the math path.
     """
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
@@ -76,7 +80,7 @@ def same_kernels_everywhere(model: nn.Module) -> Iterator[None]:
     for b in backends:  # not b.flags(): it also resets TF32 and warns about it
         b.enabled = False
     try:
-        with sdpa_kernel(SDPBackend.MATH):
+        with contextlib.nullcontext() if step else sdpa_kernel(SDPBackend.MATH):
             yield
     finally:
         for b, was in zip(backends, enabled, strict=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from torch import nn
 from torch.utils.hooks import RemovableHandle
 
@@ -24,6 +25,7 @@ class ModuleHooks:
                  input_shape: list[int], elem: int, training: bool) -> None:
         self.counter = counter
         self.stack = counter.stack
+        self.flow = counter.flow
         self.records = counter.records
         self.elem = elem
         self.training = training
@@ -54,13 +56,22 @@ class ModuleHooks:
         if info is None:  # a module that is not part of the model (made in a forward)
             return
         stack = self.stack
+        if self.counter.backward:
+            # checkpoint recomputing this module in the backward: backward work of the
+            # rows its forward made, never new rows
+            stack.append(Frame(info, False))
+            self.counter.frame_nodes.append(torch._C._current_autograd_node())
+            return
         if stack:
             if self.training and stack[-1].open is not None:
                 self.counter.assign(args, stack[-1].open)
             stack[-1].open = None  # the parent's next own operator starts a new row
         first = id(m) not in self.called
         self.called.add(id(m))
-        stack.append(Frame(info, first))
+        frame = Frame(info, first)
+        if self.flow is not None:
+            self.flow.enter(frame, args, stack[-1] if stack else None)
+        stack.append(frame)
 
     def post_hook(self, m: nn.Module, args: tuple[Any, ...], out: Any) -> None:
         """A module of the model ends: its call leaves the stack, and a leaf's row gets its
@@ -70,6 +81,9 @@ class ModuleHooks:
             return
         stack = self.stack
         frame = stack.pop()
+        if self.counter.backward:
+            del self.counter.frame_nodes[len(stack):]
+            return
         if stack:
             stack[-1].open = None
         if self.training and frame.open is not None:
@@ -88,9 +102,13 @@ class ModuleHooks:
             row.input_shape = first_tensor_shape(args)
             row.output_shape = out_shape
             row.output_bytes = batch_numel(out_shape) * self.elem if out_shape else 0
+            if self.flow is not None:
+                self.flow.leave(frame, out, row, stack[-1] if stack else None)
             if self.progress is not None and len(self.records) % 64 == 0:
                 self.progress(len(self.records), self.leaves)
-        elif frame.called_first and frame.rows == 0 and any(info.own):
+        elif self.flow is not None:
+            self.flow.leave(frame, out, None, stack[-1] if stack else None)
+        if not info.leaf and frame.called_first and frame.rows == 0 and any(info.own):
             # parameters a module holds itself (a class token, an attention's packed
             # projection) need a row even when it ran no operator of its own
             row = self.counter.new_row(info, frame, first_shape(args[0]) if args else [])

@@ -16,13 +16,21 @@ from resnet_inspect.trace.tensors import Sizes, tensors_in
 class Frame:
     """One running module call: where its own operators are charged."""
 
-    __slots__ = ("called_first", "info", "open", "rows")
+    __slots__ = ("args", "arith", "call", "called_first", "first_op", "info", "open", "reads",
+                 "rows")
 
     def __init__(self, info: ModuleInfo, called_first: bool) -> None:
         self.info = info
         self.open: LayerRecord | None = None  # the row taking this module's own operators
         self.rows = 0  # rows this call made
         self.called_first = called_first
+        # the dataflow graph (trace/dataflow.py): the nodes this call read, its arguments
+        # (a leaf's), its ModuleCall (a module with children's), a leaf's first operator
+        self.reads: tuple[list[int], list[list[int]], bool] | None = None
+        self.args: tuple[Any, ...] = ()
+        self.call = -1
+        self.first_op = ""
+        self.arith = False
 
 
 class ModuleInfo:

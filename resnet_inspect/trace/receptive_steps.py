@@ -17,10 +17,12 @@ from torch import nn
 from torch.nn.modules import conv, pooling
 
 from resnet_inspect.models.blocks import ZeroPadShortcut
+from resnet_inspect.report.graph import Dataflow
 from resnet_inspect.report.model import BlockRecord, LayerRecord
 from resnet_inspect.report.receptive import (
     GLOBAL,
     PASS,
+    Field,
     Kind,
     Step,
     as_json,
@@ -28,6 +30,7 @@ from resnet_inspect.report.receptive import (
     unknown,
     window,
 )
+from resnet_inspect.report.receptive_graph import graph_nodes
 from resnet_inspect.report.receptive_rows import row_nodes
 
 # the layers whose geometry layer_step reads; every other leaf is read from its row
@@ -40,26 +43,42 @@ _TAPS = {"nearest": 1, "nearest-exact": 1, "linear": 2, "bilinear": 2, "trilinea
 
 
 def fill_fields(layers: Sequence[LayerRecord], blocks: Sequence[BlockRecord],
-                modules: dict[str, nn.Module], input_rank: int) -> None:
-    """Write `receptive_field` and `jump` on every row; `modules` maps a row's name to the
-    module that made it. Most rows (norms, activations, additions) have no geometry of their
-    own, and most fields pass through unchanged: both are looked at once (a 10,000-block
-    trace has ~70,000 rows)."""
-    steps: list[Step | None] = []
+                modules: dict[str, nn.Module], input_rank: int,
+                graph: Dataflow | None = None) -> None:
+    """Write `receptive_field` and `jump` on every row, from the dataflow graph where the
+    trace recorded one (a row takes its last node's field), else from the rows' order and
+    blocks (report/receptive_rows.py). `modules` maps a module path to its module. Most
+    nodes (norms, activations, additions) have no geometry of their own, and most fields
+    pass through unchanged: both are looked at once (a 10,000-block trace has ~70,000)."""
     geometric: dict[type, bool] = {}
-    for r in layers:
-        m = modules.get(r.name)
+
+    def step(m: nn.Module | None, in_shape: Sequence[int], out_shape: Sequence[int]
+             ) -> Step | None:
         kind = type(m)
         known = geometric.get(kind)
         if known is None:
             known = geometric[kind] = m is not None and not m._modules and isinstance(
                 m, _GEOMETRY)
-        steps.append(layer_step(m, r.input_shape, r.output_shape, input_rank)
-                     if known and m is not None else None)
-    fields = receptive_fields(row_nodes(layers, blocks, steps, input_rank),
-                              max(0, input_rank - 2))
+        return layer_step(m, in_shape, out_shape, input_rank) if known and m else None
+
+    axes = max(0, input_rank - 2)
+    if graph is not None:
+        steps = [step(modules.get(name), shapes[0] if shapes else [], shape) if leaf else None
+                 for name, leaf, shapes, shape in zip(graph.module, graph.leaf,
+                                                      graph.input_shapes, graph.shape,
+                                                      strict=True)]
+        fields = receptive_fields(graph_nodes(graph, steps, input_rank), axes)
+        by_row: list[Field | None] = [None] * len(layers)
+        for row, f in zip(graph.row[1:], fields, strict=True):
+            if row >= 0:
+                by_row[row] = f  # a row's last node: its output
+        none = Field(None, None, reason="no node of the dataflow graph made this row")
+        row_fields = [f or none for f in by_row]
+    else:
+        steps = [step(modules.get(r.name), r.input_shape, r.output_shape) for r in layers]
+        row_fields = receptive_fields(row_nodes(layers, blocks, steps, input_rank), axes)
     seen: dict[Any, tuple[Any, Any]] = {}  # a field many rows share, converted once
-    for r, f in zip(layers, fields, strict=True):
+    for r, f in zip(layers, row_fields, strict=True):
         key = (f.size, f.jump, f.whole)
         pair = seen.get(key)
         if pair is None:

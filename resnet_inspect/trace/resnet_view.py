@@ -10,6 +10,7 @@ from functools import cache
 from torch import nn
 
 from resnet_inspect.counting.categories import Category
+from resnet_inspect.report.graph import Dataflow, shortcut
 from resnet_inspect.report.model import BlockRecord, LayerCount, LayerRecord
 
 _STAGE = re.compile(r"layer(\d+)$")
@@ -48,20 +49,32 @@ def shortcut_in(parts: list[str]) -> bool:
 
 
 def block_records(
-    modules: dict[str, nn.Module], shapes: dict[str, tuple[list[int], list[int]]]
+    modules: dict[str, nn.Module], shapes: dict[str, tuple[list[int], list[int]]],
+    graph: Dataflow | None = None, records: list[LayerRecord] | None = None,
 ) -> list[BlockRecord]:
     """One record per residual block that ran, from its module and its (input, output)
-    shapes: kind, shortcut use, channels and stride."""
+    shapes: kind, shortcut use, channels and stride.
+
+    The shortcut is read from the dataflow graph, what the block's forward did (identity:
+    its output adds its own input; projection: the added tensor went through a conv;
+    none: nothing is added), and the rows of a projection's layers are marked as on the
+    shortcut, whatever they are named. Without a graph: from the module's attributes."""
+    calls = {c.module: k for k, c in enumerate(graph.calls)} if graph is not None else {}
     out = []
     for name, m in modules.items():
         if name not in shapes:
             continue
         in_shape, out_shape = shapes[name]
-        use = getattr(m, "shortcut_use", None)
-        if use is None:  # a foreign torchvision-style block: downsample means projection
-            use_value = "projection" if getattr(m, "downsample", None) is not None else "identity"
-        else:
+        if graph is not None and name in calls:
+            use_value, side, _ = shortcut(graph, calls[name])
+            for node in side:
+                row = graph.row[node]
+                if records is not None and graph.leaf[node] and row >= 0:
+                    records[row].shortcut = True
+        elif isinstance(use := getattr(m, "shortcut_use", None), Enum):
             use_value = use.value
+        else:  # a foreign torchvision-style block: downsample means projection
+            use_value = "projection" if getattr(m, "downsample", None) is not None else "identity"
         kind = getattr(m, "kind", None)
         out.append(
             BlockRecord(
@@ -83,10 +96,13 @@ def block_records(
     return out
 
 
-def layer_count(records: list[LayerRecord], blocks: list[BlockRecord]) -> LayerCount:
+def layer_count(records: list[LayerRecord], blocks: list[BlockRecord],
+                resnet: bool = True) -> LayerCount:
     """Weighted layers (conv and linear) on the main path; shortcut projections excluded.
 
-    ResNet-101: 1 conv + 3 x (3 + 4 + 23 + 3) block convs + 1 fc = 101.
+    ResNet-101: 1 conv + 3 x (3 + 4 + 23 + 3) block convs + 1 fc = 101. `resnet` False (a
+    network whose blocks do not all add a shortcut, a MobileNet's stride-2 blocks): a plain
+    count of its convs and fc layers, as for VGG; so do blocks of linear layers (a ViT's).
     """
     weighted = [
         r for r in records
@@ -107,7 +123,9 @@ def layer_count(records: list[LayerRecord], blocks: list[BlockRecord]) -> LayerC
     total = len(weighted)
     stem_text = f"{stem} conv" + ("s" if stem != 1 else "")
     head_text = f"{head} fc"
-    if not blocks:  # VGG, AlexNet, LeNet-5: count convs and fc layers by category
+    # VGG, AlexNet, LeNet-5, a MobileNet, a ViT (blocks of linear layers: "block convs"
+    # would be wrong): count convs and fc layers
+    if not blocks or not resnet or any(r.category == Category.LINEAR.value for r in in_block):
         head = sum(r.category == Category.LINEAR.value for r in weighted)
         text = f"{total} layers = {total - head} conv + {head} fc"
     elif len(convs) == 1:

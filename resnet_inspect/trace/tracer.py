@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from enum import Enum
@@ -19,10 +20,11 @@ from torch import nn
 
 from resnet_inspect.counting.categories import Category, Headline
 from resnet_inspect.counting.meta_ops import Autocast
-from resnet_inspect.errors import InspectError, ModelError
+from resnet_inspect.errors import InspectError, ModelError, RunFailure
 from resnet_inspect.models.walk import walked_once
 from resnet_inspect.report.model import LayerRecord, Report, conventions_for
 from resnet_inspect.trace.counter import Counter
+from resnet_inspect.trace.dataflow import DataflowRecorder
 from resnet_inspect.trace.device import (
     META,
     model_device,
@@ -33,6 +35,7 @@ from resnet_inspect.trace.device import (
 from resnet_inspect.trace.explain import explain, first_line, forward_failed, no_meta_kernel
 from resnet_inspect.trace.hooks import ModuleHooks
 from resnet_inspect.trace.inputs import Call, example_call, input_dtype_named, made_input
+from resnet_inspect.trace.kernels import DeviceKernels
 from resnet_inspect.trace.receptive_steps import fill_fields
 from resnet_inspect.trace.resnet_view import block_records, layer_count, named_depth
 from resnet_inspect.trace.tensors import Sizes, input_dtype, meta_stand_ins, tensor_sizes
@@ -41,6 +44,7 @@ from resnet_inspect.trace.training import (
     Step,
     StepMemory,
     eval_mode,
+    optimizer_temporaries,
     output_tensors,
     train_mode,
     training_memory,
@@ -71,6 +75,7 @@ def trace(
     amp: str | None = None,
     input_dtype: torch.dtype | str | None = None,
     example_input: Any = None,
+    graph: bool = True,
 ) -> Report:
     """Trace one forward pass of `model` on a made-up input and return its Report.
 
@@ -94,6 +99,9 @@ def trace(
     otherwise: "int64" gives token ids below the smallest embedding's size. An
     `example_input` (a tensor, a tuple of arguments, a dict of keyword arguments) is
     used instead, on the trace's device; its first tensor's shape is the input shape.
+
+    `graph` records the forward's dataflow graph (report.graph: what ran on what, for
+    diagrams and shortcut kinds); False leaves it out, for measuring what it costs.
     """
     in_dtype = input_dtype_named(input_dtype)
     if example_input is not None:
@@ -114,7 +122,7 @@ def trace(
                            "is no training step to count; unfreeze some (requires_grad=True)")
     target = resolve_device(device)
     job = _Job([int(d) for d in input_shape], batch, headline, dtype, name, step, in_dtype,
-               example_input)
+               example_input, graph)
     with paused_gc(), walked_once(model):
         if target.type == "meta":
             try:
@@ -141,6 +149,7 @@ class _Job:
     step: Step | None
     input_dtype: torch.dtype | None = None  # None: the model's float dtype
     example: Any = None  # the user's own input, used as given
+    graph: bool = True  # record the dataflow graph
 
 
 class _MetaUnsupported(Exception):
@@ -202,6 +211,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
     elem = torch.empty((), dtype=x_dtype).element_size()
     sizes = sizes or tensor_sizes(model, dtype)
     counter = Counter(device.type == "meta", elem)
+    flow = counter.flow = DataflowRecorder() if job.graph else None
     records = counter.records
     spec = getattr(model, "spec", None)
     report_name = job.name or (spec.name if spec is not None else type(model).__name__)
@@ -211,6 +221,8 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
 
     call = _call(model, job, x_dtype, device)
     x = call.first
+    if flow is not None:
+        flow.start(call.tensors())
     root: list[LayerRecord] = []
 
     def fallback() -> LayerRecord:
@@ -221,6 +233,13 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
 
     counter.fallback = fallback
     memory = None
+    if training and device.type == "meta":
+        # The backward of some operators on meta (threshold_backward: ReLU's) is a Python
+        # decomposition that imports torch._dynamo on its first call, and the import's
+        # reference cycles keep the frames on the stack, with their tensors, until the
+        # collector (paused here) runs: the first step in a process would count them live.
+        # Imported before the step, its cycles hold no tensor of ours.
+        importlib.import_module("torch._dynamo")
     if training:
         memory = StepMemory({t.untyped_storage()._cdata
                              for t in (*model.parameters(), *model.buffers(), *call.tensors())})
@@ -228,12 +247,13 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
     try:
         if step is None:
             with torch.no_grad(), same_kernels_everywhere(model), counter:
-                call.run(model)
+                out = call.run(model)
         else:
-            _run_step(model, call, counter, step, fallback)
+            out = _run_step(model, call, counter, step, fallback)
     except (RuntimeError, NotImplementedError) as err:
-        if isinstance(err, ModelError):  # already one line with its cause (models/user.py)
-            raise
+        if isinstance(err, (ModelError, RunFailure)):
+            raise  # already one line with its cause (models/user.py, autograd's in-place
+            # check, a private torch API that changed)
         detail = first_line(err)
         if device.type == "meta" and no_meta_kernel(err):
             raise _MetaUnsupported(detail) from err
@@ -257,9 +277,14 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
             r.category = max(r.categories, key=lambda c: r.categories[c][1])
             if r.category != Category.UNSUPPORTED.value and r.categories[r.category][1] == 0:
                 r.category = next(iter(r.categories))
-    blocks = block_records(hooks.block_modules, hooks.block_shapes)
-    fill_fields(records, blocks, {i.row_name: i.module for i in hooks.infos.values()},
-                1 + len(input_shape))
+    graph = flow.finish(out, records, counter.operators) if flow is not None else None
+    blocks = block_records(hooks.block_modules, hooks.block_shapes, graph, records)
+    # the paper's "why 101 layers" where every block adds a shortcut, or the network was
+    # built as a ResNet (plain-34 keeps the count of the ResNet it is the baseline of)
+    resnet = spec is not None or all(b.shortcut != "none" for b in blocks)
+    modules = {i.name: i.module for i in hooks.infos.values()}  # a path: the graph's
+    modules.update((i.row_name, i.module) for i in hooks.infos.values())  # a row's name
+    fill_fields(records, blocks, modules, 1 + len(input_shape), graph)
     return Report(
         model=report_name,
         description=getattr(spec, "description", "") if spec is not None else "",
@@ -270,7 +295,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         blocks=blocks,
         totals=report_totals(sizes, records, job.headline),
         memory=forward_memory(sizes, records, batch, input_shape, x.element_size()),
-        layer_count=named_depth(report_name, layer_count(records, blocks), records),
+        layer_count=named_depth(report_name, layer_count(records, blocks, resnet), records),
         conventions=conventions_for(job.headline.value),
         unsupported=[{"op": op, "calls": n} for op, n in sorted(counter.unsupported.items())],
         operators=[
@@ -280,6 +305,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         spec=_enum_values(asdict(spec)) if spec is not None else None,
         training_memory=(training_memory(model, sizes, memory, step, x, records)
                          if step is not None and memory is not None else None),
+        graph=graph,
     )
 
 
@@ -293,22 +319,32 @@ def _call(model: nn.Module, job: _Job, float_dtype: torch.dtype, device: torch.d
 
 
 def _run_step(model: nn.Module, call: Call, counter: Counter, step: Step,
-              fallback: Callable[[], LayerRecord]) -> None:
+              fallback: Callable[[], LayerRecord]) -> Any:
     """One training step under the counter: the forward, with autograd's saved tensors
     charged to their rows, then the backward from a gradient of ones."""
     autocast: Any = contextlib.nullcontext()
     if step.amp is not None:
         autocast = Autocast(getattr(torch, step.amp))
-    with torch.enable_grad(), same_kernels_everywhere(model), counter, autocast, \
-            torch.autograd.graph.saved_tensors_hooks(counter.pack, lambda t: t):
+    kernels = DeviceKernels() if counter.meta else contextlib.nullcontext()
+    with torch.enable_grad(), same_kernels_everywhere(model, step=True), counter, autocast, \
+            kernels, torch.autograd.graph.saved_tensors_hooks(counter.pack, counter.unpack):
         out = call.run(model)
+    if counter.pending_saved:  # saved after the last row opened: the model's own
+        fallback().saved_bytes += counter.pending_saved
+        counter.pending_saved = 0
     counter.assign(out, fallback())
     outs = [t for t in output_tensors(out) if t.requires_grad]
     if not outs:
         raise InspectError("--train: the model's output does not depend on any "
                            "parameter that requires a gradient; nothing to train")
-    seeds = [torch.ones_like(t) for t in outs]  # d(loss)/d(output), made uncounted
+    with counter:  # d(loss)/d(output): no arithmetic, but memory while the backward runs
+        seeds = [torch.ones_like(t) for t in outs]
     counter.backward = True
-    with same_kernels_everywhere(model), counter:
-        torch.autograd.backward(outs, seeds)
+    kernels = DeviceKernels() if counter.meta else contextlib.nullcontext()
+    with same_kernels_everywhere(model, step=True), counter, kernels:
+        torch.autograd.backward(outs, seeds)  # checkpoint recomputes its forwards here
     counter.backward = False
+    del seeds
+    if counter.memory is not None:  # the optimizer's step, with the gradients and output
+        counter.memory.add(optimizer_temporaries(model, step))
+    return out

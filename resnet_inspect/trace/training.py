@@ -71,36 +71,58 @@ def output_tensors(value: Any) -> list[torch.Tensor]:
 
 
 class StepMemory:
-    """The storages a training step holds: each one an operator allocates, live until it
-    is freed (for the peak), and each one autograd saves for the backward, counted once."""
+    """The storages a training step holds: each one an operator allocates, live until its
+    last alias is gone (for the peak), and each one autograd saves for the backward,
+    counted once.
+
+    Followed per storage, not per tensor: a storage lives while any tensor holds it (a view,
+    a `.detach()`, a tensor autograd saved, checkpoint's recomputed ones), so a finalizer
+    sits on the storage itself, which torch keeps as one Python object for its lifetime."""
 
     def __init__(self, exclude: set[int]) -> None:
         self.exclude = exclude  # storages of parameters, buffers and the input
         self.live = 0
         self.live_peak = 0
-        self.live_keys: set[int] = set()
+        self.live_keys: dict[int, int] = {}  # storage -> bytes
         self.saved_keys: set[int] = set()
         self.saved_total = 0
+        self.modified: dict[int, str] = {}  # storage -> the in-place operator last on it
 
-    def track(self, out: Any, args: tuple[Any, ...]) -> None:
-        """Add each new storage an operator allocates to the live total until it is freed."""
+    def track(self, out: Any, args: tuple[Any, ...], name: str = "") -> None:
+        """Add each new storage an operator allocates to the live total until it is freed;
+        note which operator changed a storage in place (for autograd's version check)."""
+        inputs: set[int] | None = None
         for t in out if isinstance(out, (tuple, list)) else (out,):
-            if not isinstance(t, torch.Tensor) or any(t is a for a in args):
-                continue  # an in-place result is its input's storage
+            if not isinstance(t, torch.Tensor):
+                continue
             storage = t.untyped_storage()
             key = storage._cdata
-            if key in self.live_keys:
-                continue  # a view of a storage already counted
+            if any(t is a for a in args):  # an in-place result is its input's storage
+                self.modified[key] = name
+                continue
+            if key in self.live_keys or key in self.exclude:
+                continue  # a view of a storage already followed, or of a parameter
+            if inputs is None:
+                inputs = _storage_keys(args)
+            if key in inputs:
+                continue  # a view of a tensor the model holds (a constant, a mask)
             n = storage.nbytes()
-            self.live_keys.add(key)
+            self.live_keys[key] = n
             self.live += n
             self.live_peak = max(self.live_peak, self.live)
-            weakref.finalize(t, self._free, key, n)
+            weakref.finalize(storage, self._free, key)
 
-    def _free(self, key: int, n: int) -> None:
-        if key in self.live_keys:
-            self.live_keys.discard(key)
+    def _free(self, key: int) -> None:
+        n = self.live_keys.pop(key, None)
+        if n is not None:
             self.live -= n
+        self.modified.pop(key, None)
+        self.saved_keys.discard(key)  # a later storage at this address is another one
+
+    def add(self, n: int) -> None:
+        """Bytes held for a moment besides the storages followed (a kernel's workspace,
+        the optimizer's temporaries): the peak, if they raise it."""
+        self.live_peak = max(self.live_peak, self.live + n)
 
     def save(self, t: torch.Tensor) -> int | None:
         """The bytes of `t`'s storage when autograd saves it for the first time, else None
@@ -113,6 +135,37 @@ class StepMemory:
         n = storage.nbytes()
         self.saved_total += n
         return n
+
+
+def _storage_keys(args: tuple[Any, ...]) -> set[int]:
+    """The storages of an operator's tensor arguments (and of tensors in a list argument)."""
+    keys = set()
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            keys.add(a.untyped_storage()._cdata)
+        elif isinstance(a, (list, tuple)):
+            keys.update(t.untyped_storage()._cdata for t in a if isinstance(t, torch.Tensor))
+    return keys
+
+
+def optimizer_temporaries(model: nn.Module, step: Step, foreach: bool = False) -> int:
+    """Bytes torch.optim's step allocates for a moment beyond its state (which it updates
+    in place), from torch/optim/adam.py and sgd.py at their defaults (no weight decay):
+
+    - Adam, AdamW, one parameter at a time (the default on CPU): `denom =
+      (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)` holds the square root and
+      the quotient together: twice the largest parameter;
+    - Adam, AdamW, `foreach` (the default on CUDA): `_foreach_sqrt` of every second moment
+      at once, then divided and added to in place: every trainable parameter once;
+    - SGD, with or without momentum: everything in place, nothing.
+    """
+    if OPTIMIZER_STATES[step.optimizer] < 2:
+        return 0
+    sizes = [p.numel() * p.element_size() for p in _unique(model.parameters())
+             if p.requires_grad]
+    if not sizes:
+        return 0
+    return sum(sizes) if foreach else 2 * max(sizes)
 
 
 def training_memory(model: nn.Module, sizes: Sizes, memory: StepMemory, step: Step,

@@ -21,6 +21,7 @@ from typing import Any
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.diagram.beside import side_by_side
 from resnet_inspect.render.diagram.block import block_diagram
+from resnet_inspect.render.diagram.dataflow import dataflow_diagram
 from resnet_inspect.render.diagram.measure import (
     LEGIBLE_PT,
     MEDIA,
@@ -102,7 +103,8 @@ def fit_source(source: str, fit: str | None,
 def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
                  level: str = "block", expand: bool = False, direction: str | None = None,
                  fit: str | None = None, block: bool = False,
-                 style: str = "default", paginate: bool = False) -> Diagram:
+                 style: str = "default", paginate: bool = False,
+                 dataflow: bool = False) -> Diagram:
     """Report(s) -> DOT and rendered bytes: the entry point of the CLI and of notebooks.
 
     `block`: one report of a single block, drawn as the paper's Figure 5. Otherwise one
@@ -111,6 +113,8 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
     `paginate` (with `fit`, by blocks or layers): where no layout keeps the text at the
     medium's smallest on one page, split the network over as few pages as keep it, all in
     one layout (`pages`).
+    `dataflow`: one report drawn from its dataflow graph, as its forward runs (a user's
+    model; `level` does not apply).
     """
     if direction not in (None, "TB", "LR"):
         raise InspectError(f"--direction {direction!r}: use TB or LR")
@@ -127,6 +131,8 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
         try:
             if block:
                 graph = block_diagram(many[0])
+            elif dataflow:  # a user's network as its forward runs (dataflow.py)
+                graph = dataflow_diagram(many[0], expand=expand, direction=rankdir, title=title)
             elif len(many) > 1:
                 graph = side_by_side(many, level, expand=expand, only=only, title=title,
                                      compact=compact)

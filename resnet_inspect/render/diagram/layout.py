@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from html import escape
 from typing import TYPE_CHECKING
 
 from resnet_inspect.render.diagram.style import (
@@ -13,7 +12,6 @@ from resnet_inspect.render.diagram.style import (
     COMPACT,
     FONT,
     SHORTCUT_STYLE,
-    SMALL,
     html_label,
     shape_text,
 )
@@ -85,6 +83,7 @@ class Flow:
         self.visited = [start]  # main-path nodes, in order
         self.group = group  # Graphviz `group` of the main path's nodes (kept straight)
         self.labels = labels  # write shapes on edges (the one-slide look writes none)
+        self.note = ""  # written on the next edge, above its shape: the ReLU after a "+"
 
     def restart(self, node: str) -> None:
         """Continue the path from `node` with no edge into it (a new column's start); its
@@ -95,9 +94,13 @@ class Flow:
 
     def to(self, head: str) -> None:
         attrs = {"weight": "10"}
+        text = [self.note] if self.note else []
+        self.note = ""
         if self.carried != self.shown and self.labels:
-            attrs["label"] = " " + self.carried
+            text.append(self.carried)
             self.shown = self.carried
+        if text:
+            attrs["label"] = " " + "\n ".join(text)
         self.g.edge(self.tail, head, **attrs)
         self.tail = head
         self.visited.append(head)
@@ -108,16 +111,13 @@ class Flow:
         self.carried = shape_text(shape_out)
 
 
-def add_node(c: graphviz.Digraph, node: str, prefix: str, after: Sequence[str] = (),
-             size: str = "0.28", fontsize: str = "12") -> None:
-    """The residual addition, the same small circled "+" at every level; what runs after it
-    (the ReLU) is written beside the circle, outside it."""
+def add_node(c: graphviz.Digraph, node: str, prefix: str, size: str = "0.28",
+             fontsize: str = "12") -> None:
+    """The residual addition, the same small circled "+" at every level (what runs after it,
+    the ReLU, is written on the edge that leaves it: Flow.note)."""
     size = "0.2" if COMPACT.get() else size  # the one-slide look's text is 10 pt
     attrs = {"shape": "circle", "width": size, "height": size, "fixedsize": "true",
              "fillcolor": COLOURS["add"], "fontsize": fontsize, "group": prefix + "main"}
-    if after:
-        attrs["xlabel"] = (f'<<FONT POINT-SIZE="{SMALL}" COLOR="{COLOURS["muted"]}">'
-                           f'{escape(" · ".join(after))}</FONT>>')
     c.node(node, "+", **attrs)
 
 

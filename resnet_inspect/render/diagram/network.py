@@ -8,42 +8,35 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from resnet_inspect.counting.categories import Category
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.diagram.grouping import (
-    ANCHORS,
     Block,
-    Unit,
-    chunks,
     item_output,
-    reads_preactivated,
     regroup,
     stage_items,
 )
-from resnet_inspect.render.diagram.layout import Flow, add_node, new_graph, node_id, shortcut_edge
+from resnet_inspect.render.diagram.layout import Flow, new_graph, node_id
+from resnet_inspect.render.diagram.nodes import (
+    draw_block_layers,
+    draw_block_node,
+    draw_loose_layer,
+    draw_run,
+    draw_stages,
+)
 from resnet_inspect.render.diagram.sections import by_resolution, resolution
 from resnet_inspect.render.diagram.style import (
     COLOURS,
     COMPACT,
-    PAPER_STYLE,
-    SHORTCUT_STYLE,
-    block_lines,
-    chunk_label,
+    field_line,
     html_label,
-    layer_text,
     legend_lines,
     pretty_name,
-    repeat_text,
-    run_span,
     shape_text,
-    side_text,
     stage_fill,
-    tip,
     totals_line,
 )
-from resnet_inspect.report.format import count, si
 from resnet_inspect.report.levels import Level
-from resnet_inspect.report.model import LayerRecord, Report
+from resnet_inspect.report.model import LayerRecord, Report, rollup
 
 if TYPE_CHECKING:
     import graphviz
@@ -123,7 +116,7 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
         flow = Flow(g, start, item_output(came), prefix + "main", labels=not compact)
         flow.shown = ""  # its first edge names the tensor
     if level == "stage":
-        _draw_stages(g, report, stages, prefix, flow)
+        draw_stages(g, report, stages, prefix, flow)
         return [v[len(prefix):] for v in flow.visited]
     body = [s for s in stages if s not in ("conv1", "fc")]
     # Stages in columns, one each (the stem above the first, the head under the last), so
@@ -133,6 +126,7 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
         columns = level == "layer" and not expand
     columns = (columns or compact) and not prefix and bool(report.blocks)
     previous = ""
+    ends = {s.name: s for s in rollup(report, "stage")}  # each stage's output
     heads = [start]  # where each column starts: lined up, in order, on one rank
     firsts: list[int] = []  # the one-slide look: each column's first block, in flow.visited
     for stage in drawn:
@@ -150,8 +144,8 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
         opened = len(flow.visited)  # the section's first node is the next one drawn
         label = stage if stage != "fc" else "output"
         size = [f"{out[2]}×{out[3]}"] if len(out) == 4 and resolution(stage) is None else []
-        # a backslash ending a stage's name would escape the quote that closes the id
-        with g.subgraph(name=f"cluster_{prefix}{stage}".replace("\\", "_")) as c:
+        size += field_line(ends.get(stage))
+        with g.subgraph(name=f"cluster_{node_id(prefix, stage)}") as c:  # a DOT-safe id
             # Two short lines, left-justified, so the main path's edge misses the label;
             # one line with the whole output shape where edges carry no shapes.
             named = label if resolution(stage) is None else ""  # VGG's '56×56' says it
@@ -174,29 +168,15 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
                         len(firsts) < len(heads) - 1):
                     firsts.append(len(flow.visited))  # where this column's first block begins
                 if isinstance(item, LayerRecord):
-                    _draw_loose_layer(c, item, fill, prefix, flow, units)
+                    draw_loose_layer(c, item, fill, prefix, flow, units)
                 elif len(item) == 1 and level == "block":
-                    _draw_block_node(c, g, item[0], fill, prefix, flow)
+                    draw_block_node(c, g, item[0], fill, prefix, flow)
                 elif len(item) == 1:
-                    _draw_block_layers(c, g, item[0], fill, prefix, flow)
+                    draw_block_layers(c, g, item[0], fill, prefix, flow)
                 elif level == "block":
-                    _draw_block_node(c, g, item[0], fill, prefix, flow, repeat=item)
-                elif compact:  # a page's run: no frame (its label would take a rank),
-                    first = len(flow.visited)  # its count level with, left of, its first
-                    _draw_block_layers(c, g, item[0], fill, prefix, flow)  # layer
-                    count_node = node_id(prefix, item[0].name + "_runs")
-                    with c.subgraph() as row:
-                        row.attr(rank="same")
-                        row.node(count_node, repeat_text(item), shape="plaintext", style="",
-                                 tooltip=run_span(item))
-                        row.edge(count_node, flow.visited[first], style="invis")
+                    draw_block_node(c, g, item[0], fill, prefix, flow, repeat=item)
                 else:
-                    # The folded run in a frame of its own, its count in the frame's label.
-                    with c.subgraph(name=f"cluster_{node_id(prefix, item[0].name)}_run") as r:
-                        r.attr(label=html_label([repeat_text(item)], [run_span(item)], 9),
-                               style="rounded,dashed", color=fill, fontsize="12",
-                               labelloc="b", labeljust="r")
-                        _draw_block_layers(r, g, item[0], fill, prefix, flow)
+                    draw_run(c, g, item, fill, prefix, flow, framed=not compact)
         if starts is not None and len(flow.visited) > opened:
             key = str(out[2]) if len(out) == 4 and out[2] * out[3] > 1 else "head"
             starts.setdefault(key, flow.visited[opened][len(prefix):])
@@ -261,138 +241,3 @@ def _connector(g: graphviz.Digraph, node: str, text: str, flow: Flow,
         flow.restart(node)
     else:
         flow.to(node)
-
-
-def _draw_loose_layer(c: graphviz.Digraph, r: LayerRecord, fill: str, prefix: str,
-                      flow: Flow, units: list[Unit]) -> None:
-    """A layer outside any block (stem, pools, fc): BN/ReLU fold into the layer before.
-
-    Norm and activation layers with no such layer before them (a pre-activation network's
-    final BN-ReLU, right after its last block) get a node of their own.
-    """
-    i = next(k for k, u in enumerate(units) if u is r)
-    previous = units[i - 1] if i else None
-    opens_group = (r.category in ANCHORS or previous is None
-                   or isinstance(previous, Block))
-    if not opens_group:
-        return  # folded into the label of the layer before it
-    group = [r]
-    for u in units[i + 1 :]:
-        if isinstance(u, Block) or u.category in ANCHORS:
-            break
-        group.append(u)
-    node = node_id(prefix, r.name)
-    c.node(node, chunk_label(group), fillcolor=fill, group=prefix + "main",
-           **tip(node, group))
-    flow.to(node)
-    flow.moved(node, group[-1].output_shape)
-
-
-def _draw_block_node(c: graphviz.Digraph, g: graphviz.Digraph, b: Block, fill: str,
-                     prefix: str, flow: Flow, repeat: Sequence[Block] = ()) -> None:
-    body = node_id(prefix, b.name)
-    entry = flow.tail
-    # The one-slide look writes no text on edges: a projection's layers go in its block.
-    written = COMPACT.get() and b.shortcut not in ("identity", "none")
-    shortcut = ([f"{b.shortcut} shortcut:", *side_text(b).replace("→ ", "→\n").split("\n")]
-                if written else [])
-    if repeat:  # one node for a run of identical blocks, its count first
-        lines = [repeat_text(repeat), *block_lines(b)]
-        small = [run_span(repeat), f"{count(b.params)} params each", *shortcut]
-        c.node(body, html_label(lines, small), fillcolor=fill, group=prefix + "main",
-               style="rounded,filled,bold", **tip(body, b.records, b.name))
-    else:
-        small = ([b.name, f"{count(b.params)} params"] if COMPACT.get()
-                 else [f"{b.name} · {count(b.params)} params"]) + shortcut
-        c.node(body, html_label(block_lines(b), small),
-               fillcolor=fill, group=prefix + "main", **tip(body, b.records, b.name))
-    flow.to(body)
-    if b.add is None:  # plain network: the block is a plain stack of layers
-        flow.moved(body, b.output_shape)
-        return
-    add = node_id(prefix, b.name + ".add")
-    add_node(c, add, prefix)
-    flow.moved(body, b.main[-1].output_shape if b.main else b.output_shape)
-    flow.to(add)
-    label = "" if b.shortcut == "identity" or COMPACT.get() else " " + side_text(b)
-    shortcut_edge(g, entry, add, b.shortcut, node_id(prefix, "shortcut_" + b.name), label)
-    flow.moved(add, b.output_shape)
-
-
-def _draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: Block, fill: str,
-                       prefix: str, flow: Flow) -> None:
-    entry = flow.tail
-    for i, group in enumerate(chunks(b.main)):
-        anchor = next((r for r in group if r.category in ANCHORS), group[0])
-        node = node_id(prefix, anchor.name)
-        c.node(node, chunk_label(group), fillcolor=fill, group=prefix + "main",
-               **tip(node, group))
-        flow.to(node)
-        flow.moved(node, group[-1].output_shape)
-        if i == 0 and anchor.category not in ANCHORS and reads_preactivated(b.kind,
-                                                                               b.shortcut):
-            entry = node
-    if b.add is None:  # plain network: the closing ReLU is already on the last node
-        return
-    add = node_id(prefix, b.add.name)
-    # the ReLU after the addition, beside its node (not in the paper's look, nor Figure 3's)
-    after = [] if PAPER_STYLE.get() else [layer_text(r) for r in b.after]
-    add_node(c, add, prefix, after)
-    flow.to(add)
-    ident = node_id(prefix, "shortcut_" + b.name)
-    if b.side and b.shortcut == "projection":
-        # Every layer of the shortcut: a 1x1 conv + BN, or ResNet-D's 2x2 avg pool, then
-        # the 1x1 conv + BN (Bag of Tricks, Figure 2c), one node per anchor layer.
-        style, colour_key = SHORTCUT_STYLE["projection"]
-        tail = entry
-        for i, group in enumerate(chunks(b.side)):
-            side = node_id(prefix, b.name + ".shortcut" + (str(i) if i else ""))
-            c.node(side, chunk_label(group), fillcolor=COLOURS["projection_fill"],
-                   style=f"rounded,filled,{style}", color=COLOURS[colour_key], fontsize="11",
-                   **tip(side, group))
-            shortcut_edge(g, tail, side, b.shortcut, f"{ident}__leg{i}")
-            tail = side
-        shortcut_edge(g, tail, add, b.shortcut, ident)
-    else:
-        label = " zero-pad" if b.shortcut == "zero-pad" and not COMPACT.get() else ""
-        shortcut_edge(g, entry, add, b.shortcut, ident, label)
-    flow.moved(add, b.output_shape)
-
-
-def _draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], prefix: str,
-                 flow: Flow) -> None:
-    """One node per stage: '× 23 bottleneck blocks' with params and MACs."""
-    from resnet_inspect.report.model import rollup
-
-    rows = {r.name: r for r in rollup(report, "stage")}
-    units = regroup(report)
-    for stage in stages:
-        row = rows[stage]
-        blocks = [u for u in units if isinstance(u, Block) and u.stage == stage]
-        loose = [u for u in units if isinstance(u, LayerRecord) and u.stage == stage
-                 and u.category in ANCHORS]
-        lines = [layer_text(r) for r in loose if r.category != Category.ELEMENTWISE]
-        small: list[str] = []
-        if blocks:
-            kinds = dict.fromkeys(b.kind for b in blocks)
-            lines.append(f"× {len(blocks)} {' / '.join(kinds)} "
-                         f"block{'s' if len(blocks) != 1 else ''}")
-            paper = [t.replace(" conv", "") for t in block_lines(blocks[-1])]  # Table 1 style
-            small.append("[" + "; ".join(paper) + "]")
-            shortcuts: dict[str, int] = {}
-            for b in blocks:
-                shortcuts[b.shortcut] = shortcuts.get(b.shortcut, 0) + 1
-            if set(shortcuts) != {"none"}:
-                small.append(", ".join(f"{n} {k} shortcut{'s' if n != 1 else ''}"
-                                       for k, n in shortcuts.items()))
-        small.append(f"{count(row.params)} params · {si(row.macs)} MACs")
-        fill, _ = stage_fill(stage, stages)
-        node = node_id(prefix, stage)
-        stage_rows = [u for u in report.layers if u.stage == stage]
-        name = stage if stage != "fc" else "head"
-        if COMPACT.get():  # no shapes on the edges: the stage's output beside its name
-            name += f" · {shape_text(row.output_shape)}"
-        g.node(node, html_label([name, *lines], small),
-               fillcolor=fill, group=prefix + "main", **tip(node, stage_rows, stage))
-        flow.to(node)
-        flow.moved(node, row.output_shape)

@@ -13,7 +13,7 @@ from resnet_inspect.render.diagram.grouping import ANCHORS, Block
 from resnet_inspect.render.diagram.sections import resolution
 from resnet_inspect.render.graphviz_render import FONT as FONT  # one declaration, re-exported
 from resnet_inspect.report.format import count, si
-from resnet_inspect.report.model import LayerRecord, Report
+from resnet_inspect.report.model import LayerRecord, Report, Rollup
 
 # The one colour table. Light fills that print well in colour and in grey; each stage has a
 # pale cluster background and a stronger node fill of the same hue.
@@ -125,6 +125,19 @@ def html_label(lines: Sequence[str], small: Sequence[str] = (), size: int = SMAL
             f'<BR/><FONT POINT-SIZE="{size}" COLOR="{COLOURS["muted"]}">{escape(line)}</FONT>'
         )
     return f"<{body}>"
+
+
+def field_line(end: Rollup | None) -> list[str]:
+    """'RF 99 px, stride 8': how much of the input a position at a stage's `end` sees and
+    how far apart neighbouring positions sit, in input pixels (docs/receptive-field.md);
+    no line where the field is global or undefined."""
+    if end is None or end.receptive_field in (None, "global") or end.jump is None:
+        return []
+
+    def text(v: object) -> str:
+        return "×".join(str(x) for x in v) if isinstance(v, list) else str(v)
+
+    return [f"RF {text(end.receptive_field)} px, stride {text(end.jump)}"]
 
 
 def tip(node: str, records: Sequence[LayerRecord], name: str = "") -> dict[str, str]:

@@ -1,0 +1,172 @@
+"""`diagram --model` draws the dataflow graph: tests on networks these tests write
+(tests/dataflow_models.py), asserting the DOT's node ids and edges against what each
+`forward` does, read by hand."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import resnet_inspect
+from resnet_inspect.render.diagram import make_diagram
+from resnet_inspect.report.model import Report
+from tests import dataflow_models as models
+from tests.cli_helpers import run_cli
+
+MODELS = Path(__file__).parent / "dataflow_models.py"
+
+
+def _dot(model: object, shape: tuple[int, ...], expand: bool = False) -> str:
+    report = resnet_inspect.inspect(model, shape, name=type(model).__name__)  # type: ignore[arg-type]
+    return make_diagram(report, "dot", expand=expand, dataflow=True).source
+
+
+def _edges(dot: str) -> list[tuple[str, str]]:
+    return re.findall(r"^\t+(\w+) -> (\w+)", dot, flags=re.MULTILINE)
+
+
+def _nodes(dot: str) -> set[str]:
+    return set(re.findall(r"^\t+(\w+) \[", dot, flags=re.MULTILINE)) - {"graph", "node", "edge"}
+
+
+def test_residual_adds_each_get_a_plus_with_their_two_inputs() -> None:
+    dot = _dot(models.ResidualAdds(), (8, 16, 16))
+    # x = relu(x + bn(conv(x))): the input feeds conv and, as the skip, the first "+";
+    # relu(main(x) + skip(x)): main and skip both read that sum and meet at the second
+    assert _edges(dot) == [("input", "conv"), ("input", "add"), ("conv", "add"),
+                           ("add", "main"), ("add", "skip"), ("main", "add_2"),
+                           ("skip", "add_2"), ("add_2", "output")]
+    assert not [e for e in _edges(dot) if e[0] == e[1]]  # no self-loops
+    # torch.relu is named relu, beside the "+" it follows; BN is written under its conv
+    assert dot.count('xlabel=<<FONT POINT-SIZE="9" COLOR="#555555">relu</FONT>>') == 2
+    assert "BN · " not in dot and "ResidualAdds</FONT>" not in dot
+    # every node says what it is: its module path or its operator, in its tooltip
+    assert 'tooltip="add in forward (ResidualAdds): 8×16×16"' in dot
+    assert 'tooltip="skip: 8×16×16 · 72 params"' in dot
+
+
+def test_parallel_paths_are_drawn_side_by_side() -> None:
+    from resnet_inspect.render.graphviz_render import render
+
+    svg = render(_dot(models.ResidualAdds(), (8, 16, 16)), "svg").decode()
+
+    def where(node: str) -> tuple[float, float]:
+        m = re.search(rf"<title>{node}</title>.*?<(?:path|polygon)[^>]*?(?:d=\"M|points=\")"
+                      r"([-\d.]+),([-\d.]+)", svg, flags=re.DOTALL)
+        assert m, node
+        return float(m.group(1)), float(m.group(2))
+
+    (x_main, y_main), (x_skip, y_skip) = where("main"), where("skip")
+    # main and skip both read the first sum: one rank, apart
+    assert y_main == pytest.approx(y_skip, abs=1.0) and abs(x_main - x_skip) > 50
+
+
+def test_a_unet_cat_skip_is_a_cat_with_both_inputs() -> None:
+    dot = _dot(models.UNet(), (3, 16, 16))
+    # cat([d, up(m)]): the encoder's conv (its relu written on it) skips the pool and mid
+    assert ("down", "cat") in _edges(dot) and ("up", "cat") in _edges(dot)
+    assert ("down", "pool") in _edges(dot) and ("cat", "out") in _edges(dot)
+    # 8 + 8 channels leave the cat: 16×16×16
+    assert 'cat -> out [label=" 16×16×16"]' in dot
+
+
+def test_six_units_of_a_user_class_fold_to_one_drawn_unit() -> None:
+    dot = _dot(models.Six(), (3, 16, 16))
+    assert "× 6 Unit" in dot and "units.0 … units.5, identical" in dot
+    assert "units_0_conv" in _nodes(dot) and "units_1_conv" not in _nodes(dot)
+    # the folded unit is entered from the stem twice (its conv and its skip into the "+")
+    # and left once, to the mean the head reads
+    assert ("stem", "units_0_conv") in _edges(dot) and ("stem", "units_0_add") in _edges(dot)
+    assert ("units_0_add", "mean") in _edges(dot)
+    expanded = _dot(models.Six(), (3, 16, 16), expand=True)
+    assert "× 6" not in expanded
+    assert {f"units_{i}_conv" for i in range(6)} <= _nodes(expanded)
+    # each unit's "+" reads the one before it: the chain of skips, unit by unit
+    assert [(f"units_{i}_add", f"units_{i + 1}_add") for i in range(5)] == [
+        e for e in _edges(expanded) if e[0].endswith("_add") and e[1].endswith("_add")]
+
+
+def test_inverted_residuals_add_only_where_the_forward_adds() -> None:
+    dot = _dot(models.MobileNetish(), (3, 32, 32))
+    adds = sorted(n for n in _nodes(dot) if n.endswith("_add"))
+    # stride 1 and equal channels (features.0, .2, .4): x + conv(x); the others: none
+    assert adds == ["features_0_add", "features_2_add", "features_4_add"]
+    # each add reads the block's input: the stem, then the outputs of blocks 1 and 3
+    # (their last 1x1 conv, BN written on it)
+    assert ("stem", "features_0_add") in _edges(dot)
+    assert ("features_1_conv_6", "features_2_add") in _edges(dot)
+    assert ("features_3_conv_6", "features_4_add") in _edges(dot)
+
+
+def test_inverted_residuals_in_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    r = run_cli(capsys, "summary", "--model", f"{MODELS}:make_mobile", "--input", "3x32x32")
+    assert r.code == 0, r.err
+    # 3 of the 5 blocks add their input; the two stride-2 blocks add nothing
+    assert re.search(r"Shortcuts\s+3 identity, 2 none\n", r.out)
+    # not a ResNet: a plain count, 1 stem conv + 5 x 3 block convs = 16 conv, 1 fc
+    assert re.search(r"Layers\s+17 = 16 conv \+ 1 fc\n", r.out)
+    r = run_cli(capsys, "summary", "--model", f"{MODELS}:make_mobile", "--input", "3x32x32",
+                "--json")
+    data = json.loads(r.out)
+    assert [b["shortcut"] for b in data["blocks"]] == ["identity", "none", "identity", "none",
+                                                       "identity"]
+
+
+def test_a_vit_is_counted_plainly(capsys: pytest.CaptureFixture[str]) -> None:
+    r = run_cli(capsys, "summary", "--model", f"{MODELS}:make_vit", "--input", "3x32x32")
+    assert r.code == 0, r.err
+    # both encoder blocks add their input (x + attn, x + mlp), but their layers are linear:
+    # 1 patch conv; 2 blocks x (qkv, proj, 2 MLP layers) + the head = 9 fc
+    assert re.search(r"Shortcuts\s+2 identity\n", r.out)
+    assert re.search(r"Layers\s+10 = 1 conv \+ 9 fc\n", r.out)
+
+
+@pytest.mark.parametrize("sdpa", [False, True])
+def test_a_vit_has_its_attention_and_mlp_opened_up(sdpa: bool) -> None:
+    dot = _dot(models.ViT(sdpa=sdpa), (3, 32, 32))
+    # the class token is concatenated in front of the 16 patches: a cat reading the
+    # patch conv and naming the parameter it reads, 17 tokens leaving it
+    assert ("patch", "cat") in _edges(dot)
+    assert re.search(r"\tcat \[label=<cat<BR/>.*cls_token", dot)
+    assert "params</FONT>> fillcolor=white" not in dot.split("\tcat [", 1)[1].split("\n")[0]
+    # the attention and the MLP are clusters with their layers inside; the two blocks are
+    # identical, drawn once
+    assert "subgraph cluster_blocks_0_attn" in dot and "subgraph cluster_blocks_0_mlp" in dot
+    assert "× 2 Block" in dot
+    # q @ k^T, then the product with v: two matmuls (bmm), each fed by the qkv linear
+    assert ("blocks_0_attn_qkv", "blocks_0_attn_bmm_2") in _edges(dot)
+    assert "softmax" in dot
+    # two residual adds per block: x + attn(...), then x + mlp(...), the second reading
+    # the first as its skip
+    assert ("blocks_0_add", "blocks_0_add_2") in _edges(dot)
+    assert ("blocks_0_attn_proj", "blocks_0_add") in _edges(dot)
+    assert ("blocks_0_mlp_2", "blocks_0_add_2") in _edges(dot)
+
+
+def test_diagram_model_cli_draws_the_dataflow(capsys: pytest.CaptureFixture[str],
+                                              tmp_path: Path) -> None:
+    r = run_cli(capsys, "diagram", "--model", f"{MODELS}:make_unet", "--input", "3x16x16",
+                "-f", "dot")
+    assert r.code == 0, r.err
+    assert r.out.startswith("digraph dataflow {") and ("down", "cat") in _edges(r.out)
+    out = tmp_path / "unet.svg"
+    r = run_cli(capsys, "diagram", "--model", f"{MODELS}:make_unet", "--input", "3x16x16",
+                "-o", str(out))
+    assert r.code == 0, r.err
+    assert "<title>cat</title>" in out.read_text()
+
+
+def test_the_graph_of_a_saved_report_draws_the_same() -> None:
+    report = resnet_inspect.inspect(models.UNet(), (3, 16, 16), name="UNet")
+    again = Report.from_json(report.to_json())
+    assert (make_diagram(again, "dot", dataflow=True).source
+            == make_diagram(report, "dot", dataflow=True).source)
+
+
+@pytest.mark.parametrize(("name", "shape"), [("ResidualAdds", (8, 16, 16)),
+                                             ("UNet", (3, 16, 16))])
+def test_golden_dataflow_dot(name: str, shape: tuple[int, ...], golden) -> None:  # type: ignore[no-untyped-def]
+    golden(f"diagram/dataflow_{name}.dot", _dot(getattr(models, name)(), shape))
