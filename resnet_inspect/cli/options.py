@@ -256,7 +256,14 @@ class RunOptions:
 
     def input_shape(self, spec: AnySpec | None, any_rank: bool = False) -> tuple[int, ...]:
         if self.input is not None:
-            return parse_input(self.input, any_rank, self.batch)
+            dims = parse_input(self.input, any_rank, self.batch)
+            own = spec.input_shape if spec is not None else None
+            if own is not None and dims[0] != own[0]:  # the first conv is built for own[0]
+                c, rest = own[0], "x".join(map(str, dims[1:]))
+                raise InspectError(
+                    f"{spec.name} takes {c} input channel{'s' if c != 1 else ''} (its input "  # type: ignore[union-attr]
+                    f"is {'x'.join(map(str, own))}), not {dims[0]}; use --input {c}x{rest}")
+            return dims
         shape = spec.input_shape if spec is not None else (3, 224, 224)
         from resnet_inspect.spec.limits import check_input
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -195,6 +196,42 @@ def _line_finder(text: str, pattern: str) -> Callable[[str], int | None]:
     return find
 
 
+def _read_fifo(path: Path) -> bytes:
+    """A FIFO's bytes (`--config <(...)`, a named pipe), waiting at most CONFIG_WAIT_S for
+    a writer: opening one for reading blocks until a writer comes, forever if none does."""
+    import os
+    import select
+    import time
+
+    from resnet_inspect.spec import limits
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # returns at once, writer or not
+    chunks: list[bytes] = []
+    size = 0
+    deadline = time.monotonic() + limits.CONFIG_WAIT_S
+    try:
+        while size <= MAX_CONFIG_BYTES:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise InspectError(
+                    f"config file {path} is a FIFO and nothing was written to it in "
+                    f"{limits.CONFIG_WAIT_S:g} s; start its writer first, or give a file")
+            ready, _, _ = select.select([fd], [], [], min(left, 0.05))
+            if not ready:
+                continue
+            data = os.read(fd, 65536)
+            if data:
+                chunks.append(data)
+                size += len(data)
+            elif chunks:  # the writer is done
+                break
+            else:  # no writer yet: a FIFO with none reads as at its end
+                time.sleep(0.05)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
 def load_config(path: str | Path) -> dict[str, Any]:
     """Read a config file into checked values keyed by ModelOptions field name (plus
     `arch`, `input`, `name`, `description`). Raises InspectError for any problem."""
@@ -212,8 +249,10 @@ def load_config(path: str | Path) -> dict[str, Any]:
                 f"config file {path} is {size:,} bytes, above the limit of "
                 f"{MAX_CONFIG_BYTES:,}; a config holds a few flat keys"
             )
-        with path.open("rb") as f:  # read no more than the limit, whatever stat said
-            raw = f.read(MAX_CONFIG_BYTES + 1)
+        raw = _read_fifo(path) if stat.S_ISFIFO(path.stat().st_mode) else b""
+        if not raw:
+            with path.open("rb") as f:  # read no more than the limit, whatever stat said
+                raw = f.read(MAX_CONFIG_BYTES + 1)
         if len(raw) > MAX_CONFIG_BYTES:
             raise InspectError(
                 f"config file {path} is more than {MAX_CONFIG_BYTES:,} bytes, the limit; "

@@ -29,6 +29,8 @@ MAX_CLASSES = 10_000_000
 MAX_BATCH = 1_048_576
 # Height and width of the input; 3 colour channels, up to MAX_CHANNELS.
 MAX_SPATIAL = 65536
+# Seconds to wait for a config FIFO's writer (`--config <(...)` writes at once).
+CONFIG_WAIT_S = 10.0
 # Items side by side in `compare`: the paper's Table 1 has 5 columns; 12 still read.
 MAX_COMPARE_ITEMS = 12
 # Elements of the input tensor (batch x C x H x W): with MAX_CHANNELS this keeps every

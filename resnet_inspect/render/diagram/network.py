@@ -145,7 +145,8 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
         label = stage if stage != "fc" else "output"
         size = [f"{out[2]}×{out[3]}"] if len(out) == 4 and resolution(stage) is None else []
         size += field_line(ends.get(stage))
-        with g.subgraph(name=f"cluster_{node_id(prefix, stage)}") as c:  # a DOT-safe id
+        # a backslash ending a stage's name would escape the quote that closes the id
+        with g.subgraph(name=f"cluster_{prefix}{stage}".replace("\\", "_")) as c:
             # Two short lines, left-justified, so the main path's edge misses the label;
             # one line with the whole output shape where edges carry no shapes.
             named = label if resolution(stage) is None else ""  # VGG's '56×56' says it
