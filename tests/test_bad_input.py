@@ -140,6 +140,17 @@ CASES: list[Case] = [
     c(S, "18", "--csv", "--markdown", msg="choose one of --json, --csv, --markdown and --latex"),
     c(S, "18", "--time", "--csv", msg="--csv rows carry no timing; use --time --json"),
     c(S, "18", "--time", "--markdown", msg="--markdown rows carry no timing"),
+    c(S, "18", "--format", "json", "--csv", msg="--format json and --csv ask for two formats; "
+      "keep one, e.g. --format json"),
+    c(S, "18", "--format", "yaml", msg="--format 'yaml': summary writes table, json, csv, "
+      "markdown, latex or html; e.g. --format html"),
+    c(S, "18", "--time", "--format", "html", msg="--format html rows carry no timing"),
+    c("compare", "50", "101", "--format", "csv", msg="--format 'csv': compare writes table, "
+      "json, markdown or latex; e.g. --format latex"),
+    c("check", "18", "--format", "markdown", msg="--format 'markdown': check writes table or "
+      "json; e.g. --format json"),
+    c("list", "--format", "latex", output=False,
+      msg="--format 'latex': list writes table or json"),
     c(S, "18", "-o", "{d}", output=False, msg="is a directory; give a file name"),
     c(S, "18", "-o", "{d}/no/such/dir/r.txt", output=False, msg="does not exist; create it "
       "first"),

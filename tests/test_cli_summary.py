@@ -316,11 +316,13 @@ def test_csv_rows_carry_every_category(capsys: pytest.CaptureFixture[str]) -> No
 
 def test_a_command_imports_only_its_own_module() -> None:
     # `list` registers only itself: compare's and diagram's renderers stay unimported
+    # (format_option is the shared --format flag, no command)
     done = main_in_fresh_python(
         ["list", "--no-counts"],
         "sorted(m for m in sys.modules if m.startswith('resnet_inspect.cli.')), code")
     assert done.stdout.splitlines()[-1] == (
-        "['resnet_inspect.cli.app', 'resnet_inspect.cli.list_cmd'] 0")
+        "['resnet_inspect.cli.app', 'resnet_inspect.cli.format_option', "
+        "'resnet_inspect.cli.list_cmd'] 0")
 
 
 def test_help_lists_every_command_by_name_after_another_ran(

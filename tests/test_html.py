@@ -119,7 +119,7 @@ def test_compare_is_public_and_displays_as_a_table() -> None:
     assert md.startswith("**resnet18 vs resnet34**")
     assert "11,689,512" in md and "21,797,672" in md  # torchvision's parameter counts
     assert "<pre" in c._repr_html_()
-    from resnet_inspect.analysis import compare as module
+    from resnet_inspect.usecases import compare as module
 
     assert module.compare  # the module is still the module
 

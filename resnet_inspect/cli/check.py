@@ -9,6 +9,7 @@ import typer
 
 from resnet_inspect.cli import options as opt
 from resnet_inspect.cli.app import app
+from resnet_inspect.cli.format_option import alias, chosen_format, format_option
 from resnet_inspect.errors import InspectError
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def parse_tools(text: str) -> tuple[str, ...]:
         "Examples:\n\n"
         "  resnet-inspect check resnet50\n\n"
         "  resnet-inspect check --depth 152 --batch 8 --tools torchinfo,torch\n\n"
-        "  resnet-inspect check --block bottleneck --layers 3,4,6,3 --json -o check.json\n\n"
+        "  resnet-inspect check --block bottleneck --layers 3,4,6,3 --format json -o check.json\n\n"
         "Exit status 1 when a tool's figure is not fully explained by its rule."
     )
 )
@@ -52,9 +53,10 @@ def parse_tools(text: str) -> tuple[str, ...]:
 def check(
     arch: opt.ArchName = None,
     tools: Annotated[str, typer.Option("--tools", help="Tools to run, comma-separated: torchinfo,fvcore,torch.")] = ",".join(_TOOLS),
-    json_out: Annotated[bool, typer.Option("--json", help="Write the whole cross-check as JSON.")] = False,
+    output_format: Annotated[str | None, format_option("check", "json")] = None,
     output: opt.OutputPath = None,
     train: Annotated[bool, typer.Option("--train", help="Also count one training step and check its forward and backward products against torch's counter (FlopCounterMode over the same step).")] = False,
+    json_out: Annotated[bool, alias("json")] = False,
     *,
     model: opt.ModelOptions,
     run: opt.RunOptions,
@@ -67,6 +69,7 @@ def check(
     statistics counted as parameters) is shown too.
     """
     chosen = parse_tools(tools)
+    fmt = chosen_format("check", output_format, json=json_out)
     run.validate()
     if output is not None:
         from resnet_inspect.render.output import check_writable
@@ -85,44 +88,16 @@ def check(
 
         ensure_fits(spec, run.input_shape(spec), run.batch, run.device.value)
 
-    from resnet_inspect.analysis.check import check as run_check
     from resnet_inspect.cli.progress import progress_bar
-    from resnet_inspect.render.output import emit, emit_rendered
+    from resnet_inspect.render.formats import write
+    from resnet_inspect.usecases.check import check as check_counts
 
-    with progress_bar(f"Counting with {', '.join(chosen)}") as update:
-        result = run_check(subject, input_shape=run.input_shape(spec, any_rank=user is not None),
-                           batch=run.batch,
-                           device=run.device.value, tools=chosen, progress=update,
-                           input_dtype=run.input_dtype)
-    step = None
-    if train:
-        from resnet_inspect.analysis.train_check import check_training
-        from resnet_inspect.trace.run import inspect as inspect_model
-
-        shape = run.input_shape(spec, any_rank=user is not None)
-        step_report = inspect_model(subject, input_shape=shape, batch=run.batch, train=True,
-                                    input_dtype=run.input_dtype)
-        step = check_training(subject if user is not None else spec, step_report)
-    if json_out:
-        import json
-
-        data = result.to_dict()
-        if step is not None:
-            from dataclasses import asdict
-
-            data["training_step"] = {**asdict(step), "accounted": step.accounted}
-        emit(json.dumps(data, indent=2) + "\n", output)
-    else:
-        from resnet_inspect.render.check_table import render_check
-
-        def show(console: Any) -> None:
-            render_check(result, console)
-            if step is not None:
-                from resnet_inspect.render.console import print_block
-
-                print_block(console, "\n" + step.text())
-
-        emit_rendered(show, output)
+    checked = check_counts(subject, tools=chosen,
+                           input_shape=run.input_shape(spec, any_rank=user is not None),
+                           batch=run.batch, device=run.device.value,
+                           input_dtype=run.input_dtype, train=train, progress=progress_bar)
+    write("check", fmt, checked, output)
+    step, result = checked.step, checked.report
     if step is not None and not step.accounted:
         print("resnet-inspect: check: the training step's products differ from torch's "
               "counter", file=sys.stderr)

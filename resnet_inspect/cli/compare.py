@@ -1,7 +1,8 @@
 """`resnet-inspect compare`: blocks or whole networks side by side.
 
-The command parses, checks which options apply to the items, calls
-`resnet_inspect.analysis.compare` and hands the result to `render/compare.py`.
+The command parses, refuses the options that do not apply to the items (blocks or
+networks, decided by the use-case), calls `resnet_inspect.usecases.compare` and hands the
+result to the `--format` renderer (`render/formats.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import typer
 
 from resnet_inspect.cli import options as opt
 from resnet_inspect.cli.app import app
+from resnet_inspect.cli.format_option import alias, chosen_format, format_option
 from resnet_inspect.errors import InspectError
 from resnet_inspect.spec.arch import AnySpec
 
@@ -25,8 +27,8 @@ BLOCK_PANEL = "Blocks (basic, bottleneck, preact-basic, preact-bottleneck)"
         "  resnet-inspect compare basic bottleneck\n\n"
         "  resnet-inspect compare basic bottleneck --channels 64,128 --stride 2 --spatial 224\n\n"
         "  resnet-inspect compare 50 101\n\n"
-        "  resnet-inspect compare 18 34 50 101 152 --markdown -o table1.md\n\n"
-        "  resnet-inspect compare 18 34 50 101 152 --latex -o table1.tex\n\n"
+        "  resnet-inspect compare 18 34 50 101 152 --format markdown -o table1.md\n\n"
+        "  resnet-inspect compare 18 34 50 101 152 --format latex -o table1.tex\n\n"
         "  resnet-inspect compare 50 101 152 --stride-on 1x1\n\n"
         "  resnet-inspect compare resnet50 --model mymodels.py:make_net\n\n"
         "  resnet-inspect compare 50 101 --train --batch 64"
@@ -40,12 +42,13 @@ def compare(
     width: Annotated[int | None, typer.Option("--width", parser=opt.int_parser("--width", "--width 64"), metavar="INTEGER", help="Bottleneck inner width \\[default: output channels / 4, 64 at 256].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     spatial: Annotated[str | None, typer.Option("--spatial", help="Block input height and width for MACs: 56 or 56x56 \\[default: 56].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
     stride: Annotated[int | None, typer.Option("--stride", parser=opt.int_parser("--stride", "--stride 2"), metavar="INTEGER", help="Block stride; 2 makes a downsampling block with a projection shortcut \\[default: 1].", rich_help_panel=BLOCK_PANEL, show_default=False)] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Write the comparison as JSON.")] = False,
-    markdown: Annotated[bool, typer.Option("--markdown", help="Write Markdown tables (notes, slides).")] = False,
-    latex: Annotated[bool, typer.Option("--latex", help="Write a LaTeX booktabs table (the paper's Table 1 for networks).")] = False,
+    output_format: Annotated[str | None, format_option("compare", "markdown")] = None,
     output: opt.OutputPath = None,
     train: Annotated[bool, typer.Option("--train", help="Networks: count one training step each (forward and backward MACs, saved activations, peak memory) and set them side by side.", rich_help_panel="Training step")] = False,
     optimizer: Annotated[str, typer.Option("--optimizer", help="Optimizer state counted with --train: sgd, momentum, adam, adamw.", rich_help_panel="Training step")] = "adam",
+    json_out: Annotated[bool, alias("json")] = False,
+    markdown: Annotated[bool, alias("markdown")] = False,
+    latex: Annotated[bool, alias("latex")] = False,
     *,
     model: opt.ModelOptions,
     run: opt.RunOptions,
@@ -58,134 +61,91 @@ def compare(
     Architecture flags (--stride-on, --shortcut, --num-classes, ...) apply to every network; with --plain, a repeated item keeps its first copy residual (compare resnet34 resnet34 --plain).
     Counts do not depend on the device: --device auto traces on meta here.
     """
-    if sum((json_out, markdown, latex)) > 1:
-        raise InspectError("choose one of --json, --markdown and --latex")
+    fmt = chosen_format("compare", output_format, json=json_out, markdown=markdown,
+                        latex=latex)
     run.validate()
     if output is not None:
         from resnet_inspect.render.output import check_writable
 
         check_writable(output)
-
-    from resnet_inspect.analysis.compare_blocks import (
-        DEFAULT_CHANNELS,
-        DEFAULT_SPATIAL,
-        DEFAULT_STRIDE,
-        compare_blocks,
-    )
-    from resnet_inspect.analysis.compare_data import BlockComparison, NetworkComparison
-    from resnet_inspect.analysis.compare_items import (
-        classify,
-        is_network,
-        network_reports,
-        parse_channels,
-        parse_spatial,
-        unknown_item,
-    )
-    from resnet_inspect.analysis.compare_networks import compare_reports
     from resnet_inspect.spec.limits import MAX_COMPARE_ITEMS
 
     if len(items) > MAX_COMPARE_ITEMS:
         raise InspectError(f"compare takes at most {MAX_COMPARE_ITEMS} items side by side, got "
                            f"{len(items):,}; compare fewer at a time")
     device = "meta" if run.device is opt.Device.AUTO else run.device.value
-    user = None
-    if model.user_model is not None:  # the user's network, beside the named ones
-        from resnet_inspect.models.user import load_model
+    subjects, model = _with_user_model(items, model)
+    prepare = _refuser(model, run, train, channels=channels, width=width, spatial=spatial,
+                       stride=stride)
+    from resnet_inspect.usecases.compare import compare as compare_items
 
-        user = load_model(model.user_model)
-        model = model.replace(user_model=None)
-        unknown = [item for item in items if not is_network(item)]
-        if unknown:
-            raise unknown_item(unknown[0])
-    kind = "networks" if user is not None else classify(items, is_network)
-    reports: list[Any] = []
-    if kind == "blocks":
-        if train:
-            raise InspectError("--train counts a network's training step; compare networks, "
-                               "e.g. compare 50 101 --train --batch 64")
-        _no_network_flags(model, run)
-        result: BlockComparison | NetworkComparison = compare_blocks(
-            items,
-            channels=parse_channels(channels) or DEFAULT_CHANNELS,
-            width=width,
-            spatial=parse_spatial(spatial) or DEFAULT_SPATIAL,
-            stride=DEFAULT_STRIDE if stride is None else stride,
-            batch=run.batch,
-            device=device,
-        )
-    else:
-        _no_block_flags(channels=channels, width=width, spatial=spatial, stride=stride)
+    result = compare_items(subjects, channels=channels, width=width, spatial=spatial,
+                           stride=stride, batch=run.batch, device=device, train=train,
+                           optimizer=optimizer, input_dtype=run.input_dtype, prepare=prepare,
+                           resolve=_resolver(items, model, run, device),
+                           input_shape=lambda: (run.input_shape(None)
+                                                if run.input is not None else None))
+    from resnet_inspect.render.formats import write
+
+    write("compare", fmt, result, output)
+
+
+def _with_user_model(items: list[str], model: opt.ModelOptions) -> tuple[list[Any], opt.ModelOptions]:
+    """The items, with the --model network (its name as shown) after the named ones; the
+    model options without it, to apply to the named networks."""
+    if model.user_model is None:
+        return list(items), model
+    from resnet_inspect.analysis.compare_items import is_network, unknown_item
+    from resnet_inspect.models.user import load_model
+    from resnet_inspect.usecases.compare import Named
+
+    module, name = load_model(model.user_model)
+    unknown = [item for item in items if not is_network(item)]
+    if unknown:
+        raise unknown_item(unknown[0])
+    return [*items, Named(module, name)], model.replace(user_model=None)
+
+
+def _refuser(model: opt.ModelOptions, run: opt.RunOptions, train: bool,
+             **block_flags: object) -> Any:
+    """What the use-case calls once it knows the kind: the flags that do not apply to
+    it refused."""
+
+    def prepare(kind: str) -> None:
+        if kind == "blocks":
+            if train:
+                raise InspectError("--train counts a network's training step; compare "
+                                   "networks, e.g. compare 50 101 --train --batch 64")
+            _no_network_flags(model, run)
+            return
+        _no_block_flags(**block_flags)
         if model.depth is not None:
             raise InspectError(
                 f"--depth does not apply to compare; name the networks as items, "
                 f"e.g. compare {model.depth} 101"
             )
-        # --plain applies to every network, except the first of a repeated item: so
-        # `compare resnet34 resnet34 --plain` sets ResNet-34 beside its plain baseline.
-        residual_first = {i for i, item in enumerate(items) if model.plain and items.count(item) > 1
-                          and items.index(item) == i}
-        specs = [
-            _network_spec(model.replace(plain=False) if i in residual_first else model, item)
-            for i, item in enumerate(items)
-        ]
+
+    return prepare
+
+
+def _resolver(items: list[str], model: opt.ModelOptions, run: opt.RunOptions,
+              device: str) -> Any:
+    """A network item -> its spec with the architecture flags applied, checked to fit
+    `device`. --plain applies to every network, except the first of a repeated item: so
+    `compare resnet34 resnet34 --plain` sets ResNet-34 beside its plain baseline."""
+
+    def resolve(index: int, item: str) -> AnySpec:
+        first_of_repeat = (model.plain and items.count(item) > 1
+                           and items.index(item) == index)
+        spec = _network_spec(model.replace(plain=False) if first_of_repeat else model, item)
         if device != "meta":
             from resnet_inspect.cli.memory import ensure_fits
 
-            for s in specs:
-                ensure_fits(s, run.input_shape(None if run.input is not None else s),
-                            run.batch, device)
-        reports = network_reports(
-            [str(i) for i in range(len(specs))],
-            lambda key: specs[int(key)],
-            input_shape=run.input_shape(None) if run.input is not None else None,
-            batch=run.batch,
-            device=device,
-            train=train,
-            optimizer=optimizer,
-            input_dtype=run.input_dtype,
-        )
-        if user is not None:
-            from resnet_inspect.trace.run import inspect as inspect_model
+            ensure_fits(spec, run.input_shape(None if run.input is not None else spec),
+                        run.batch, device)
+        return spec
 
-            shape = run.input_shape(None, any_rank=True) if run.input is not None else None
-            reports.append(inspect_model(user[0], input_shape=shape, batch=run.batch,
-                                         device=device, name=user[1], train=train,
-                                         optimizer=optimizer, input_dtype=run.input_dtype))
-        result = compare_reports(reports)
-
-    from resnet_inspect.render import compare as render
-    from resnet_inspect.render.output import emit, emit_rendered
-
-    reports_out = reports
-    if json_out:
-        text = render.to_json(result)
-        if train:
-            import json
-            from dataclasses import asdict
-
-            data = json.loads(text)
-            data["training"] = [{"model": r.model, **asdict(r.training_memory),
-                                 "backward_macs": r.totals.backward_macs}
-                                for r in reports_out if r.training_memory is not None]
-            text = json.dumps(data, indent=2)
-        emit(text, output)
-    elif markdown:
-        emit(render.to_markdown(result), output)
-    elif latex:
-        from resnet_inspect.render.latex import compare_latex
-
-        emit(compare_latex(result), output)
-    else:
-
-        def show(console: Any) -> None:
-            render.render(result, console)
-            if train:
-                from resnet_inspect.render.console import print_block
-                from resnet_inspect.render.training import training_lines
-
-                print_block(console, "\n".join(["", *training_lines(reports_out)]))
-
-        emit_rendered(show, output)
+    return resolve
 
 
 def _network_spec(model: opt.ModelOptions, item: str) -> AnySpec:

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from resnet_inspect.cli import options as opt
 from resnet_inspect.cli.app import app
+from resnet_inspect.cli.format_option import alias, chosen_format, format_option
 from resnet_inspect.counting.categories import Headline
 from resnet_inspect.errors import InspectError
+from resnet_inspect.render.formats import Format
 from resnet_inspect.render.names import NameScheme
 from resnet_inspect.report.levels import Level
-
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from resnet_inspect.analysis.timing import Timing
-    from resnet_inspect.report.model import Report
 
 
 class Optimizer(str, Enum):
@@ -41,10 +37,11 @@ class DType(str, Enum):
         "  resnet-inspect summary --depth 101\n\n"
         "  resnet-inspect summary resnet50 --level layer --names caffe\n\n"
         "  resnet-inspect summary resnet18 --input 3x512x512 --batch 32 --device meta\n\n"
-        "  resnet-inspect summary --block bottleneck --layers 3,4,6,3 --json -o r50.json\n\n"
+        "  resnet-inspect summary --block bottleneck --layers 3,4,6,3 --format json -o r50.json\n\n"
         "  resnet-inspect summary resnet50 --ops --count conv+norm\n\n"
         "  resnet-inspect summary resnet50 --stride-on 1x1 --level layer --rf\n\n"
-        "  resnet-inspect summary resnet50 --level stage --latex -o r50.tex\n\n"
+        "  resnet-inspect summary resnet50 --level stage --format latex -o r50.tex\n\n"
+        "  resnet-inspect summary resnet50 --format html -o r50.html\n\n"
         "  resnet-inspect summary resnet50 --time --batch 8\n\n"
         "  resnet-inspect summary resnet50 --train --batch 64 --optimizer adamw\n\n"
         "  resnet-inspect summary resnet50 --train --gpu t4\n\n"
@@ -57,10 +54,7 @@ def summary(
     arch: opt.ArchName = None,
     level: Annotated[Level, typer.Option("--level", "-l", help="Rows: one per stage, block or layer.", case_sensitive=False)] = Level.BLOCK,
     names: Annotated[NameScheme, typer.Option("--names", help="Layer names: torchvision modules, the paper's stages, or the Caffe release's.", case_sensitive=False)] = NameScheme.TORCHVISION,
-    json_out: Annotated[bool, typer.Option("--json", help="Write the whole report as JSON.")] = False,
-    csv_out: Annotated[bool, typer.Option("--csv", help="Write the rows (at --level) as CSV.")] = False,
-    markdown: Annotated[bool, typer.Option("--markdown", help="Write the rows (at --level) as a Markdown table.")] = False,
-    latex: Annotated[bool, typer.Option("--latex", help="Write the rows (at --level) as a LaTeX booktabs table.")] = False,
+    output_format: Annotated[str | None, format_option("summary", "markdown")] = None,
     output: opt.OutputPath = None,
     count: Annotated[Headline, typer.Option("--count", help="What the headline MACs count: conv (conv+fc, the paper's and torchvision's figure), conv+norm, or all.", case_sensitive=False)] = Headline.CONV,
     ops: Annotated[bool, typer.Option("--ops", help="Add a table with one column per op type (conv, fc, BN, activations, pooling, adds) and what torchinfo, fvcore, torch's counter and paddle.summary would print.")] = False,
@@ -72,6 +66,10 @@ def summary(
     amp: Annotated[bool, typer.Option("--amp", help="With --train: mixed precision as torch.autocast does it (weights float32, convolutions and matmuls in float16).", rich_help_panel="Training step")] = False,
     time_it: Annotated[bool, typer.Option("--time", help="Measure each layer's forward time on the device (CUDA events on a GPU, wall clock on CPU), GFLOP/s and peak memory.")] = False,
     rf: Annotated[bool, typer.Option("--rf", help="Show the receptive field and jump (input pixels between neighbouring outputs) at --level block and layer too, e.g. 99/8; --level stage and tables 140+ columns wide show them anyway.")] = False,
+    json_out: Annotated[bool, alias("json")] = False,
+    csv_out: Annotated[bool, alias("csv")] = False,
+    markdown: Annotated[bool, alias("markdown")] = False,
+    latex: Annotated[bool, alias("latex")] = False,
     *,
     model: opt.ModelOptions,
     run: opt.RunOptions,
@@ -80,21 +78,9 @@ def summary(
 
     The input defaults to the network's own (3x224x224 for ImageNet ResNets). MACs count conv and fc layers (the paper's "FLOPs", torchvision's GFLOPS); FLOPs = 2 x MACs.
     """
-    if sum((json_out, csv_out, markdown, latex)) > 1:
-        raise InspectError("choose one of --json, --csv, --markdown and --latex")
-    if (fit is not None or gpu is not None) and not train:
-        raise InspectError("--fit and --gpu size a training step; add --train")
-    if fit is not None and gpu is not None:
-        raise InspectError("choose one of --fit and --gpu")
-    if train and time_it:
-        raise InspectError("--time measures the forward pass; leave out --train to time it")
-    if time_it and run.device is opt.Device.META:
-        raise InspectError("--time measures on a real device; use --device auto, cpu or cuda")
-    if time_it and (csv_out or markdown or latex):
-        # refused before half a minute of measuring, not dropped after it
-        medium = "csv" if csv_out else "markdown" if markdown else "latex"
-        raise InspectError(f"--{medium} rows carry no timing; use "
-                           "--time --json (a \"timing\" key) or the table, or drop --time")
+    fmt = chosen_format("summary", output_format, json=json_out, csv=csv_out, markdown=markdown,
+                        latex=latex)
+    _refuse_combinations(fmt, output_format is not None, fit, gpu, train, time_it, run)
     run.validate()
     if output is not None:
         from resnet_inspect.render.output import check_writable
@@ -107,115 +93,54 @@ def summary(
     spec = model.spec(arch) if user is None else None
     subject: Any = spec if user is None else user[0]
     shape = run.input_shape(spec, any_rank=user is not None)
+    _before_running(spec, user[1] if user is not None else None, shape, run, time_it,
+                    count.value)
+    from resnet_inspect.cli.progress import progress_bar
+    from resnet_inspect.render.formats import View, write
+    from resnet_inspect.usecases.summarize import summarize
+
+    result = summarize(subject, input_shape=shape, batch=run.batch, device=run.device.value,
+                       headline=count.value, name=user[1] if user is not None else None,
+                       train=train, optimizer=optimizer.value,
+                       dtype=dtype.value if dtype is not None else None,
+                       amp="float16" if amp else None, input_dtype=run.input_dtype,
+                       time_it=time_it, fit=fit, gpu=gpu, progress=progress_bar)
+    write("summary", fmt, result, output, View(level.value, names, ops, rf))
+
+
+def _before_running(spec: Any, user_name: str | None, shape: tuple[int, ...],
+                    run: opt.RunOptions, time_it: bool, headline: str) -> None:
+    """A named network checked to fit a real device; a timing run announced off a
+    terminal, where no bar shows that it is working."""
     if spec is not None and (time_it or run.device in (opt.Device.CPU, opt.Device.CUDA)):
         # a user's model is not checked: tracing it on meta here would run their code twice
         from resnet_inspect.cli.memory import ensure_fits
 
         ensure_fits(spec, shape, run.batch, run.device.value, autograd=time_it,
-                    headline=count.value)
-
-    timing = None
+                    headline=headline)
     if time_it:
         import sys
 
-        from resnet_inspect.analysis.timing import measure
-        from resnet_inspect.cli.progress import progress_bar
-
         if not sys.stderr.isatty():  # no bar off a terminal: say why nothing comes yet
-            shown = spec.name if spec is not None else user[1] if user is not None else "model"
+            shown = spec.name if spec is not None else user_name or "model"
             print(f"resnet-inspect: timing {shown} at batch {run.batch} (warm-up and "
                   "timed passes; the result follows when they finish)", file=sys.stderr,
                   flush=True)
-        with progress_bar("Timing forward passes") as update:
-            report, timing = measure(subject, input_shape=shape, batch=run.batch,
-                                     device=run.device.value, progress=update,
-                                     headline=count.value, input_dtype=run.input_dtype)
-    else:
-        from resnet_inspect.cli.progress import progress_bar
-        from resnet_inspect.trace.device import progress_to
-        from resnet_inspect.trace.run import inspect as inspect_model
-
-        # a bar on stderr (terminal only) when a deep network takes more than a moment
-        with progress_bar("Tracing") as update, progress_to(update):
-            report = inspect_model(subject, input_shape=shape, batch=run.batch,
-                                   device=run.device.value, headline=count.value,
-                                   name=user[1] if user is not None else None,
-                                   train=train, optimizer=optimizer.value,
-                                   dtype=dtype.value if dtype is not None else None,
-                                   amp="float16" if amp else None,
-                                   input_dtype=run.input_dtype)
-    fitted = None
-    if fit is not None or gpu is not None:
-        from resnet_inspect.analysis.fit import GIB, gpu_bytes, largest_batch, parse_size
-
-        if gpu is not None:
-            label, capacity = gpu_bytes(gpu)
-        else:
-            capacity = parse_size(fit or "")
-            label = f"{capacity / GIB:.2f} GiB"
-        with progress_bar("Solving the largest batch") as update, progress_to(update):
-            fitted = largest_batch(
-                lambda b: inspect_model(subject, input_shape=shape, batch=b,
-                                        device=run.device.value, headline=count.value,
-                                        train=True, optimizer=optimizer.value,
-                                        dtype=dtype.value if dtype is not None else None,
-                                        amp="float16" if amp else None,
-                                        input_dtype=run.input_dtype),
-                capacity, label)
-    from resnet_inspect.render.output import emit, emit_rendered
-
-    if json_out:
-        import json
-
-        from resnet_inspect.render.export import to_json
-
-        text = to_json(report)
-        if timing is not None or fitted is not None:  # the report's JSON, plus these beside it
-            data = json.loads(text)
-            if timing is not None:
-                data["timing"] = timing.to_dict()
-            if fitted is not None:
-                from dataclasses import asdict
-
-                data["fit"] = {**asdict(fitted), "dominant": fitted.dominant}
-            text = json.dumps(data, indent=2)
-        emit(text, output)
-    elif csv_out:
-        from resnet_inspect.render.export import to_csv
-
-        emit(to_csv(report, level.value, names), output)
-    elif markdown:
-        from resnet_inspect.render.export import to_markdown
-
-        emit(to_markdown(report, level.value, names), output)
-    elif latex:
-        from resnet_inspect.render.latex import summary_latex
-
-        emit(summary_latex(report, level.value), output)
-    else:
-
-        emit_rendered(lambda console: _render(report, timing, console, level.value, names, ops,
-                                              fitted, rf), output)
 
 
-def _render(report: Report, timing: Timing | None, console: Console, level: str,
-            names: NameScheme, ops: bool, fitted: Any = None, rf: bool = False) -> None:
-    """The summary table; then, when asked, the per-op table and the measured times."""
-    from resnet_inspect.render.console import print_block
-    from resnet_inspect.render.table import render_summary
-
-    render_summary(report, console, level, names, rf)
-    if ops:
-        from resnet_inspect.render.ops import render_ops
-
-        print_block(console, "")
-        render_ops(report, console, level)
-    if fitted is not None:
-        from resnet_inspect.render.table import fit_text
-
-        print_block(console, fit_text(fitted, report))
-    if timing is not None:
-        from resnet_inspect.render.timing_table import render_timing
-
-        print_block(console, "")
-        render_timing(report, timing, console, level)
+def _refuse_combinations(fmt: Format, spelled_out: bool, fit: str | None, gpu: str | None,
+                         train: bool, time_it: bool, run: opt.RunOptions) -> None:
+    """Options that do not go together, refused before any work."""
+    if (fit is not None or gpu is not None) and not train:
+        raise InspectError("--fit and --gpu size a training step; add --train")
+    if fit is not None and gpu is not None:
+        raise InspectError("choose one of --fit and --gpu")
+    if train and time_it:
+        raise InspectError("--time measures the forward pass; leave out --train to time it")
+    if time_it and run.device is opt.Device.META:
+        raise InspectError("--time measures on a real device; use --device auto, cpu or cuda")
+    if time_it and fmt not in (Format.TABLE, Format.JSON):
+        # refused before half a minute of measuring, not dropped after it
+        flag = f"--format {fmt.value}" if spelled_out else f"--{fmt.value}"
+        raise InspectError(f"{flag} rows carry no timing; use "
+                           "--time --json (a \"timing\" key) or the table, or drop --time")

@@ -3,7 +3,7 @@
 Three forms, chosen by the data: blocks side by side (`compare basic bottleneck`), two
 networks stage by stage with deltas (`compare 50 101`), three or more as the ResNet paper's
 Table 1 (`compare 18 34 50 101 152`). Each takes a comparison object from
-`resnet_inspect.analysis.compare`, never a model. Layouts adapt to the console width: from WIDE
+`resnet_inspect.usecases.compare`, never a model. Layouts adapt to the console width: from WIDE
 columns up, block tables sit next to each other and network tables show exact shapes and
 ratios; below it they stack and abbreviate, so 80 columns still read.
 

@@ -168,63 +168,27 @@ def compare(*items: Any, input_shape: tuple[int, ...] | None = None, batch: int 
     >>> compare("resnet50", my_module, input_shape=(3, 224, 224))
     >>> compare("basic", "bottleneck", channels=(256, 256), spatial=(56, 56))
     """
-    from resnet_inspect.analysis.compare_blocks import (
-        DEFAULT_CHANNELS,
-        DEFAULT_SPATIAL,
-        DEFAULT_STRIDE,
-        compare_blocks,
-    )
-    from resnet_inspect.analysis.compare_items import classify, is_network
-    from resnet_inspect.analysis.compare_networks import compare_reports
+    from resnet_inspect.usecases.compare import compare as compare_items
 
     if len(items) == 1 and isinstance(items[0], (list, tuple)):
         items = tuple(items[0])
-    names = [item for item in items if isinstance(item, str)]
-    kind = classify(names, is_network) if len(names) == len(items) else "networks"
-    if kind == "blocks":
-        result: NetworkComparison | BlockComparison = compare_blocks(
-            names,
-            channels=block_options.pop("channels", DEFAULT_CHANNELS),
-            width=block_options.pop("width", None),
-            spatial=block_options.pop("spatial", DEFAULT_SPATIAL),
-            stride=block_options.pop("stride", DEFAULT_STRIDE),
-            device="meta",
-        )
+    block_keys = ("channels", "width", "spatial", "stride")
+    known = {key: value for key, value in block_options.items() if key in block_keys}
+    unknown = [key for key in block_options if key not in block_keys]
+
+    def prepare(kind: str) -> None:
+        """Keyword arguments that do not apply to `kind` refused."""
+        if kind == "blocks":
+            if unknown:
+                raise InspectError(f"unknown option {unknown[0]!r} for blocks; "
+                                   "use channels, width, spatial or stride")
+            return
         if block_options:
-            raise InspectError(f"unknown option {next(iter(block_options))!r} for blocks; "
-                               "use channels, width, spatial or stride")
-        return Comparison(result)
-    if block_options:
-        raise InspectError(f"{next(iter(block_options))!r} applies to blocks, not networks; "
-                           "use input_shape or batch for networks")
-    if len(items) < 2:
-        raise InspectError(f"compare needs at least two networks, got {len(items)}; "
-                           "e.g. compare('resnet50', 'resnet101')")
-    return Comparison(compare_reports([_network_report(item, input_shape, batch)
-                                       for item in items]))
+            raise InspectError(f"{next(iter(block_options))!r} applies to blocks, not "
+                               "networks; use input_shape or batch for networks")
+        if len(items) < 2:
+            raise InspectError(f"compare needs at least two networks, got {len(items)}; "
+                               "e.g. compare('resnet50', 'resnet101')")
 
-
-def _network_report(item: Any, input_shape: tuple[int, ...] | None, batch: int) -> Report:
-    """One network of a comparison traced: names and specs on meta (as the CLI does), a
-    module where its weights are (it runs as it is), a Report as it is."""
-    from torch import nn
-
-    from resnet_inspect.analysis.compare_items import is_network, resolve_network, unknown_item
-    from resnet_inspect.report.model import Report
-    from resnet_inspect.spec.arch import ArchSpec, ClassicSpec
-    from resnet_inspect.trace.run import inspect
-
-    if isinstance(item, Report):
-        return item
-    if isinstance(item, str):
-        if not is_network(item):
-            raise unknown_item(item)
-        return inspect(resolve_network(item), input_shape=input_shape, batch=batch,
-                       device="meta")
-    if isinstance(item, (ArchSpec, ClassicSpec)):
-        return inspect(item, input_shape=input_shape, batch=batch, device="meta")
-    if isinstance(item, nn.Module):
-        return inspect(item, input_shape=input_shape, batch=batch,
-                       name=type(item).__name__)
-    raise InspectError(f"cannot compare a {type(item).__name__}; give preset names "
-                       "('resnet50'), specs, nn.Module objects or Reports")
+    return Comparison(compare_items(items, **known, input_shape=input_shape, batch=batch,
+                                    prepare=prepare).result)
