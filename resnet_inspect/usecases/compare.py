@@ -2,6 +2,17 @@
 
 Whether the items are blocks or networks is decided here, once (`kind`); the CLI and
 `resnet_inspect.compare` call this and never decide it again.
+
+- Blocks (`basic bottleneck`): each built at the same channels, width and stride and
+  traced at one spatial size (analysis/compare_blocks.py). The default is the ResNet
+  paper's Figure 5: 256 channels, the bottleneck reducing to 64 -- conv weights
+  3x3x256x256 x 2 = 1,179,648 vs 1x1x256x64 + 3x3x64x64 + 1x1x64x256 = 69,632.
+- Networks (`50 101`, `18 34 50 101 152`): one row per paper stage; two networks get
+  deltas and ratios, three or more read as the paper's Table 1
+  (analysis/compare_networks.py). Every figure comes from the same tracer as `summary`.
+
+    >>> compare(["basic", "bottleneck"]).result.blocks[1].conv_weights
+    69632
 """
 
 from __future__ import annotations
