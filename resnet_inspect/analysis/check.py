@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resnet_inspect.analysis.check_report import CheckReport, ToolCheck
 from resnet_inspect.analysis.check_rules import PRODUCTS, paddle_convention
 from resnet_inspect.analysis.check_tools import not_run, run_fvcore, run_torch, run_torchinfo
 from resnet_inspect.errors import InspectError
+
+if TYPE_CHECKING:
+    from resnet_inspect.report.model import Report
 
 TOOLS = ("torchinfo", "fvcore", "torch")
 
@@ -54,24 +57,13 @@ def check(
     import torch
 
     from resnet_inspect.models.builder import build_model
-    from resnet_inspect.spec.registry import resolve_spec
     from resnet_inspect.trace.device import resolve_device
     from resnet_inspect.trace.inputs import input_dtype_named, made_input
-    from resnet_inspect.trace.run import inspect as inspect_model
 
     unknown = [t for t in tools if t not in RUNNERS]
     if unknown:
         raise InspectError(f"unknown tool {unknown[0]!r}; choose from {', '.join(TOOLS)}")
-    if isinstance(model_or_name, torch.nn.Module):
-        spec = None
-        shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
-        report = inspect_model(model_or_name, shape, batch=batch, device=device,
-                               input_dtype=input_dtype)
-    else:
-        spec = resolve_spec(model_or_name)
-        shape = tuple(input_shape) if input_shape is not None else spec.input_shape
-        report = inspect_model(spec, shape, batch=batch, device=device,
-                               input_dtype=input_dtype)
+    spec, shape, report = _our_count(model_or_name, input_shape, batch, device, input_dtype)
 
     def model_on(where: torch.device) -> torch.nn.Module:
         if spec is not None:
@@ -102,15 +94,7 @@ def check(
         modules[report.model] = model  # the model's own operators are on the row named after it
         # the input the trace had: zeros of the float dtype, or token ids in range
         x = made_input(model, (batch, *shape), dtype_in or torch.float32, where)
-        try:
-            results.append(RUNNERS[tool](model, x, report, modules))
-        except ImportError as err:
-            results.append(not_run(tool, f"not installed ({err.name}); pip install {tool}"))
-        except Exception as err:  # a tool failing is a finding to show, not a crash
-            first = str(err).strip().splitlines()[0] if str(err).strip() else ""
-            crashed = not_run(tool, f"{type(err).__name__}: {first}"[:200])
-            crashed.failed = True
-            results.append(crashed)
+        results.append(_run_tool(tool, model, x, report, modules))
     if progress is not None:
         progress(len(tools) + 1, len(tools) + 1)
     results.append(paddle_convention(report))
@@ -121,3 +105,37 @@ def check(
         params=t.params, running_stats=t.running_stats, macs=conv_fc,
         by_category=t.by_category, tools=results, unsupported=report.unsupported,
     )
+
+
+def _our_count(model_or_name: Any, input_shape: tuple[int, ...] | None, batch: int,
+               device: str, input_dtype: str | None) -> tuple[Any, tuple[int, ...], Report]:
+    """Our own trace, the one each tool is explained against: the spec (None for a
+    module), the input shape used, and the report."""
+    import torch
+
+    from resnet_inspect.spec.registry import resolve_spec
+    from resnet_inspect.trace.run import inspect as inspect_model
+
+    if isinstance(model_or_name, torch.nn.Module):
+        shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
+        return None, shape, inspect_model(model_or_name, shape, batch=batch, device=device,
+                                          input_dtype=input_dtype)
+    spec = resolve_spec(model_or_name)
+    shape = tuple(input_shape) if input_shape is not None else spec.input_shape
+    return spec, shape, inspect_model(spec, shape, batch=batch, device=device,
+                                      input_dtype=input_dtype)
+
+
+def _run_tool(tool: str, model: Any, x: Any, report: Report,
+              modules: dict[str, Any]) -> ToolCheck:
+    """One tool's figures explained; a tool that is missing or fails is a finding to
+    show, not a crash."""
+    try:
+        return RUNNERS[tool](model, x, report, modules)
+    except ImportError as err:
+        return not_run(tool, f"not installed ({err.name}); pip install {tool}")
+    except Exception as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        crashed = not_run(tool, f"{type(err).__name__}: {first}"[:200])
+        crashed.failed = True
+        return crashed

@@ -115,12 +115,7 @@ def time_forward(
     from resnet_inspect.trace.training import eval_mode
 
     target = resolve_device(device, measure=True)
-    # A GPU forward takes milliseconds and its first calls pick kernels: more of both.
-    default_warmup, default_repeats = (5, 20) if target.type == "cuda" else (2, 5)
-    warmup = default_warmup if warmup is None else warmup
-    repeats = default_repeats if repeats is None else repeats
-    if warmup < 0 or repeats < 1:
-        raise InspectError("--repeats must be at least 1 and --warmup at least 0")
+    warmup, repeats = stats.passes(target.type, warmup, repeats)
     if target.type == "meta":
         raise InspectError(
             "--time measures on a real device, and meta computes nothing; "
@@ -178,6 +173,14 @@ def time_forward(
     finally:
         model.to(original)
 
+    return _timing(torch, report, target, warmup, bare, per_call, forward, peaks)
+
+
+def _timing(torch: Any, report: Report, target: Any, warmup: int, bare: list[float],
+            per_call: list[list[tuple[str, float]]], forward: list[float],
+            peaks: tuple[int | None, int | None]) -> Timing:
+    """The measured passes as a Timing: medians, per-layer times, the estimate beside."""
+    cuda = target.type == "cuda"
     layers = _layer_times(report, per_call)
     flops_headline = report.totals.flops if report.totals.headline == Headline.CONV else sum(
         report.totals.by_category.get(c, {}).get("flops", 0)

@@ -13,6 +13,8 @@ import math
 import statistics
 from collections.abc import Sequence
 
+from resnet_inspect.errors import InspectError
+
 # A median has settled when its standard error is within 2% of it.
 TARGET = 0.02
 # At most this many rounds of `repeats` passes, and no new round after this many seconds.
@@ -46,3 +48,15 @@ def difference(a: Sequence[float], b: Sequence[float]) -> float | None:
     (the hooks cannot make a forward faster, so a negative one is noise by definition)."""
     diff = statistics.median(b) - statistics.median(a)
     return diff if diff > 0 and diff > noise(a, b) else None
+
+
+def passes(device_type: str, warmup: int | None, repeats: int | None) -> tuple[int, int]:
+    """Warm-up and timed passes per round, the device's defaults where not given."""
+    # A GPU forward takes milliseconds and its first calls pick kernels: more of both.
+    default_warmup, default_repeats = (5, 20) if device_type == "cuda" else (2, 5)
+    warmup = default_warmup if warmup is None else warmup
+    repeats = default_repeats if repeats is None else repeats
+    if warmup < 0 or repeats < 1:
+        raise InspectError("--repeats must be at least 1 and --warmup at least 0")
+    return warmup, repeats
+

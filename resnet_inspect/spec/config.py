@@ -242,6 +242,22 @@ def load_config(path: str | Path) -> dict[str, Any]:
             f"{path}: unknown config format {path.suffix or '(no extension)'!r}; "
             "use a .toml, .yaml, .yml or .json file"
         )
+    text = _read_text(path)
+    data, line_of = _parse(path, text, fmt)
+    if data is None:
+        data = {}  # an empty YAML file
+    if not isinstance(data, dict):
+        raise _fail(path, None, "expected a table of settings (key = value) at the top level")
+    if _depth(data, MAX_CONFIG_DEPTH) > MAX_CONFIG_DEPTH:
+        raise _too_deep(path)
+    out = _settings(path, data, line_of)
+    if "arch" in out and "depth" in out:
+        raise _fail(path, line_of("depth"), "both 'arch' and 'depth' are set; keep one of them")
+    return out
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, read no further than the size limit (a FIFO too)."""
     try:
         size = path.stat().st_size
         if size > MAX_CONFIG_BYTES:
@@ -268,13 +284,13 @@ def load_config(path: str | Path) -> dict[str, Any]:
     except OSError as err:
         reason = err.strerror or type(err).__name__
         raise InspectError(f"cannot read config file {path}: {reason}; check the path") from None
-    data, line_of = _parse(path, text, fmt)
-    if data is None:
-        data = {}  # an empty YAML file
-    if not isinstance(data, dict):
-        raise _fail(path, None, "expected a table of settings (key = value) at the top level")
-    if _depth(data, MAX_CONFIG_DEPTH) > MAX_CONFIG_DEPTH:
-        raise _too_deep(path)
+    return text
+
+
+def _settings(path: Path, data: dict[Any, Any],
+              line_of: Callable[[str], int | None]) -> dict[str, Any]:
+    """Each key checked (one spelling, a known flag name, a flat value in range) and
+    parsed, keyed by ModelOptions field name."""
     out: dict[str, Any] = {}
     seen: dict[str, str] = {}  # normalised key -> the spelling used first
     for raw_key, value in data.items():
@@ -313,6 +329,4 @@ def load_config(path: str | Path) -> dict[str, Any]:
                 check_input(out["input"], what="input")
         except InspectError as err:
             raise _fail(path, line_of(str(raw_key)), str(err)) from None
-    if "arch" in out and "depth" in out:
-        raise _fail(path, line_of("depth"), "both 'arch' and 'depth' are set; keep one of them")
     return out

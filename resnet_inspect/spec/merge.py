@@ -51,55 +51,68 @@ def spec_from_settings(settings: dict[str, Any], required: bool = True) -> Any:
     base = get_spec(s["arch"]) if "arch" in s else None
     if "depth" in s:
         base = spec_for_depth(s["depth"])
-    layers, widths = s.get("layers"), s.get("widths")
-
     if isinstance(base, ClassicSpec):
-        extra = [k for k in s if k not in _CLASSIC_SETTINGS and k != "depth"]
-        if extra:
-            raise InspectError(
-                f"{base.name} is not a residual network, so {_flag(extra[0])} does not apply; "
-                "its settings are --num-classes and --input"
-            )
-        classic: dict[str, Any] = {
-            k: s[k] for k in ("num_classes", "name", "description") if k in s
-        }
-        if "input" in s:
-            classic["input_shape"] = s["input"]
-        return base.with_changes(**classic) if classic else base
-
+        return _classic(base, s)
     if base is None:
-        if not any(k in s for k in ("block", "layers", "widths")):
-            if not required and not s:
-                return None
-            raise InspectError(
-                "no architecture given; name one (resnet-inspect summary resnet50), "
-                "give --depth 50, or describe one with --block bottleneck --layers 3,4,6,3"
-            )
-        if "block" not in s or layers is None:
-            missing = "--block" if "block" not in s else "--layers"
-            raise InspectError(
-                f"a custom network needs {missing} too, e.g. --block bottleneck --layers 3,4,6,3"
-            )
-        stem = s.get("stem", StemKind.IMAGENET)
-        cifar = stem is StemKind.CIFAR
-        # A CIFAR stem implies the CIFAR setting (section 4.2): 16 channels, 10 classes.
-        spec = ArchSpec(
-            name=s.get("name", "custom"),
-            block=s["block"],
-            stages=imagenet_stages(layers, widths or default_widths(len(layers), stem)),
-            stem=stem,
-            stem_width=s.get("stem_width", 16 if cifar else 64),
-            num_classes=s.get("num_classes", 10 if cifar else 1000),
-            input_shape=s.get("input", _stem_input(stem, 3)),
-            description=s.get(
-                "description",
-                f"custom {s['block'].value} network, layers {','.join(map(str, layers))}",
-            ),
-            **{k: s[k] for k in SPEC_FIELDS if k in s and k not in _CUSTOM_DEFAULTS},
-        )
-        return spec
-
+        return _custom(s, required)
     assert isinstance(base, ArchSpec)
+    return _changed(base, s)
+
+
+def _classic(base: ClassicSpec, s: dict[str, Any]) -> ClassicSpec:
+    """LeNet-5, AlexNet, VGG: only the classifier and the input change."""
+    extra = [k for k in s if k not in _CLASSIC_SETTINGS and k != "depth"]
+    if extra:
+        raise InspectError(
+            f"{base.name} is not a residual network, so {_flag(extra[0])} does not apply; "
+            "its settings are --num-classes and --input"
+        )
+    classic: dict[str, Any] = {
+        k: s[k] for k in ("num_classes", "name", "description") if k in s
+    }
+    if "input" in s:
+        classic["input_shape"] = s["input"]
+    return base.with_changes(**classic) if classic else base
+
+
+def _custom(s: dict[str, Any], required: bool) -> ArchSpec | None:
+    """A network from --block and --layers (and --widths), no preset under it."""
+    layers, widths = s.get("layers"), s.get("widths")
+    if not any(k in s for k in ("block", "layers", "widths")):
+        if not required and not s:
+            return None
+        raise InspectError(
+            "no architecture given; name one (resnet-inspect summary resnet50), "
+            "give --depth 50, or describe one with --block bottleneck --layers 3,4,6,3"
+        )
+    if "block" not in s or layers is None:
+        missing = "--block" if "block" not in s else "--layers"
+        raise InspectError(
+            f"a custom network needs {missing} too, e.g. --block bottleneck --layers 3,4,6,3"
+        )
+    stem = s.get("stem", StemKind.IMAGENET)
+    cifar = stem is StemKind.CIFAR
+    # A CIFAR stem implies the CIFAR setting (section 4.2): 16 channels, 10 classes.
+    spec = ArchSpec(
+        name=s.get("name", "custom"),
+        block=s["block"],
+        stages=imagenet_stages(layers, widths or default_widths(len(layers), stem)),
+        stem=stem,
+        stem_width=s.get("stem_width", 16 if cifar else 64),
+        num_classes=s.get("num_classes", 10 if cifar else 1000),
+        input_shape=s.get("input", _stem_input(stem, 3)),
+        description=s.get(
+            "description",
+            f"custom {s['block'].value} network, layers {','.join(map(str, layers))}",
+        ),
+        **{k: s[k] for k in SPEC_FIELDS if k in s and k not in _CUSTOM_DEFAULTS},
+    )
+    return spec
+
+
+def _changed(base: ArchSpec, s: dict[str, Any]) -> ArchSpec:
+    """A preset with settings over it, its name starred and its description saying how."""
+    layers, widths = s.get("layers"), s.get("widths")
     changes: dict[str, Any] = {k: s[k] for k in SPEC_FIELDS if k in s}
     # drop settings equal to the base's, so names and descriptions mention real changes
     changes = {k: v for k, v in changes.items() if getattr(base, k) != v}
