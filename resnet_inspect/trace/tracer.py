@@ -85,7 +85,7 @@ def trace(
     state per `optimizer` (sgd, momentum, adam, adamw); `amp` ("float16", "bfloat16") runs
     it under mixed precision as torch.autocast does (weights stay as they are).
 
-    Every ATen operator the pass runs is counted from one registry (counting.py) and
+    Every ATen operator the pass runs is counted from one registry (counting/registry.py) and
     charged to the innermost module running it, so a row holds the work a module does in
     its own `forward` as well as its layers'. `device="auto"` traces on meta: counts do not
     depend on the device, and meta computes nothing, so ResNet-152 at any input size takes
