@@ -18,8 +18,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "resnet_inspect"
 
 # The stages of the flow, earliest first; a module may import its own stage or earlier ones.
-STAGES = ("errors", "version", "process", "spec", "zoo", "counting", "report", "models", "trace",
-          "analysis", "render", "cli")
+STAGES = ("errors", "version", "process", "private", "spec", "zoo", "counting", "report", "models",
+          "trace", "analysis", "render", "cli")
 FACADE = ("resnet_inspect", "resnet_inspect.__main__")
 
 # Imports against the flow that a protocol forces, each with its reason.

@@ -69,7 +69,7 @@ def _table(report: Report, level: str, names: NameScheme | str, width: int, wide
 def _natural_width(table: Table) -> int:
     """The columns' widest cells and headers, with the box's edges, dividers and padding
     (as plain_table lays them out)."""
-    widths = [max([cell_len(str(c)) for c in column._cells]
+    widths = [max([cell_len(str(c)) for c in column.cells]
                   + [cell_len(h) for h in str(column.header).split("\n")])
               for column in table.columns]
     n = len(widths)
@@ -221,9 +221,9 @@ def plain_table(table: Table, width: int) -> str | None:
     n = len(columns)
     cells: list[list[str]] = []
     for column in columns:
-        if not all(isinstance(c, str) for c in column._cells):
+        if not all(isinstance(c, str) for c in column.cells):
             return None
-        cells.append([str(c) for c in column._cells])
+        cells.append([str(c) for c in column.cells])
     headers = [str(col.header).split("\n") for col in columns]
     if not all(isinstance(col.header, str) for col in columns):
         return None

@@ -9,12 +9,18 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
 
 from resnet_inspect.counting.categories import Category
 from resnet_inspect.counting.meta_ops import RULES as META_RULES
 from resnet_inspect.counting.ops import FORMULAS, NO_ARITHMETIC, Formula, apply, op_name
 from resnet_inspect.errors import ModelError
+from resnet_inspect.private import (
+    DispatchMode,
+    current_autograd_node,
+    is_mutable,
+    storage_id,
+    tensor_version,
+)
 from resnet_inspect.report.model import LayerRecord
 from resnet_inspect.trace.dataflow import DataflowRecorder
 from resnet_inspect.trace.modules import Frame, ModuleInfo, first_tensor_shape
@@ -32,7 +38,7 @@ _OTHER = Category.OTHER.value
 # the operators of a residual addition, as a forward writes it (`+`, `+=`, torch.add)
 _ADDS = frozenset({"aten.add", "aten.add_"})
 
-class Counter(TorchDispatchMode):
+class Counter(DispatchMode):
     """Counts every ATen operator of a forward pass and charges it to the innermost
     running module. On meta, answers common operators from plain-Python shape rules
     (meta_ops.py) instead of torch's slow reference kernels."""
@@ -61,15 +67,7 @@ class Counter(TorchDispatchMode):
         self.last_row: LayerRecord | None = None
         self.frame_nodes: list[Any] = []  # the autograd node each recomputing call ran in
 
-    @classmethod
-    def _should_skip_dynamo(cls) -> bool:
-        # TorchDispatchMode wraps __torch_dispatch__ in torch._disable_dynamo unless a mode
-        # says no, and the wrapper imports torch._dynamo (and sympy) on its first call:
-        # about a second of start-up. Nothing here is ever compiled, so there is nothing
-        # to disable.
-        return False
-
-    def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+    def __torch_dispatch__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         op = self.ops.get(func)
@@ -78,7 +76,7 @@ class Counter(TorchDispatchMode):
             kind = 1 if packet in FORMULAS else 0 if packet in NO_ARITHMETIC else 2
             name = op_name(func)
             op = self.ops[func] = (kind, name, FORMULAS.get(packet), bool(func.is_view),
-                                   name.removeprefix("aten."), bool(func._schema.is_mutable))
+                                   name.removeprefix("aten."), is_mutable(func))
         reads = None
         if self.flow is not None and self.stack and not self.backward and not op[3]:
             frame = self.stack[-1]
@@ -124,22 +122,23 @@ class Counter(TorchDispatchMode):
                     row.saved_bytes += n
             elif self.fallback is not None:
                 self.fallback().saved_bytes += n
-        return t, t._version
+        return t, tensor_version(t)
 
     def unpack(self, packed: tuple[torch.Tensor, int]) -> torch.Tensor:
         """The saved tensor back for the backward, refused as autograd refuses it when an
         in-place operator changed it after it was saved (a saved-tensor hook switches off
         autograd's own version check, so it is made here)."""
         t, version = packed
-        if t._version != version:
+        if tensor_version(t) != version:
             assert self.memory is not None
-            changed = self.memory.modified.get(t.untyped_storage()._cdata, "an operator")
-            node = torch._C._current_autograd_node()
+            changed = self.memory.modified.get(storage_id(t.untyped_storage()),
+                                           "an operator")
+            node = current_autograd_node()
             needs = node.name() if node is not None else "the backward"
             raise ModelError(
                 f"one of the variables needed for gradient computation has been modified by "
                 f"an inplace operation: {changed} changed a tensor {needs} saved (version "
-                f"{version}, now {t._version}); PyTorch refuses this step too: use the "
+                f"{version}, now {tensor_version(t)}); PyTorch refuses this step too: use the "
                 f"out-of-place form (e.g. torch.relu(x), inplace=False) there"
             )
         return t
@@ -160,7 +159,7 @@ class Counter(TorchDispatchMode):
         charged its forward's row; otherwise the row whose forward made the running
         autograd node; a node made in the backward (the graph of a reentrant checkpoint's
         recomputation) goes to the row last recomputed, else to the model's own row."""
-        node = torch._C._current_autograd_node()
+        node = current_autograd_node()
         while self.frame_nodes and self.frame_nodes[-1] is not node:
             # a recomputation checkpoint stopped early, once it had what it needed: its
             # modules' calls never ended

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from torch import nn
 from torch.utils.hooks import RemovableHandle
 
 from resnet_inspect.errors import InspectError
 from resnet_inspect.models.walk import named_modules
+from resnet_inspect.private import current_autograd_node
 from resnet_inspect.trace.counter import Counter
 from resnet_inspect.trace.device import reported_progress
 from resnet_inspect.trace.modules import Frame, ModuleInfo, first_shape, first_tensor_shape
@@ -60,7 +60,7 @@ class ModuleHooks:
             # checkpoint recomputing this module in the backward: backward work of the
             # rows its forward made, never new rows
             stack.append(Frame(info, False))
-            self.counter.frame_nodes.append(torch._C._current_autograd_node())
+            self.counter.frame_nodes.append(current_autograd_node())
             return
         if stack:
             if self.training and stack[-1].open is not None:

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from resnet_inspect.private import child_modules
 from resnet_inspect.report.model import LayerRecord
 from resnet_inspect.trace.resnet_view import shortcut_in, stage_of
 from resnet_inspect.trace.tensors import Sizes, tensors_in
@@ -44,7 +45,7 @@ class ModuleInfo:
         self.name = name
         self.row_name = name or root_name
         self.type_name = type(m).__name__
-        self.leaf = not m._modules
+        self.leaf = not child_modules(m)
         parts = name.split(".") if name else []
         self.stage = stage_of(parts[0]) if parts else self.row_name
         # torchvision's layout: a block is layerN.i, and its layers are layerN.i.<layer>

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from enum import Enum
@@ -22,6 +21,7 @@ from resnet_inspect.counting.categories import Category, Headline
 from resnet_inspect.counting.meta_ops import Autocast
 from resnet_inspect.errors import InspectError, ModelError, RunFailure
 from resnet_inspect.models.walk import walked_once
+from resnet_inspect.private import preload_dynamo, storage_id
 from resnet_inspect.report.model import LayerRecord, Report, conventions_for
 from resnet_inspect.trace.counter import Counter
 from resnet_inspect.trace.dataflow import DataflowRecorder
@@ -234,14 +234,9 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
     counter.fallback = fallback
     memory = None
     if training and device.type == "meta":
-        # The backward of some operators on meta (threshold_backward: ReLU's) is a Python
-        # decomposition that imports torch._dynamo on its first call, and the import's
-        # reference cycles keep the frames on the stack, with their tensors, until the
-        # collector (paused here) runs: the first step in a process would count them live.
-        # Imported before the step, its cycles hold no tensor of ours.
-        importlib.import_module("torch._dynamo")
+        preload_dynamo()  # else the first step in a process counts its frames live
     if training:
-        memory = StepMemory({t.untyped_storage()._cdata
+        memory = StepMemory({storage_id(t.untyped_storage())
                              for t in (*model.parameters(), *model.buffers(), *call.tensors())})
         counter.memory = memory
     try:
