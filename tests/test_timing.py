@@ -125,4 +125,11 @@ def test_the_docs_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     buf = io.StringIO()
     monkeypatch.setattr("sys.stdout", buf)
     exec(block.group(1), {})
-    assert "resnet18" in buf.getvalue() or "conv2_x" in buf.getvalue()
+    # the example's table: its title, then level="stage": one row per paper stage, in order
+    out = buf.getvalue()
+    assert out.lstrip().startswith("Measured · resnet18 · 1x3x32x32")
+    rows = [line.split()[0] for line in out.splitlines()
+            if line.strip() and line.split()[0] in {"conv1", "conv2_x", "conv3_x", "conv4_x",
+                                                       "conv5_x", "fc"}]
+    assert rows == ["conv1", "conv2_x", "conv3_x", "conv4_x", "conv5_x", "fc"]
+    assert "Sum of layers" in out
