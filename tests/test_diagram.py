@@ -926,6 +926,7 @@ def _previous(report: Report, stage: str) -> str:
     return stages[stages.index(stage) - 1]
 
 
+@pytest.mark.slow
 def test_cli_writes_pages_next_to_the_output(capsys: pytest.CaptureFixture[str],
                                              tmp_path: Path) -> None:
     out = tmp_path / "r50.png"

@@ -20,6 +20,7 @@ def timed():  # type: ignore[no-untyped-def]
     return measure("resnet18", input_shape=(3, 128, 128), device="cpu", warmup=1, repeats=3)
 
 
+@pytest.mark.slow
 def test_every_layer_is_timed_and_positive(timed) -> None:  # type: ignore[no-untyped-def]
     report, timing = timed
     assert timing.method == "wall clock" and timing.device == "cpu"
@@ -29,6 +30,7 @@ def test_every_layer_is_timed_and_positive(timed) -> None:  # type: ignore[no-un
     assert not timing.notes
 
 
+@pytest.mark.slow
 def test_layer_times_sum_close_to_the_measured_forward(timed) -> None:  # type: ignore[no-untyped-def]
     # Not a speed assertion: the layers run inside the forward, so their times add up to
     # most of it (the rest is Python between modules and flatten), and not more than it
@@ -40,6 +42,7 @@ def test_layer_times_sum_close_to_the_measured_forward(timed) -> None:  # type: 
     assert len(timing.passes) == timing.repeats
 
 
+@pytest.mark.slow
 def test_gflops_use_the_reports_flops(timed) -> None:  # type: ignore[no-untyped-def]
     report, timing = timed
     conv1 = timing.layers[0]
@@ -51,6 +54,7 @@ def test_gflops_use_the_reports_flops(timed) -> None:  # type: ignore[no-untyped
     assert timing.peak_inference_bytes is None  # CUDA only
 
 
+@pytest.mark.slow
 def test_rows_group_like_the_summary(timed) -> None:  # type: ignore[no-untyped-def]
     report, timing = timed
     stages = timing_rows(report, timing, "stage")
@@ -103,6 +107,7 @@ def test_progress_bar_is_silent_off_a_terminal(capsys: pytest.CaptureFixture[str
     assert captured.err == "" and captured.out == ""
 
 
+@pytest.mark.slow
 def test_the_docs_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     # issue 12: docs/timing.md's example failed with ImportError. Run its code block as
     # written, with the one call that needs a GPU and minutes made small (resnet18 on the

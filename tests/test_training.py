@@ -87,6 +87,7 @@ def test_rows_sum_to_the_training_totals() -> None:
             total["flops"]
 
 
+@pytest.mark.slow
 def test_optimizer_state_and_gradients() -> None:
     params = 25_557_032 * 4  # ResNet-50 (torchvision's count), float32
     states = {}
@@ -165,9 +166,15 @@ def test_the_peak_is_affine_in_the_batch_and_the_fit_is_exact() -> None:
     assert fit.parts["weights"] == fit.parts["gradients"] == 11_689_512 * 4
     assert fit.parts["optimizer state"] == 2 * 11_689_512 * 4
     assert fit.dominant == "optimizer state"
-    # and in 2 GiB the batch grows past 93,516,096 / 262,144 = 357 samples, where the
-    # activations outweigh the optimizer state whatever else they hold
-    big = largest_batch(count, 2 * GIB, "test")
+
+
+def test_activations_dominate_a_large_batch() -> None:
+    # in 2 GiB the batch grows past 93,516,096 / 262,144 = 357 samples (Adam's state over
+    # the stem's output alone, as above), where the activations outweigh the optimizer
+    # state whatever else they hold
+    model = build_model(get_spec("resnet18"), device="meta", init=False)
+    big = largest_batch(lambda b: resnet_inspect.inspect(model, (3, 64, 64), batch=b,
+                                                         train=True), 2 * GIB, "test")
     assert big.batch > 357 and big.dominant == "activations"
 
 
@@ -186,6 +193,7 @@ def test_summary_train_json(capsys: pytest.CaptureFixture[str]) -> None:
                                             "optimizer_state", "peak"}
 
 
+@pytest.mark.slow
 def test_summary_train_table_reads_at_80_columns(capsys: pytest.CaptureFixture[str]) -> None:
     r = run_cli(capsys, "summary", "resnet50", "--train", "--batch", "8", "--level", "stage",
                 "--gpu", "t4")
@@ -234,6 +242,7 @@ def test_amp_saves_half_precision_inputs_and_weight_copies() -> None:
     assert amp.params == fp32.params == 4 * 27 * 4  # weights stay float32
 
 
+@pytest.mark.slow
 def test_compare_train_sets_two_steps_side_by_side(capsys: pytest.CaptureFixture[str]) -> None:
     r = run_cli(capsys, "compare", "50", "101", "--train", "--batch", "4", "--json")
     assert r.code == 0, r.err
