@@ -107,7 +107,6 @@ def test_progress_bar_is_silent_off_a_terminal(capsys: pytest.CaptureFixture[str
     assert captured.err == "" and captured.out == ""
 
 
-@pytest.mark.slow
 def test_the_docs_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     # issue 12: docs/timing.md's example failed with ImportError. Run its code block as
     # written, with the one call that needs a GPU and minutes made small (resnet18 on the

@@ -87,7 +87,6 @@ def test_rows_sum_to_the_training_totals() -> None:
             total["flops"]
 
 
-@pytest.mark.slow
 def test_optimizer_state_and_gradients() -> None:
     params = 25_557_032 * 4  # ResNet-50 (torchvision's count), float32
     states = {}
@@ -193,7 +192,6 @@ def test_summary_train_json(capsys: pytest.CaptureFixture[str]) -> None:
                                             "optimizer_state", "peak"}
 
 
-@pytest.mark.slow
 def test_summary_train_table_reads_at_80_columns(capsys: pytest.CaptureFixture[str]) -> None:
     r = run_cli(capsys, "summary", "resnet50", "--train", "--batch", "8", "--level", "stage",
                 "--gpu", "t4")
@@ -242,7 +240,6 @@ def test_amp_saves_half_precision_inputs_and_weight_copies() -> None:
     assert amp.params == fp32.params == 4 * 27 * 4  # weights stay float32
 
 
-@pytest.mark.slow
 def test_compare_train_sets_two_steps_side_by_side(capsys: pytest.CaptureFixture[str]) -> None:
     r = run_cli(capsys, "compare", "50", "101", "--train", "--batch", "4", "--json")
     assert r.code == 0, r.err
