@@ -101,6 +101,7 @@ class ModuleHooks:
                 self.counter.assign(out, row)
             row.input_shape = first_tensor_shape(args)
             row.output_shape = out_shape
+            row.data_dependent = self.counter.is_tainted(out)
             row.output_bytes = batch_numel(out_shape) * self.elem if out_shape else 0
             if self.flow is not None:
                 self.flow.leave(frame, out, row, stack[-1] if stack else None)
