@@ -82,7 +82,7 @@ def _terminal_name(row: Rollup, view: View) -> Value:
     """Stages by their own names; blocks and layers in the chosen scheme, a block's layers
     indented by their depth."""
     if view.level == "stage":
-        return row.name
+        return fmt.visible(row.name)
     r = row.records[0]
     indent = " " * max(0, r.depth - 1) if view.level == "layer" and r.block else ""
     return indent + view.namer(row.name)
@@ -91,7 +91,7 @@ def _terminal_name(row: Rollup, view: View) -> Value:
 def _notebook_name(row: Rollup, view: View) -> Value:
     """Layers on the shortcut path say so (the terminal dims them instead)."""
     shortcut = view.level == "layer" and row.records[0].shortcut
-    return row.name + (" (shortcut)" if shortcut else "")
+    return fmt.visible(row.name) + (" (shortcut)" if shortcut else "")
 
 
 def _kernel(row: Rollup, view: View) -> Value:
