@@ -64,6 +64,16 @@ class Net(nn.Module):
 
 def make():
     return torch.compile(Net())
+
+
+class Nested(nn.Module):  # a compiled part: its rows keep the names the user gave
+    def __init__(self):
+        super().__init__()
+        self.body = torch.compile(nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU()))
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.fc(self.body(x).mean((2, 3)))
 ''',
     "mask.py": '''\
 import torch
@@ -199,6 +209,11 @@ RUNS = [
          "--json"), 0, [r"note: --model .*comp\.py:make is a torch\.compile'd module: "
                         r"inspecting the original Net .*"],
         out=_json(_compiled), id="compiled"),
+    Run(("summary", "--model", "{d}/comp.py:Nested", "--input", "3x8x8", "--level", "layer",
+         "--json"), 0, [r"note: your model warned: Using `torch\.compile\(module\)` when there "
+                        r"are global hooks .* \(comp\.py:26\)"],
+        out=_json(lambda r: [x["name"] for x in _rows(r)] == ["body.0", "body.1", "Nested",
+                                                               "fc"]), id="compiled-part"),
     # --- data-dependent shapes: cpu with a note on auto, refused on meta, marked ---------
     Run((*MASK, "--model", "{d}/mask.py:Net", "--json"), 0, [NOTE_INDEX],
         out=_json(_fallback("aten.index", [192])), id="mask-json"),
