@@ -109,6 +109,11 @@ class Unique(Net):
         return torch.unique(self.fc(x))
 
 
+class Only(nn.Module):  # no layer: of the made-up input (zeros), x > 0 keeps nothing
+    def forward(self, x):
+        return x[x > 0]
+
+
 class After(Net):  # a layer after the mask: its shape depends on the data too
     def __init__(self):
         super().__init__()
@@ -232,6 +237,8 @@ RUNS = [
         out=_json(_fallback("aten._unique2", [1])), id="unique"),
     Run((*MASK, "--model", "{d}/mask.py:After", "--json"), 0, [NOTE_INDEX],
         out=_json(_after), id="layer-after-mask"),
+    Run((*MASK, "--model", "{d}/mask.py:Only"), 0, [NOTE_INDEX],
+        out=lambda t: re.search(r"\n Only +~0 ", t), id="mask-empty-is-not-too-small"),
     Run((*MASK, "--model", "{d}/mask.py:Net", "--device", "meta"), 2,
         [r"resnet-inspect: error: --device meta: aten\.index has a data-dependent shape on "
          r"meta .*; use --device cpu or cuda"], out=lambda t: t == "", id="mask-device-meta"),
