@@ -144,9 +144,10 @@ def _main(argv: list[str] | None) -> None:
     from resnet_inspect.cli.app import app
     from resnet_inspect.errors import InspectError, ModelError, RunFailure, Terminated
     from resnet_inspect.private import click_exceptions
-    from resnet_inspect.process import STDOUT_WRITE_ERRORS, prepare_streams
+    from resnet_inspect.process import STDOUT_WRITE_ERRORS, prepare_streams, take_notes
 
     prepare_streams()
+    take_notes()  # none left from an earlier call in this process (tests, a notebook)
     args = sys.argv[1:] if argv is None else argv
     _register_commands(args)
     click = click_exceptions()
@@ -211,6 +212,11 @@ def _main(argv: list[str] | None) -> None:
         _quiet_broken_pipe()
     except OSError as err:  # `> /dev/full`: the last of the output did not fit
         _fail(_stdout_failed(err), 1)
+    notes = take_notes()  # after the output, on stderr, only when the command succeeded
+    if notes and not code:
+        with contextlib.suppress(OSError):
+            print("\n".join(notes), file=sys.stderr)
+            sys.stderr.flush()
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -63,7 +63,7 @@ def to_markdown(
     report: Report, level: str = "block", names: NameScheme | str = "torchvision"
 ) -> str:
     lines = [
-        f"**{markdown_cell(report.model)}**, input {fmt.shape(report.input_shape)}: "
+        f"**{markdown_cell(fmt.visible(report.model))}**, input {fmt.shape(report.input_shape)}: "
         f"{fmt.count(report.totals.params)} params, {fmt.si(report.totals.macs)} MACs "
         f"({report.layer_count.text})",
         "",

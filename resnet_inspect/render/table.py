@@ -44,7 +44,8 @@ def summary_table(
 def _table(report: Report, level: str, names: NameScheme | str, width: int, wide: bool,
            rf: bool) -> Table:
     view = View(report, level, TERMINAL, wide=wide, names=names, rf=rf)
-    title = f"{report.model} · input {fmt.shape(report.input_shape)} · traced on {report.device}"
+    title = (f"{fmt.visible(report.model)} · input {fmt.shape(report.input_shape)} · "
+             f"traced on {report.device}")
     table = Table(
         title=title,
         title_justify="left",
@@ -124,7 +125,8 @@ def totals_text(report: Report) -> Table:
         grid.add_row("No formula", f"{ops} (not in the counts)")
     not_called = [r for r in report.layers if not r.called]
     if not_called:
-        names = ", ".join(r.name for r in not_called[:4]) + (", ..." if len(not_called) > 4 else "")
+        names = ", ".join(fmt.visible(r.name) for r in not_called[:4]) + (
+            ", ..." if len(not_called) > 4 else "")
         grid.add_row(
             "Not called",
             f"{len(not_called)} module{'s' if len(not_called) != 1 else ''} never called as a "

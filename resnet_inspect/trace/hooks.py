@@ -90,7 +90,9 @@ class ModuleHooks:
             self.counter.assign(out, frame.open)
         if info.leaf:
             out_shape = first_shape(out)
-            if out_shape and 0 in out_shape:
+            # a size from the values (x[x > 0] of the zeros input is empty), not the input's
+            data = self.counter.is_tainted(out)
+            if out_shape and 0 in out_shape and not data:
                 raise InspectError(
                     f"the input {self.shape_text} is too small: the output of "
                     f"{info.name} ({info.type_name}) has size {out_shape}; "
@@ -101,6 +103,7 @@ class ModuleHooks:
                 self.counter.assign(out, row)
             row.input_shape = first_tensor_shape(args)
             row.output_shape = out_shape
+            row.data_dependent = data
             row.output_bytes = batch_numel(out_shape) * self.elem if out_shape else 0
             if self.flow is not None:
                 self.flow.leave(frame, out, row, stack[-1] if stack else None)

@@ -43,7 +43,9 @@ class ModuleInfo:
     def __init__(self, name: str, m: nn.Module, sizes: Sizes, root_name: str) -> None:
         self.module = m
         self.name = name
-        self.row_name = name or root_name
+        # a torch.compile'd submodule wraps its module as `_orig_mod`: rows keep the name
+        # the user gave it (`body.0`, not `body._orig_mod.0`)
+        self.row_name = name.replace("._orig_mod", "").removeprefix("_orig_mod.") or root_name
         self.type_name = type(m).__name__
         self.leaf = not child_modules(m)
         parts = name.split(".") if name else []

@@ -22,8 +22,9 @@ from resnet_inspect.counting.meta_ops import Autocast
 from resnet_inspect.errors import InspectError, ModelError, RunFailure
 from resnet_inspect.models.walk import walked_once
 from resnet_inspect.private import preload_dynamo, storage_id
+from resnet_inspect.process import note
 from resnet_inspect.report.model import LayerRecord, Report, conventions_for
-from resnet_inspect.trace.counter import Counter
+from resnet_inspect.trace.counter import DATA_DEPENDENT, Counter
 from resnet_inspect.trace.dataflow import DataflowRecorder
 from resnet_inspect.trace.device import (
     META,
@@ -130,10 +131,17 @@ def trace(
             except _MetaUnsupported as err:
                 if str(device).lower() != "auto":
                     raise InspectError(
+                        f"--device meta: {err.why} (the output's size depends on the input's "
+                        "values, which meta tensors do not have); use --device cpu or cuda"
+                        if err.op in DATA_DEPENDENT else
                         f"this model does not run on the meta device ({err}); "
                         "use --device cpu or cuda"
                     ) from None
                 target = resolve_device(device, measure=True)
+                report = _trace_on(model, job, target)
+                report.device_fallback = err.why
+                note(f"traced on {report.device}: {err.why}")
+                return report
         return _trace_on(model, job, target)
 
 
@@ -154,6 +162,12 @@ class _Job:
 
 class _MetaUnsupported(Exception):
     """A model that cannot run on meta tensors (no meta kernel, data-dependent code)."""
+
+    def __init__(self, detail: str, op: str | None) -> None:
+        super().__init__(detail)
+        self.op = op
+        self.why = (f"{op} has a data-dependent shape on meta" if op in DATA_DEPENDENT
+                    else f"{op or 'an operator'} does not run on meta")
 
 
 def _enum_values(obj: Any) -> Any:
@@ -251,7 +265,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
             # check, a private torch API that changed)
         detail = first_line(err)
         if device.type == "meta" and no_meta_kernel(err):
-            raise _MetaUnsupported(detail) from err
+            raise _MetaUnsupported(detail, counter.failed_op) from err
         if not isinstance(err, RuntimeError):
             raise
         raise explain(err, model, [batch, *input_shape], detail, x.dtype) from None
