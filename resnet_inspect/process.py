@@ -122,3 +122,38 @@ def prepare_streams() -> None:
 # The system's reasons a write to stdout fails, other than the reader leaving (EPIPE)
 STDOUT_WRITE_ERRORS = (errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG,
                        getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
+# Notes for the user, said on stderr after a successful command's output (cli/__init__.py):
+# where a trace ran instead of meta, what the user's model warned. Never on stdout, which
+# carries only our output (--json, --csv).
+_NOTES: list[str] = []
+_WARNINGS: list[str] = []
+MAX_WARNINGS = 3  # notes of the model's warnings shown; the rest are counted
+
+
+def note(text: str) -> None:
+    """A one-line note for the end of the run (said once, however often it is made)."""
+    line = " ".join(text.split())
+    if line not in _NOTES:
+        _NOTES.append(line)
+
+
+def model_warned(message: str, where: str) -> None:
+    """A warning the user's model raised: one line, its first, and where it was raised."""
+    lines = str(message).strip().splitlines()
+    line = f"{' '.join(lines[0].split()) if lines else '(no message)'} ({where})"
+    if line not in _WARNINGS:
+        _WARNINGS.append(line)
+
+
+def take_notes() -> list[str]:
+    """The notes made so far, as lines to print (at most MAX_WARNINGS of the model's
+    warnings, then 'and N more'), and forget them."""
+    lines = [f"note: {n}" for n in _NOTES]
+    lines += [f"note: your model warned: {w}" for w in _WARNINGS[:MAX_WARNINGS]]
+    if len(_WARNINGS) > MAX_WARNINGS:
+        lines.append(f"note: and {len(_WARNINGS) - MAX_WARNINGS} more warnings from your model")
+    _NOTES.clear()
+    _WARNINGS.clear()
+    return lines

@@ -14,6 +14,8 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import FAKE_VERSION, GOLDEN
 
 ROOT = Path(__file__).parent.parent
@@ -54,6 +56,7 @@ def test_the_pattern_finds_the_version_that_broke_the_readme() -> None:
     assert DOTTED.findall("torchinfo 1.8.0+cpu: 1,814,083,944 mult-adds, 62.79 MiB") == ["1.8.0"]
 
 
+@pytest.mark.slow
 def test_goldens_pass_with_another_torch_version() -> None:
     # conftest's --fake-versions keeps only the tests that compare against a golden file
     done = subprocess.run(

@@ -20,6 +20,7 @@ def timed():  # type: ignore[no-untyped-def]
     return measure("resnet18", input_shape=(3, 128, 128), device="cpu", warmup=1, repeats=3)
 
 
+@pytest.mark.slow
 def test_every_layer_is_timed_and_positive(timed) -> None:  # type: ignore[no-untyped-def]
     report, timing = timed
     assert timing.method == "wall clock" and timing.device == "cpu"
@@ -29,6 +30,7 @@ def test_every_layer_is_timed_and_positive(timed) -> None:  # type: ignore[no-un
     assert not timing.notes
 
 
+@pytest.mark.slow
 def test_layer_times_sum_close_to_the_measured_forward(timed) -> None:  # type: ignore[no-untyped-def]
     # Not a speed assertion: the layers run inside the forward, so their times add up to
     # most of it (the rest is Python between modules and flatten), and not more than it
@@ -40,6 +42,7 @@ def test_layer_times_sum_close_to_the_measured_forward(timed) -> None:  # type: 
     assert len(timing.passes) == timing.repeats
 
 
+@pytest.mark.slow
 def test_gflops_use_the_reports_flops(timed) -> None:  # type: ignore[no-untyped-def]
     report, timing = timed
     conv1 = timing.layers[0]
@@ -51,6 +54,7 @@ def test_gflops_use_the_reports_flops(timed) -> None:  # type: ignore[no-untyped
     assert timing.peak_inference_bytes is None  # CUDA only
 
 
+@pytest.mark.slow
 def test_rows_group_like_the_summary(timed) -> None:  # type: ignore[no-untyped-def]
     report, timing = timed
     stages = timing_rows(report, timing, "stage")
@@ -125,4 +129,11 @@ def test_the_docs_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     buf = io.StringIO()
     monkeypatch.setattr("sys.stdout", buf)
     exec(block.group(1), {})
-    assert "resnet18" in buf.getvalue() or "conv2_x" in buf.getvalue()
+    # the example's table: its title, then level="stage": one row per paper stage, in order
+    out = buf.getvalue()
+    assert out.lstrip().startswith("Measured · resnet18 · 1x3x32x32")
+    rows = [line.split()[0] for line in out.splitlines()
+            if line.strip() and line.split()[0] in {"conv1", "conv2_x", "conv3_x", "conv4_x",
+                                                       "conv5_x", "fc"}]
+    assert rows == ["conv1", "conv2_x", "conv3_x", "conv4_x", "conv5_x", "fc"]
+    assert "Sum of layers" in out

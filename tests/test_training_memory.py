@@ -195,6 +195,7 @@ def test_optimizer_temporaries_as_torchs_own_step(foreach: bool) -> None:
     assert optimizer_temporaries(model, Step("sgd"), foreach) == 0 and sgd <= 64
 
 
+@pytest.mark.slow
 def test_the_first_trace_in_a_process_counts_what_later_ones_do() -> None:
     import subprocess
 

@@ -72,6 +72,8 @@ def check(
 
     dtype_in = input_dtype_named(input_dtype)
     traced_on = resolve_device(device)
+    if report.device_fallback:  # the model does not run on meta (y[y > 0]): nor do the tools
+        traced_on = torch.device(report.device)
     real = resolve_device(device, measure=True) if traced_on.type == "meta" else traced_on
     results: list[ToolCheck] = []
     models: dict[str, torch.nn.Module] = {}

@@ -25,6 +25,7 @@ from typing import Any
 
 from resnet_inspect.analysis.check_report import UNATTRIBUTED, Term, ToolCheck
 from resnet_inspect.counting.categories import Category, Headline, headline_values
+from resnet_inspect.private import child_modules
 from resnet_inspect.report.model import LayerRecord, Report
 
 CATEGORIES = tuple(c.value for c in Category)
@@ -45,7 +46,7 @@ def _torchinfo_rule(r: LayerRecord, module: Any) -> int:
     out = r.output_shape
     if not r.params or not out or not r.called:
         return 0
-    if module is not None and module._modules:
+    if module is not None and child_modules(module):
         return 0  # torchinfo sums leaf layers only: a container's own weights go uncounted
     positions = math.prod(out[2:]) if len(out) > 2 else 0  # H x W ...; none without them
     if module is None:  # a report alone: parameters are assumed to be weight and bias

@@ -12,6 +12,7 @@ from typing import Any
 from resnet_inspect.analysis.check_report import Term, ToolCheck
 from resnet_inspect.analysis.check_rules import PRODUCTS, fvcore_rule, tool_terms
 from resnet_inspect.counting.categories import Category
+from resnet_inspect.private import child_modules
 from resnet_inspect.report.model import LayerRecord, Report
 
 
@@ -43,7 +44,7 @@ def _own(inclusive: dict[str, int], root_row: str) -> dict[str, int]:
 
 
 def _leaf_names(model: Any) -> dict[int, str]:
-    return {id(m): name for name, m in model.named_modules() if name and not m._modules}
+    return {id(m): name for name, m in model.named_modules() if name and not child_modules(m)}
 
 
 def run_torchinfo(model: Any, x: Any, report: Report, modules: dict[str, Any]) -> ToolCheck:

@@ -129,7 +129,7 @@ def network_reports(
 
 
 def is_network(item: str) -> bool:
-    """A preset name or depth that presets.get_spec knows, or a config file's path."""
+    """A preset name or depth that spec.registry.get_spec knows, or a config file's path."""
     from resnet_inspect.spec.registry import get_spec
 
     if is_config_file(item):
@@ -142,7 +142,7 @@ def is_network(item: str) -> bool:
 
 
 def resolve_network(item: str) -> AnySpec:
-    """A preset name or depth through presets.get_spec; a .toml/.yaml/.json file through
+    """A preset name or depth through spec.registry.get_spec; a .toml/.yaml/.json file through
     the config loader, as `--config` reads it."""
     from resnet_inspect.spec.registry import get_spec
 

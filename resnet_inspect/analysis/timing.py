@@ -31,6 +31,7 @@ from typing import Any
 from resnet_inspect.analysis import timing_stats as stats
 from resnet_inspect.counting.categories import Category, Headline
 from resnet_inspect.errors import InspectError
+from resnet_inspect.private import child_modules
 from resnet_inspect.report.model import Report
 
 Progress = Callable[[int, int], None]  # (done, total) passes
@@ -313,7 +314,7 @@ def _hooked_pass(model: Any, x: Any, clock: Any) -> tuple[list[tuple[str, float]
         return hook
 
     for name, m in model.named_modules():
-        if name and not m._modules:
+        if name and not child_modules(m):
             handles.append(m.register_forward_pre_hook(pre(name)))
             handles.append(m.register_forward_hook(post(name)))
     try:

@@ -57,16 +57,16 @@ def _grouped_excess() -> Any:
     """A dispatch mode that sums what torch's formula counts beyond ours on grouped
     convolutions' weight gradients: torch's figure for the call less ours, both read
     from the call's own shapes."""
-    from torch.utils._python_dispatch import TorchDispatchMode
     from torch.utils.flop_counter import flop_registry
 
     from resnet_inspect.counting.ops import counts_for
+    from resnet_inspect.private import DispatchMode
 
-    class GroupedExcess(TorchDispatchMode):
+    class GroupedExcess(DispatchMode):
         excess = 0
         calls = 0
 
-        def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+        def __torch_dispatch__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                                kwargs: dict[str, Any] | None = None) -> Any:
             kwargs = kwargs or {}
             out = func(*args, **kwargs)

@@ -14,7 +14,6 @@ import os
 import re
 import sys
 from collections.abc import Iterator
-from types import ModuleType
 
 # command name -> the module whose import registers it on `app`
 _COMMANDS = {"check": "check", "compare": "compare", "diagram": "diagram", "list": "list_cmd",
@@ -31,15 +30,6 @@ def _register_commands(args: list[str]) -> None:
     names = [_COMMANDS[first]] if first in _COMMANDS else list(_COMMANDS.values())
     for name in names:
         importlib.import_module(f"resnet_inspect.cli.{name}")
-
-
-def _click_exceptions() -> ModuleType:
-    """Click's exception module: vendored inside typer since 0.2x, the click package before."""
-    try:
-        from typer._click import exceptions
-    except ImportError:  # typer built on the click package
-        from click import exceptions  # type: ignore[no-redef]
-    return exceptions
 
 
 def _quiet_collector() -> None:
@@ -153,12 +143,14 @@ def _main(argv: list[str] | None) -> None:
 
     from resnet_inspect.cli.app import app
     from resnet_inspect.errors import InspectError, ModelError, RunFailure, Terminated
-    from resnet_inspect.process import STDOUT_WRITE_ERRORS, prepare_streams
+    from resnet_inspect.private import click_exceptions
+    from resnet_inspect.process import STDOUT_WRITE_ERRORS, prepare_streams, take_notes
 
     prepare_streams()
+    take_notes()  # none left from an earlier call in this process (tests, a notebook)
     args = sys.argv[1:] if argv is None else argv
     _register_commands(args)
-    click = _click_exceptions()
+    click = click_exceptions()
     no_args = getattr(click, "NoArgsIsHelpError", None)
     command = typer.main.get_command(app)
     try:
@@ -220,6 +212,11 @@ def _main(argv: list[str] | None) -> None:
         _quiet_broken_pipe()
     except OSError as err:  # `> /dev/full`: the last of the output did not fit
         _fail(_stdout_failed(err), 1)
+    notes = take_notes()  # after the output, on stderr, only when the command succeeded
+    if notes and not code:
+        with contextlib.suppress(OSError):
+            print("\n".join(notes), file=sys.stderr)
+            sys.stderr.flush()
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -23,7 +23,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
+
+from resnet_inspect.private import DispatchMode
 
 aten = torch.ops.aten
 Rule = Callable[[Sequence[Any], dict[str, Any]], Any]
@@ -315,18 +316,14 @@ def _adaptive_avg_pool2d(args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     return _empty([x.shape[0], x.shape[1], *size], x)
 
 
-class MetaRules(TorchDispatchMode):
+class MetaRules(DispatchMode):
     """The rules above as a dispatch mode of their own, for code that runs a model on meta
     outside the counter (the other tools `check` runs): covered operators are answered from
     RULES, everything else by torch. Entered before another dispatch mode (torch's
     FlopCounterMode), it answers the calls that mode passes on, so the mode still sees
     every operator. The one shape layer: the counter reads the same RULES."""
 
-    @classmethod
-    def _should_skip_dynamo(cls) -> bool:
-        return False  # nothing is compiled here: no need to import torch._dynamo
-
-    def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+    def __torch_dispatch__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         rule = RULES.get(func)
@@ -358,7 +355,7 @@ class Autocast(torch.overrides.TorchFunctionMode):
                      torch.Tensor.sum, torch.sum, torch.Tensor.pow, F.cross_entropy, F.nll_loss,
                      F.mse_loss}
 
-    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+    def __torch_function__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         if func in self.lower:

@@ -39,7 +39,6 @@ from resnet_inspect.counting.registry import (
     apply,
     counts_for,
     formula,
-    formula_for,
     no_arithmetic,
     numel,
     op_name,
@@ -47,4 +46,4 @@ from resnet_inspect.counting.registry import (
 )
 
 __all__ = ["FORMULAS", "NO_ARITHMETIC", "Counts", "Formula", "OpCount", "apply", "counts_for",
-           "formula", "formula_for", "no_arithmetic", "numel", "op_name", "shapes_of"]
+           "formula", "no_arithmetic", "numel", "op_name", "shapes_of"]

@@ -105,11 +105,6 @@ def shapes_of(args: Sequence[Any]) -> list[Any]:
     return [tuple(a.shape) if isinstance(a, torch.Tensor) else a for a in args]
 
 
-def formula_for(func: Any) -> Formula | None:
-    """The formula of an ATen operator (OpOverload or packet), or None."""
-    return FORMULAS.get(getattr(func, "overloadpacket", func))
-
-
 def counts_for(func: Any, args: Sequence[Any], kwargs: dict[str, Any],
                out_shape: Sequence[int]) -> Counts | None:
     """What one call of `func` costs: a tuple of per-category counts; () for an operator

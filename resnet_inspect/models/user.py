@@ -10,7 +10,11 @@ factory, every forward), what it prints goes to stderr, because stdout carries o
 output (`--json`, `--csv`, `-f png -o -`); a `sys.exit(...)`, `GeneratorExit` or other
 BaseException it raises is a runtime failure with its cause (exit 1), never the
 command's exit. Ctrl-C (KeyboardInterrupt) stays an
-interruption.
+interruption. A warning it raises is a note after the output (`process.model_warned`),
+not a multi-line Python warning on stderr.
+
+A `torch.compile`d module is inspected as its original module (what the compiled one
+runs, with the same names, without the `_orig_mod.` prefix); a note says so.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ import importlib
 import importlib.util
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from resnet_inspect.errors import InspectError, ModelError, Terminated, did_you_mean
+from resnet_inspect.process import model_warned, note
 
 EXAMPLE = "e.g. --model mymodels.py:make_net or --model mypackage.models:Net"
 
@@ -51,7 +57,7 @@ def load_model(ref: str) -> tuple[Any, str]:
             )
         target = getattr(target, part)
     if isinstance(target, nn.Module):
-        return target, attr
+        return _uncompiled(target, ref), attr
     if not callable(target):
         raise InspectError(f"--model {ref}: {attr} is a {type(target).__name__}, not an "
                            "nn.Module or a callable that returns one")
@@ -71,6 +77,7 @@ def load_model(ref: str) -> tuple[Any, str]:
     if not isinstance(made, nn.Module):
         raise InspectError(f"--model {ref}: {attr}() returned a {type(made).__name__}, "
                            "not an nn.Module")
+    made = _uncompiled(made, ref)
     _guard_forward(made)
     return made, type(made).__name__ if isinstance(target, type) else attr
 
@@ -78,7 +85,8 @@ def load_model(ref: str) -> tuple[Any, str]:
 @contextlib.contextmanager
 def user_code() -> Iterator[None]:
     """While the user's code runs, its prints go to stderr: Python's (sys.stdout) and a C
-    library's or a subprocess's (file descriptor 1) alike. Our stdout is flushed first and
+    library's or a subprocess's (file descriptor 1) alike; its warnings are kept for
+    one-line notes after the output. Our stdout is flushed first and
     put back after, so what we print keeps its order and its stream."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
         sys.stdout.flush()
@@ -91,14 +99,40 @@ def user_code() -> Iterator[None]:
     except (OSError, ValueError, AttributeError):  # no descriptor 1 or 2 (a closed stream)
         saved = None
     try:
-        with contextlib.redirect_stdout(sys.stderr):
-            yield
+        with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings(record=True) \
+                as caught:
+            # Python's own defaults (each warning once per place; deprecations hidden), not
+            # the caller's: an `error` filter (pytest's) would make a warning a failure
+            warnings.simplefilter("default")
+            for hidden in _HIDDEN:
+                warnings.simplefilter("ignore", hidden)
+            try:
+                yield
+            finally:
+                for w in caught:  # a note each, after the output (process.take_notes)
+                    model_warned(str(w.message), f"{os.path.basename(w.filename)}:{w.lineno}")
     finally:
         with contextlib.suppress(OSError, ValueError, AttributeError):
             sys.stderr.flush()
         if saved is not None:
             os.dup2(saved, 1)
             os.close(saved)
+
+
+_HIDDEN = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
+
+
+def _uncompiled(model: Any, ref: str) -> Any:
+    """The module a `torch.compile`d one wraps (`OptimizedModule._orig_mod`): its layers
+    are the model, and tracing through dynamo would only add a compile (seconds) and
+    `_orig_mod.` to every row's name."""
+    dynamo = sys.modules.get("torch._dynamo.eval_frame")  # imported once anything compiled
+    wrapper = getattr(dynamo, "OptimizedModule", None)
+    if wrapper is None or not isinstance(model, wrapper):
+        return model
+    note(f"--model {ref} is a torch.compile'd module: inspecting the original "
+         f"{type(model._orig_mod).__name__} it compiles (the same layers and counts)")
+    return model._orig_mod
 
 
 def _guard_forward(model: Any) -> None:

@@ -13,6 +13,8 @@ from contextvars import ContextVar
 
 from torch import nn
 
+from resnet_inspect.private import child_modules
+
 # The walk of the model being traced: its structure does not change during a trace.
 _WALKED: ContextVar[tuple[nn.Module, list[tuple[str, nn.Module]]] | None] = ContextVar(
     "walked", default=None)
@@ -64,7 +66,7 @@ def _walk(model: nn.Module) -> list[tuple[str, nn.Module]]:
         seen.add(id(m))
         out.append((name, m))
         children = [(f"{name}.{key}" if name else key, child)
-                    for key, child in m._modules.items() if child is not None]
+                    for key, child in child_modules(m).items() if child is not None]
         stack.extend(reversed(children))
     return out
 

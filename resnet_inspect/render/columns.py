@@ -82,7 +82,7 @@ def _terminal_name(row: Rollup, view: View) -> Value:
     """Stages by their own names; blocks and layers in the chosen scheme, a block's layers
     indented by their depth."""
     if view.level == "stage":
-        return row.name
+        return fmt.visible(row.name)
     r = row.records[0]
     indent = " " * max(0, r.depth - 1) if view.level == "layer" and r.block else ""
     return indent + view.namer(row.name)
@@ -91,7 +91,7 @@ def _terminal_name(row: Rollup, view: View) -> Value:
 def _notebook_name(row: Rollup, view: View) -> Value:
     """Layers on the shortcut path say so (the terminal dims them instead)."""
     shortcut = view.level == "layer" and row.records[0].shortcut
-    return row.name + (" (shortcut)" if shortcut else "")
+    return fmt.visible(row.name) + (" (shortcut)" if shortcut else "")
 
 
 def _kernel(row: Rollup, view: View) -> Value:
@@ -147,7 +147,15 @@ CATEGORY = Column("category", "Category", _row_categories, every=True)
 INPUT = Column("input_shape", "Input shape", lambda row, v: fmt.shape(row.input_shape),
                right_in=(NOTEBOOK, LATEX), room=lambda v: v.wide, math=True)
 # a training step's columns take the output's place at 80
-OUTPUT = Column("output_shape", "Output shape", lambda row, v: fmt.shape(row.output_shape),
+def _output_shape(row: Rollup, view: View) -> Value:
+    """The output's shape; '~' in front where it came from the input's values (`y[y > 0]`),
+    true of the made-up input traced, not of every input."""
+    main = [r for r in row.records if not r.shortcut] or row.records  # as report._group
+    data = bool(main) and main[-1].data_dependent
+    return ("~" if data else "") + fmt.shape(row.output_shape)
+
+
+OUTPUT = Column("output_shape", "Output shape", _output_shape,
                 right_in=(NOTEBOOK, LATEX), room=lambda v: v.wide or not v.train, math=True)
 PARAMS = Column("params", "Params", lambda row, v: row.params, fmt.count,
                 total=lambda r: r.totals.params, dash=True, right_in=TABLES)

@@ -14,14 +14,10 @@ import io
 from collections.abc import Callable, Sequence
 
 from resnet_inspect.counting.categories import EVERY_CATEGORY
-from resnet_inspect.render.columns import CSV, MARKDOWN, MEDIUM_COLUMNS, View
+from resnet_inspect.render.columns import CSV, MARKDOWN, View
 from resnet_inspect.render.names import NameScheme
 from resnet_inspect.report import format as fmt
 from resnet_inspect.report.model import Report, Rollup, rollup
-
-# the fields of every CSV; a training step adds its backward MACs (headline categories)
-# and the bytes saved for backward
-CSV_FIELDS = tuple(c.key for c in MEDIUM_COLUMNS[CSV] if not c.train_only)
 
 
 def to_json(report: Report) -> str:
@@ -67,7 +63,7 @@ def to_markdown(
     report: Report, level: str = "block", names: NameScheme | str = "torchvision"
 ) -> str:
     lines = [
-        f"**{markdown_cell(report.model)}**, input {fmt.shape(report.input_shape)}: "
+        f"**{markdown_cell(fmt.visible(report.model))}**, input {fmt.shape(report.input_shape)}: "
         f"{fmt.count(report.totals.params)} params, {fmt.si(report.totals.macs)} MACs "
         f"({report.layer_count.text})",
         "",

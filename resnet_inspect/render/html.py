@@ -8,7 +8,7 @@ strips scripts from untrusted output, and GitHub's notebook view shows none).
 
 from __future__ import annotations
 
-from html import escape
+import html as _html
 
 from resnet_inspect.render.columns import NOTEBOOK, View
 from resnet_inspect.render.export import markdown_table
@@ -63,8 +63,14 @@ def footer_rows(report: Report) -> list[tuple[str, str]]:
     return list(zip(labels, texts, strict=True))
 
 
+def escape(text: str) -> str:
+    """Text for the page: HTML-escaped, control characters shown (format.visible)."""
+    return _html.escape(fmt.visible(text))
+
+
 def _title(report: Report) -> str:
-    return f"{report.model} · input {fmt.shape(report.input_shape)} · traced on {report.device}"
+    return (f"{fmt.visible(report.model)} · input {fmt.shape(report.input_shape)} · "
+            f"traced on {report.device}")
 
 
 def _tr(cells: list[str], cls: str = "", data: dict[str, int] | None = None) -> str:

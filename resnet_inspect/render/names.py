@@ -14,6 +14,7 @@ import re
 import string
 from enum import Enum
 
+from resnet_inspect.report.format import visible
 from resnet_inspect.report.model import Report
 
 
@@ -59,6 +60,10 @@ class Namer:
         self.numbered = any(n > 6 for n in self.blocks_per_stage.values())
 
     def __call__(self, name: str) -> str:
+        """The name in this scheme, its control characters escaped (format.visible)."""
+        return visible(self._named(name))
+
+    def _named(self, name: str) -> str:
         if self.scheme is NameScheme.TORCHVISION:
             return name
         m = _LAYER.match(name) or re.match(r"layer(\d+)(?:\.(\d+))?$", name)

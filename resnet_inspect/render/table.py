@@ -44,7 +44,8 @@ def summary_table(
 def _table(report: Report, level: str, names: NameScheme | str, width: int, wide: bool,
            rf: bool) -> Table:
     view = View(report, level, TERMINAL, wide=wide, names=names, rf=rf)
-    title = f"{report.model} · input {fmt.shape(report.input_shape)} · traced on {report.device}"
+    title = (f"{fmt.visible(report.model)} · input {fmt.shape(report.input_shape)} · "
+             f"traced on {report.device}")
     table = Table(
         title=title,
         title_justify="left",
@@ -69,7 +70,7 @@ def _table(report: Report, level: str, names: NameScheme | str, width: int, wide
 def _natural_width(table: Table) -> int:
     """The columns' widest cells and headers, with the box's edges, dividers and padding
     (as plain_table lays them out)."""
-    widths = [max([cell_len(str(c)) for c in column._cells]
+    widths = [max([cell_len(str(c)) for c in column.cells]
                   + [cell_len(h) for h in str(column.header).split("\n")])
               for column in table.columns]
     n = len(widths)
@@ -124,7 +125,8 @@ def totals_text(report: Report) -> Table:
         grid.add_row("No formula", f"{ops} (not in the counts)")
     not_called = [r for r in report.layers if not r.called]
     if not_called:
-        names = ", ".join(r.name for r in not_called[:4]) + (", ..." if len(not_called) > 4 else "")
+        names = ", ".join(fmt.visible(r.name) for r in not_called[:4]) + (
+            ", ..." if len(not_called) > 4 else "")
         grid.add_row(
             "Not called",
             f"{len(not_called)} module{'s' if len(not_called) != 1 else ''} never called as a "
@@ -221,9 +223,9 @@ def plain_table(table: Table, width: int) -> str | None:
     n = len(columns)
     cells: list[list[str]] = []
     for column in columns:
-        if not all(isinstance(c, str) for c in column._cells):
+        if not all(isinstance(c, str) for c in column.cells):
             return None
-        cells.append([str(c) for c in column._cells])
+        cells.append([str(c) for c in column.cells])
     headers = [str(col.header).split("\n") for col in columns]
     if not all(isinstance(col.header, str) for col in columns):
         return None

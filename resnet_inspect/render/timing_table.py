@@ -57,7 +57,8 @@ def timing_table(report: Report, timing: Timing, level: str = "block") -> Table:
     table.add_column("GFLOP/s", justify="right", no_wrap=True)
     total = timing.layer_seconds or 1.0
     for name, seconds, flops in timing_rows(report, timing, level):
-        table.add_row(name, _ms(seconds), f"{100 * seconds / total:.1f}%", _rate(flops, seconds))
+        table.add_row(fmt.visible(name), _ms(seconds), f"{100 * seconds / total:.1f}%",
+                      _rate(flops, seconds))
     table.add_section()
     table.add_row("Sum of layers", _ms(timing.layer_seconds), "100%",
                   _rate(sum(layer.flops for layer in timing.layers), timing.layer_seconds),

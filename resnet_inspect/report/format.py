@@ -31,6 +31,16 @@ def mib(n_bytes: int, digits: int = 2) -> str:
     return f"{n_bytes / MIB:,.{digits}f} MiB"
 
 
+def visible(text: str) -> str:
+    """`text` with its control and other invisible characters written as Python escapes
+    (`\\x1b`, `\\n`, `\\u202e`): a module name (a ModuleDict key) or a model's name reaches a
+    terminal, a table, a DOT label or a page, and an ANSI escape or a newline in it must not
+    act there (recolour the terminal, split a row, reverse the text), only show."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def shape(dims: Sequence[int]) -> str:
     return "x".join(str(d) for d in dims) if dims else "-"
 

@@ -84,6 +84,9 @@ class LayerRecord:
     # not defined (docs/receptive-field.md says when)
     receptive_field: int | float | list[int | float] | str | None = None
     jump: int | float | list[int | float] | None = None
+    # the output's shape came from the input's values (`y[y > 0]`, nonzero, unique): true of
+    # the made-up input traced, not of every input; tables print it as ~192x2
+    data_dependent: bool = False
 
     def work(self, categories: Collection[str]) -> tuple[int, int]:
         """MACs and FLOPs of this row in `categories`."""
@@ -197,6 +200,9 @@ class Report:
     spec: dict[str, Any] | None = None
     training_memory: TrainingMemory | None = None  # with --train
     graph: Dataflow | None = None  # the forward's dataflow graph (report/graph.py)
+    # why a trace asked for on meta (--device auto) ran on `device` instead, e.g.
+    # "aten.index has a data-dependent shape on meta"; "" when it ran where asked
+    device_fallback: str = ""
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Architecture specs: plain frozen dataclasses describing a residual network.
 
 No torch here: a spec is data that can be validated, compared, printed and written to a
-file before anything is built. `build.py` turns a spec into an `nn.Module`.
+file before anything is built. `models/builder.py` turns a spec into an `nn.Module`.
 """
 
 from __future__ import annotations

@@ -37,21 +37,6 @@ MAX_COMPARE_ITEMS = 12
 # activation's element count well inside int64, which torch's storage sizes need.
 MAX_INPUT_ELEMENTS = 2**40
 
-LIMITS: dict[str, tuple[int, str]] = {
-    "config_bytes": (MAX_CONFIG_BYTES, "bytes in a config file"),
-    "config_depth": (MAX_CONFIG_DEPTH, "levels of nesting in a config file"),
-    "stages": (MAX_STAGES, "stages (entries of --layers and --widths)"),
-    "blocks": (MAX_BLOCKS_PER_STAGE, "blocks in one stage"),
-    "channels": (MAX_CHANNELS, "channels of any layer (--widths, --stem-width, --groups, "
-                 "--width-per-group, input channels)"),
-    "classes": (MAX_CLASSES, "classes (--num-classes)"),
-    "batch": (MAX_BATCH, "batch size (--batch)"),
-    "spatial": (MAX_SPATIAL, "input height or width"),
-    "input_elements": (MAX_INPUT_ELEMENTS, "input elements (batch x C x H x W)"),
-    "compare_items": (MAX_COMPARE_ITEMS, "items compared side by side"),
-}
-
-
 def check_range(value: int, low: int, high: int, what: str, example: str) -> int:
     """`value` itself when low <= value <= high; otherwise one-line InspectError."""
     if isinstance(value, bool) or not isinstance(value, int):

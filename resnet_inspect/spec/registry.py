@@ -76,10 +76,6 @@ def all_presets() -> dict[str, Preset]:
     return _PRESETS
 
 
-def preset_names() -> list[str]:
-    return list(all_presets())
-
-
 def _normalise(name: str) -> list[str]:
     """Keys to try for a user's spelling: 'ResNet-50' and '50' mean resnet50."""
     key = name.strip().lower()

@@ -9,12 +9,18 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
 
 from resnet_inspect.counting.categories import Category
 from resnet_inspect.counting.meta_ops import RULES as META_RULES
 from resnet_inspect.counting.ops import FORMULAS, NO_ARITHMETIC, Formula, apply, op_name
 from resnet_inspect.errors import ModelError
+from resnet_inspect.private import (
+    DispatchMode,
+    current_autograd_node,
+    is_mutable,
+    storage_id,
+    tensor_version,
+)
 from resnet_inspect.report.model import LayerRecord
 from resnet_inspect.trace.dataflow import DataflowRecorder
 from resnet_inspect.trace.modules import Frame, ModuleInfo, first_tensor_shape
@@ -22,8 +28,8 @@ from resnet_inspect.trace.tensors import batch_numel
 from resnet_inspect.trace.training import StepMemory, output_tensors
 
 # (0 no arithmetic, 1 a formula, 2 none; its report name; formula; a view; its short name;
-# whether it writes an argument in place)
-_Op = tuple[int, str, Formula | None, bool, str, bool]
+# whether it writes an argument in place; whether its output's shape can depend on values)
+_Op = tuple[int, str, Formula | None, bool, str, bool, bool]
 # category values, read once: an enum's .value is a property, slow per operator
 _UNSUPPORTED = Category.UNSUPPORTED.value
 _OTHER = Category.OTHER.value
@@ -31,8 +37,14 @@ _OTHER = Category.OTHER.value
 
 # the operators of a residual addition, as a forward writes it (`+`, `+=`, torch.add)
 _ADDS = frozenset({"aten.add", "aten.add_"})
+# operators whose output's shape depends on the input's values, not only its shape: on meta
+# it is unknowable (`y[y > 0]` is aten.index with a boolean mask); traced on a real
+# device, the shape is that of one made-up input, and the rows it reaches say so
+DATA_DEPENDENT = frozenset({"aten.nonzero", "aten.masked_select", "aten._unique",
+                            "aten._unique2", "aten.unique_dim", "aten.unique_consecutive",
+                            "aten.index", "aten.argwhere"})
 
-class Counter(TorchDispatchMode):
+class Counter(DispatchMode):
     """Counts every ATen operator of a forward pass and charges it to the innermost
     running module. On meta, answers common operators from plain-Python shape rules
     (meta_ops.py) instead of torch's slow reference kernels."""
@@ -60,16 +72,12 @@ class Counter(TorchDispatchMode):
         self.first_rows: dict[int, LayerRecord] = {}  # id(ModuleInfo) -> its first row
         self.last_row: LayerRecord | None = None
         self.frame_nodes: list[Any] = []  # the autograd node each recomputing call ran in
+        self.failed_op: str | None = None  # the operator that raised, for the message
+        # outputs whose shape came from the data (DATA_DEPENDENT), and what they reached:
+        # id -> a weak reference (not a WeakSet: its lookup compares tensors with ==)
+        self.tainted: dict[int, Any] = {}
 
-    @classmethod
-    def _should_skip_dynamo(cls) -> bool:
-        # TorchDispatchMode wraps __torch_dispatch__ in torch._disable_dynamo unless a mode
-        # says no, and the wrapper imports torch._dynamo (and sympy) on its first call:
-        # about a second of start-up. Nothing here is ever compiled, so there is nothing
-        # to disable.
-        return False
-
-    def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+    def __torch_dispatch__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         op = self.ops.get(func)
@@ -78,7 +86,8 @@ class Counter(TorchDispatchMode):
             kind = 1 if packet in FORMULAS else 0 if packet in NO_ARITHMETIC else 2
             name = op_name(func)
             op = self.ops[func] = (kind, name, FORMULAS.get(packet), bool(func.is_view),
-                                   name.removeprefix("aten."), bool(func._schema.is_mutable))
+                                   name.removeprefix("aten."), is_mutable(func),
+                                   name in DATA_DEPENDENT)
         reads = None
         if self.flow is not None and self.stack and not self.backward and not op[3]:
             frame = self.stack[-1]
@@ -94,7 +103,13 @@ class Counter(TorchDispatchMode):
             if rule is not None:
                 out = rule(args, kwargs)
         if out is None:
-            out = func(*args, **kwargs)
+            try:
+                out = func(*args, **kwargs)
+            except Exception:
+                self.failed_op = self.failed_op or op[1]
+                raise
+        if (op[6] or self.tainted) and not self.backward:
+            self._data_dependent(op, args, out)
         if self.memory is not None:
             self.memory.track(out, args, op[1])
         if op[0] and self.backward:
@@ -105,6 +120,28 @@ class Counter(TorchDispatchMode):
             assert self.flow is not None
             self.flow.operator(self.stack[-1], op[4], args, kwargs, reads, out, op[5])
         return out
+
+    def _data_dependent(self, op: _Op, args: tuple[Any, ...], out: Any) -> None:
+        """Mark an output whose shape came from the data, and the row it is the output
+        of: a DATA_DEPENDENT operator (aten.index only with a boolean mask), or any
+        operator reading such an output."""
+        if not (op[6] and (op[1] != "aten.index" or _bool_mask(args))) and not any(
+                self.is_tainted(a) for a in args):
+            return
+        outs = [t for t in (out if isinstance(out, (tuple, list)) else (out,))
+                if isinstance(t, torch.Tensor)]
+        self.tainted.update((id(t), weakref.ref(t)) for t in outs)
+        if not self.stack or not outs or self.stack[-1].info.leaf:
+            return  # a leaf's output shape is set when it returns (hooks.py)
+        frame = self.stack[-1]
+        row = frame.open or self._open(frame, args, op[1])
+        row.output_shape = list(outs[0].shape)
+        row.data_dependent = True
+
+    def is_tainted(self, out: Any) -> bool:
+        """Whether a module's output has a shape that came from the data."""
+        held = self.tainted.get(id(out)) if self.tainted else None
+        return held is not None and held() is out
 
     def pack(self, t: torch.Tensor) -> tuple[torch.Tensor, int]:
         """autograd's saved-tensor hook: charge each storage saved for backward, once, to
@@ -124,22 +161,23 @@ class Counter(TorchDispatchMode):
                     row.saved_bytes += n
             elif self.fallback is not None:
                 self.fallback().saved_bytes += n
-        return t, t._version
+        return t, tensor_version(t)
 
     def unpack(self, packed: tuple[torch.Tensor, int]) -> torch.Tensor:
         """The saved tensor back for the backward, refused as autograd refuses it when an
         in-place operator changed it after it was saved (a saved-tensor hook switches off
         autograd's own version check, so it is made here)."""
         t, version = packed
-        if t._version != version:
+        if tensor_version(t) != version:
             assert self.memory is not None
-            changed = self.memory.modified.get(t.untyped_storage()._cdata, "an operator")
-            node = torch._C._current_autograd_node()
+            changed = self.memory.modified.get(storage_id(t.untyped_storage()),
+                                           "an operator")
+            node = current_autograd_node()
             needs = node.name() if node is not None else "the backward"
             raise ModelError(
                 f"one of the variables needed for gradient computation has been modified by "
                 f"an inplace operation: {changed} changed a tensor {needs} saved (version "
-                f"{version}, now {t._version}); PyTorch refuses this step too: use the "
+                f"{version}, now {tensor_version(t)}); PyTorch refuses this step too: use the "
                 f"out-of-place form (e.g. torch.relu(x), inplace=False) there"
             )
         return t
@@ -160,7 +198,7 @@ class Counter(TorchDispatchMode):
         charged its forward's row; otherwise the row whose forward made the running
         autograd node; a node made in the backward (the graph of a reentrant checkpoint's
         recomputation) goes to the row last recomputed, else to the model's own row."""
-        node = torch._C._current_autograd_node()
+        node = current_autograd_node()
         while self.frame_nodes and self.frame_nodes[-1] is not node:
             # a recomputation checkpoint stopped early, once it had what it needed: its
             # modules' calls never ended
@@ -232,6 +270,8 @@ class Counter(TorchDispatchMode):
             known[3] += flops
         if not frame.info.leaf and out_shape:
             row.output_shape = list(out_shape)
+            if self.tainted:
+                row.data_dependent = self.is_tainted(first)
             # An activation, new or written in place (`out += identity`), as a leaf's
             # output is counted whether its ReLU is in place or not: torchvision's
             # resnet18 and the preset then estimate the same memory. An operator that
@@ -274,3 +314,10 @@ class Counter(TorchDispatchMode):
             self.pending_saved = 0
         self.records.append(row)
         return row
+
+
+def _bool_mask(args: tuple[Any, ...]) -> bool:
+    """Whether aten.index's indices hold a boolean mask (whose count of True is data)."""
+    indices = args[1] if len(args) > 1 and isinstance(args[1], (list, tuple)) else ()
+    return any(isinstance(i, torch.Tensor) and i.dtype in (torch.bool, torch.uint8)
+               for i in indices)

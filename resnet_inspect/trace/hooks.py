@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from torch import nn
 from torch.utils.hooks import RemovableHandle
 
 from resnet_inspect.errors import InspectError
 from resnet_inspect.models.walk import named_modules
+from resnet_inspect.private import current_autograd_node
 from resnet_inspect.trace.counter import Counter
 from resnet_inspect.trace.device import reported_progress
 from resnet_inspect.trace.modules import Frame, ModuleInfo, first_shape, first_tensor_shape
@@ -60,7 +60,7 @@ class ModuleHooks:
             # checkpoint recomputing this module in the backward: backward work of the
             # rows its forward made, never new rows
             stack.append(Frame(info, False))
-            self.counter.frame_nodes.append(torch._C._current_autograd_node())
+            self.counter.frame_nodes.append(current_autograd_node())
             return
         if stack:
             if self.training and stack[-1].open is not None:
@@ -90,7 +90,9 @@ class ModuleHooks:
             self.counter.assign(out, frame.open)
         if info.leaf:
             out_shape = first_shape(out)
-            if out_shape and 0 in out_shape:
+            # a size from the values (x[x > 0] of the zeros input is empty), not the input's
+            data = self.counter.is_tainted(out)
+            if out_shape and 0 in out_shape and not data:
                 raise InspectError(
                     f"the input {self.shape_text} is too small: the output of "
                     f"{info.name} ({info.type_name}) has size {out_shape}; "
@@ -101,6 +103,7 @@ class ModuleHooks:
                 self.counter.assign(out, row)
             row.input_shape = first_tensor_shape(args)
             row.output_shape = out_shape
+            row.data_dependent = data
             row.output_bytes = batch_numel(out_shape) * self.elem if out_shape else 0
             if self.flow is not None:
                 self.flow.leave(frame, out, row, stack[-1] if stack else None)

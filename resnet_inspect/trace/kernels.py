@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
-from resnet_inspect.errors import RunFailure
+from resnet_inspect import private
 
 _FLASH = 1  # torch.nn.attention.SDPBackend.FLASH_ATTENTION
 _SDPA_ARGS = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale",
@@ -37,49 +37,23 @@ def _cpu_like(t: torch.Tensor) -> torch.Tensor:
 
 
 def cpu_attention_kernel(call: dict[str, Any]) -> int:
-    """The SDPBackend torch's CPU would run for this scaled_dot_product_attention call.
-
-    torch._fused_sdp_choice is private: should a torch release change or drop it, this
-    fails naming it (a failure of this tool, exit 1), never as the user's model failing."""
-    choose = getattr(torch, "_fused_sdp_choice", None)
-    if choose is None:
-        raise RunFailure("this torch has no torch._fused_sdp_choice, which resnet-inspect "
-                         "asks which attention kernel the CPU would run; trace with "
-                         "--device cpu, or use a torch this release supports")
+    """The SDPBackend torch's CPU would run for this scaled_dot_product_attention call
+    (asked through a private torch API: resnet_inspect/private.py guards it)."""
     mask = call["attn_mask"]
-    try:
-        # outside the counter: asking is neither work nor memory of the model
-        with _no_dispatch_modes():
-                return int(choose(_cpu_like(call["query"]), _cpu_like(call["key"]),
-                              _cpu_like(call["value"]),
-                              _cpu_like(mask) if isinstance(mask, torch.Tensor) else None,
-                              call["dropout_p"], call["is_causal"], scale=call["scale"],
-                              enable_gqa=call["enable_gqa"]))
-    except (TypeError, RuntimeError) as err:
-        raise RunFailure(f"torch._fused_sdp_choice, which resnet-inspect asks which "
-                         f"attention kernel the CPU would run, changed in this torch "
-                         f"({type(err).__name__}: {str(err).splitlines()[0]}); trace with "
-                         "--device cpu") from None
-
-
-def _no_dispatch_modes() -> Any:
-    """torch's own context that sets the dispatch modes (our counter) aside; private too,
-    so guarded the same way."""
-    from torch.utils import _python_dispatch
-
-    disable = getattr(_python_dispatch, "_disable_current_modes", None)
-    if disable is None:
-        raise RunFailure("this torch has no torch.utils._python_dispatch."
-                         "_disable_current_modes, which resnet-inspect needs to ask which "
-                         "attention kernel the CPU would run; trace with --device cpu")
-    return disable()
+    # outside the counter: asking is neither work nor memory of the model
+    with private.no_dispatch_modes():
+        return private.fused_sdp_choice(
+            _cpu_like(call["query"]), _cpu_like(call["key"]), _cpu_like(call["value"]),
+            _cpu_like(mask) if isinstance(mask, torch.Tensor) else None,
+            call["dropout_p"], call["is_causal"], scale=call["scale"],
+            enable_gqa=call["enable_gqa"])
 
 
 class DeviceKernels(TorchFunctionMode):
     """Scaled-dot-product attention on meta as the CPU would run it: the fused CPU flash
     kernel where torch would pick it, else the math path torch itself would take."""
 
-    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+    def __torch_function__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         if func is F.scaled_dot_product_attention:
@@ -104,7 +78,7 @@ class FusedRecompute(TorchFunctionMode):
         super().__init__()
         self.macs = 0
 
-    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+    def __torch_function__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         if func is F.scaled_dot_product_attention:

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from resnet_inspect.private import child_modules
 from resnet_inspect.report.model import LayerRecord
 from resnet_inspect.trace.resnet_view import shortcut_in, stage_of
 from resnet_inspect.trace.tensors import Sizes, tensors_in
@@ -42,9 +43,11 @@ class ModuleInfo:
     def __init__(self, name: str, m: nn.Module, sizes: Sizes, root_name: str) -> None:
         self.module = m
         self.name = name
-        self.row_name = name or root_name
+        # a torch.compile'd submodule wraps its module as `_orig_mod`: rows keep the name
+        # the user gave it (`body.0`, not `body._orig_mod.0`)
+        self.row_name = name.replace("._orig_mod", "").removeprefix("_orig_mod.") or root_name
         self.type_name = type(m).__name__
-        self.leaf = not m._modules
+        self.leaf = not child_modules(m)
         parts = name.split(".") if name else []
         self.stage = stage_of(parts[0]) if parts else self.row_name
         # torchvision's layout: a block is layerN.i, and its layers are layerN.i.<layer>

@@ -17,6 +17,7 @@ from torch import nn
 from torch.nn.modules import conv, pooling
 
 from resnet_inspect.models.blocks import ZeroPadShortcut
+from resnet_inspect.private import child_modules
 from resnet_inspect.report.graph import Dataflow
 from resnet_inspect.report.model import BlockRecord, LayerRecord
 from resnet_inspect.report.receptive import (
@@ -57,7 +58,7 @@ def fill_fields(layers: Sequence[LayerRecord], blocks: Sequence[BlockRecord],
         kind = type(m)
         known = geometric.get(kind)
         if known is None:
-            known = geometric[kind] = m is not None and not m._modules and isinstance(
+            known = geometric[kind] = m is not None and not child_modules(m) and isinstance(
                 m, _GEOMETRY)
         return layer_step(m, in_shape, out_shape, input_rank) if known and m else None
 

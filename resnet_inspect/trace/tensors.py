@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from resnet_inspect.models.walk import modules
+from resnet_inspect.private import own_buffers, own_parameters
 
 
 @dataclass
@@ -39,7 +40,7 @@ def tensor_sizes(model: nn.Module, dtype: torch.dtype | None) -> Sizes:
     sizes = Sizes()
     seen: set[int] = set()
     for m in modules(model):
-        params, buffers = m._parameters, m._buffers
+        params, buffers = own_parameters(m), own_buffers(m)
         if not params and not buffers:  # most modules: ReLU, Add, containers
             continue
         p_own = t_own = b_own = 0
@@ -89,7 +90,7 @@ def input_dtype(model: nn.Module, dtype: torch.dtype | None) -> torch.dtype:
     if dtype is not None:
         return dtype
     for m in model.modules():
-        for t in (*m._parameters.values(), *m._buffers.values()):
+        for t in (*own_parameters(m).values(), *own_buffers(m).values()):
             if t is not None and t.is_floating_point():
                 return t.dtype
     return torch.float32
@@ -145,7 +146,7 @@ def meta_stand_ins(model: nn.Module, dtype: torch.dtype | None,
 
     try:
         for m in model.modules():
-            tables: tuple[dict[str, Any], ...] = (m._parameters, m._buffers)
+            tables: tuple[dict[str, Any], ...] = (own_parameters(m), own_buffers(m))
             for table in tables:
                 for key, t in table.items():
                     if t is not None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from enum import Enum
@@ -22,8 +21,10 @@ from resnet_inspect.counting.categories import Category, Headline
 from resnet_inspect.counting.meta_ops import Autocast
 from resnet_inspect.errors import InspectError, ModelError, RunFailure
 from resnet_inspect.models.walk import walked_once
+from resnet_inspect.private import preload_dynamo, storage_id
+from resnet_inspect.process import note
 from resnet_inspect.report.model import LayerRecord, Report, conventions_for
-from resnet_inspect.trace.counter import Counter
+from resnet_inspect.trace.counter import DATA_DEPENDENT, Counter
 from resnet_inspect.trace.dataflow import DataflowRecorder
 from resnet_inspect.trace.device import (
     META,
@@ -85,7 +86,7 @@ def trace(
     state per `optimizer` (sgd, momentum, adam, adamw); `amp` ("float16", "bfloat16") runs
     it under mixed precision as torch.autocast does (weights stay as they are).
 
-    Every ATen operator the pass runs is counted from one registry (counting.py) and
+    Every ATen operator the pass runs is counted from one registry (counting/registry.py) and
     charged to the innermost module running it, so a row holds the work a module does in
     its own `forward` as well as its layers'. `device="auto"` traces on meta: counts do not
     depend on the device, and meta computes nothing, so ResNet-152 at any input size takes
@@ -130,10 +131,17 @@ def trace(
             except _MetaUnsupported as err:
                 if str(device).lower() != "auto":
                     raise InspectError(
+                        f"--device meta: {err.why} (the output's size depends on the input's "
+                        "values, which meta tensors do not have); use --device cpu or cuda"
+                        if err.op in DATA_DEPENDENT else
                         f"this model does not run on the meta device ({err}); "
                         "use --device cpu or cuda"
                     ) from None
                 target = resolve_device(device, measure=True)
+                report = _trace_on(model, job, target)
+                report.device_fallback = err.why
+                note(f"traced on {report.device}: {err.why}")
+                return report
         return _trace_on(model, job, target)
 
 
@@ -154,6 +162,12 @@ class _Job:
 
 class _MetaUnsupported(Exception):
     """A model that cannot run on meta tensors (no meta kernel, data-dependent code)."""
+
+    def __init__(self, detail: str, op: str | None) -> None:
+        super().__init__(detail)
+        self.op = op
+        self.why = (f"{op} has a data-dependent shape on meta" if op in DATA_DEPENDENT
+                    else f"{op or 'an operator'} does not run on meta")
 
 
 def _enum_values(obj: Any) -> Any:
@@ -234,14 +248,9 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
     counter.fallback = fallback
     memory = None
     if training and device.type == "meta":
-        # The backward of some operators on meta (threshold_backward: ReLU's) is a Python
-        # decomposition that imports torch._dynamo on its first call, and the import's
-        # reference cycles keep the frames on the stack, with their tensors, until the
-        # collector (paused here) runs: the first step in a process would count them live.
-        # Imported before the step, its cycles hold no tensor of ours.
-        importlib.import_module("torch._dynamo")
+        preload_dynamo()  # else the first step in a process counts its frames live
     if training:
-        memory = StepMemory({t.untyped_storage()._cdata
+        memory = StepMemory({storage_id(t.untyped_storage())
                              for t in (*model.parameters(), *model.buffers(), *call.tensors())})
         counter.memory = memory
     try:
@@ -256,7 +265,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
             # check, a private torch API that changed)
         detail = first_line(err)
         if device.type == "meta" and no_meta_kernel(err):
-            raise _MetaUnsupported(detail) from err
+            raise _MetaUnsupported(detail, counter.failed_op) from err
         if not isinstance(err, RuntimeError):
             raise
         raise explain(err, model, [batch, *input_shape], detail, x.dtype) from None

@@ -14,6 +14,7 @@ from torch import nn
 
 from resnet_inspect.errors import InspectError
 from resnet_inspect.models.walk import modules
+from resnet_inspect.private import storage_id
 from resnet_inspect.report.model import LayerRecord, TrainingMemory
 from resnet_inspect.trace.tensors import Sizes, tensors_in
 
@@ -96,7 +97,7 @@ class StepMemory:
             if not isinstance(t, torch.Tensor):
                 continue
             storage = t.untyped_storage()
-            key = storage._cdata
+            key = storage_id(storage)
             if any(t is a for a in args):  # an in-place result is its input's storage
                 self.modified[key] = name
                 continue
@@ -128,7 +129,7 @@ class StepMemory:
         """The bytes of `t`'s storage when autograd saves it for the first time, else None
         (saved already, or a parameter's or the input image's: not activations)."""
         storage = t.untyped_storage()
-        key = storage._cdata
+        key = storage_id(storage)
         if key in self.exclude or key in self.saved_keys:
             return None
         self.saved_keys.add(key)
@@ -142,9 +143,9 @@ def _storage_keys(args: tuple[Any, ...]) -> set[int]:
     keys = set()
     for a in args:
         if isinstance(a, torch.Tensor):
-            keys.add(a.untyped_storage()._cdata)
+            keys.add(storage_id(a.untyped_storage()))
         elif isinstance(a, (list, tuple)):
-            keys.update(t.untyped_storage()._cdata for t in a if isinstance(t, torch.Tensor))
+            keys.update(storage_id(t.untyped_storage()) for t in a if isinstance(t, torch.Tensor))
     return keys
 
 

@@ -42,7 +42,7 @@ from resnet_inspect.render.diagram.style import (
     shape_text,
     totals_line,
 )
-from resnet_inspect.report.format import count
+from resnet_inspect.report.format import count, visible
 from resnet_inspect.report.graph import Dataflow, shortcut_kind
 from resnet_inspect.report.model import LayerRecord, Report
 
@@ -67,8 +67,9 @@ _OP_TEXT = {"add": "+", "add_": "+", "mul": "×", "mul_": "×", "sub": "−", "d
 
 def _quoted(text: str) -> str:
     """Text for a DOT string: a backslash in a module's name (add_module("c\\", ...))
-    would escape what follows it, the closing quote included."""
-    return text.replace("\\", "\\\\")
+    would escape what follows it, the closing quote included; a control character (an
+    ANSI escape in a ModuleDict key) is shown escaped (format.visible), never raw."""
+    return visible(text).replace("\\", "\\\\")
 
 
 def _add_circle(g: graphviz.Digraph, name: str, after: Sequence[str], tooltip: str) -> None:

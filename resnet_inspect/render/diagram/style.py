@@ -12,7 +12,7 @@ from resnet_inspect.counting.categories import Category
 from resnet_inspect.render.diagram.grouping import ANCHORS, Block
 from resnet_inspect.render.diagram.sections import resolution
 from resnet_inspect.render.graphviz_render import FONT as FONT  # one declaration, re-exported
-from resnet_inspect.report.format import count, si
+from resnet_inspect.report.format import count, si, visible
 from resnet_inspect.report.model import LayerRecord, Report, Rollup
 
 # The one colour table. Light fills that print well in colour and in grey; each stage has a
@@ -70,7 +70,7 @@ def pretty_name(report: Report) -> str:
 
     spec = report.spec or {}
     plain = "block" in spec and bool(spec.get("plain"))  # classic CNNs are plain by nature
-    return human_title(report.model, plain=plain)
+    return human_title(visible(report.model), plain=plain)
 
 
 def layer_text(r: LayerRecord) -> str:
@@ -116,6 +116,7 @@ COMPACT_PT = 10
 
 def html_label(lines: Sequence[str], small: Sequence[str] = (), size: int = SMALL) -> str:
     """An HTML-like label: main lines, then smaller muted lines."""
+    lines, small = [visible(s) for s in lines], [visible(s) for s in small]
     if PAPER_STYLE.get():
         body = "<BR/>".join(escape(line) for line in lines)
         return f'<<FONT POINT-SIZE="{_PAPER_SIZE}">{body}</FONT>>'
@@ -154,7 +155,7 @@ def tip(node: str, records: Sequence[LayerRecord], name: str = "") -> dict[str, 
     name = name or records[0].name
     text = f"{name}: {shape_text(records[-1].output_shape)} · {count(params)} params · {work}"
     # a DOT string: a backslash ending a module's name would escape the closing quote
-    return {"id": node, "tooltip": text.replace("\\", "\\\\")}
+    return {"id": node, "tooltip": visible(text).replace("\\", "\\\\")}
 
 
 def stage_fill(stage: str, stages: Sequence[str]) -> tuple[str, str]:
