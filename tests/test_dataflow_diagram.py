@@ -136,9 +136,24 @@ def test_a_vit_has_its_attention_and_mlp_opened_up(sdpa: bool) -> None:
     # identical, drawn once
     assert "subgraph cluster_blocks_0_attn" in dot and "subgraph cluster_blocks_0_mlp" in dot
     assert "× 2 Block" in dot
-    # q @ k^T, then the product with v: two matmuls (bmm), each fed by the qkv linear
-    assert ("blocks_0_attn_qkv", "blocks_0_attn_bmm_2") in _edges(dot)
-    assert "softmax" in dot
+    if sdpa:
+        # F.scaled_dot_product_attention: ONE node "attention" reading q, k and v (three
+        # views of the qkv linear's output), named on its edges, none of the bmm, softmax
+        # and scaling the dispatcher sees it run
+        attention = "blocks_0_attn_scaled_dot_product_attention"
+        assert [e for e in _edges(dot) if e[1] == attention] == [("blocks_0_attn_qkv",
+                                                                  attention)] * 3
+        assert re.search(rf'\t{attention} \[label=<attention> .*tooltip="'
+                         r'scaled_dot_product_attention in blocks.0.attn', dot)
+        assert [f" {q}" for q in "qkv"] == [
+            m.split(" 2×")[0] for m in re.findall(rf"-> {attention} \[label=\"([^\"]*)\"", dot)]
+        assert (attention, "blocks_0_attn_proj") in _edges(dot)
+        assert "bmm" not in dot and "softmax" not in dot
+    else:
+        # written out: q @ k^T, then the product with v: two matmuls (bmm), each fed by
+        # the qkv linear
+        assert ("blocks_0_attn_qkv", "blocks_0_attn_bmm_2") in _edges(dot)
+        assert "softmax" in dot
     # two residual adds per block: x + attn(...), then x + mlp(...), the second reading
     # the first as its skip
     assert ("blocks_0_add", "blocks_0_add_2") in _edges(dot)

@@ -55,14 +55,16 @@ _STRUCTURAL = frozenset({"cat", "stack", "constant_pad_nd", "pad"})
 _TRAILING = frozenset({"norm", "activation"})
 # how an operator a forward ran is named on its node
 _OP_TEXT = {"add": "+", "add_": "+", "mul": "×", "mul_": "×", "sub": "−", "div": "÷",
-            "_scaled_dot_product_flash_attention": "attention (sdpa)",
-            "_scaled_dot_product_efficient_attention": "attention (sdpa)",
-            "_scaled_dot_product_flash_attention_for_cpu": "attention (sdpa)",
-            "scaled_dot_product_attention": "attention (sdpa)",
+            "_scaled_dot_product_flash_attention": "attention",
+            "_scaled_dot_product_efficient_attention": "attention",
+            "_scaled_dot_product_flash_attention_for_cpu": "attention",
+            "scaled_dot_product_attention": "attention",
             "_softmax": "softmax", "_safe_softmax": "softmax", "bmm": "matmul",
             "mm": "matmul", "addmm": "linear",
             "relu_": "relu", "native_layer_norm": "layer norm", "constant_pad_nd": "pad",
             "convolution": "conv", "gelu": "gelu"}
+# a composite call's tensor arguments, named on its incoming edges
+_ARGUMENTS = {"scaled_dot_product_attention": ("q", "k", "v", "mask")}
 
 
 def _quoted(text: str) -> str:
@@ -92,7 +94,7 @@ def _leaf_text(row: LayerRecord) -> str:
 
 
 def op_text(op: str) -> str:
-    """An operator as a node names it: 'relu', '+', 'matmul', 'attention (sdpa)'."""
+    """An operator as a node names it: 'relu', '+', 'matmul', 'attention'."""
     return _OP_TEXT.get(op, op.strip("_").removesuffix("_"))
 
 
@@ -360,6 +362,9 @@ class _Drawing:
                 if text and self._changed(src, shape) and (src, text) not in self.labelled:
                     self.labelled.add((src, text))  # a tensor's shape once, where it leaves
                     attrs["label"] = " " + text
+                names = _ARGUMENTS.get(graph.op[i], ()) if i in graph.composites else ()
+                if k < len(names):  # q, k, v into one attention node
+                    attrs["label"] = f" {names[k]}" + attrs.get("label", "")
                 kind = kinds.get((i, k))
                 if kind is not None:
                     style, colour = SHORTCUT_STYLE.get(kind, ("solid", "shortcut_identity"))
