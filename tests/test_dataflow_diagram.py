@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -19,9 +20,10 @@ from tests.cli_helpers import run_cli
 MODELS = Path(__file__).parent / "dataflow_models.py"
 
 
-def _dot(model: object, shape: tuple[int, ...], expand: bool = False) -> str:
+def _dot(model: object, shape: tuple[int, ...], expand: bool = False,
+         level: str = "layer") -> str:
     report = resnet_inspect.inspect(model, shape, name=type(model).__name__)  # type: ignore[arg-type]
-    return make_diagram(report, "dot", expand=expand, dataflow=True).source
+    return make_diagram(report, "dot", expand=expand, dataflow=True, level=level).source
 
 
 def _edges(dot: str) -> list[tuple[str, str]]:
@@ -204,3 +206,62 @@ def test_a_backslash_in_a_module_name_is_escaped_in_the_dot() -> None:
     from resnet_inspect.render.graphviz_render import render
 
     assert b"<title>c_</title>" in render(dot, "svg")
+
+
+def test_block_level_draws_each_block_as_one_node_with_its_shortcut() -> None:
+    dot = _dot(models.MobileNetish(), (3, 32, 32), level="block")
+    # the five inverted residuals, one node each, chained; the stem and the head stay
+    # layers, the forward's mean an operator; no layer of a block is drawn
+    blocks = [f"features_{i}" for i in range(5)]
+    assert _edges(dot) == [("input", "stem"), ("stem", "features_0"),
+                           *itertools.pairwise(blocks), ("features_4", "mean"),
+                           ("mean", "fc"), ("fc", "output")]
+    assert not [n for n in _nodes(dot) if "_conv" in n or n.endswith("_add")]
+    # what each block's forward did: blocks 0, 2, 4 add their input, 1 and 3 nothing
+    said = re.findall(r"\t\tfeatures_\d \[label=<.*?(identity shortcut|no shortcut)", dot)
+    assert said == ["identity shortcut", "no shortcut"] * 2 + ["identity shortcut"]
+    # the stride-2 blocks change the shape: written on the edge leaving them
+    assert 'features_1 -> features_2 [label=" 24×8×8"]' in dot
+    assert "subgraph cluster_features {" in dot  # the stage of blocks stays a frame
+
+
+def test_block_level_folds_a_run_of_blocks_to_one_node() -> None:
+    dot = _dot(models.Six(), (3, 16, 16), level="block")
+    # the six Units: one node "× 6", entered once from the stem (its conv and its skip
+    # are inside), left once
+    assert ("stem", "units_0") in _edges(dot) and ("units_0", "mean") in _edges(dot)
+    assert len([e for e in _edges(dot) if "units_0" in e]) == 2
+    assert "× 6 Unit<BR/>" in dot and "units.0 … units.5 · 2,336 params each" in dot
+    # 3x3 conv 16 -> 16 without bias (2,304) + BN's scale and shift (32), as in Unit
+    assert 3 * 3 * 16 * 16 + 2 * 16 == 2_336
+
+
+@pytest.mark.parametrize("sdpa", [False, True])
+def test_stage_level_draws_each_top_level_module_as_one_node(sdpa: bool) -> None:
+    dot = _dot(models.ViT(sdpa=sdpa), (3, 32, 32), level="stage")
+    # patch conv, the cls-token cat and position add of the forward itself, then the
+    # encoder as one node, then the head
+    assert _edges(dot) == [("input", "patch"), ("patch", "cat"), ("cat", "add"),
+                           ("add", "blocks"), ("blocks", "head"), ("head", "output")]
+    assert "2 × Block<BR/>" in dot and "blocks · 17,088 params" in dot
+    assert "cluster" not in dot
+
+
+def test_levels_of_a_model_without_modules_with_children_are_its_layers() -> None:
+    layer = _dot(models.ResidualAdds(), (8, 16, 16))
+    assert _dot(models.ResidualAdds(), (8, 16, 16), level="block") == layer
+    assert _dot(models.ResidualAdds(), (8, 16, 16), level="stage") == layer
+
+
+def test_diagram_model_level_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ("diagram", "--model", f"{MODELS}:make_six", "--input", "3x16x16", "-f", "dot")
+    # --model draws every layer unless told otherwise (presets: a node a block)
+    r = run_cli(capsys, *args)
+    assert r.code == 0, r.err
+    assert "units_0_conv" in r.out
+    r = run_cli(capsys, *args, "--level", "block")
+    assert r.code == 0, r.err
+    assert "units_0_conv" not in r.out and "× 6 Unit<BR/>" in r.out
+    r = run_cli(capsys, *args, "--level", "stage")
+    assert r.code == 0, r.err
+    assert "6 × Unit<BR/>" in r.out and "units_0" not in r.out

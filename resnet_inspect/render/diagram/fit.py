@@ -114,7 +114,8 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
     medium's smallest on one page, split the network over as few pages as keep it, all in
     one layout (`pages`).
     `dataflow`: one report drawn from its dataflow graph, as its forward runs (a user's
-    model; `level` does not apply).
+    model), at `level` (layer: every node; block: a node a block; stage: a node per
+    top-level module).
     """
     if direction not in (None, "TB", "LR"):
         raise InspectError(f"--direction {direction!r}: use TB or LR")
@@ -132,7 +133,8 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
             if block:
                 graph = block_diagram(many[0])
             elif dataflow:  # a user's network as its forward runs (dataflow.py)
-                graph = dataflow_diagram(many[0], expand=expand, direction=rankdir, title=title)
+                graph = dataflow_diagram(many[0], expand=expand, direction=rankdir, title=title,
+                                         level=level)
             elif len(many) > 1:
                 graph = side_by_side(many, level, expand=expand, only=only, title=title,
                                      compact=compact)
