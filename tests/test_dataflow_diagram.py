@@ -265,3 +265,43 @@ def test_diagram_model_level_flag(capsys: pytest.CaptureFixture[str]) -> None:
     r = run_cli(capsys, *args, "--level", "stage")
     assert r.code == 0, r.err
     assert "6 × Unit<BR/>" in r.out and "units_0" not in r.out
+
+
+@pytest.mark.parametrize(("name", "adds", "projections"), [
+    # torchvision's ResNet-18: 2+2+2+2 basic blocks, each adding once; the first block of
+    # stages conv3_x..conv5_x changes shape and projects (the paper's option B)
+    ("resnet18", 8, 3),
+    # ResNet-50: 3+4+6+3 bottlenecks; conv2_x's first block projects too (64 -> 256
+    # channels), so every stage opens with a projection
+    ("resnet50", 16, 4),
+])
+@pytest.mark.parametrize("level", ["layer", "block"])
+def test_preset_diagrams_and_the_graph_agree_on_adds_and_projections(
+        name: str, adds: int, projections: int, level: str) -> None:
+    """The presets are drawn from their rows and blocks, report.graph from the trace:
+    the "+" nodes and the dashed projection edges into them must be the graph's adds and
+    projection shortcuts, block by block, and both must have the published counts."""
+    from resnet_inspect.report.graph import shortcut
+
+    report = resnet_inspect.inspect(name)
+    g = report.graph
+    assert g is not None
+    def block(node: int) -> str:  # layer2.0, for the block's Add module layer2.0.add
+        return ".".join(g.module[node].split(".")[:2])
+
+    graph_adds = [block(i) for i in range(len(g)) if g.is_add(i)]
+    kinds = {c.module: shortcut(g, k) for k, c in enumerate(g.calls)
+             if c.module.count(".") == 1}
+    # one add a block, and each block's shortcut ends at that block's own add
+    assert sorted(graph_adds) == sorted(kinds)
+    assert all(block(add) == b for b, (_, _, add) in kinds.items())
+    graph_projections = {b for b, (kind, _, _) in kinds.items() if kind == "projection"}
+    assert (len(graph_adds), len(graph_projections)) == (adds, projections)
+
+    dot = make_diagram(report, "dot", level=level, expand=True).source
+    drawn_adds = {n.removesuffix("_add") for n in re.findall(r'^\t+(\w+_add) \[label="\+"',
+                                                             dot, flags=re.MULTILINE)}
+    dashed = {m for m in re.findall(r'^\t+\w+ -> (\w+)_add \[[^\]]*style=dashed', dot,
+                                    flags=re.MULTILINE)}
+    assert drawn_adds == {b.replace(".", "_") for b in graph_adds}
+    assert dashed == {b.replace(".", "_") for b in graph_projections}
