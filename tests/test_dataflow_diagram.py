@@ -305,3 +305,14 @@ def test_preset_diagrams_and_the_graph_agree_on_adds_and_projections(
                                     flags=re.MULTILINE)}
     assert drawn_adds == {b.replace(".", "_") for b in graph_adds}
     assert dashed == {b.replace(".", "_") for b in graph_projections}
+
+
+def test_the_title_is_spaced_from_the_totals_without_counting_as_text() -> None:
+    from resnet_inspect.render.diagram.measure import smallest_text_pt
+
+    dot = _dot(models.Six(), (3, 16, 16))
+    # a callable's name ("make_six") has an underscore that touched the totals line in
+    # rsvg-convert and chromium: a blank 4 pt line between them, which --fit must not
+    # take for the smallest text (9 pt, the small lines under each node)
+    assert '<BR/><FONT POINT-SIZE="4"> </FONT><BR/>' in dot.split("\n")[1]
+    assert smallest_text_pt(dot) == 9

@@ -107,8 +107,10 @@ def dataflow_diagram(report: Report, *, title: str | None = None, expand: bool =
     graph = report.graph
     assert graph is not None, "a report traced with its graph"
     assert level in LEVELS, level
+    # a user's model is named by its callable ("make_vit"): a gap under the title, so its
+    # underscore does not touch the totals (it did, in rsvg-convert and chromium)
     g = new_graph("dataflow", title or pretty_name(report), [totals_line(report)],
-                  rankdir=direction)
+                  rankdir=direction, gap=True)
     blocks = frozenset(b.name for b in report.blocks)
     _Drawing(g, report, graph, Folds(graph, expand=expand, level=level, blocks=blocks)).draw()
     return g
