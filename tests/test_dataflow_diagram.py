@@ -42,8 +42,9 @@ def test_residual_adds_each_get_a_plus_with_their_two_inputs() -> None:
                            ("add", "main"), ("add", "skip"), ("main", "add_2"),
                            ("skip", "add_2"), ("add_2", "output")]
     assert not [e for e in _edges(dot) if e[0] == e[1]]  # no self-loops
-    # torch.relu is named relu, beside the "+" it follows; BN is written under its conv
-    assert dot.count('xlabel=<<FONT POINT-SIZE="9" COLOR="#555555">relu</FONT>>') == 2
+    # torch.relu is named relu, on the "+" it follows ("+ · relu": beside the circle, as
+    # an xlabel, dot set it on the edge coming in); BN is written under its conv
+    assert dot.count('label="+ · relu"') == 2 and "xlabel" not in dot
     assert "BN · " not in dot and "ResidualAdds</FONT>" not in dot
     # every node says what it is: its module path or its operator, in its tooltip
     assert 'tooltip="add in forward (ResidualAdds): 8×16×16"' in dot

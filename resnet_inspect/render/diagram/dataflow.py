@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from html import escape
 from typing import TYPE_CHECKING
 
 from resnet_inspect.render.diagram.folds import LEVELS, Folds
@@ -30,7 +29,6 @@ from resnet_inspect.render.diagram.layout import new_graph
 from resnet_inspect.render.diagram.style import (
     COLOURS,
     SHORTCUT_STYLE,
-    SMALL,
     STAGE_FILLS,
     html_label,
     layer_text,
@@ -66,14 +64,16 @@ def _quoted(text: str) -> str:
 
 
 def _add_circle(g: graphviz.Digraph, name: str, after: Sequence[str], tooltip: str) -> None:
-    """An addition: the small circled "+" of the presets (layout.add_node), what runs after
-    it written beside the circle."""
-    attrs = {"shape": "circle", "width": "0.28", "height": "0.28", "fixedsize": "true",
-             "fillcolor": COLOURS["add"], "fontsize": "12", "tooltip": tooltip}
+    """An addition: the small circled "+" of the presets (layout.add_node); with what runs
+    after it (a relu), "+ · relu" on the node itself: beside the circle (an xlabel) dot
+    set it on the edges coming in."""
+    attrs = {"fillcolor": COLOURS["add"], "tooltip": tooltip}
     if after:
-        attrs["xlabel"] = (f'<<FONT POINT-SIZE="{SMALL}" COLOR="{COLOURS["muted"]}">'
-                           f'{escape(" · ".join(after))}</FONT>>')
-    g.node(name, "+", **attrs)
+        g.node(name, " · ".join(["+", *after]), shape="box", style="rounded,filled",
+               fontsize="11", height="0.28", margin="0.06,0.02", **attrs)
+        return
+    g.node(name, "+", shape="circle", width="0.28", height="0.28", fixedsize="true",
+           fontsize="12", **attrs)
 
 
 def _leaf_text(row: LayerRecord) -> str:
