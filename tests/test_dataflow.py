@@ -12,21 +12,7 @@ from torch import nn
 import resnet_inspect
 from resnet_inspect.report.graph import shortcut_kind
 from resnet_inspect.report.model import Report
-
-
-class ResidualAdds(nn.Module):
-    """The issue's model: an add in forward, then two parallel convs added."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(8, 8, 3, padding=1)
-        self.bn = nn.BatchNorm2d(8)
-        self.main = nn.Conv2d(8, 8, 3, padding=1)
-        self.skip = nn.Conv2d(8, 8, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.relu(x + self.bn(self.conv(x)))
-        return torch.relu(self.main(x) + self.skip(x))
+from tests.dataflow_models import ResidualAdds
 
 
 def _edges(report: Report) -> set[tuple[str, str]]:
