@@ -254,6 +254,13 @@ def test_levels_of_a_model_without_modules_with_children_are_its_layers() -> Non
     assert _dot(models.ResidualAdds(), (8, 16, 16), level="stage") == layer
 
 
+def test_the_library_draws_every_layer_of_a_dataflow_unless_told() -> None:
+    report = resnet_inspect.inspect(models.Six(), (3, 16, 16), name="Six")
+    assert (make_diagram(report, "dot", dataflow=True).source
+            == make_diagram(report, "dot", dataflow=True, level="layer").source)
+    assert "units_0_conv" in make_diagram(report, "dot", dataflow=True).source
+
+
 def test_diagram_model_level_flag(capsys: pytest.CaptureFixture[str]) -> None:
     args = ("diagram", "--model", f"{MODELS}:make_six", "--input", "3x16x16", "-f", "dot")
     # --model draws every layer unless told otherwise (presets: a node a block)
