@@ -309,7 +309,7 @@ class CompositeCalls(TorchFunctionMode):
         self.flow = flow
         self.frame = frame  # the innermost module running (a trace/modules.Frame), or None
 
-    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+    def __torch_function__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         composite = COMPOSITES.get(func)
