@@ -56,6 +56,18 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
                    inspect(spec, device="meta")]
         return make_diagram(reports, level="layer", fit="a4").source
 
+    def user(callable_name: str, shape: tuple[int, ...], level: str) -> Callable[[], str]:
+        # a network as `diagram --model tests/dataflow_models.py:CALLABLE` loads it
+        from resnet_inspect.models.user import load_model
+
+        def draw() -> str:
+            model, name = load_model(f"{HERE.parent / 'tests' / 'dataflow_models.py'}:"
+                                     f"{callable_name}")
+            return make_diagram(inspect(model, shape, name=name, device="meta"), "dot",
+                                level=level, dataflow=True).source
+
+        return draw
+
     return [
         ("block-basic", "Basic block at 64 channels (Figure 5, left)", block(BlockKind.BASIC)),
         ("block-bottleneck", "Bottleneck block, 256 -> 64 -> 256 (Figure 5, right)",
@@ -82,6 +94,10 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
         ("resnet50-slide-2", "ResNet-50 by layers at 10 pt: slide 2 of 5", slide_page(1)),
         ("figure3-a4", "VGG-19, plain-34 and ResNet-34 (Figure 3) on one A4 page at 6.7 pt",
          figure3),
+        ("user-vit-layers", "A small ViT (--model), every layer: attention as one node",
+         user("make_vit_sdpa", (3, 32, 32), "layer")),
+        ("user-mobile-blocks", "Inverted residuals (--model), a node a block",
+         user("make_mobile", (3, 32, 32), "block")),
     ]
 
 

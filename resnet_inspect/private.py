@@ -108,6 +108,15 @@ def storage_id(storage: torch.UntypedStorage) -> int:
         raise changed("UntypedStorage._cdata", err) from None
 
 
+def value_key(t: torch.Tensor) -> tuple[int, int]:
+    """A value the dataflow graph follows: (its storage's identity, its version). An
+    in-place write makes a new value in the same storage."""
+    try:
+        return t.untyped_storage()._cdata, t._version
+    except AttributeError as err:
+        raise changed("UntypedStorage._cdata / Tensor._version", err) from None
+
+
 # ------------------------------------------------------------------------- operators
 
 

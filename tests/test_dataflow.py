@@ -12,21 +12,7 @@ from torch import nn
 import resnet_inspect
 from resnet_inspect.report.graph import shortcut_kind
 from resnet_inspect.report.model import Report
-
-
-class ResidualAdds(nn.Module):
-    """The issue's model: an add in forward, then two parallel convs added."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(8, 8, 3, padding=1)
-        self.bn = nn.BatchNorm2d(8)
-        self.main = nn.Conv2d(8, 8, 3, padding=1)
-        self.skip = nn.Conv2d(8, 8, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.relu(x + self.bn(self.conv(x)))
-        return torch.relu(self.main(x) + self.skip(x))
+from tests.dataflow_models import ResidualAdds
 
 
 def _edges(report: Report) -> set[tuple[str, str]]:
@@ -168,3 +154,46 @@ def test_outputs_of_a_forward_returning_a_dict() -> None:
     # input, conv, the forward's mean, fc: the dict's values in order, logits then features
     assert g.op == ["input", "convolution", "mean", "addmm"]
     assert g.outputs == [3, 1]
+
+
+@pytest.mark.parametrize("device", ["meta", "cpu"])
+@pytest.mark.parametrize("train", [False, True])
+def test_scaled_dot_product_attention_is_one_node(device: str, train: bool) -> None:
+    class Attention(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.qkv = nn.Linear(16, 48)
+            self.proj = nn.Linear(16, 16)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            q, k, v = self.qkv(x).reshape(1, 5, 3, 2, 8).permute(2, 0, 3, 1, 4)
+            y = F.scaled_dot_product_attention(q, k, v)
+            return self.proj(y.transpose(1, 2).reshape(1, 5, 16))
+
+    report = resnet_inspect.inspect(Attention(), (5, 16), device=device, train=train)
+    g = report.graph
+    assert g is not None
+    # input -> qkv -> attention(q, k, v) -> (the reshape's copy) -> proj; the scale, the
+    # two bmm and the softmax the dispatcher sees inside sdpa are no nodes of their own
+    sdpa = g.op.index("scaled_dot_product_attention")
+    assert g.inputs[sdpa] == [1, 1, 1] and g.op[1] == "addmm"
+    assert not {"bmm", "_softmax", "_safe_softmax", "mul"} & set(g.op)
+    assert g.composites == {sdpa: "attention"} and g.category[sdpa] == "attention"
+    assert g.input_shapes[sdpa] == [[1, 2, 5, 8]] * 3 and g.shape[sdpa] == [1, 2, 5, 8]
+    assert g.ancestors(g.outputs[0]) >= {0, 1, sdpa}
+    # the work inside is still counted: q @ k^T and weights @ v, 2 heads x 5 x 5 x 8 each
+    assert report.totals.by_category["attention"]["macs"] == 2 * (2 * 5 * 5 * 8)
+    assert Report.from_json(report.to_json()).graph == g
+
+
+def test_a_failed_trace_leaves_no_function_mode_behind() -> None:
+    from resnet_inspect.errors import InspectError
+
+    # the pool's output would be 0x0: the post-hook of a leaf raises while CompositeCalls
+    # is off the mode stack for that leaf; the trace must still leave the stack as it was
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Sequential(nn.MaxPool2d(8)))
+    with pytest.raises(InspectError, match="too small"):
+        resnet_inspect.inspect(net, (3, 8, 8))
+    assert torch._C._len_torch_function_stack() == 0
+    g = resnet_inspect.inspect(ResidualAdds(), (8, 16, 16)).graph  # and the next one works
+    assert g is not None and len(g) == 9

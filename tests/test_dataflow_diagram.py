@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -19,9 +20,10 @@ from tests.cli_helpers import run_cli
 MODELS = Path(__file__).parent / "dataflow_models.py"
 
 
-def _dot(model: object, shape: tuple[int, ...], expand: bool = False) -> str:
+def _dot(model: object, shape: tuple[int, ...], expand: bool = False,
+         level: str = "layer") -> str:
     report = resnet_inspect.inspect(model, shape, name=type(model).__name__)  # type: ignore[arg-type]
-    return make_diagram(report, "dot", expand=expand, dataflow=True).source
+    return make_diagram(report, "dot", expand=expand, dataflow=True, level=level).source
 
 
 def _edges(dot: str) -> list[tuple[str, str]]:
@@ -40,8 +42,9 @@ def test_residual_adds_each_get_a_plus_with_their_two_inputs() -> None:
                            ("add", "main"), ("add", "skip"), ("main", "add_2"),
                            ("skip", "add_2"), ("add_2", "output")]
     assert not [e for e in _edges(dot) if e[0] == e[1]]  # no self-loops
-    # torch.relu is named relu, beside the "+" it follows; BN is written under its conv
-    assert dot.count('xlabel=<<FONT POINT-SIZE="9" COLOR="#555555">relu</FONT>>') == 2
+    # torch.relu is named relu, on the "+" it follows ("+ · relu": beside the circle, as
+    # an xlabel, dot set it on the edge coming in); BN is written under its conv
+    assert dot.count('label="+ · relu"') == 2 and "xlabel" not in dot
     assert "BN · " not in dot and "ResidualAdds</FONT>" not in dot
     # every node says what it is: its module path or its operator, in its tooltip
     assert 'tooltip="add in forward (ResidualAdds): 8×16×16"' in dot
@@ -136,9 +139,24 @@ def test_a_vit_has_its_attention_and_mlp_opened_up(sdpa: bool) -> None:
     # identical, drawn once
     assert "subgraph cluster_blocks_0_attn" in dot and "subgraph cluster_blocks_0_mlp" in dot
     assert "× 2 Block" in dot
-    # q @ k^T, then the product with v: two matmuls (bmm), each fed by the qkv linear
-    assert ("blocks_0_attn_qkv", "blocks_0_attn_bmm_2") in _edges(dot)
-    assert "softmax" in dot
+    if sdpa:
+        # F.scaled_dot_product_attention: ONE node "attention" reading q, k and v (three
+        # views of the qkv linear's output), named on its edges, none of the bmm, softmax
+        # and scaling the dispatcher sees it run
+        attention = "blocks_0_attn_scaled_dot_product_attention"
+        assert [e for e in _edges(dot) if e[1] == attention] == [("blocks_0_attn_qkv",
+                                                                  attention)] * 3
+        assert re.search(rf'\t{attention} \[label=<attention> .*tooltip="'
+                         r'scaled_dot_product_attention in blocks.0.attn', dot)
+        assert [f" {q}" for q in "qkv"] == [
+            m.split(" 2×")[0] for m in re.findall(rf"-> {attention} \[label=\"([^\"]*)\"", dot)]
+        assert (attention, "blocks_0_attn_proj") in _edges(dot)
+        assert "bmm" not in dot and "softmax" not in dot
+    else:
+        # written out: q @ k^T, then the product with v: two matmuls (bmm), each fed by
+        # the qkv linear
+        assert ("blocks_0_attn_qkv", "blocks_0_attn_bmm_2") in _edges(dot)
+        assert "softmax" in dot
     # two residual adds per block: x + attn(...), then x + mlp(...), the second reading
     # the first as its skip
     assert ("blocks_0_add", "blocks_0_add_2") in _edges(dot)
@@ -189,3 +207,120 @@ def test_a_backslash_in_a_module_name_is_escaped_in_the_dot() -> None:
     from resnet_inspect.render.graphviz_render import render
 
     assert b"<title>c_</title>" in render(dot, "svg")
+
+
+def test_block_level_draws_each_block_as_one_node_with_its_shortcut() -> None:
+    dot = _dot(models.MobileNetish(), (3, 32, 32), level="block")
+    # the five inverted residuals, one node each, chained; the stem and the head stay
+    # layers, the forward's mean an operator; no layer of a block is drawn
+    blocks = [f"features_{i}" for i in range(5)]
+    assert _edges(dot) == [("input", "stem"), ("stem", "features_0"),
+                           *itertools.pairwise(blocks), ("features_4", "mean"),
+                           ("mean", "fc"), ("fc", "output")]
+    assert not [n for n in _nodes(dot) if "_conv" in n or n.endswith("_add")]
+    # what each block's forward did: blocks 0, 2, 4 add their input, 1 and 3 nothing
+    said = re.findall(r"\t\tfeatures_\d \[label=<.*?(identity shortcut|no shortcut)", dot)
+    assert said == ["identity shortcut", "no shortcut"] * 2 + ["identity shortcut"]
+    # the stride-2 blocks change the shape: written on the edge leaving them
+    assert 'features_1 -> features_2 [label=" 24×8×8"]' in dot
+    assert "subgraph cluster_features {" in dot  # the stage of blocks stays a frame
+
+
+def test_block_level_folds_a_run_of_blocks_to_one_node() -> None:
+    dot = _dot(models.Six(), (3, 16, 16), level="block")
+    # the six Units: one node "× 6", entered once from the stem (its conv and its skip
+    # are inside), left once
+    assert ("stem", "units_0") in _edges(dot) and ("units_0", "mean") in _edges(dot)
+    assert len([e for e in _edges(dot) if "units_0" in e]) == 2
+    assert "× 6 Unit<BR/>" in dot and "units.0 … units.5 · 2,336 params each" in dot
+    # 3x3 conv 16 -> 16 without bias (2,304) + BN's scale and shift (32), as in Unit
+    assert 3 * 3 * 16 * 16 + 2 * 16 == 2_336
+
+
+@pytest.mark.parametrize("sdpa", [False, True])
+def test_stage_level_draws_each_top_level_module_as_one_node(sdpa: bool) -> None:
+    dot = _dot(models.ViT(sdpa=sdpa), (3, 32, 32), level="stage")
+    # patch conv, the cls-token cat and position add of the forward itself, then the
+    # encoder as one node, then the head
+    assert _edges(dot) == [("input", "patch"), ("patch", "cat"), ("cat", "add"),
+                           ("add", "blocks"), ("blocks", "head"), ("head", "output")]
+    assert "2 × Block<BR/>" in dot and "blocks · 17,088 params" in dot
+    assert "cluster" not in dot
+
+
+def test_levels_of_a_model_without_modules_with_children_are_its_layers() -> None:
+    layer = _dot(models.ResidualAdds(), (8, 16, 16))
+    assert _dot(models.ResidualAdds(), (8, 16, 16), level="block") == layer
+    assert _dot(models.ResidualAdds(), (8, 16, 16), level="stage") == layer
+
+
+def test_the_library_draws_every_layer_of_a_dataflow_unless_told() -> None:
+    report = resnet_inspect.inspect(models.Six(), (3, 16, 16), name="Six")
+    assert (make_diagram(report, "dot", dataflow=True).source
+            == make_diagram(report, "dot", dataflow=True, level="layer").source)
+    assert "units_0_conv" in make_diagram(report, "dot", dataflow=True).source
+
+
+def test_diagram_model_level_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ("diagram", "--model", f"{MODELS}:make_six", "--input", "3x16x16", "-f", "dot")
+    # --model draws every layer unless told otherwise (presets: a node a block)
+    r = run_cli(capsys, *args)
+    assert r.code == 0, r.err
+    assert "units_0_conv" in r.out
+    r = run_cli(capsys, *args, "--level", "block")
+    assert r.code == 0, r.err
+    assert "units_0_conv" not in r.out and "× 6 Unit<BR/>" in r.out
+    r = run_cli(capsys, *args, "--level", "stage")
+    assert r.code == 0, r.err
+    assert "6 × Unit<BR/>" in r.out and "units_0" not in r.out
+
+
+@pytest.mark.parametrize(("name", "adds", "projections"), [
+    # torchvision's ResNet-18: 2+2+2+2 basic blocks, each adding once; the first block of
+    # stages conv3_x..conv5_x changes shape and projects (the paper's option B)
+    ("resnet18", 8, 3),
+    # ResNet-50: 3+4+6+3 bottlenecks; conv2_x's first block projects too (64 -> 256
+    # channels), so every stage opens with a projection
+    ("resnet50", 16, 4),
+])
+@pytest.mark.parametrize("level", ["layer", "block"])
+def test_preset_diagrams_and_the_graph_agree_on_adds_and_projections(
+        name: str, adds: int, projections: int, level: str) -> None:
+    """The presets are drawn from their rows and blocks, report.graph from the trace:
+    the "+" nodes and the dashed projection edges into them must be the graph's adds and
+    projection shortcuts, block by block, and both must have the published counts."""
+    from resnet_inspect.report.graph import shortcut
+
+    report = resnet_inspect.inspect(name)
+    g = report.graph
+    assert g is not None
+    def block(node: int) -> str:  # layer2.0, for the block's Add module layer2.0.add
+        return ".".join(g.module[node].split(".")[:2])
+
+    graph_adds = [block(i) for i in range(len(g)) if g.is_add(i)]
+    kinds = {c.module: shortcut(g, k) for k, c in enumerate(g.calls)
+             if c.module.count(".") == 1}
+    # one add a block, and each block's shortcut ends at that block's own add
+    assert sorted(graph_adds) == sorted(kinds)
+    assert all(block(add) == b for b, (_, _, add) in kinds.items())
+    graph_projections = {b for b, (kind, _, _) in kinds.items() if kind == "projection"}
+    assert (len(graph_adds), len(graph_projections)) == (adds, projections)
+
+    dot = make_diagram(report, "dot", level=level, expand=True).source
+    drawn_adds = {n.removesuffix("_add") for n in re.findall(r'^\t+(\w+_add) \[label="\+"',
+                                                             dot, flags=re.MULTILINE)}
+    dashed = {m for m in re.findall(r'^\t+\w+ -> (\w+)_add \[[^\]]*style=dashed', dot,
+                                    flags=re.MULTILINE)}
+    assert drawn_adds == {b.replace(".", "_") for b in graph_adds}
+    assert dashed == {b.replace(".", "_") for b in graph_projections}
+
+
+def test_the_title_is_spaced_from_the_totals_without_counting_as_text() -> None:
+    from resnet_inspect.render.diagram.measure import smallest_text_pt
+
+    dot = _dot(models.Six(), (3, 16, 16))
+    # a callable's name ("make_six") has an underscore that touched the totals line in
+    # rsvg-convert and chromium: a blank 4 pt line between them, which --fit must not
+    # take for the smallest text (9 pt, the small lines under each node)
+    assert '<BR/><FONT POINT-SIZE="4"> </FONT><BR/>' in dot.split("\n")[1]
+    assert smallest_text_pt(dot) == 9

@@ -636,7 +636,8 @@ def test_gallery_script_runs(tmp_path: Path) -> None:
                                    "resnet50-stages-slide", "plain34-vs-resnet34",
                                    "resnet50-blocks-slide", "resnet18-blocks-slide",
                                    "figure3-a4",
-                                   "resnet50-slide-1", "resnet50-slide-2")
+                                   "resnet50-slide-1", "resnet50-slide-2",
+                                   "user-vit-layers", "user-mobile-blocks")
     )
     for path in written:
         ET.parse(path)

@@ -58,6 +58,15 @@ def test_storage_id__UntypedStorage__cdata() -> None:
         assert private.storage_id(b.untyped_storage()) != key  # on meta too (data_ptr: 0)
 
 
+def test_value_key__storage_and_version() -> None:
+    a = torch.zeros(4, device="meta")
+    key = private.value_key(a)
+    assert key == (private.storage_id(a.untyped_storage()), private.tensor_version(a))
+    a.add_(1)  # an in-place write: the same storage, a new value
+    assert private.value_key(a) == (key[0], key[1] + 1)
+    assert private.value_key(a[1:]) == private.value_key(a)  # a view is the same value
+
+
 def test_is_mutable__OpOverload__schema_is_mutable() -> None:
     assert private.is_mutable(aten.add_.Tensor) and private.is_mutable(aten.relu_.default)
     assert not private.is_mutable(aten.add.Tensor)
@@ -148,6 +157,7 @@ def test_a_missing_api_is_named_with_the_release(monkeypatch: pytest.MonkeyPatch
 @pytest.mark.parametrize(("call", "api"), [
     (lambda: private.storage_id(object()), "UntypedStorage._cdata"),  # type: ignore[arg-type]
     (lambda: private.tensor_version(object()), "Tensor._version"),  # type: ignore[arg-type]
+    (lambda: private.value_key(object()), "UntypedStorage._cdata / Tensor._version"),  # type: ignore[arg-type]
     (lambda: private.is_mutable(len), "OpOverload._schema.is_mutable"),
     (lambda: private.child_modules(object.__new__(nn.Module)), "nn.Module._modules"),
 ])

@@ -104,6 +104,8 @@ def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
         "  resnet-inspect diagram vgg19 --beside plain-34,resnet34 --level layer "
         "--fit a4 -o figure3.png\n\n"
         "  resnet-inspect diagram --model mynet.py:build --input 3x64x64 -o mynet.svg\n\n"
+        "  resnet-inspect diagram --model mynet.py:build --input 3x64x64 --level block "
+        "-o mynet_blocks.svg\n\n"
         "  resnet-inspect diagram resnet50 > resnet50.dot"
     )
 )
@@ -117,9 +119,11 @@ def diagram(
     kind: Annotated[str | None, typer.Argument(
         metavar="KIND", help="After 'block': basic, bottleneck, preact-basic or "
         "preact-bottleneck.", show_default=False)] = None,
-    level: Annotated[Level, typer.Option(
-        "--level", "-l", help="Network detail: one node per stage, per block, or per layer.",
-        case_sensitive=False)] = Level.BLOCK,
+    level: Annotated[Level | None, typer.Option(
+        "--level", "-l", help="Network detail: one node per stage, per block, or per layer "
+        "\\[default: block; with --model, layer]. With --model: stage draws each top-level "
+        "module as one node, block each block (name.0, name.1 ...) and each other "
+        "top-level module.", case_sensitive=False, show_default=False)] = None,
     expand: Annotated[bool, typer.Option(
         "--expand", help="Draw every block. By default each stage shows its first block, "
         "then one block marked '× n' for each run of n identical blocks (with --model: each "
@@ -240,6 +244,7 @@ def diagram(
                                    input_dtype=run.input_dtype)
             # drawn from its dataflow graph: the edges its forward really has
             result = make_diagram(report, out_format, expand=expand,
+                                  level=(level or Level.LAYER).value,
                                   direction=direction.value if direction else None, fit=fit,
                                   style=style.value, dataflow=True)
             _emit(result, out_format, output)
@@ -262,7 +267,8 @@ def diagram(
         reports = ([traced(spec.with_changes(plain=True)), traced(spec)] if beside_plain
                    else [traced(spec)])
         reports += [traced(s) for s in beside_specs(beside)]
-        result = make_diagram(reports, out_format, level=level.value, expand=expand,
+        result = make_diagram(reports, out_format, level=(level or Level.BLOCK).value,
+                              expand=expand,
                               direction=direction.value if direction else None, fit=fit,
                               style=style.value, paginate=True)
     _emit(result, out_format, output)
@@ -325,7 +331,7 @@ def beside_specs(text: str | None) -> list[Any]:
     return specs
 
 
-def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
+def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level | None,
                           beside_plain: bool, expand: bool = False) -> None:
     if model.user_model is not None:
         raise InspectError("--model draws your network: drop `block`, or drop --model to "
@@ -340,7 +346,7 @@ def _refuse_network_flags(model: ModelOptions, run: RunOptions, level: Level,
             "`diagram block` takes --channels and --spatial instead of --input, "
             "--input-dtype and --batch"
         )
-    if level is not Level.BLOCK or beside_plain or expand:
+    if level is not None or beside_plain or expand:
         flag = "--beside-plain" if beside_plain else "--expand" if expand else "--level"
         raise InspectError(f"{flag} applies to network diagrams; drop it for `diagram block`")
 

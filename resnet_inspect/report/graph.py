@@ -22,6 +22,9 @@ How to walk it:
   the module whose `forward` ran the operator; "" the model itself); `graph.calls` lists
   every call of a module with children, with the contiguous range of nodes made inside
   it and the nodes that fed it and that it returned.
+- **Composites**: `graph.composites` names the nodes that stand for one call of a
+  composite function (`F.scaled_dot_product_attention`: op "scaled_dot_product_attention",
+  category "attention") rather than for one operator; what ran inside has no node.
 - **Windows** (receptive fields): `graph.window.get(i)` is None, or for a convolution or
   pool {"kernel", "stride", "dilation", "padding"}, one int per spatial dimension (padding
   may be "same" or "valid", as given to torch).
@@ -95,6 +98,9 @@ class Dataflow:
     # sparse, by node id: the parameters an operator read itself, a conv's or pool's window
     params: dict[int, list[str]] = field(default_factory=dict)
     window: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # a composite function's node (F.scaled_dot_product_attention, op
+    # "scaled_dot_product_attention") -> its category; the operators it ran make no node
+    composites: dict[int, str] = field(default_factory=dict)
     calls: list[ModuleCall] = field(default_factory=list)
     outputs: list[int] = field(default_factory=list)  # nodes whose tensors the model returned
 
@@ -152,6 +158,7 @@ class Dataflow:
         # JSON keys are strings
         kwargs["params"] = {int(k): v for k, v in data.get("params", {}).items()}
         kwargs["window"] = {int(k): v for k, v in data.get("window", {}).items()}
+        kwargs["composites"] = {int(k): v for k, v in data.get("composites", {}).items()}
         return cls(**kwargs)
 
 

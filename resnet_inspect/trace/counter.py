@@ -92,7 +92,9 @@ class Counter(DispatchMode):
         if self.flow is not None and self.stack and not self.backward and not op[3]:
             frame = self.stack[-1]
             if not frame.info.leaf:  # an operator of a forward's own: a node, made below
-                reads = self.flow.reads((*args, *kwargs.values()) if kwargs else args)
+                # (not inside a composite call such as sdpa: that call is one node)
+                if not self.flow.inside:
+                    reads = self.flow.reads((*args, *kwargs.values()) if kwargs else args)
             elif not frame.first_op or (op[0] and not frame.arith):
                 # inside a leaf: only its first operator (with arithmetic, if it runs one)
                 frame.first_op = op[4]

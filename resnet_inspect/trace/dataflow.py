@@ -11,15 +11,25 @@ A leaf module's call is one node, made by the hooks: nothing inside a leaf is lo
 which keeps the cost per operator nil for the leaves presets are made of. Operators a
 non-leaf module's `forward` runs itself (add, cat, matmul, softmax, a functional relu)
 are nodes of their own, made by the counter; views are not.
+
+A composite function (`F.scaled_dot_product_attention`) is one node, not the half-dozen
+operators the dispatcher sees it run (scale, bmm, softmax, bmm ...): `CompositeCalls`, a
+TorchFunctionMode active while the forward runs, sees the call itself, reads q, k and v,
+and has the counter make no node of what runs inside (it still counts all of it).
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
+from resnet_inspect.private import storage_id, value_key
 from resnet_inspect.report.graph import INPUT, Dataflow, ModuleCall
 from resnet_inspect.report.model import LayerRecord
 from resnet_inspect.trace.modules import Frame
@@ -84,11 +94,23 @@ def _op_window(name: str, args: tuple[Any, ...]) -> Window | None:
     return None
 
 
+# composite functions drawn as one node: the function -> its node's op (and category)
+COMPOSITES: dict[Callable[..., Any], tuple[str, str]] = {
+    F.scaled_dot_product_attention: ("scaled_dot_product_attention", "attention"),
+}
+
+
 class DataflowRecorder:
     """Builds the Dataflow of one forward pass while it runs, column by column."""
 
     def __init__(self) -> None:
         self.graph = Dataflow()
+        self.inside = 0  # > 0 while a composite runs: its operators make no node
+        # CompositeCalls while it is on, taken off the mode stack while a leaf runs (the
+        # leaf is one node whatever it calls; a mode on the stack there cost ResNet-152's
+        # meta trace +40%); per leaf call, whether it was taken off
+        self.mode: CompositeCalls | None = None
+        self.paused: list[bool] = []
         self.rows: list[LayerRecord | None] = []  # each node's row, made indices at the end
         self.made: dict[_Key, int] = {}
         self.param_names: dict[int, dict[int, str]] = {}  # id(module) -> storage -> name
@@ -97,19 +119,25 @@ class DataflowRecorder:
         """Node 0: the model's input (every tensor the forward is given; the first's shape)."""
         self._new(INPUT, "", "", False, ([], [], False), list(inputs[0].shape), None, -1, None)
         for x in inputs:
-            self.made[x.untyped_storage()._cdata, x._version] = 0
+            self.made[value_key(x)] = 0
 
     def reads(self, values: Any, shapes: bool = True) -> Reads:
         """The nodes that made the tensors among `values` (each as often as it is read),
         those tensors' shapes (with `shapes`), and whether a tensor no node made was
         among them."""
+        if self.mode is None:
+            return self._reads(values, shapes)
+        with torch._C.DisableTorchFunction():  # our own look at storages: not the mode's
+            return self._reads(values, shapes)
+
+    def _reads(self, values: Any, shapes: bool) -> Reads:
         made = self.made
         found: list[int] = []
         sizes: list[list[int]] = []
         missed = False
         for t in _tensors(values):
             try:
-                node = made.get((t.untyped_storage()._cdata, t._version))
+                node = made.get(value_key(t))
             except (RuntimeError, NotImplementedError):  # no storage (sparse)
                 node = None
             if node is None:
@@ -125,6 +153,8 @@ class DataflowRecorder:
         open a call for a module with children."""
         info = frame.info
         if info.leaf:
+            if self.mode is not None:
+                self._pause()
             # one tensor in (most leaves): its shape is the row's input shape, taken then
             frame.reads = self.reads(args, shapes=len(args) > 1)
             frame.args = args
@@ -166,16 +196,33 @@ class DataflowRecorder:
             if not frame.first_op and any(t is a for a in frame.args):
                 continue
             try:
-                key = t.untyped_storage()._cdata, t._version
+                key = value_key(t)
             except (RuntimeError, NotImplementedError):  # no storage (sparse)
                 continue
             made[key] = node
+        if self.mode is not None and self.paused and self.paused.pop():
+            torch._C._push_on_torch_function_stack(self.mode)  # the leaf is done
+
+    def _pause(self) -> None:
+        n = torch._C._len_torch_function_stack()
+        top = n > 0 and torch._C._get_function_stack_at(n - 1) is self.mode
+        if top:
+            torch._C._pop_torch_function_stack()
+        self.paused.append(top)
 
     def operator(self, frame: Frame, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                  reads: Reads, out: Any, in_place: bool) -> None:
         """An operator a module's own forward ran (not a view): a node. One that writes in
         place (`add_`) has its tensor's version bumped by autograd's in-place layer only
         after this returns: the version it will have is registered too."""
+        if self.mode is None:
+            self._operator(frame, name, args, kwargs, reads, out, in_place)
+        else:
+            with torch._C.DisableTorchFunction():
+                self._operator(frame, name, args, kwargs, reads, out, in_place)
+
+    def _operator(self, frame: Frame, name: str, args: tuple[Any, ...],
+                  kwargs: dict[str, Any], reads: Reads, out: Any, in_place: bool) -> None:
         outs = _tensors(out if isinstance(out, (tuple, list)) else (out,))
         node = self._new(name, frame.info.name, frame.info.type_name, False, reads,
                          list(outs[0].shape) if outs else [], _op_window(name, args),
@@ -185,7 +232,7 @@ class DataflowRecorder:
         made = self.made
         for t in outs:
             try:
-                key = t.untyped_storage()._cdata, t._version
+                key = value_key(t)
             except (RuntimeError, NotImplementedError):
                 continue
             made[key] = node
@@ -197,11 +244,11 @@ class DataflowRecorder:
         if names is None:
             names = self.param_names[id(m)] = {}
             for name, p in m.named_parameters():
-                names.setdefault(p.untyped_storage()._cdata, name)
+                names.setdefault(storage_id(p.untyped_storage()), name)
         found = []
         for t in _tensors((*args, *kwargs.values())):
             try:
-                key = (t.untyped_storage()._cdata, t._version)
+                key = value_key(t)
             except (RuntimeError, NotImplementedError):
                 continue
             if key not in self.made and key[0] in names:
@@ -237,11 +284,64 @@ class DataflowRecorder:
         index = {id(r): i for i, r in enumerate(records)}
         g.row = [index.get(id(r), -1) if r is not None else -1 for r in self.rows]
         categories = []
-        for op, leaf, row in zip(g.op, g.leaf, self.rows, strict=True):
+        for i, (op, leaf, row) in enumerate(zip(g.op, g.leaf, self.rows, strict=True)):
             if leaf:
                 categories.append(row.category if row is not None else "")
+            elif i in g.composites:
+                categories.append(g.composites[i])
             else:
                 tally = operators.get("aten." + op)
                 categories.append(tally[0] if tally is not None else "")
         g.category = categories
         return g
+
+
+class CompositeCalls(TorchFunctionMode):
+    """While a forward runs: each call of a COMPOSITES function by a module's own forward
+    becomes one node reading the function's tensors (q, k, v, a mask) and writing its
+    output; the operators it runs inside make none (`DataflowRecorder.inside`).
+
+    Every torch function and tensor method a forward calls passes through here: the
+    common case is one dict lookup (benchmarks/README.md, the cost on a meta trace)."""
+
+    def __init__(self, flow: DataflowRecorder, frame: Callable[[], Any]) -> None:
+        super().__init__()
+        self.flow = flow
+        self.frame = frame  # the innermost module running (a trace/modules.Frame), or None
+
+    def __torch_function__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        composite = COMPOSITES.get(func)
+        if composite is None:
+            return func(*args, **kwargs)
+        flow, frame = self.flow, self.frame()
+        if frame is None or frame.info.leaf or flow.inside:
+            return func(*args, **kwargs)  # inside a leaf (its one node) or a composite
+        reads = flow.reads((*args, *kwargs.values()))
+        flow.inside += 1
+        try:
+            out = func(*args, **kwargs)
+        finally:
+            flow.inside -= 1
+        node = len(flow.rows)
+        flow.operator(frame, composite[0], args, kwargs, reads, out, False)
+        flow.graph.composites[node] = composite[1]
+        return out
+
+
+@contextlib.contextmanager
+def composite_calls(flow: DataflowRecorder | None, stack: list[Any]) -> Iterator[None]:
+    """CompositeCalls over the module stack, while a forward with a graph runs."""
+    if flow is None:
+        yield
+        return
+    mode = flow.mode = CompositeCalls(flow, lambda: stack[-1] if stack else None)
+    with mode:
+        try:
+            yield
+        finally:  # a leaf that raised left the mode off the stack: back on, to leave it
+            if any(flow.paused):
+                torch._C._push_on_torch_function_stack(mode)
+            flow.paused.clear()
+            flow.mode = None

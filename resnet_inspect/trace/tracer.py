@@ -25,7 +25,7 @@ from resnet_inspect.private import preload_dynamo, storage_id
 from resnet_inspect.process import note
 from resnet_inspect.report.model import LayerRecord, Report, conventions_for
 from resnet_inspect.trace.counter import DATA_DEPENDENT, Counter
-from resnet_inspect.trace.dataflow import DataflowRecorder
+from resnet_inspect.trace.dataflow import DataflowRecorder, composite_calls
 from resnet_inspect.trace.device import (
     META,
     model_device,
@@ -255,7 +255,8 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         counter.memory = memory
     try:
         if step is None:
-            with torch.no_grad(), same_kernels_everywhere(model), counter:
+            with torch.no_grad(), same_kernels_everywhere(model), counter, \
+                    composite_calls(flow, counter.stack):
                 out = call.run(model)
         else:
             out = _run_step(model, call, counter, step, fallback)
@@ -336,7 +337,8 @@ def _run_step(model: nn.Module, call: Call, counter: Counter, step: Step,
         autocast = Autocast(getattr(torch, step.amp))
     kernels = DeviceKernels() if counter.meta else contextlib.nullcontext()
     with torch.enable_grad(), same_kernels_everywhere(model, step=True), counter, autocast, \
-            kernels, torch.autograd.graph.saved_tensors_hooks(counter.pack, counter.unpack):
+            kernels, torch.autograd.graph.saved_tensors_hooks(counter.pack, counter.unpack), \
+            composite_calls(counter.flow, counter.stack):
         out = call.run(model)
     if counter.pending_saved:  # saved after the last row opened: the model's own
         fallback().saved_bytes += counter.pending_saved

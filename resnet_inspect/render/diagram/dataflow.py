@@ -6,16 +6,11 @@ tensor was made, each addition is its own "+" with its two inputs, a `cat` has a
 its inputs, and no edge returns to its own node. Modules with children are clusters
 (their path and class on the frame).
 
-What is left out, or merged, for reading:
-
-- operators that only move data with one input (`clone`, `_to_copy`, `expand` ...):
-  their edge runs straight through; constants a forward makes (`zeros`, `arange`) are
-  not drawn;
-- batch-norm and activation written on the node before them, as the presets write
-  "BN, ReLU" under a conv, where that node feeds nothing else;
-- runs of identical consecutive module calls, each feeding the next (same operators,
-  same shapes; any class), drawn once in a frame marked "× n" with the range they stand
-  for; `expand` draws them all.
+What is left out or merged for reading (folds.py): pass-through operators, batch-norm
+and activations written on the node before them ("BN, ReLU" under a conv, as the presets
+write it), runs of identical consecutive calls drawn once in a frame marked "× n" with the
+range they stand for (`expand` draws them all), and at `level` block or stage whole module
+calls drawn as one node each (a block with its adds inside; a top-level child).
 
 Node names (DOT ids) come from module paths and operators (`layer1_0_conv1`, `add`,
 `blocks_0_attn_bmm_2`), and every node's tooltip starts with the module path or the
@@ -27,14 +22,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from html import escape
 from typing import TYPE_CHECKING
 
+from resnet_inspect.render.diagram.folds import LEVELS, Folds
 from resnet_inspect.render.diagram.layout import new_graph
 from resnet_inspect.render.diagram.style import (
     COLOURS,
     SHORTCUT_STYLE,
-    SMALL,
     STAGE_FILLS,
     html_label,
     layer_text,
@@ -49,20 +43,18 @@ from resnet_inspect.report.model import LayerRecord, Report
 if TYPE_CHECKING:
     import graphviz
 
-# operators kept as nodes although they do no arithmetic: they join or pad tensors
-_STRUCTURAL = frozenset({"cat", "stack", "constant_pad_nd", "pad"})
-# what folds onto the node before it
-_TRAILING = frozenset({"norm", "activation"})
 # how an operator a forward ran is named on its node
 _OP_TEXT = {"add": "+", "add_": "+", "mul": "×", "mul_": "×", "sub": "−", "div": "÷",
-            "_scaled_dot_product_flash_attention": "attention (sdpa)",
-            "_scaled_dot_product_efficient_attention": "attention (sdpa)",
-            "_scaled_dot_product_flash_attention_for_cpu": "attention (sdpa)",
-            "scaled_dot_product_attention": "attention (sdpa)",
+            "_scaled_dot_product_flash_attention": "attention",
+            "_scaled_dot_product_efficient_attention": "attention",
+            "_scaled_dot_product_flash_attention_for_cpu": "attention",
+            "scaled_dot_product_attention": "attention",
             "_softmax": "softmax", "_safe_softmax": "softmax", "bmm": "matmul",
             "mm": "matmul", "addmm": "linear",
             "relu_": "relu", "native_layer_norm": "layer norm", "constant_pad_nd": "pad",
             "convolution": "conv", "gelu": "gelu"}
+# a composite call's tensor arguments, named on its incoming edges
+_ARGUMENTS = {"scaled_dot_product_attention": ("q", "k", "v", "mask")}
 
 
 def _quoted(text: str) -> str:
@@ -73,14 +65,16 @@ def _quoted(text: str) -> str:
 
 
 def _add_circle(g: graphviz.Digraph, name: str, after: Sequence[str], tooltip: str) -> None:
-    """An addition: the small circled "+" of the presets (layout.add_node), what runs after
-    it written beside the circle."""
-    attrs = {"shape": "circle", "width": "0.28", "height": "0.28", "fixedsize": "true",
-             "fillcolor": COLOURS["add"], "fontsize": "12", "tooltip": tooltip}
+    """An addition: the small circled "+" of the presets (layout.add_node); with what runs
+    after it (a relu), "+ · relu" on the node itself: beside the circle (an xlabel) dot
+    set it on the edges coming in."""
+    attrs = {"fillcolor": COLOURS["add"], "tooltip": tooltip}
     if after:
-        attrs["xlabel"] = (f'<<FONT POINT-SIZE="{SMALL}" COLOR="{COLOURS["muted"]}">'
-                           f'{escape(" · ".join(after))}</FONT>>')
-    g.node(name, "+", **attrs)
+        g.node(name, " · ".join(["+", *after]), shape="box", style="rounded,filled",
+               fontsize="11", height="0.28", margin="0.06,0.02", **attrs)
+        return
+    g.node(name, "+", shape="circle", width="0.28", height="0.28", fixedsize="true",
+           fontsize="12", **attrs)
 
 
 def _leaf_text(row: LayerRecord) -> str:
@@ -93,7 +87,7 @@ def _leaf_text(row: LayerRecord) -> str:
 
 
 def op_text(op: str) -> str:
-    """An operator as a node names it: 'relu', '+', 'matmul', 'attention (sdpa)'."""
+    """An operator as a node names it: 'relu', '+', 'matmul', 'attention'."""
     return _OP_TEXT.get(op, op.strip("_").removesuffix("_"))
 
 
@@ -107,33 +101,30 @@ class _Drawn:
 
 
 def dataflow_diagram(report: Report, *, title: str | None = None, expand: bool = False,
-                     direction: str = "TB") -> graphviz.Digraph:
-    """The network as its forward runs it, from `report.graph` (see the module doc)."""
+                     direction: str = "TB", level: str = "layer") -> graphviz.Digraph:
+    """The network as its forward runs it, from `report.graph` (see the module doc), at
+    `level`: layer, every node; block, each block (and each other top-level module with
+    children that holds none) one node; stage, each top-level module one node."""
     graph = report.graph
     assert graph is not None, "a report traced with its graph"
+    assert level in LEVELS, level
+    # a user's model is named by its callable ("make_vit"): a gap under the title, so its
+    # underscore does not touch the totals (it did, in rsvg-convert and chromium)
     g = new_graph("dataflow", title or pretty_name(report), [totals_line(report)],
-                  rankdir=direction)
-    _Drawing(g, report, graph, expand).draw()
+                  rankdir=direction, gap=True)
+    blocks = frozenset(b.name for b in report.blocks)
+    _Drawing(g, report, graph, Folds(graph, expand=expand, level=level, blocks=blocks)).draw()
     return g
 
 
 class _Drawing:
     def __init__(self, g: graphviz.Digraph, report: Report, graph: Dataflow,
-                 expand: bool) -> None:
+                 folds: Folds) -> None:
         self.g = g
         self.report = report
         self.graph = graph
-        self.consumers = graph.consumers()
-        self.alias = list(range(len(graph)))  # node -> the node drawn for it
-        self.hidden: set[int] = set()  # folded away, or not drawn at all
-        self.runs: dict[int, tuple[int, list[int]]] = {}  # first call of a run -> (n, calls)
-        self.folded_calls: set[int] = set()  # the later members of runs, and their calls
-        self.onto: dict[int, list[int]] = {}  # node -> the norms, activations written on it
+        self.f = folds
         self.drawn: dict[int, _Drawn] = {}
-        if not expand:
-            self._fold_runs()
-        self._skip_pass_through()
-        self._fold_trailing()
         self._name_nodes()
         # a colour per top-level module with children (stem, blocks, head ...), as the
         # presets colour their stages; the model's own leaves and operators are grey
@@ -141,118 +132,23 @@ class _Drawing:
         self.fills = {top: STAGE_FILLS[i % len(STAGE_FILLS)] for i, top in enumerate(tops)}
         self.labelled: set[tuple[int, str]] = set()  # (node, shape) already on an edge
 
-    # ------------------------------------------------------------------ what is drawn
-
-    def _fold_runs(self) -> None:
-        """Consecutive sibling calls that are the same subgraph, each fed by the one
-        before: all but the first hidden, their nodes standing for the first's."""
-        graph = self.graph
-        children: dict[int, list[int]] = {}
-        for i, c in enumerate(graph.calls):
-            children.setdefault(c.parent, []).append(i)
-        for siblings in children.values():
-            run: list[int] = []
-            for i in siblings:
-                if run and self._same(run[-1], i) and self._chained(run[-1], i):
-                    run.append(i)
-                    continue
-                self._fold(run)
-                run = [i]
-            self._fold(run)
-
-    def _signature(self, call: int) -> tuple[object, ...]:
-        graph, c = self.graph, self.graph.calls[call]
-        span = range(c.first, c.end)
-        prefix = c.module + "."
-
-        def rel(i: int) -> object:
-            return i - c.first if i in span else "outside"
-
-        def path(module: str) -> str:  # the module's path inside the call
-            return "" if module == c.module else module.removeprefix(prefix)
-
-        return tuple((graph.op[i], graph.type[i], path(graph.module[i]),
-                      tuple(graph.shape[i]), tuple(rel(j) for j in graph.inputs[i]))
-                     for i in span)
-
-    def _same(self, a: int, b: int) -> bool:
-        ca, cb = self.graph.calls[a], self.graph.calls[b]
-        return (ca.type == cb.type and ca.end - ca.first == cb.end - cb.first > 0
-                and self._signature(a) == self._signature(b))
-
-    def _chained(self, a: int, b: int) -> bool:
-        ca, cb = self.graph.calls[a], self.graph.calls[b]
-        return bool(cb.inputs) and set(cb.inputs) <= set(ca.outputs)
-
-    def _fold(self, run: list[int]) -> None:
-        if len(run) < 2:
-            return
-        calls = self.graph.calls
-        first = calls[run[0]]
-        self.runs[run[0]] = (len(run), run)
-        for k in run[1:]:
-            c = calls[k]
-            for i in range(c.first, c.end):
-                self.hidden.add(i)
-                self.alias[i] = first.first + (i - c.first)
-            # the member's own calls (its attention, its MLP) go with it
-            self.folded_calls.update(j for j, d in enumerate(calls)
-                                     if c.first <= d.first and d.end <= c.end and j >= k)
-
-    def _skip_pass_through(self) -> None:
-        """Data-moving operators with one input: drawn as the edge through them.
-        Constants a forward makes from nothing: not drawn."""
-        graph = self.graph
-        for i in range(1, len(graph)):
-            if graph.leaf[i] or graph.category[i] or graph.op[i] in _STRUCTURAL \
-                    or graph.params.get(i):
-                continue
-            if len(graph.inputs[i]) == 1:
-                self.hidden.add(i)
-                self.alias[i] = self.alias[graph.inputs[i][0]]
-            elif not graph.inputs[i]:
-                self.hidden.add(i)
-                self.alias[i] = -1
-
-    def _fold_trailing(self) -> None:
-        """Batch-norm and activations onto the node before, where it feeds only them."""
-        graph = self.graph
-        for i in range(1, len(graph)):
-            if i in self.hidden or graph.category[i] not in _TRAILING:
-                continue
-            ins = graph.inputs[i]
-            if len(ins) != 1:
-                continue
-            before = self.alias[ins[0]]
-            if before <= 0 or before in self.hidden or graph.call[before] != graph.call[i]:
-                continue
-            if self.consumers[ins[0]] != [i]:  # its input feeds something else too
-                continue
-            self.hidden.add(i)
-            self.alias[i] = before
-            self.onto.setdefault(before, []).append(i)
+    # ------------------------------------------------------------------ naming
 
     def _name_nodes(self) -> None:
         graph = self.graph
         used: dict[str, int] = {}
         for i in range(len(graph)):
-            if i in self.hidden:
+            if i in self.f.hidden:
                 continue
             op = graph.op[i].strip("_")  # add_ is an add too
-            base = graph.module[i] if graph.leaf[i] else (
-                f"{graph.module[i]}.{op}" if graph.module[i] else op)
+            whole = self.f.collapsed.get(i)
+            base = graph.calls[whole].module if whole is not None else graph.module[i] \
+                if graph.leaf[i] else f"{graph.module[i]}.{op}" if graph.module[i] else op
             name = re.sub(r"[^A-Za-z0-9_]", "_", base or "input")
             used[name] = used.get(name, 0) + 1
             if used[name] > 1:
                 name = f"{name}_{used[name]}"
-            self.drawn[i] = _Drawn(i, name, self.onto.get(i, []))
-
-    def _target(self, i: int) -> int:
-        seen = 0
-        while i >= 0 and i in self.hidden and self.alias[i] != i and seen < len(self.alias):
-            i = self.alias[i]
-            seen += 1
-        return i
+            self.drawn[i] = _Drawn(i, name, self.f.onto.get(i, []))
 
     # ------------------------------------------------------------------ drawing
 
@@ -260,7 +156,9 @@ class _Drawing:
         calls = self.graph.calls
         inside: dict[int, list[int]] = {}  # call -> its drawn nodes (not in a child call)
         for i in self.drawn:
-            inside.setdefault(self.graph.call[i], []).append(i)
+            whole = self.f.collapsed.get(i)  # a call drawn as one node: in its parent's
+            inside.setdefault(self.graph.call[i] if whole is None else calls[whole].parent,
+                              []).append(i)
         children: dict[int, list[int]] = {}
         for k, c in enumerate(calls):
             children.setdefault(c.parent, []).append(k)
@@ -271,7 +169,7 @@ class _Drawing:
         for out in self.graph.outputs:
             self.g.node("output", html_label(["output"], [shape_text(self.graph.shape[out])]),
                         fillcolor=COLOURS["io"], style="rounded,filled")
-            self.g.edge(self.drawn[self._target(out)].name, "output")
+            self.g.edge(self.drawn[self.f.target(out)].name, "output")
             break
 
     def _cluster(self, g: graphviz.Digraph, call: int, inside: dict[int, list[int]],
@@ -281,8 +179,8 @@ class _Drawing:
                 self._node(g, i)
         for k in children.get(call, []):
             c = self.graph.calls[k]
-            if k in self.folded_calls:
-                continue  # a later member of a folded run
+            if k in self.f.folded_calls or k in self.f.collapsed.values():
+                continue  # a later member of a folded run; a call drawn as one node
             if not any(i in self.drawn for i in range(c.first, c.end)):
                 continue
             with g.subgraph(name="cluster_" + re.sub(r"[^A-Za-z0-9_]", "_", c.module)) as sub:
@@ -290,8 +188,8 @@ class _Drawing:
                 _, background = self.fills.get(top_name, (COLOURS["stem"], COLOURS["stem_bg"]))
                 lines, small = [c.module], [c.type]
                 style = "rounded,filled"
-                if k in self.runs:
-                    n, run = self.runs[k]
+                if k in self.f.runs:
+                    n, run = self.f.runs[k]
                     last = self.graph.calls[run[-1]].module
                     lines = [f"× {n} {c.type}"]
                     small = [f"{c.module} … {last}, identical"]
@@ -314,7 +212,9 @@ class _Drawing:
         if row is not None and row.params:
             tooltip += f" · {count(row.params)} params"
         tooltip = _quoted(tooltip)
-        if i == 0:
+        if i in self.f.collapsed:
+            self._whole(g, d.name, self.f.collapsed[i], fill)
+        elif i == 0:
             g.node(d.name, html_label(["input"], [shape_text(graph.shape[0])]),
                    fillcolor=COLOURS["io"], style="rounded,filled", tooltip="input")
         elif graph.is_add(i):
@@ -334,6 +234,29 @@ class _Drawing:
             g.node(d.name, html_label([op_text(graph.op[i])], small), fillcolor=COLOURS["io"],
                    tooltip=tooltip, fontsize="11")
 
+    def _whole(self, g: graphviz.Digraph, name: str, call: int, fill: str) -> None:
+        """A module call drawn as one node: its class ("× n" for a run), path, parameters
+        and, for a block, its shortcut."""
+        graph = self.graph
+        c = graph.calls[call]
+        rows = self.report.layers
+        held = sum(rows[graph.row[i]].params for i in range(c.first, c.end)
+                   if graph.leaf[i] and graph.row[i] >= 0)
+        n, run = self.f.runs.get(call, (1, [call]))
+        path = c.module if n == 1 else f"{c.module} … {graph.calls[run[-1]].module}"
+        small = [path + (f" · {count(held)} params" if held else "") + (" each" if n > 1
+                                                                        and held else "")]
+        if any(b.name == c.module for b in self.report.blocks):
+            kind = shortcut_kind(graph, call)
+            small.append("no shortcut" if kind == "none" else f"{kind} shortcut")
+        shape = graph.shape[c.outputs[0]] if c.outputs else []
+        kinds = [d.type for d in graph.calls if d.parent == call]
+        # a stage of one kind of block (a Sequential of six Units): "6 × Unit"
+        text = f"× {n} {c.type}" if n > 1 else f"{len(kinds)} × {kinds[0]}" if len(
+            kinds) > 1 and len(set(kinds)) == 1 else c.type
+        g.node(name, html_label([text], small),
+               fillcolor=fill, tooltip=_quoted(f"{c.module} ({c.type}): {shape_text(shape)}"))
+
     def _text(self, i: int) -> str:
         graph = self.graph
         if graph.leaf[i] and graph.row[i] >= 0:
@@ -345,13 +268,15 @@ class _Drawing:
         seen: set[tuple[int, int, int]] = set()
         kinds = self._shortcut_inputs()
         for i in range(1, len(graph)):
-            if i in self.hidden:
+            into = self.f.into.get(i)  # i is inside a call drawn as one node
+            if i in self.f.hidden and into is None:
                 continue
+            dst = i if into is None else into
             for k, j in enumerate(graph.inputs[i]):
-                src = self._target(j)
-                if src < 0 or src == i or src not in self.drawn:
+                src = self.f.target(j)
+                if src < 0 or src == dst or src not in self.drawn:
                     continue
-                key = (src, i, k if graph.inputs[i].count(j) > 1 else 0)
+                key = (src, dst, k if into is None and graph.inputs[i].count(j) > 1 else 0)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -361,17 +286,24 @@ class _Drawing:
                 if text and self._changed(src, shape) and (src, text) not in self.labelled:
                     self.labelled.add((src, text))  # a tensor's shape once, where it leaves
                     attrs["label"] = " " + text
+                names = _ARGUMENTS.get(graph.op[i], ()) if i in graph.composites else ()
+                if k < len(names):  # q, k, v into one attention node
+                    attrs["label"] = f" {names[k]}" + attrs.get("label", "")
                 kind = kinds.get((i, k))
                 if kind is not None:
                     style, colour = SHORTCUT_STYLE.get(kind, ("solid", "shortcut_identity"))
                     attrs.update(style=style, color=COLOURS[colour], penwidth="1.4")
-                self.g.edge(self.drawn[src].name, self.drawn[i].name, **attrs)
+                self.g.edge(self.drawn[src].name, self.drawn[dst].name, **attrs)
 
     def _changed(self, src: int, shape: Sequence[int]) -> bool:
         """Whether an edge's tensor has a shape the node it leaves did not take in."""
         graph = self.graph
         if src == 0:
             return True
+        whole = self.f.collapsed.get(src)
+        if whole is not None:  # a call drawn as one node: against what it was given
+            ins = graph.calls[whole].inputs
+            return not ins or list(graph.shape[ins[0]]) != list(shape)
         return not graph.input_shapes[src] or list(graph.input_shapes[src][0]) != list(shape)
 
     def _shortcut_inputs(self) -> dict[tuple[int, int], str]:

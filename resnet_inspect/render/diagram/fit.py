@@ -101,7 +101,7 @@ def fit_source(source: str, fit: str | None,
 
 
 def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
-                 level: str = "block", expand: bool = False, direction: str | None = None,
+                 level: str | None = None, expand: bool = False, direction: str | None = None,
                  fit: str | None = None, block: bool = False,
                  style: str = "default", paginate: bool = False,
                  dataflow: bool = False) -> Diagram:
@@ -114,8 +114,10 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
     medium's smallest on one page, split the network over as few pages as keep it, all in
     one layout (`pages`).
     `dataflow`: one report drawn from its dataflow graph, as its forward runs (a user's
-    model; `level` does not apply).
+    model), at `level` (layer, the default: every node; block: a node a block; stage: a
+    node per top-level module). Otherwise `level` defaults to block.
     """
+    level = level or ("layer" if dataflow else "block")  # as the CLI's --level defaults
     if direction not in (None, "TB", "LR"):
         raise InspectError(f"--direction {direction!r}: use TB or LR")
     if style not in ("default", "paper"):
@@ -132,7 +134,8 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
             if block:
                 graph = block_diagram(many[0])
             elif dataflow:  # a user's network as its forward runs (dataflow.py)
-                graph = dataflow_diagram(many[0], expand=expand, direction=rankdir, title=title)
+                graph = dataflow_diagram(many[0], expand=expand, direction=rankdir, title=title,
+                                         level=level)
             elif len(many) > 1:
                 graph = side_by_side(many, level, expand=expand, only=only, title=title,
                                      compact=compact)

@@ -25,8 +25,14 @@ def node_id(prefix: str, name: str) -> str:
 
 
 def new_graph(name: str, title: str, subtitle: Sequence[str],
-              rankdir: str = "TB") -> graphviz.Digraph:
+              rankdir: str = "TB", gap: bool = False) -> graphviz.Digraph:
+    """`gap`: a 4 pt line between the title and the subtitle, for a title whose
+    underscores or descenders would touch it (a user's callable, "make_vit")."""
     import graphviz
+
+    label = html_label([title], subtitle, 11)
+    if gap:
+        label = label.replace("<BR/>", '<BR/><FONT POINT-SIZE="4"> </FONT><BR/>', 1)
 
     g = graphviz.Digraph(name=name)
     g.attr(
@@ -41,7 +47,7 @@ def new_graph(name: str, title: str, subtitle: Sequence[str],
         nodesep="0.25",
         ranksep="0.28",
         newrank="true",
-        label=html_label([title], subtitle, 11),
+        label=label,
     )
     g.attr(
         "node",

@@ -32,7 +32,9 @@ LEGIBLE_PT = 2.0
 
 Layout = tuple[str, bool | None, bool]  # rankdir, stages in columns, the one-slide look
 ONE_LINE: Layout = ("TB", None, False)
-_FONT_SIZE = re.compile(r'(?:fontsize|POINT-SIZE)="?(\d+(?:\.\d+)?)')
+# a font size, not the blank line that spaces a title from its subtitle (layout.new_graph's
+# gap: `<FONT POINT-SIZE="4"> </FONT>`, no text to read)
+_FONT_SIZE = re.compile(r'(?:fontsize|POINT-SIZE)="?(\d+(?:\.\d+)?)(?!"> </FONT>)')
 
 
 def parse_fit(text: str) -> tuple[float, float]:
@@ -91,7 +93,8 @@ def compact_text(source: str) -> str:
     read at one size, and the gain over the default's 9 pt small lines is what lets a
     whole ResNet by blocks print at 10 pt on one slide."""
     title = re.compile(r"(\tgraph \[[^\n]*?\bfontsize=)\d+")
-    source = re.sub(r'(fontsize=|POINT-SIZE=")\d+(?:\.\d+)?', rf"\g<1>{COMPACT_PT}", source)
+    source = re.sub(r'(fontsize=|POINT-SIZE=")\d+(?:\.\d+)?(?!"> </FONT>)', rf"\g<1>{COMPACT_PT}",
+                    source)
     return title.sub(rf"\g<1>{COMPACT_PT + 4}", source, count=1)
 
 
