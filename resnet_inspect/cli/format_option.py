@@ -19,7 +19,7 @@ def format_option(command: str, example: str) -> Any:
     """The `--format` option of `command`, its choices listed from the registry."""
     choices = formats_of(command)
     return typer.Option(
-        "--format", metavar="[" + "|".join(choices) + "]", show_default=False,
+        "--format", metavar="<format>", show_default=False,
         help=f"Output format: {_one_of(choices)} \\[default: table], e.g. --format {example}.")
 
 
