@@ -1,0 +1,107 @@
+"""A model written with functional calls is counted as it runs: its layer count is the
+products it calls, its activation memory every tensor its operators make, not one row
+with the model's output (docs/counting.md, "Layer count and memory of your own code")."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import resnet_inspect
+from tests.cli_helpers import run_cli
+from tests.reference_models import FunctionalCNN, SwinStyleAttention
+
+# FunctionalCNN at 3x32x32, batch 1, float32 (4 B), each operator's result:
+# conv1 8x32x32 = 8,192 floats = 32,768 B; its ReLU (not in place) another 32,768 B;
+# max pool 2 -> 8x16x16 = 2,048 floats = 8,192 B (its int64 indices are not a result);
+# conv2 16x16x16 = 4,096 floats = 16,384 B, its ReLU 16,384 B; mean and amax 16 floats,
+# 64 B each; cat 32 floats = 128 B; [:, :16] a view, 0 B; F.linear's mm 10 floats = 40 B.
+FUNCTIONAL_CNN_BYTES = 32_768 + 32_768 + 8_192 + 16_384 + 16_384 + 64 + 64 + 128 + 40
+
+
+def test_functional_cnn_counts_its_calls_and_their_tensors() -> None:
+    assert FUNCTIONAL_CNN_BYTES == 106_792
+    report = resnet_inspect.inspect(FunctionalCNN(), (3, 32, 32))
+    # two F.conv2d on its own weights and one F.linear: 3 weighted layers, not 1
+    assert report.layer_count.text == "3 layers = 2 conv + 1 fc"
+    assert report.layer_count.total == 3
+    (row,) = report.layers
+    assert row.output_bytes == FUNCTIONAL_CNN_BYTES
+    assert report.memory.activation_bytes == FUNCTIONAL_CNN_BYTES
+    # twice the activations for forward and backward: 213,584 B, not the 80 B of the
+    # 40 B output it was
+    assert report.memory.forward_backward_bytes == 213_584
+    assert report.memory.total_bytes == 3 * 32 * 32 * 4 + 213_584 + 1_528 * 4
+
+
+def test_functional_cnn_summary_footer(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "summary", "--model", "tests/reference_models.py:FunctionalCNN",
+                     "--input", "3x32x32")
+    assert result.code == 0, result.err
+    assert "Layers       3 = 2 conv + 1 fc" in result.out
+    # 213,584 B = 0.20 MiB; input 12,288 B, params 6,112 B: 231,984 B = 0.22 MiB
+    assert "forward/backward 0.20 MiB" in result.out
+    assert "total 0.22 MiB" in result.out
+
+
+class _Functional(nn.Module):
+    """Conv, ReLU, pool, conv, ReLU, written with F on weights of its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w1 = nn.Parameter(torch.zeros(8, 3, 3, 3))
+        self.w2 = nn.Parameter(torch.zeros(16, 8, 3, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(F.relu(F.conv2d(x, self.w1, padding=1)), 2)
+        return F.relu(F.conv2d(x, self.w2, padding=1))
+
+
+def _layered() -> nn.Module:
+    return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1, bias=False),
+                         nn.ReLU())
+
+
+def test_functional_and_layered_forms_agree() -> None:
+    # the same network as layers: the same count and the same estimate, batch 2:
+    # 2 x (32,768 + 32,768 + 8,192 + 16,384 + 16,384) = 212,992 B of outputs
+    functional = resnet_inspect.inspect(_Functional(), (3, 32, 32), batch=2)
+    layered = resnet_inspect.inspect(_layered(), (3, 32, 32), batch=2)
+    assert functional.layer_count.text == layered.layer_count.text == "2 layers = 2 conv + 0 fc"
+    assert functional.memory.activation_bytes == layered.memory.activation_bytes == 212_992
+
+
+def test_products_of_activations_are_not_layers() -> None:
+    # Swin's F.linear(x, self.qkv.weight) and F.linear(x, self.proj.weight) read
+    # parameters: 2 fc; q @ k^T and attn @ v multiply activations: no layer
+    report = resnet_inspect.inspect(SwinStyleAttention(32, 4, 4), (16, 32), batch=2)
+    assert report.totals.by_category["attention"]["macs"] > 0
+    assert report.layer_count.text == "2 layers = 0 conv + 2 fc"
+
+
+class _InPlace(nn.Module):
+    """An in-place ReLU writes the conv's result again: no new tensor."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.zeros(4, 3, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(F.conv2d(x, self.w), inplace=True).flatten(1)
+
+
+def test_in_place_writes_and_views_make_no_tensor() -> None:
+    # conv 4x5x5 = 100 floats = 400 B; relu_ writes it again, flatten is a view
+    report = resnet_inspect.inspect(_InPlace(), (3, 5, 5))
+    assert report.memory.activation_bytes == 400
+
+
+def test_presets_keep_their_count_and_estimate() -> None:
+    # torch layers are one layer a row and their outputs, as before (the goldens hold
+    # the rest): ResNet-18 62.79 MiB forward/backward, 65,843,008 B
+    report = resnet_inspect.inspect("resnet18", device="meta")
+    assert report.layer_count.text == "18 layers = 1 conv + 2 x (2 + 2 + 2 + 2) block convs + 1 fc"
+    assert report.memory.forward_backward_bytes == 65_843_008
