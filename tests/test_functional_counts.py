@@ -82,6 +82,25 @@ def test_products_of_activations_are_not_layers() -> None:
     assert report.layer_count.text == "2 layers = 0 conv + 2 fc"
 
 
+class _LongAttention(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.attention = nn.MultiheadAttention(16, 2, batch_first=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.attention(x, x, x)[0]
+
+
+def test_a_torch_attention_is_one_layer_whatever_its_largest_work() -> None:
+    # 512 tokens of width 16: in-projection 512 x 16 x 48 = 393,216 MACs and
+    # out-projection 131,072 (linear 524,288), scores and values 2 x 2 heads x 512 x 512
+    # x 8 = 8,388,608 (attention): the row's largest category is attention, still 1 fc
+    report = resnet_inspect.inspect(_LongAttention(), (512, 16))
+    (row,) = [r for r in report.layers if r.called]
+    assert row.category == "attention" and row.categories["linear"][0] == 524_288
+    assert report.layer_count.text == "1 layers = 0 conv + 1 fc"
+
+
 class _InPlace(nn.Module):
     """An in-place ReLU writes the conv's result again: no new tensor."""
 

@@ -13,6 +13,7 @@ from resnet_inspect.counting.categories import Category
 from resnet_inspect.report.graph import Dataflow, shortcut
 from resnet_inspect.report.model import BlockRecord, LayerCount, LayerRecord
 
+_CONV, _LINEAR = Category.CONV.value, Category.LINEAR.value
 _STAGE = re.compile(r"layer(\d+)$")
 _STEM = {"conv1", "bn1", "relu"}
 _SHORTCUT_PARTS = {"downsample", "shortcut"}
@@ -103,10 +104,10 @@ def layer_count(records: list[LayerRecord], blocks: list[BlockRecord],
     ResNet-101: 1 conv + 3 x (3 + 4 + 23 + 3) block convs + 1 fc = 101. `resnet` False (a
     network whose blocks do not all add a shortcut, a MobileNet's stride-2 blocks): a plain
     count of its convs and fc layers, as for VGG; so do blocks of linear layers (a ViT's).
-    A torch layer's row is one layer when it is a conv or linear; the row of a module of
-    the user's own is as many as the products it calls (`calls`, id(row) -> [convolutions,
-    products reading a parameter]): FunctionalCNN's F.conv2d twice and F.linear once are
-    3 layers, `q @ k.transpose(-2, -1)` none.
+    A torch layer's row is one layer when it runs a conv or linear product; the row of a
+    module of the user's own is as many as the products it calls (`calls`, id(row) ->
+    [convolutions, products reading a parameter]): FunctionalCNN's F.conv2d twice and
+    F.linear once are 3 layers, `q @ k.transpose(-2, -1)` none.
     """
     weighted: list[tuple[LayerRecord, bool]] = []  # (row, a conv) per weighted layer
     for r in records:
@@ -115,8 +116,10 @@ def layer_count(records: list[LayerRecord], blocks: list[BlockRecord],
         own = calls.get(id(r)) if calls is not None else None
         if own is not None:
             weighted += [(r, True)] * own[0] + [(r, False)] * own[1]
-        elif r.category in (Category.CONV.value, Category.LINEAR.value):
-            weighted.append((r, r.category == Category.CONV.value))
+        elif _CONV in r.categories or _LINEAR in r.categories:
+            # not only its largest category: a long sequence's attention products
+            # outweigh nn.MultiheadAttention's projections, one layer all the same
+            weighted.append((r, _CONV in r.categories))
     in_block = [r for r, _ in weighted if r.block]
     first_block = next((i for i, (r, _) in enumerate(weighted) if r.block), len(weighted))
     stem = first_block
