@@ -8,8 +8,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
 
 import resnet_inspect
+from resnet_inspect.private import storage_id
 from tests.cli_helpers import run_cli
 from tests.reference_models import FunctionalCNN, SwinStyleAttention
 
@@ -34,6 +36,46 @@ def test_functional_cnn_counts_its_calls_and_their_tensors() -> None:
     # 40 B output it was
     assert report.memory.forward_backward_bytes == 213_584
     assert report.memory.total_bytes == 3 * 32 * 32 * 4 + 213_584 + 1_528 * 4
+
+
+class _Allocations(TorchDispatchMode):
+    """A real forward's new storages: each operator's result that is not a view and not
+    a storage seen before (an in-place write), and everything else it allocated."""
+
+    def __init__(self, known: set[int]) -> None:
+        super().__init__()
+        self.seen = set(known)
+        self.kept: list[object] = []  # alive, else a freed storage's id is taken again
+        self.results = self.other = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        out = func(*args, **(kwargs or {}))
+        self.kept.append(out)
+        for k, t in enumerate(out if isinstance(out, (tuple, list)) else (out,)):
+            if isinstance(t, torch.Tensor) and storage_id(t.untyped_storage()) not in self.seen:
+                self.seen.add(storage_id(t.untyped_storage()))
+                n = t.untyped_storage().nbytes()
+                if k == 0 and not func.is_view:
+                    self.results += n
+                else:
+                    self.other += n
+        return out
+
+
+def test_functional_cnn_estimate_is_what_a_real_forward_allocates() -> None:
+    # on the CPU, every new storage FunctionalCNN's forward makes: the 106,792 B of
+    # results the estimate counts, and max pooling's int64 indices, 8x16x16 x 8 B =
+    # 16,384 B, which it does not
+    model = FunctionalCNN()
+    x = torch.randn(1, 3, 32, 32)
+    known = {storage_id(p.untyped_storage()) for p in model.parameters()}
+    known.add(storage_id(x.untyped_storage()))
+    with torch.no_grad(), _Allocations(known) as real:
+        model(x)
+    assert real.results == FUNCTIONAL_CNN_BYTES
+    assert real.other == 16_384
+    report = resnet_inspect.inspect(FunctionalCNN(), (3, 32, 32), device="cpu")
+    assert report.memory.activation_bytes == real.results
 
 
 def test_functional_cnn_summary_footer(capsys: pytest.CaptureFixture[str]) -> None:
