@@ -33,6 +33,8 @@ _Op = tuple[int, str, Formula | None, bool, str, bool, bool]
 # category values, read once: an enum's .value is a property, slow per operator
 _UNSUPPORTED = Category.UNSUPPORTED.value
 _OTHER = Category.OTHER.value
+_CONV = Category.CONV.value
+_PRODUCTS = frozenset({Category.LINEAR.value, Category.ATTENTION.value})
 
 
 # the operators of a residual addition, as a forward writes it (`+`, `+=`, torch.add)
@@ -76,6 +78,11 @@ class Counter(DispatchMode):
         # outputs whose shape came from the data (DATA_DEPENDENT), and what they reached:
         # id -> a weak reference (not a WeakSet: its lookup compares tensors with ==)
         self.tainted: dict[int, Any] = {}
+        # the storages of the model's parameters: a product reading one applies a weight
+        self.weights: set[int] = set()
+        # id(row) -> [conv calls, weighted product calls] for the rows of the user's own
+        # modules, whose layers are the products they call (resnet_view.layer_count)
+        self.layer_calls: dict[int, list[int]] = {}
 
     def __torch_dispatch__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
@@ -114,6 +121,9 @@ class Counter(DispatchMode):
             self._data_dependent(op, args, out)
         if self.memory is not None:
             self.memory.track(out, args, op[1])
+        if self.stack and not self.backward and not op[3] and not op[5] \
+                and self.stack[-1].info.functional:
+            self._made(args, out, op[1])
         if op[0] and self.backward:
             self._charge_backward(op, args, kwargs, out)
         elif op[0] and self.stack:
@@ -263,6 +273,13 @@ class Counter(DispatchMode):
                 flops += c.flops
             row.macs += macs
             row.flops += flops
+            calls = self.layer_calls.get(id(row))
+            if calls is not None and counts:
+                cat = counts[0].category._value_
+                if cat == _CONV:
+                    calls[0] += 1
+                elif cat in _PRODUCTS and self._applies_weight(args):
+                    calls[1] += 1
             known = self.operators.get(name)
             if known is None:
                 cat = counts[0].category._value_ if counts else _OTHER
@@ -284,6 +301,24 @@ class Counter(DispatchMode):
                 row.output_bytes += batch_numel(out_shape) * self.elem
                 self._last_out = (row, weakref.ref(first))  # holding it would keep it alive
 
+    def _applies_weight(self, args: tuple[Any, ...]) -> bool:
+        """Whether a product reads a parameter (or a view of one: `F.linear`'s
+        transposed weight): a weighted layer, not a product of two activations."""
+        return any(isinstance(a, torch.Tensor) and storage_id(a.untyped_storage())
+                   in self.weights for a in args)
+
+    def _made(self, args: tuple[Any, ...], out: Any, name: str) -> None:
+        """Charge the result of every operator of a functional leaf that makes a tensor
+        (not a view, not an in-place write) to its row's output bytes, as the layer it
+        stands for would be charged its output: those intermediates have no rows. The
+        result only: max pooling's indices, like a norm's saved statistics, are what the
+        backward keeps, counted by --train, not by the module form's estimate either."""
+        first = out[0] if isinstance(out, (tuple, list)) and out else out
+        if isinstance(first, torch.Tensor):
+            frame = self.stack[-1]
+            row = frame.open or self._open(frame, args, name)
+            row.output_bytes += batch_numel(first.shape) * first.element_size()
+
     def _open(self, frame: Frame, args: tuple[Any, ...], op: str = "") -> LayerRecord:
         """A new row for the module's own operators, in execution order. One that opens
         with an addition is the residual add (`out += identity`): it is named
@@ -294,6 +329,8 @@ class Counter(DispatchMode):
         if op in _ADDS and info.name and not info.leaf:
             row.name = f"{info.row_name}.add"
         frame.open = row
+        if not info.builtin:
+            self.layer_calls[id(row)] = [0, 0]
         return row
 
     def new_row(self, info: ModuleInfo, frame: Frame | None, in_shape: list[int],

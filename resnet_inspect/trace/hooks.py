@@ -104,7 +104,8 @@ class ModuleHooks:
             row.input_shape = first_tensor_shape(args)
             row.output_shape = out_shape
             row.data_dependent = data
-            row.output_bytes = batch_numel(out_shape) * self.elem if out_shape else 0
+            if not (info.functional and row.output_bytes):  # else the tensors it made
+                row.output_bytes = batch_numel(out_shape) * self.elem if out_shape else 0
             if self.flow is not None:
                 self.flow.leave(frame, out, row, stack[-1] if stack else None)
             if self.progress is not None and len(self.records) % 64 == 0:

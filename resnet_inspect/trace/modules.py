@@ -37,8 +37,8 @@ class Frame:
 class ModuleInfo:
     """What does not change between calls of one module, worked out once."""
 
-    __slots__ = ("block", "depth", "groups", "is_block", "kernel", "leaf", "module", "name", "own",
-                 "row_name", "shortcut", "stage", "stride", "type_name")
+    __slots__ = ("block", "builtin", "depth", "functional", "groups", "is_block", "kernel", "leaf",
+                 "module", "name", "own", "row_name", "shortcut", "stage", "stride", "type_name")
 
     def __init__(self, name: str, m: nn.Module, sizes: Sizes, root_name: str) -> None:
         self.module = m
@@ -48,6 +48,12 @@ class ModuleInfo:
         self.row_name = name.replace("._orig_mod", "").removeprefix("_orig_mod.") or root_name
         self.type_name = type(m).__name__
         self.leaf = not child_modules(m)
+        # a torch layer (nn.Conv2d, nn.LSTM) is one layer whatever operators it runs; a
+        # module of the user's own is counted by the products its forward calls, and a
+        # leaf of its own (functional code: F.conv2d on its own weights) by every tensor
+        # its operators make, none of which has a row of its own
+        self.builtin = type(m).__module__.startswith("torch.")
+        self.functional = self.leaf and not self.builtin
         parts = name.split(".") if name else []
         self.stage = stage_of(parts[0]) if parts else self.row_name
         # torchvision's layout: a block is layerN.i, and its layers are layerN.i.<layer>

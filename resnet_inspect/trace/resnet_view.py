@@ -13,6 +13,7 @@ from resnet_inspect.counting.categories import Category
 from resnet_inspect.report.graph import Dataflow, shortcut
 from resnet_inspect.report.model import BlockRecord, LayerCount, LayerRecord
 
+_CONV, _LINEAR = Category.CONV.value, Category.LINEAR.value
 _STAGE = re.compile(r"layer(\d+)$")
 _STEM = {"conv1", "bn1", "relu"}
 _SHORTCUT_PARTS = {"downsample", "shortcut"}
@@ -97,19 +98,30 @@ def block_records(
 
 
 def layer_count(records: list[LayerRecord], blocks: list[BlockRecord],
-                resnet: bool = True) -> LayerCount:
+                resnet: bool = True, calls: dict[int, list[int]] | None = None) -> LayerCount:
     """Weighted layers (conv and linear) on the main path; shortcut projections excluded.
 
     ResNet-101: 1 conv + 3 x (3 + 4 + 23 + 3) block convs + 1 fc = 101. `resnet` False (a
     network whose blocks do not all add a shortcut, a MobileNet's stride-2 blocks): a plain
     count of its convs and fc layers, as for VGG; so do blocks of linear layers (a ViT's).
+    A torch layer's row is one layer when it runs a conv or linear product; the row of a
+    module of the user's own is as many as the products it calls (`calls`, id(row) ->
+    [convolutions, products reading a parameter]): FunctionalCNN's F.conv2d twice and
+    F.linear once are 3 layers, `q @ k.transpose(-2, -1)` none.
     """
-    weighted = [
-        r for r in records
-        if r.category in (Category.CONV.value, Category.LINEAR.value) and not r.shortcut
-    ]
-    in_block = [r for r in weighted if r.block]
-    first_block = next((i for i, r in enumerate(weighted) if r.block), len(weighted))
+    weighted: list[tuple[LayerRecord, bool]] = []  # (row, a conv) per weighted layer
+    for r in records:
+        if r.shortcut:
+            continue
+        own = calls.get(id(r)) if calls is not None else None
+        if own is not None:
+            weighted += [(r, True)] * own[0] + [(r, False)] * own[1]
+        elif _CONV in r.categories or _LINEAR in r.categories:
+            # not only its largest category: a long sequence's attention products
+            # outweigh nn.MultiheadAttention's projections, one layer all the same
+            weighted.append((r, _CONV in r.categories))
+    in_block = [r for r, _ in weighted if r.block]
+    first_block = next((i for i, (r, _) in enumerate(weighted) if r.block), len(weighted))
     stem = first_block
     head = len(weighted) - stem - len(in_block)
     per_block: dict[str, int] = {}
@@ -125,8 +137,8 @@ def layer_count(records: list[LayerRecord], blocks: list[BlockRecord],
     head_text = f"{head} fc"
     # VGG, AlexNet, LeNet-5, a MobileNet, a ViT (blocks of linear layers: "block convs"
     # would be wrong): count convs and fc layers
-    if not blocks or not resnet or any(r.category == Category.LINEAR.value for r in in_block):
-        head = sum(r.category == Category.LINEAR.value for r in weighted)
+    if not blocks or not resnet or any(r.block and not conv for r, conv in weighted):
+        head = sum(not conv for _, conv in weighted)
         text = f"{total} layers = {total - head} conv + {head} fc"
     elif len(convs) == 1:
         inner = " + ".join(str(n) for n in counts)

@@ -246,6 +246,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         return root[0]
 
     counter.fallback = fallback
+    counter.weights = {storage_id(p.untyped_storage()) for p in model.parameters()}
     memory = None
     if training and device.type == "meta":
         preload_dynamo()  # else the first step in a process counts its frames live
@@ -305,7 +306,8 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         blocks=blocks,
         totals=report_totals(sizes, records, job.headline),
         memory=forward_memory(sizes, records, batch, input_shape, x.element_size()),
-        layer_count=named_depth(report_name, layer_count(records, blocks, resnet), records),
+        layer_count=named_depth(report_name, layer_count(records, blocks, resnet,
+                                                              counter.layer_calls), records),
         conventions=conventions_for(job.headline.value),
         unsupported=[{"op": op, "calls": n} for op, n in sorted(counter.unsupported.items())],
         operators=[
