@@ -140,7 +140,7 @@ def test_a_torch_attention_is_one_layer_whatever_its_largest_work() -> None:
     report = resnet_inspect.inspect(_LongAttention(), (512, 16))
     (row,) = [r for r in report.layers if r.called]
     assert row.category == "attention" and row.categories["linear"][0] == 524_288
-    assert report.layer_count.text == "1 layers = 0 conv + 1 fc"
+    assert report.layer_count.text == "1 layer = 0 conv + 1 fc"
 
 
 class _InPlace(nn.Module):
@@ -166,3 +166,10 @@ def test_presets_keep_their_count_and_estimate() -> None:
     report = resnet_inspect.inspect("resnet18", device="meta")
     assert report.layer_count.text == "18 layers = 1 conv + 2 x (2 + 2 + 2 + 2) block convs + 1 fc"
     assert report.memory.forward_backward_bytes == 65_843_008
+
+
+def test_one_weighted_layer_is_one_layer_not_one_layers() -> None:
+    report = resnet_inspect.inspect(nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU()), (3, 8, 8))
+    assert report.layer_count.text == "1 layer = 1 conv + 0 fc"
+    # the table's footer keeps the number alone, as for "50 = 1 conv + ..."
+    assert "Layers       1 = 1 conv + 0 fc" in str(report)

@@ -86,7 +86,7 @@ def totals_text(report: Report) -> Table:
     lc = report.layer_count
     grid.add_row(
         "Layers",
-        lc.text.split(" = ", 1)[0].replace(" layers", "") + " = " + lc.text.split(" = ", 1)[-1]
+        lc.text.split(" = ", 1)[0].split(" ")[0] + " = " + lc.text.split(" = ", 1)[-1]
         if " = " in lc.text
         else lc.text,
     )

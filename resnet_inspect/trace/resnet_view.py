@@ -139,7 +139,8 @@ def layer_count(records: list[LayerRecord], blocks: list[BlockRecord],
     # would be wrong): count convs and fc layers
     if not blocks or not resnet or any(r.block and not conv for r, conv in weighted):
         head = sum(not conv for _, conv in weighted)
-        text = f"{total} layers = {total - head} conv + {head} fc"
+        noun = "layer" if total == 1 else "layers"  # a one-conv model: "1 layer = ..."
+        text = f"{total} {noun} = {total - head} conv + {head} fc"
     elif len(convs) == 1:
         inner = " + ".join(str(n) for n in counts)
         text = f"{total} layers = {stem_text} + {convs[0]} x ({inner}) block convs + {head_text}"
