@@ -207,7 +207,7 @@ def diagram(
         stride_on = model.stride_on
         model.stride_on = None  # the one architecture flag a block takes
         _refuse_network_flags(model, run, level, beside_plain or beside is not None, expand)
-        from resnet_inspect.analysis.compare_items import parse_channels, parse_spatial
+        from resnet_inspect.spec.numbers import parse_channels, parse_spatial
 
         report = block_report(
             block_kind,

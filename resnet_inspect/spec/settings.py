@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from resnet_inspect.errors import InspectError
-from resnet_inspect.spec.arch import BlockKind, ShortcutKind, StemKind, StrideOn
+from resnet_inspect.spec.arch import BlockKind, ShortcutKind, StemKind, StrideOn, inner_width
 from resnet_inspect.spec.limits import (
     MAX_BLOCKS_PER_STAGE,
     MAX_CHANNELS,
@@ -140,6 +140,29 @@ def _enum_setting(name: str, cls: type[Enum], help: str, structural: bool = True
                    structural=structural)
 
 
+class Device(str, Enum):
+    """Where a trace runs (--device); trace/device.py resolves 'auto'."""
+
+    AUTO = "auto"
+    CPU = "cpu"
+    CUDA = "cuda"
+    META = "meta"
+
+
+class Optimizer(str, Enum):
+    """The optimizer whose state a training step counts (--optimizer)."""
+
+    SGD = "sgd"
+    MOMENTUM = "momentum"
+    ADAM = "adam"
+    ADAMW = "adamw"
+
+    @property
+    def states(self) -> int:
+        """Buffers it keeps per parameter: plain SGD none, momentum 1, Adam and AdamW 2."""
+        return {"sgd": 0, "momentum": 1}.get(self.value, 2)
+
+
 def _int_setting(name: str, help: str, limit: int, example: str, **more: Any) -> Setting:
     return Setting(name, int | None, help, _POSITIVE, _int, spec_field=True, limit=limit,
                    example=example, **more)
@@ -218,14 +241,10 @@ def check_spec(spec: Any) -> None:
     if len(stages) > MAX_STAGES:
         raise InspectError(f"{len(stages)} stages is above the limit of {MAX_STAGES}; "
                            "give fewer --layers")
-    expansion = getattr(getattr(spec, "block", None), "expansion", 1)
-    groups, per_group = getattr(spec, "groups", 1), getattr(spec, "width_per_group", 64)
     for i, st in enumerate(stages, start=1):
         check_range(st.blocks, 1, MAX_BLOCKS_PER_STAGE, f"stage {i}'s block count",
                     "--layers 3,4,6,3")
-        # the bottleneck's inner width, as spec.inner_width computes it
-        inner = st.width if expansion == 1 else int(st.width * per_group / 64) * groups
-        channels = max(st.width * expansion, inner)
+        channels = max(st.width * spec.block.expansion, inner_width(spec, st))
         if channels > MAX_CHANNELS:
             raise InspectError(
                 f"stage {i} would have {channels:,} channels, above the limit of "
