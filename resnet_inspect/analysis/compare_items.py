@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from resnet_inspect.errors import InspectError, did_you_mean
 from resnet_inspect.spec.arch import BlockKind
+from resnet_inspect.spec.numbers import member_named
 
 if TYPE_CHECKING:
     from resnet_inspect.report.model import Report
@@ -23,11 +24,7 @@ CONFIG_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 
 def block_kind(item: str) -> BlockKind | None:
     """'bottleneck', 'Preact_Basic' -> BlockKind; None when the item is not a block name."""
-    key = item.strip().lower().replace("_", "-")
-    for kind in BlockKind:
-        if key == kind.value:
-            return kind
-    return None
+    return member_named(BlockKind, item, dashes=True)
 
 
 def is_config_file(item: str) -> bool:

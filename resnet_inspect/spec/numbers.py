@@ -11,13 +11,15 @@ allowed, spaces inside one are not.
 Each kind of input has its one parser here, whichever front end reads it: a shape
 (`parse_input`: --input), a list of integers (`parse_int_list`: --layers, --widths), a size
 (`parse_channels`, `parse_spatial`: a block's --channels and --spatial), a single integer
-(`parse_int`: --batch, --depth ...). Their ranges are spec/limits.py's, the one validator.
+(`parse_int`: --batch, --depth ...), a name from a fixed set (`member_named`: a block
+kind, a config file's stem or shortcut). Their ranges are spec/limits.py's, the one validator.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from resnet_inspect.errors import InspectError
 from resnet_inspect.spec.limits import (
@@ -30,6 +32,7 @@ from resnet_inspect.spec.limits import (
     too_small,
 )
 
+E = TypeVar("E", bound=Enum)
 DIGITS = frozenset("0123456789")
 # No limit is near 10**30: longer numbers are refused before int() reads them (Python
 # itself refuses to read more than 4,300 digits, with an error that is not ours).
@@ -232,3 +235,12 @@ def parse_spatial(text: str | int | None) -> tuple[int, int] | None:
         return None
     return _pair(str(text), text, "--spatial", "give a positive size, e.g. 56 or 56x56", "x",
                  "a size")
+
+
+def member_named(cls: type[E], text: str, dashes: bool = False) -> E | None:
+    """The member of `cls` whose value `text` names, ignoring case and the spaces around it
+    ('Bottleneck'); with `dashes`, '_' reads as '-' ('preact_basic'). None when none does."""
+    key = text.strip().lower()
+    if dashes:
+        key = key.replace("_", "-")
+    return next((m for m in cls if str(m.value).lower() == key), None)

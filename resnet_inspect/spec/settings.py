@@ -26,7 +26,7 @@ from resnet_inspect.spec.limits import (
     check_list,
     check_range,
 )
-from resnet_inspect.spec.numbers import is_whole
+from resnet_inspect.spec.numbers import is_whole, member_named
 
 MODEL_PANEL = "Architecture"
 
@@ -90,10 +90,10 @@ def _enum(cls: type[Enum]) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if not isinstance(value, str):
             raise TypeError
-        for member in cls:
-            if member.value.lower() == value.strip().lower():
-                return member
-        raise ValueError
+        member = member_named(cls, value)
+        if member is None:
+            raise ValueError
+        return member
 
     return check
 
