@@ -20,6 +20,14 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
+def first_line(err: BaseException, empty: str = "", limit: int | None = None) -> str:
+    """An exception's message as one line: its first line (C++ errors carry a whole stack
+    in the text), `empty` when it has none, cut to `limit` characters with '...'."""
+    text = str(err).strip()
+    first = text.splitlines()[0] if text else empty
+    return first if limit is None or len(first) <= limit else first[:limit - 3] + "..."
+
+
 class ModelError(RuntimeError):
     """A runtime failure while running the model (it raised, or ran out of memory): the
     message keeps the real cause. The CLI prints it as one line and exits 1."""

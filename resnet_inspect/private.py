@@ -37,7 +37,7 @@ import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from resnet_inspect.errors import RunFailure
+from resnet_inspect.errors import RunFailure, first_line
 
 if TYPE_CHECKING:
     import torch
@@ -64,7 +64,7 @@ def _version(package: str) -> str:
 def changed(api: str, err: BaseException | None = None, package: str = "torch",
             fix: str = "") -> PrivateAPIChanged:
     """The one-line error for `api` missing or changed in the installed `package`."""
-    detail = f" ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})" \
+    detail = f" ({type(err).__name__}: {first_line(err)})" \
         if err is not None else ""
     fix = fix or f"use a {package} release resnet-inspect supports, or report it"
     return PrivateAPIChanged(

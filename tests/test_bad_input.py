@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from resnet_inspect.cli.options import parse_input, parse_int_list
 from resnet_inspect.errors import InspectError
 from resnet_inspect.spec.config import load_config
 from resnet_inspect.spec.limits import (
@@ -27,6 +26,7 @@ from resnet_inspect.spec.limits import (
     MAX_SPATIAL,
     MAX_STAGES,
 )
+from resnet_inspect.spec.numbers import parse_input, parse_int_list
 from tests.cli_helpers import run_cli
 from tests.published import PARAMS
 

@@ -23,9 +23,9 @@ import pytest
 
 from resnet_inspect.analysis.compare_blocks import compare_blocks
 from resnet_inspect.analysis.compare_data import BlockComparison, NetworkComparison
-from resnet_inspect.analysis.compare_items import parse_channels
 from resnet_inspect.render.compare_table1 import structure_inline
 from resnet_inspect.spec.arch import StrideOn
+from resnet_inspect.spec.numbers import parse_channels
 from resnet_inspect.usecases.compare import compare as compare_items
 from tests.cli_helpers import run_cli
 from tests.published import PARAMS, RESNET_DEPTHS

@@ -43,7 +43,7 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int | None = No
 
     in_ch, out_ch = (channels, channels) if isinstance(channels, int) else channels
     h, w = (spatial, spatial) if isinstance(spatial, int) else spatial
-    from resnet_inspect.spec.limits import check_block
+    from resnet_inspect.spec.limits import block_inner_width, check_block
 
     check_block(in_ch, out_ch, h, w, width)
     if stride not in (1, 2):
@@ -53,14 +53,7 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int | None = No
             f"--width is a bottleneck's inner width and a {kind.value} block has none; "
             "drop --width or draw a bottleneck"
         )
-    if kind.expansion != 1 and out_ch % kind.expansion:
-        raise InspectError(
-            f"--channels {out_ch}: a bottleneck's output must be a multiple of 4 (its last 1x1 "
-            "restores 4x its width); e.g. --channels 256"
-        )
-    inner = width if width is not None else out_ch // kind.expansion
-    if inner < 1:
-        raise InspectError(f"--width must be a positive integer, got {inner}")
+    inner = block_inner_width(out_ch, width, kind.expansion != 1, kind.expansion)
     target = resolve_device(device)
     if not stride_on_3x3 and kind.expansion == 1:
         raise InspectError(

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from resnet_inspect.analysis.check_report import CheckReport, ToolCheck
 from resnet_inspect.analysis.check_rules import PRODUCTS, paddle_convention
 from resnet_inspect.analysis.check_tools import not_run, run_fvcore, run_torch, run_torchinfo
-from resnet_inspect.errors import InspectError
+from resnet_inspect.errors import InspectError, first_line
 
 if TYPE_CHECKING:
     from resnet_inspect.report.model import Report
@@ -137,7 +137,6 @@ def _run_tool(tool: str, model: Any, x: Any, report: Report,
     except ImportError as err:
         return not_run(tool, f"not installed ({err.name}); pip install {tool}")
     except Exception as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
-        crashed = not_run(tool, f"{type(err).__name__}: {first}"[:200])
+        crashed = not_run(tool, f"{type(err).__name__}: {first_line(err)}"[:200])
         crashed.failed = True
         return crashed

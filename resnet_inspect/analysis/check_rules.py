@@ -24,13 +24,14 @@ from collections.abc import Callable
 from typing import Any
 
 from resnet_inspect.analysis.check_report import UNATTRIBUTED, Term, ToolCheck
-from resnet_inspect.counting.categories import Category, Headline, headline_values
+from resnet_inspect.counting import categories
+from resnet_inspect.counting.categories import Category
 from resnet_inspect.private import child_modules
 from resnet_inspect.report.model import LayerRecord, Report
 
 CATEGORIES = tuple(c.value for c in Category)
 # conv, linear and attention: the products whose multiply-accumulates make our headline
-PRODUCTS = headline_values(Headline.CONV.value)
+PRODUCTS = tuple(c.value for c in categories.PRODUCTS)
 
 # --- rules: what each tool should report for one of our layer records -----------------
 

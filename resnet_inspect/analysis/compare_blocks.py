@@ -102,24 +102,17 @@ def compare_blocks(
     block_kinds = [k if isinstance(k, BlockKind) else block_or_error(k) for k in kinds]
     in_ch, out_ch = (channels, channels) if isinstance(channels, int) else channels
     h, w = (spatial, spatial) if isinstance(spatial, int) else spatial
-    from resnet_inspect.spec.limits import check_block, check_range
+    from resnet_inspect.spec.limits import block_inner_width, check_block, check_range
 
     check_block(in_ch, out_ch, h, w, width, batch)
     # a stride beyond the input samples nothing new: the output is 1x1 from stride max(h, w)
     check_range(stride, 1, max(h, w), "--stride", "--stride 2")
     has_bottleneck = any(k.expansion != 1 for k in block_kinds)
-    if has_bottleneck and out_ch % 4:
-        raise InspectError(
-            f"--channels {out_ch}: a bottleneck's output must be a multiple of 4 (its last 1x1 "
-            "restores 4x its width); e.g. --channels 256"
-        )
     if width is not None and not has_bottleneck:
         raise InspectError(
             "--width is a bottleneck's inner width, and none of the items is a bottleneck; drop it"
         )
-    inner = width if width is not None else out_ch // 4
-    if inner < 1:
-        raise InspectError(f"--width must be a positive integer, got {inner}")
+    inner = block_inner_width(out_ch, width, has_bottleneck)
     sides = []
     for kind in block_kinds:
         # counts are the same everywhere: 'auto' builds on meta, which allocates nothing

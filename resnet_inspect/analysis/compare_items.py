@@ -1,8 +1,8 @@
 """What the items of `compare` name: blocks, preset networks or config files.
 
-Reads the command's words (items, --channels, --spatial) into kinds, shapes and specs, with
-a one-line user error for anything it does not know; `network_reports` traces the networks
-named.
+Reads the command's items into kinds and specs (--channels and --spatial are
+spec/numbers.py's), with a one-line user error for anything it does not know;
+`network_reports` traces the networks named.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from resnet_inspect.errors import InspectError, did_you_mean
 from resnet_inspect.spec.arch import BlockKind
+from resnet_inspect.spec.numbers import member_named
 
 if TYPE_CHECKING:
     from resnet_inspect.report.model import Report
@@ -23,11 +24,7 @@ CONFIG_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 
 def block_kind(item: str) -> BlockKind | None:
     """'bottleneck', 'Preact_Basic' -> BlockKind; None when the item is not a block name."""
-    key = item.strip().lower().replace("_", "-")
-    for kind in BlockKind:
-        if key == kind.value:
-            return kind
-    return None
+    return member_named(BlockKind, item, dashes=True)
 
 
 def is_config_file(item: str) -> bool:
@@ -80,33 +77,6 @@ def block_or_error(item: str) -> BlockKind:
     if kind is None:
         raise unknown_item(item)
     return kind
-
-
-def parse_channels(text: str | None) -> tuple[int, int] | None:
-    """'256' -> (256, 256); '64,128' -> (64, 128): input and output channels."""
-    if text is None:
-        return None
-    from resnet_inspect.spec.numbers import parse_dims
-
-    fix = "give one positive count (256) or input,output (64,128)"
-    values = parse_dims(text.replace("->", ","), "--channels", fix, seps=",",
-                        noun="a channel count")
-    if len(values) not in (1, 2) or any(v < 1 for v in values):
-        raise InspectError(f"--channels {text!r}: {fix}")
-    return (values[0], values[-1])
-
-
-def parse_spatial(text: str | int | None) -> tuple[int, int] | None:
-    """'56' -> (56, 56); '28x40' -> (28, 40)."""
-    if text is None:
-        return None
-    from resnet_inspect.spec.numbers import parse_dims
-
-    fix = "give a positive size, e.g. 56 or 56x56"
-    values = parse_dims(str(text), "--spatial", fix, noun="a size")
-    if len(values) not in (1, 2) or any(v < 1 for v in values):
-        raise InspectError(f"--spatial {text!r}: {fix}")
-    return (values[0], values[-1])
 
 
 def network_reports(

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from resnet_inspect.analysis import timing_stats as stats
-from resnet_inspect.counting.categories import Category, Headline
+from resnet_inspect.counting.categories import PRODUCTS, Headline
 from resnet_inspect.errors import InspectError
 from resnet_inspect.private import child_modules
 from resnet_inspect.report.model import Report
@@ -185,7 +185,7 @@ def _timing(torch: Any, report: Report, target: Any, warmup: int, bare: list[flo
     layers = _layer_times(report, per_call)
     flops_headline = report.totals.flops if report.totals.headline == Headline.CONV else sum(
         report.totals.by_category.get(c, {}).get("flops", 0)
-        for c in (Category.CONV, Category.LINEAR, Category.ATTENTION)
+        for c in PRODUCTS
     )
     notes = []
     if len(layers) != len(report.layers):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from resnet_inspect.counting.categories import Category
+from resnet_inspect.counting.categories import PRODUCTS
 from resnet_inspect.report.model import Report
 
 
@@ -103,9 +103,8 @@ def check_training(subject: Any, report: Report) -> TrainCheck:
         outs = [t for t in (out if isinstance(out, (tuple, list)) else (out,))
                 if isinstance(t, torch.Tensor) and t.requires_grad]
         torch.autograd.backward(outs, [torch.ones_like(t) for t in outs])
-    heads = (Category.CONV, Category.LINEAR, Category.ATTENTION)
-    fwd = sum(report.totals.by_category.get(c, {}).get("macs", 0) for c in heads)
-    back = sum(report.totals.backward_by_category.get(c, {}).get("macs", 0) for c in heads)
+    fwd = sum(report.totals.by_category.get(c, {}).get("macs", 0) for c in PRODUCTS)
+    back = sum(report.totals.backward_by_category.get(c, {}).get("macs", 0) for c in PRODUCTS)
     # torch's counter runs attention's math path on meta; the CPU's fused kernel, which
     # our step counts, also recomputes Q K^T in its backward (2 FLOPs a MAC)
     total = int(counter.get_total_flops()) + 2 * recompute.macs

@@ -142,7 +142,7 @@ def _main(argv: list[str] | None) -> None:
     import typer
 
     from resnet_inspect.cli.app import app
-    from resnet_inspect.errors import InspectError, ModelError, RunFailure, Terminated
+    from resnet_inspect.errors import InspectError, ModelError, RunFailure, Terminated, first_line
     from resnet_inspect.private import click_exceptions
     from resnet_inspect.process import STDOUT_WRITE_ERRORS, prepare_streams, take_notes
 
@@ -202,8 +202,8 @@ def _main(argv: list[str] | None) -> None:
     except Exception as err:  # a bug or a runtime failure, not the user's input
         if os.environ.get("RESNET_INSPECT_DEBUG"):
             raise
-        _fail(f"{type(err).__name__}: {_first_line(err)} (set RESNET_INSPECT_DEBUG=1 for the "
-              "traceback)", 1)
+        _fail(f"{type(err).__name__}: {first_line(err, limit=300)} (set RESNET_INSPECT_DEBUG=1 "
+              "for the traceback)", 1)
     if code == 130:  # typer's Exit(130) for a KeyboardInterrupt (Ctrl-C) in a command
         _fail("interrupted", 130)
     try:
@@ -229,11 +229,6 @@ def _stdout_failed(err: OSError) -> str:
 _OUR_PARSER = re.compile(r"Invalid value for [^:]*: (--[\w-]+ .*)$", re.DOTALL)
 
 
-def _first_line(err: BaseException) -> str:
-    """An exception's first line, cut short: C++ errors carry a whole stack in the text."""
-    text = str(err).strip()
-    first = text.splitlines()[0] if text else ""
-    return first if len(first) <= 300 else first[:297] + "..."
 
 
 def _quiet_broken_pipe() -> None:

@@ -16,9 +16,11 @@ from resnet_inspect.cli import options as opt
 from resnet_inspect.cli.app import app
 from resnet_inspect.cli.format_option import alias, chosen_format, format_option
 from resnet_inspect.errors import InspectError
-from resnet_inspect.spec.arch import AnySpec
+from resnet_inspect.spec.arch import AnySpec, BlockKind
+from resnet_inspect.spec.settings import Optimizer
 
-BLOCK_PANEL = "Blocks (basic, bottleneck, preact-basic, preact-bottleneck)"
+BLOCK_PANEL = f"Blocks ({', '.join(k.value for k in BlockKind)})"
+OPTIMIZERS = ", ".join(o.value for o in Optimizer)
 
 
 @app.command(
@@ -45,7 +47,7 @@ def compare(
     output_format: Annotated[str | None, format_option("compare", "markdown")] = None,
     output: opt.OutputPath = None,
     train: Annotated[bool, typer.Option("--train", help="Networks: count one training step each (forward and backward MACs, saved activations, peak memory) and set them side by side.", rich_help_panel="Training step")] = False,
-    optimizer: Annotated[str, typer.Option("--optimizer", help="Optimizer state counted with --train: sgd, momentum, adam, adamw.", rich_help_panel="Training step")] = "adam",
+    optimizer: Annotated[str, typer.Option("--optimizer", help=f"Optimizer state counted with --train: {OPTIMIZERS}.", rich_help_panel="Training step")] = "adam",
     json_out: Annotated[bool, alias("json")] = False,
     markdown: Annotated[bool, alias("markdown")] = False,
     latex: Annotated[bool, alias("latex")] = False,

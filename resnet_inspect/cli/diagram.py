@@ -27,6 +27,7 @@ from resnet_inspect.errors import InspectError, did_you_mean
 from resnet_inspect.render.output import output_callback
 from resnet_inspect.report.levels import Level
 from resnet_inspect.spec.arch import BlockKind
+from resnet_inspect.spec.numbers import member_named
 
 if TYPE_CHECKING:
     from resnet_inspect.report.model import Report
@@ -60,12 +61,12 @@ def parse_block_kind(text: str | None) -> BlockKind:
             f"`diagram block` needs a block kind: one of {', '.join(choices)}, "
             "e.g. resnet-inspect diagram block bottleneck"
         )
-    try:
-        return BlockKind(text.lower())
-    except ValueError:
+    kind = member_named(BlockKind, text, dashes=True)  # as `compare` reads a block's name
+    if kind is None:
         raise InspectError(
             f"unknown block {text!r}{did_you_mean(text, choices)}; use one of {', '.join(choices)}"
-        ) from None
+        )
+    return kind
 
 
 def resolve_format(fmt: DiagramFormat | None, output: Path | None) -> str:
@@ -207,7 +208,7 @@ def diagram(
         stride_on = model.stride_on
         model.stride_on = None  # the one architecture flag a block takes
         _refuse_network_flags(model, run, level, beside_plain or beside is not None, expand)
-        from resnet_inspect.analysis.compare_items import parse_channels, parse_spatial
+        from resnet_inspect.spec.numbers import parse_channels, parse_spatial
 
         report = block_report(
             block_kind,

@@ -3,7 +3,7 @@
 `@model_options` appends the architecture flags (--depth, --block, --layers, ...) to a
 command's signature and hands the command one `ModelOptions` object instead, so summary,
 compare and diagram accept the same flags without repeating them. `@run_options` does the
-same for --input, --batch and --device. Input parsing lives here too (`parse_input`).
+same for --input, --batch and --device. Their values are parsed by spec/numbers.py.
 """
 
 from __future__ import annotations
@@ -23,56 +23,17 @@ from resnet_inspect.errors import InspectError
 from resnet_inspect.render.output import output_callback
 from resnet_inspect.spec.arch import AnySpec
 from resnet_inspect.spec.limits import MAX_BATCH
-from resnet_inspect.spec.settings import BY_NAME, FLAGS, MODEL_PANEL, SPEC_FIELDS, Setting
+from resnet_inspect.spec.numbers import parse_input, parse_int_list
+from resnet_inspect.spec.settings import (
+    BY_NAME,
+    FLAGS,
+    MODEL_PANEL,
+    SPEC_FIELDS,
+    Device,
+    Setting,
+)
 
 RUN_PANEL = "Input and device"
-
-
-class Device(str, Enum):
-    AUTO = "auto"
-    CPU = "cpu"
-    CUDA = "cuda"
-    META = "meta"
-
-
-def parse_int_list(text: str | None, flag: str) -> tuple[int, ...] | None:
-    """'3,4,6,3' -> (3, 4, 6, 3); every entry must be there ('3,,4' is a typo, not 3,4),
-    in ASCII digits ('3 4' is not 34, '6_4' not 64: spec/numbers.py)."""
-    if text is None:
-        return None
-    from resnet_inspect.spec.limits import MAX_BLOCKS_PER_STAGE, MAX_CHANNELS, MAX_STAGES
-    from resnet_inspect.spec.numbers import parse_list
-
-    example = "3,4,6,3" if flag == "--layers" else "64,128,256,512"
-    high = MAX_BLOCKS_PER_STAGE if flag == "--layers" else MAX_CHANNELS
-    return parse_list(text, flag, example, high, MAX_STAGES)
-
-
-def parse_input(text: str, any_rank: bool = False, batch: int = 1) -> tuple[int, ...]:
-    """'3x224x224' -> (3, 224, 224); also accepts '224' (3 channels, square). With
-    `any_rank` (a user's model), any number of dimensions: '10x64' for a sequence.
-    Every dimension and the element count are checked against limits.py."""
-    from resnet_inspect.spec.limits import check_input
-    from resnet_inspect.spec.numbers import parse_dims
-
-    if len(text) > 100:
-        raise InspectError(f"--input {text[:20]!r}... is not a shape; use CxHxW, "
-                           "e.g. --input 3x224x224")
-    dims = parse_dims(text, "--input", "use CxHxW, e.g. --input 3x224x224", seps="x,")
-    if any_rank:
-        pass
-    elif len(dims) == 1:
-        dims = (3, dims[0], dims[0])
-    if len(dims) != 3 and not any_rank:
-        raise InspectError(
-            f"--input {text!r} has {len(dims)} dimensions; use CxHxW, e.g. --input 3x224x224"
-        )
-    if any(d < 1 for d in dims):
-        raise InspectError(
-            f"--input {text}: every dimension must be at least 1; use CxHxW, e.g. 3x224x224"
-        )
-    check_input(dims, batch)
-    return dims
 
 
 def int_parser(flag: str, example: str, high: int | None = None) -> Callable[[Any], int]:

@@ -15,13 +15,7 @@ from resnet_inspect.errors import InspectError
 from resnet_inspect.render.formats import Format
 from resnet_inspect.render.names import NameScheme
 from resnet_inspect.report.levels import Level
-
-
-class Optimizer(str, Enum):
-    SGD = "sgd"
-    MOMENTUM = "momentum"
-    ADAM = "adam"
-    ADAMW = "adamw"
+from resnet_inspect.spec.settings import Optimizer
 
 
 class DType(str, Enum):

@@ -31,7 +31,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from resnet_inspect.errors import InspectError, ModelError, Terminated, did_you_mean
+from resnet_inspect.errors import InspectError, ModelError, Terminated, did_you_mean, first_line
 from resnet_inspect.process import model_warned, note
 
 EXAMPLE = "e.g. --model mymodels.py:make_net or --model mypackage.models:Net"
@@ -169,7 +169,7 @@ def _raised(err: BaseException) -> str:
     if isinstance(err, SystemExit):
         return f"ended with sys.exit({err.code!r})"
     kind = "" if isinstance(err, Exception) else " (a BaseException, not an Exception)"
-    return f"raised {type(err).__name__}{kind}: {_first_line(err)}"
+    return f"raised {type(err).__name__}{kind}: {first_line(err, '(no message)')}"
 
 
 
@@ -215,6 +215,3 @@ def _import(source: str, ref: str) -> ModuleType:
         raise kind(f"--model {ref}: importing {source} failed: it {_raised(err)}") from err
 
 
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else "(no message)"

@@ -16,18 +16,6 @@ from resnet_inspect.report.graph import Dataflow
 
 SCHEMA_VERSION = 3
 
-CONVENTIONS = (
-    "MACs = multiply-accumulates of conv, linear and attention products (the ResNet paper's "
-    "'FLOPs (multiply-adds)', torchvision's GFLOPS); FLOPs = 2 x MACs; biases not counted.",
-    "Every operator that runs is counted and charged to the module running it. Batch-norm "
-    "(eval: 1 MAC per element), activations, pooling and elementwise ops such as the residual "
-    "add (FLOPs only) are counted in their own categories, outside the headline; an operator "
-    "without a formula is named, never counted as zero.",
-    "Params are trainable and frozen nn.Parameters (torchvision's count); BN running "
-    "statistics are buffers, counted apart.",
-)
-
-
 _HEADLINE_TEXT = {
     "conv": "MACs = multiply-accumulates of conv, linear and attention products (the ResNet "
             "paper's 'FLOPs (multiply-adds)', torchvision's GFLOPS); FLOPs = 2 x MACs; biases "
@@ -39,6 +27,16 @@ _HEADLINE_TEXT = {
            "operation with a formula (--count all: activations, pooling and elementwise ops "
            "are FLOPs without MACs, so FLOPs exceed 2 x MACs); biases not counted.",
 }
+
+CONVENTIONS = (
+    _HEADLINE_TEXT["conv"],
+    "Every operator that runs is counted and charged to the module running it. Batch-norm "
+    "(eval: 1 MAC per element), activations, pooling and elementwise ops such as the residual "
+    "add (FLOPs only) are counted in their own categories, outside the headline; an operator "
+    "without a formula is named, never counted as zero.",
+    "Params are trainable and frozen nn.Parameters (torchvision's count); BN running "
+    "statistics are buffers, counted apart.",
+)
 
 
 def conventions_for(headline: str) -> list[str]:

@@ -50,6 +50,23 @@ def check_range(value: int, low: int, high: int, what: str, example: str) -> int
     return value
 
 
+def too_small(shape: str) -> InspectError:
+    """A shape with a dimension below 1, as given ('3x0x224')."""
+    return InspectError(
+        f"--input {shape}: every dimension must be at least 1; use CxHxW, e.g. 3x224x224"
+    )
+
+
+def check_traced(input_shape: Iterable[int], batch: int) -> None:
+    """What a trace itself needs (the library's entry, with no CLI parser before it): a
+    batch of at least 1 and an input shape whose every dimension is at least 1."""
+    if batch < 1:
+        raise InspectError(f"--batch {batch}: the batch size must be at least 1, e.g. --batch 8")
+    dims = tuple(input_shape)
+    if not dims or any(int(d) < 1 for d in dims):
+        raise too_small("x".join(str(d) for d in dims))
+
+
 def check_batch(batch: int) -> int:
     return check_range(batch, 1, MAX_BATCH, "--batch", "--batch 8")
 
@@ -86,6 +103,22 @@ def check_list(values: tuple[int, ...], flag: str, high: int, example: str) -> N
                            f"{MAX_STAGES} stages; e.g. {flag} {example}")
     for v in values:
         check_range(v, 1, high, f"{flag} entry", f"{flag} {example}")
+
+
+def block_inner_width(out_ch: int, width: int | None, bottleneck: bool,
+                      expansion: int = 4) -> int:
+    """A lone block's inner width (`compare basic bottleneck`, `diagram block`): --width,
+    else the output over `expansion` (the ResNet rule: 256 -> 64). A bottleneck's last 1x1
+    restores 4x its width, so its output must be a multiple of 4."""
+    if bottleneck and out_ch % 4:
+        raise InspectError(
+            f"--channels {out_ch}: a bottleneck's output must be a multiple of 4 (its last 1x1 "
+            "restores 4x its width); e.g. --channels 256"
+        )
+    inner = width if width is not None else out_ch // expansion
+    if inner < 1:
+        raise InspectError(f"--width must be a positive integer, got {inner}")
+    return inner
 
 
 def _short(value: Any) -> str:

@@ -7,16 +7,32 @@ and '３' (fullwidth) as 3 and '6_4' as 64, and stripping spaces read '3 4' as 3
 those is refused with a message naming the character, so a number is never silently
 something else. Entries of a list are separated by commas; spaces around an entry are
 allowed, spaces inside one are not.
+
+Each kind of input has its one parser here, whichever front end reads it: a shape
+(`parse_input`: --input), a list of integers (`parse_int_list`: --layers, --widths), a size
+(`parse_channels`, `parse_spatial`: a block's --channels and --spatial), a single integer
+(`parse_int`: --batch, --depth ...), a name from a fixed set (`member_named`: a block
+kind, a config file's stem or shortcut). Their ranges are spec/limits.py's, the one validator.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from resnet_inspect.errors import InspectError
-from resnet_inspect.spec.limits import check_list, check_range
+from resnet_inspect.spec.limits import (
+    MAX_BLOCKS_PER_STAGE,
+    MAX_CHANNELS,
+    MAX_STAGES,
+    check_input,
+    check_list,
+    check_range,
+    too_small,
+)
 
+E = TypeVar("E", bound=Enum)
 DIGITS = frozenset("0123456789")
 # No limit is near 10**30: longer numbers are refused before int() reads them (Python
 # itself refuses to read more than 4,300 digits, with an error that is not ours).
@@ -162,3 +178,69 @@ def parse_dims(text: str, what: str, fix: str, seps: str = "x",
             raise InspectError(f"{what} {shown(text)} is not {noun}: an entry has "
                                f"{len(p):,} digits; {fix}")
     return tuple(int(p) for p in parts)
+
+
+def parse_int_list(text: str | None, flag: str) -> tuple[int, ...] | None:
+    """'3,4,6,3' -> (3, 4, 6, 3); every entry must be there ('3,,4' is a typo, not 3,4),
+    in ASCII digits ('3 4' is not 34, '6_4' not 64)."""
+    if text is None:
+        return None
+    example = "3,4,6,3" if flag == "--layers" else "64,128,256,512"
+    high = MAX_BLOCKS_PER_STAGE if flag == "--layers" else MAX_CHANNELS
+    return parse_list(text, flag, example, high, MAX_STAGES)
+
+
+def parse_input(text: str, any_rank: bool = False, batch: int = 1) -> tuple[int, ...]:
+    """'3x224x224' -> (3, 224, 224); also accepts '224' (3 channels, square). With
+    `any_rank` (a user's model), any number of dimensions: '10x64' for a sequence.
+    Every dimension and the element count are checked against limits.py."""
+    if len(text) > 100:
+        raise InspectError(f"--input {text[:20]!r}... is not a shape; use CxHxW, "
+                           "e.g. --input 3x224x224")
+    dims = parse_dims(text, "--input", "use CxHxW, e.g. --input 3x224x224", seps="x,")
+    if len(dims) == 1 and not any_rank:
+        dims = (3, dims[0], dims[0])
+    if len(dims) != 3 and not any_rank:
+        raise InspectError(
+            f"--input {text!r} has {len(dims)} dimensions; use CxHxW, e.g. --input 3x224x224"
+        )
+    if any(d < 1 for d in dims):
+        raise too_small(text)
+    check_input(dims, batch)
+    return dims
+
+
+def _pair(text: str, raw: object, what: str, fix: str, seps: str,
+          noun: str) -> tuple[int, int]:
+    """One or two positive sizes ('256' or '64,128'); one given stands for both. `raw` is
+    the value as given, for the message."""
+    values = parse_dims(text, what, fix, seps=seps, noun=noun)
+    if len(values) not in (1, 2) or any(v < 1 for v in values):
+        raise InspectError(f"{what} {raw!r}: {fix}")
+    return (values[0], values[-1])
+
+
+def parse_channels(text: str | None) -> tuple[int, int] | None:
+    """'256' -> (256, 256); '64,128' (or '64->128') -> (64, 128): input and output channels."""
+    if text is None:
+        return None
+    return _pair(text.replace("->", ","), text, "--channels",
+                 "give one positive count (256) or input,output (64,128)", ",",
+                 "a channel count")
+
+
+def parse_spatial(text: str | int | None) -> tuple[int, int] | None:
+    """'56' -> (56, 56); '28x40' -> (28, 40)."""
+    if text is None:
+        return None
+    return _pair(str(text), text, "--spatial", "give a positive size, e.g. 56 or 56x56", "x",
+                 "a size")
+
+
+def member_named(cls: type[E], text: str, dashes: bool = False) -> E | None:
+    """The member of `cls` whose value `text` names, ignoring case and the spaces around it
+    ('Bottleneck'); with `dashes`, '_' reads as '-' ('preact_basic'). None when none does."""
+    key = text.strip().lower()
+    if dashes:
+        key = key.replace("_", "-")
+    return next((m for m in cls if str(m.value).lower() == key), None)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from resnet_inspect.errors import InspectError
-from resnet_inspect.spec.arch import BlockKind, ShortcutKind, StemKind, StrideOn
+from resnet_inspect.spec.arch import BlockKind, ShortcutKind, StemKind, StrideOn, inner_width
 from resnet_inspect.spec.limits import (
     MAX_BLOCKS_PER_STAGE,
     MAX_CHANNELS,
@@ -26,7 +26,7 @@ from resnet_inspect.spec.limits import (
     check_list,
     check_range,
 )
-from resnet_inspect.spec.numbers import is_whole
+from resnet_inspect.spec.numbers import is_whole, member_named
 
 MODEL_PANEL = "Architecture"
 
@@ -90,10 +90,10 @@ def _enum(cls: type[Enum]) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if not isinstance(value, str):
             raise TypeError
-        for member in cls:
-            if member.value.lower() == value.strip().lower():
-                return member
-        raise ValueError
+        member = member_named(cls, value)
+        if member is None:
+            raise ValueError
+        return member
 
     return check
 
@@ -138,6 +138,29 @@ class Setting:
 def _enum_setting(name: str, cls: type[Enum], help: str, structural: bool = True) -> Setting:
     return Setting(name, cls | None, help, _choices(cls), _enum(cls), spec_field=True,
                    structural=structural)
+
+
+class Device(str, Enum):
+    """Where a trace runs (--device); trace/device.py resolves 'auto'."""
+
+    AUTO = "auto"
+    CPU = "cpu"
+    CUDA = "cuda"
+    META = "meta"
+
+
+class Optimizer(str, Enum):
+    """The optimizer whose state a training step counts (--optimizer)."""
+
+    SGD = "sgd"
+    MOMENTUM = "momentum"
+    ADAM = "adam"
+    ADAMW = "adamw"
+
+    @property
+    def states(self) -> int:
+        """Buffers it keeps per parameter: plain SGD none, momentum 1, Adam and AdamW 2."""
+        return {"sgd": 0, "momentum": 1}.get(self.value, 2)
 
 
 def _int_setting(name: str, help: str, limit: int, example: str, **more: Any) -> Setting:
@@ -218,14 +241,10 @@ def check_spec(spec: Any) -> None:
     if len(stages) > MAX_STAGES:
         raise InspectError(f"{len(stages)} stages is above the limit of {MAX_STAGES}; "
                            "give fewer --layers")
-    expansion = getattr(getattr(spec, "block", None), "expansion", 1)
-    groups, per_group = getattr(spec, "groups", 1), getattr(spec, "width_per_group", 64)
     for i, st in enumerate(stages, start=1):
         check_range(st.blocks, 1, MAX_BLOCKS_PER_STAGE, f"stage {i}'s block count",
                     "--layers 3,4,6,3")
-        # the bottleneck's inner width, as spec.inner_width computes it
-        inner = st.width if expansion == 1 else int(st.width * per_group / 64) * groups
-        channels = max(st.width * expansion, inner)
+        channels = max(st.width * spec.block.expansion, inner_width(spec, st))
         if channels > MAX_CHANNELS:
             raise InspectError(
                 f"stage {i} would have {channels:,} channels, above the limit of "

@@ -15,8 +15,9 @@ from torch import nn
 
 from resnet_inspect.errors import InspectError
 from resnet_inspect.models.walk import modules
+from resnet_inspect.spec.settings import Device
 
-DEVICES = ("auto", "cpu", "cuda", "meta")
+DEVICES = tuple(d.value for d in Device)
 META = torch.device("meta")
 
 

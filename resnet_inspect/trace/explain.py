@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from resnet_inspect.errors import InspectError, ModelError
+from resnet_inspect.errors import InspectError, ModelError, first_line
 
 _SHAPE_WORDS = ("shape", "size", "mat1 and mat2", "channel", "expected input", "kernel size",
                 "padding", "dimension", "must match", "Given groups", "too small")
@@ -58,12 +58,7 @@ def forward_failed(err: Exception, model: nn.Module, amp: str | None) -> ModelEr
     if amp and any(isinstance(m, nn.RNNBase) for m in model.modules()):
         hint = "; --amp does not emulate autocast for recurrent layers yet: leave it out"
     return ModelError(f"the model failed in {failing_module(err, model)}: "
-                      f"{type(err).__name__}: {first_line(err)}{hint}")
-
-
-def first_line(err: BaseException) -> str:
-    """The first line of an error's message, or its type's name when it has none."""
-    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+                      f"{type(err).__name__}: {first_line(err, type(err).__name__)}{hint}")
 
 
 def failing_module(err: BaseException, model: nn.Module) -> str:

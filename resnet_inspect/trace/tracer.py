@@ -19,11 +19,12 @@ from torch import nn
 
 from resnet_inspect.counting.categories import Category, Headline
 from resnet_inspect.counting.meta_ops import Autocast
-from resnet_inspect.errors import InspectError, ModelError, RunFailure
+from resnet_inspect.errors import InspectError, ModelError, RunFailure, first_line
 from resnet_inspect.models.walk import walked_once
 from resnet_inspect.private import preload_dynamo, storage_id
 from resnet_inspect.process import note
 from resnet_inspect.report.model import LayerRecord, Report, conventions_for
+from resnet_inspect.spec.limits import check_traced
 from resnet_inspect.trace.counter import DATA_DEPENDENT, Counter
 from resnet_inspect.trace.dataflow import DataflowRecorder, composite_calls
 from resnet_inspect.trace.device import (
@@ -33,7 +34,7 @@ from resnet_inspect.trace.device import (
     resolve_device,
     same_kernels_everywhere,
 )
-from resnet_inspect.trace.explain import explain, first_line, forward_failed, no_meta_kernel
+from resnet_inspect.trace.explain import explain, forward_failed, no_meta_kernel
 from resnet_inspect.trace.hooks import ModuleHooks
 from resnet_inspect.trace.inputs import Call, example_call, input_dtype_named, made_input
 from resnet_inspect.trace.kernels import DeviceKernels
@@ -50,17 +51,6 @@ from resnet_inspect.trace.training import (
     train_mode,
     training_memory,
 )
-
-
-def validate_input(input_shape: Sequence[int], batch: int) -> None:
-    """A batch of at least 1 and an input shape whose every dimension is at least 1."""
-    if batch < 1:
-        raise InspectError(f"--batch {batch}: the batch size must be at least 1, e.g. --batch 8")
-    if not input_shape or any(int(d) < 1 for d in input_shape):
-        dims = "x".join(str(d) for d in input_shape)
-        raise InspectError(
-            f"--input {dims}: every dimension must be at least 1; use CxHxW, e.g. 3x224x224"
-        )
 
 
 def trace(
@@ -113,7 +103,7 @@ def trace(
         batch, input_shape = first.shape[0], tuple(first.shape[1:])
         if not input_shape:
             input_shape, batch = (int(first.shape[0]),), 1
-    validate_input(input_shape, batch)
+    check_traced(input_shape, batch)
     headline = Headline(headline)
     if amp is not None and not train:
         raise InspectError("--amp counts a mixed-precision training step; add --train")
@@ -265,7 +255,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         if isinstance(err, (ModelError, RunFailure)):
             raise  # already one line with its cause (models/user.py, autograd's in-place
             # check, a private torch API that changed)
-        detail = first_line(err)
+        detail = first_line(err, type(err).__name__)
         if device.type == "meta" and no_meta_kernel(err):
             raise _MetaUnsupported(detail, counter.failed_op) from err
         if not isinstance(err, RuntimeError):

@@ -16,9 +16,10 @@ from resnet_inspect.errors import InspectError
 from resnet_inspect.models.walk import modules
 from resnet_inspect.private import storage_id
 from resnet_inspect.report.model import LayerRecord, TrainingMemory
+from resnet_inspect.spec.settings import Optimizer
 from resnet_inspect.trace.tensors import Sizes, tensors_in
 
-OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}  # buffers per parameter
+OPTIMIZER_STATES = {o.value: o.states for o in Optimizer}  # buffers per parameter
 
 
 @dataclass(frozen=True)

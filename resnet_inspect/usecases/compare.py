@@ -97,7 +97,7 @@ def _blocks(items: Sequence[str], channels: Any, width: int | None, spatial: Any
         DEFAULT_STRIDE,
         compare_blocks,
     )
-    from resnet_inspect.analysis.compare_items import parse_channels, parse_spatial
+    from resnet_inspect.spec.numbers import parse_channels, parse_spatial
 
     if isinstance(channels, str):  # the CLI's text, parsed once the items are blocks
         channels = parse_channels(channels)
