@@ -270,14 +270,7 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
         for h in handles:
             h.remove()
 
-    if training and root and not root[0].categories and not root[0].backward_categories \
-            and not root[0].saved_bytes and not root[0].params:
-        records.remove(root[0])  # the fallback row was never needed
-    for r in records:
-        if r.categories:
-            r.category = max(r.categories, key=lambda c: r.categories[c][1])
-            if r.category != Category.UNSUPPORTED.value and r.categories[r.category][1] == 0:
-                r.category = next(iter(r.categories))
+    _finish_rows(records, root[0] if training and root else None)
     graph = flow.finish(out, records, counter.operators) if flow is not None else None
     blocks = block_records(hooks.block_modules, hooks.block_shapes, graph, records)
     # the paper's "why 101 layers" where every block adds a shortcut, or the network was
@@ -309,6 +302,19 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
                          if step is not None and memory is not None else None),
         graph=graph,
     )
+
+
+def _finish_rows(records: list[LayerRecord], fallback: LayerRecord | None) -> None:
+    """Drop a step's fallback row if it was never needed; give each row its category (its
+    largest by FLOPs, else the first it has)."""
+    if fallback is not None and not fallback.categories and not fallback.backward_categories \
+            and not fallback.saved_bytes and not fallback.params:
+        records.remove(fallback)
+    for r in records:
+        if r.categories:
+            r.category = max(r.categories, key=lambda c: r.categories[c][1])
+            if r.category != Category.UNSUPPORTED.value and r.categories[r.category][1] == 0:
+                r.category = next(iter(r.categories))
 
 
 def _call(model: nn.Module, job: _Job, float_dtype: torch.dtype, device: torch.device) -> Call:
