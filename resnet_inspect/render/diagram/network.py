@@ -151,8 +151,12 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
             # the label (centred, "RF 43 px, stride 4" spanned it);
             # one line with the whole output shape where edges carry no shapes.
             named = label if resolution(stage) is None else ""  # VGG's '56×56' says it
-            title = (html_label([" · ".join(filter(None, [named, shape_text(out)]))])
-                     if compact else html_label([label], size, 11, gap=True, left=True))
+            if compact and not columns:  # edges enter from above: two short lines
+                title = html_label([*filter(None, [named]), shape_text(out)], left=True)
+            elif compact:
+                title = html_label([" · ".join(filter(None, [named, shape_text(out)]))])
+            else:
+                title = html_label([label], size, 11, gap=True, left=True)
             c.attr(label=title, style="rounded,filled", fillcolor=background, color=fill,
                    fontsize="13", labelloc="t", labeljust="l", **({"margin": "4"} if compact
                                                                   else {}))

@@ -125,19 +125,17 @@ def html_label(lines: Sequence[str], small: Sequence[str] = (), size: int = SMAL
     """An HTML-like label: main lines, then smaller muted lines (`gap`: a blank 4 pt line
     between them; `left`: every line flush left, as a frame's title, not centred)."""
     lines, small = [visible(s) for s in lines], [visible(s) for s in small]
-    if PAPER_STYLE.get():
-        body = "<BR/>".join(escape(line) for line in lines)
-        return f'<<FONT POINT-SIZE="{_PAPER_SIZE}">{body}</FONT>>'
-    body = "<BR/>".join(escape(line) for line in lines)
-    if gap and small:
-        body += GAP_LINE
-    for line in small:
-        body += (
-            f'<BR/><FONT POINT-SIZE="{size}" COLOR="{COLOURS["muted"]}">{escape(line)}</FONT>'
-        )
     # a <BR ALIGN="LEFT"/> sets the line before it flush left; the last line needs one too
-    return f'<{body}<BR ALIGN="LEFT"/>>'.replace("<BR/>", '<BR ALIGN="LEFT"/>') if left \
-        else f"<{body}>"
+    br, last = ('<BR ALIGN="LEFT"/>', '<BR ALIGN="LEFT"/>') if left else ("<BR/>", "")
+    if PAPER_STYLE.get():
+        body = br.join(escape(line) for line in lines)
+        return f'<<FONT POINT-SIZE="{_PAPER_SIZE}">{body}{last}</FONT>>'
+    body = br.join(escape(line) for line in lines)
+    if gap and small:
+        body += GAP_LINE.replace("<BR/>", br)
+    for line in small:
+        body += f'{br}<FONT POINT-SIZE="{size}" COLOR="{COLOURS["muted"]}">{escape(line)}</FONT>'
+    return f"<{body}{last}>"
 
 
 def field_line(end: Rollup | None, split: bool = False) -> list[str]:
