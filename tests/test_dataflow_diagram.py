@@ -78,7 +78,7 @@ def test_a_unet_cat_skip_is_a_cat_with_both_inputs() -> None:
 
 def test_six_units_of_a_user_class_fold_to_one_drawn_unit() -> None:
     dot = _dot(models.Six(), (3, 16, 16))
-    assert "× 6 Unit" in dot and "units.0 … units.5, identical" in dot
+    assert "× 6 Unit" in dot and "units.0 … units.5</FONT>" in dot and ">identical</FONT>" in dot
     assert "units_0_conv" in _nodes(dot) and "units_1_conv" not in _nodes(dot)
     # the folded unit is entered from the stem twice (its conv and its skip into the "+")
     # and left once, to the mean the head reads
