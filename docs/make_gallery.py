@@ -92,7 +92,7 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
          net("resnet18", "block", fit="slide")),
         ("resnet50-slide-1", "ResNet-50 by layers at 10 pt: slide 1 of 5", slide_page(0)),
         ("resnet50-slide-2", "ResNet-50 by layers at 10 pt: slide 2 of 5", slide_page(1)),
-        ("figure3-a4", "VGG-19, plain-34 and ResNet-34 (Figure 3) on one A4 page at 6.7 pt",
+        ("figure3-a4", "VGG-19, plain-34 and ResNet-34 (Figure 3) on one A4 page at 6.2 pt",
          figure3),
         ("user-vit-layers", "A small ViT (--model), every layer: attention as one node",
          user("make_vit_sdpa", (3, 32, 32), "layer")),

@@ -4,7 +4,7 @@ Public API (torch is imported on first use, so `import resnet_inspect` stays lig
 
     build(name_or_spec, **overrides) -> nn.Module
     inspect(model_or_name, input_shape=(3, 224, 224), batch=1, device="auto") -> Report
-    diagram(name_or_model_or_report, level="block") -> Diagram   (inline SVG; .save("x.png"))
+    diagram(name_or_model_or_report, level=None) -> Diagram  (inline SVG; .save("x.png"))
     compare("resnet50", "resnet101", ...) -> Comparison          (displays as a table)
 
 A Report displays in Jupyter as an HTML table whose stages expand (`_repr_html_`).
@@ -51,9 +51,12 @@ def build(name_or_spec: str | AnySpec, *, device: str = "cpu", init: bool = True
     return build_model(resolve_spec(name_or_spec, **overrides), device=device, init=init)
 
 
-def diagram(what: nn.Module | str | Report, level: str = "block", **kwargs: Any) -> Diagram:
+def diagram(what: nn.Module | str | Report, level: str | None = None,
+            **kwargs: Any) -> Diagram:
     """The network diagram of a name, module or Report: inline SVG in Jupyter,
-    `.save("x.png")` (png, svg, pdf or dot by suffix). See resnet_inspect.render.notebook."""
+    `.save("x.png")` (png, svg, pdf or dot by suffix). A preset is drawn by blocks, your
+    own module from its dataflow graph as `diagram --model` draws it (every layer), unless
+    `level` says otherwise. See resnet_inspect.render.notebook."""
     from resnet_inspect.render.notebook import diagram as make
 
     return make(what, level, **kwargs)

@@ -78,7 +78,7 @@ def test_a_unet_cat_skip_is_a_cat_with_both_inputs() -> None:
 
 def test_six_units_of_a_user_class_fold_to_one_drawn_unit() -> None:
     dot = _dot(models.Six(), (3, 16, 16))
-    assert "× 6 Unit" in dot and "units.0 … units.5, identical" in dot
+    assert "× 6 Unit" in dot and "units.0 … units.5</FONT>" in dot and ">identical</FONT>" in dot
     assert "units_0_conv" in _nodes(dot) and "units_1_conv" not in _nodes(dot)
     # the folded unit is entered from the stem twice (its conv and its skip into the "+")
     # and left once, to the mean the head reads
@@ -175,6 +175,29 @@ def test_diagram_model_cli_draws_the_dataflow(capsys: pytest.CaptureFixture[str]
                 "-o", str(out))
     assert r.code == 0, r.err
     assert "<title>cat</title>" in out.read_text()
+
+
+@pytest.mark.parametrize("level", [None, "block"])
+def test_the_library_draws_a_user_module_as_the_cli_does(
+        capsys: pytest.CaptureFixture[str], level: str | None) -> None:
+    # a residual add in forward, then two parallel convs (main, skip) added: through
+    # resnet_inspect.diagram the same nodes and edges as `diagram --model`, not the
+    # preset-style chain drawn from the module rows
+    flags = () if level is None else ("--level", level)
+    r = run_cli(capsys, "diagram", "--model", f"{MODELS}:make_residual_adds", "--input",
+                "8x16x16", "-f", "dot", *flags)
+    assert r.code == 0, r.err
+    api = resnet_inspect.diagram(models.ResidualAdds(), level, input_shape=(8, 16, 16)).source
+    assert api.startswith("digraph dataflow {")
+    assert _nodes(api) == _nodes(r.out) and _edges(api) == _edges(r.out)
+    if level is None:  # every layer, as the CLI's --model default
+        assert ("main", "add_2") in _edges(api) and ("skip", "add_2") in _edges(api)
+    # the same trace, given the CLI's name, draws the very same DOT
+    named = resnet_inspect.inspect(models.ResidualAdds(), (8, 16, 16),
+                                   name="make_residual_adds")
+    assert resnet_inspect.diagram(named, level).source.rstrip("\n") == r.out.rstrip("\n")
+    # a preset still comes by stages and blocks
+    assert resnet_inspect.diagram("resnet18").source.startswith("digraph resnet {")
 
 
 def test_the_graph_of_a_saved_report_draws_the_same() -> None:

@@ -250,3 +250,53 @@ def test_every_page_is_drawn_in_one_layout() -> None:
     looks = {look(page.source) for page in d.pages}
     assert len(looks) == 1
     assert "projection" in d.pages[0].source and "zero-pad" not in d.pages[0].source
+
+
+def _title_crossings(svg: str, clusters: str) -> list[str]:
+    """The frame titles (clusters whose DOT name matches `clusters`) that an edge runs
+    through: each title line's box, from its baseline up 0.75 em and down 0.25 em, its
+    width 0.62 em a character (DejaVu Sans' digits and '×' are 0.64, letters less),
+    against every edge's Bézier curves sampled at 24 points a piece."""
+    texts: list[tuple[str, float, float, float, float]] = []
+    for name, body in re.findall(r'<title>(cluster_[^<]*)</title>(.*?)</g>', svg, re.S):
+        if not re.fullmatch(clusters, name):
+            continue
+        for x, y, size, text in re.findall(
+                r'<text text-anchor="start" x="([-\d.]+)" y="([-\d.]+)"[^>]*font-size="([\d.]+)"'
+                r"[^>]*>([^<]+)</text>", body):
+            x0, base, em = float(x), float(y), float(size)
+            texts.append((text, x0, x0 + 0.62 * em * len(text.strip()), base - 0.75 * em,
+                          base + 0.25 * em))
+    crossed = []
+    for d in re.findall(r'class="edge">.*?<path[^>]* d="([^"]+)"', svg, re.S):
+        nums = [float(v) for v in re.findall(r"[-\d.]+", d)]
+        pts = list(zip(nums[::2], nums[1::2], strict=True))
+        for i in range(0, len(pts) - 3, 3):
+            (ax, ay), (bx, by), (cx, cy), (dx, dy) = pts[i:i + 4]
+            for k in range(25):
+                t = k / 24
+                u = 1 - t
+                px = u**3 * ax + 3 * u * u * t * bx + 3 * u * t * t * cx + t**3 * dx
+                py = u**3 * ay + 3 * u * u * t * by + 3 * u * t * t * cy + t**3 * dy
+                crossed += [text for text, left, right, top, bottom in texts
+                            if left <= px <= right and top <= py <= bottom]
+    return sorted(set(crossed))
+
+
+def test_no_edge_runs_through_a_stage_frames_title() -> None:
+    """Issue 20's review, seen in rsvg-convert and chromium PNGs: the main path's edge,
+    entering a stage's frame from above, ran through its centred title ('RF 43 px,
+    stride 4', 'conv3_x · 128×28×28'), and Figure 3's dashed projections crossed it. The
+    titles are now short lines flush left. (VGG-19's sections, titled by their shape
+    alone over a centred column, are still crossed: not checked here.)"""
+    from resnet_inspect.render.diagram import make_diagram
+    from resnet_inspect.render.graphviz_render import render
+
+    for name, level in (("resnet18", "block"), ("resnet50", "layer")):
+        svg = render(make_diagram(_report(name), "dot", level=level).source, "svg").decode()
+        assert _title_crossings(svg, r"cluster_.*") == [], name
+    figure = make_diagram(_figure_3(), "dot", level="layer", fit="a4", paginate=True)
+    svg = render(figure.source, "svg").decode()
+    # plain-34 (n1) and ResNet-34 (n2); before, 'conv2_x · 64×56×56' ... and
+    # 'output · 1000' in both were crossed
+    assert _title_crossings(svg, r"cluster_n[12]_.*") == []

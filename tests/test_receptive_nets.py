@@ -256,9 +256,12 @@ def test_the_network_diagram_names_each_stages_field() -> None:
     report = resnet_inspect.inspect("resnet50", stride_on="1x1")
     for level in ("stage", "block"):
         source = make_diagram(report, "dot", level=level).source
-        # the paper's layout, Distill 2019: 99 px at conv3_x's end, 483 at conv5_x's
-        assert "RF 99 px, stride 8" in source
-        assert "RF 483 px, stride 32" in source
+        # the paper's layout, Distill 2019: 99 px at conv3_x's end, 483 at conv5_x's; on
+        # a node one line, in a stage's frame two (narrow, left of the main path's edge)
+        between = (", " if level == "stage" else
+                   '</FONT><BR ALIGN="LEFT"/><FONT POINT-SIZE="11" COLOR="#555555">')
+        assert f"RF 99 px{between}stride 8" in source
+        assert f"RF 483 px{between}stride 32" in source
         assert "RF global" not in source  # the head reads the whole input: no line
 
 

@@ -66,18 +66,23 @@ class Diagram:
         return f"<Diagram: {len(self.source.splitlines())} lines of DOT; .save('x.png')>"
 
 
-def diagram(what: str | nn.Module | Report, level: str = "block", *,
+def diagram(what: str | nn.Module | Report, level: str | None = None, *,
             input_shape: tuple[int, ...] | None = None, **overrides: Any) -> Diagram:
     """The network diagram of a preset name, any nn.Module or a Report.
 
+    A preset is drawn in stages and blocks (level `block` unless given); a module of your
+    own from its dataflow graph, the edges its forward really has, as `diagram --model`
+    draws it (level `layer` unless given: every node).
+
     >>> diagram("resnet50")                     # blocks, stages as clusters
     >>> diagram("resnet18", level="layer")      # every layer
+    >>> diagram(my_net, input_shape=(3, 64, 64))  # as its forward runs
     >>> diagram(report).save("net.svg")
     """
-    from resnet_inspect.render.diagram import network_diagram
+    from resnet_inspect.render.diagram import make_diagram, network_diagram
     from resnet_inspect.report.model import Report
 
-    if level not in ("stage", "block", "layer"):
+    if level not in (None, "stage", "block", "layer"):
         raise InspectError(f"level {level!r}: use 'stage', 'block' or 'layer'")
     if isinstance(what, Report):
         report = what
@@ -86,7 +91,9 @@ def diagram(what: str | nn.Module | Report, level: str = "block", *,
 
         report = inspect(what, input_shape=input_shape, device="meta"
                          if isinstance(what, str) else "auto", **overrides)
-    return Diagram(network_diagram(report, level).source)
+    if report.spec is None and report.graph is not None:  # not a preset: the CLI's path
+        return Diagram(make_diagram(report, "dot", level=level, dataflow=True).source)
+    return Diagram(network_diagram(report, level or "block").source)
 
 
 # Jupyter's own monospace stack first; a <pre> with no family is proportional under some

@@ -192,9 +192,12 @@ class _Drawing:
                     n, run = self.f.runs[k]
                     last = self.graph.calls[run[-1]].module
                     lines = [f"× {n} {c.type}"]
-                    small = [f"{c.module} … {last}, identical"]
+                    small = [f"{c.module} … {last}", "identical"]
                     style = "rounded,filled,dashed"
-                sub.attr(label=html_label(lines, small, 9), style=style, fillcolor=background,
+                # short lines flush left: an edge coming in from above runs past the
+                # title, not through it (a ViT's '+ pos' -> LN crossed '..., identical')
+                sub.attr(label=html_label(lines, small, 9, left=True), style=style,
+                         fillcolor=background,
                          color=COLOURS["border"], fontsize="11", labelloc="t", labeljust="l",
                          tooltip=_quoted(f"{c.module} ({c.type})"))
                 self._cluster(sub, k, inside, children)

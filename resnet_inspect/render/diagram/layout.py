@@ -30,9 +30,7 @@ def new_graph(name: str, title: str, subtitle: Sequence[str],
     underscores or descenders would touch it (a user's callable, "make_vit")."""
     import graphviz
 
-    label = html_label([title], subtitle, 11)
-    if gap:
-        label = label.replace("<BR/>", '<BR/><FONT POINT-SIZE="4"> </FONT><BR/>', 1)
+    label = html_label([title], subtitle, 11, gap=gap)
 
     g = graphviz.Digraph(name=name)
     g.attr(

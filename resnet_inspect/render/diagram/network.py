@@ -144,14 +144,19 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
         opened = len(flow.visited)  # the section's first node is the next one drawn
         label = stage if stage != "fc" else "output"
         size = [f"{out[2]}×{out[3]}"] if len(out) == 4 and resolution(stage) is None else []
-        size += field_line(ends.get(stage))
+        size += field_line(ends.get(stage), split=True)
         # a backslash ending a stage's name would escape the quote that closes the id
         with g.subgraph(name=f"cluster_{prefix}{stage}".replace("\\", "_")) as c:
-            # Two short lines, left-justified, so the main path's edge misses the label;
+            # Short lines flush left, so the main path's edge, entering from above, misses
+            # the label (centred, "RF 43 px, stride 4" spanned it);
             # one line with the whole output shape where edges carry no shapes.
             named = label if resolution(stage) is None else ""  # VGG's '56×56' says it
-            title = (html_label([" · ".join(filter(None, [named, shape_text(out)]))])
-                     if compact else html_label([label], size, 11))
+            if compact and not columns:  # edges enter from above: two short lines
+                title = html_label([*filter(None, [named]), shape_text(out)], left=True)
+            elif compact:
+                title = html_label([" · ".join(filter(None, [named, shape_text(out)]))])
+            else:
+                title = html_label([label], size, 11, gap=True, left=True)
             c.attr(label=title, style="rounded,filled", fillcolor=background, color=fill,
                    fontsize="13", labelloc="t", labeljust="l", **({"margin": "4"} if compact
                                                                   else {}))

@@ -114,31 +114,43 @@ COMPACT: ContextVar[bool] = ContextVar("compact", default=False)
 COMPACT_PT = 10
 
 
-def html_label(lines: Sequence[str], small: Sequence[str] = (), size: int = SMALL) -> str:
-    """An HTML-like label: main lines, then smaller muted lines."""
+# A 4 pt blank line between a title and the smaller lines under it: the title's
+# underscores and descenders ("conv2_x", "make_vit") otherwise touch them once rendered
+# (rsvg-convert). measure.py does not count it as text.
+GAP_LINE = '<BR/><FONT POINT-SIZE="4"> </FONT>'
+
+
+def html_label(lines: Sequence[str], small: Sequence[str] = (), size: int = SMALL, *,
+               gap: bool = False, left: bool = False) -> str:
+    """An HTML-like label: main lines, then smaller muted lines (`gap`: a blank 4 pt line
+    between them; `left`: every line flush left, as a frame's title, not centred)."""
     lines, small = [visible(s) for s in lines], [visible(s) for s in small]
+    # a <BR ALIGN="LEFT"/> sets the line before it flush left; the last line needs one too
+    br, last = ('<BR ALIGN="LEFT"/>', '<BR ALIGN="LEFT"/>') if left else ("<BR/>", "")
     if PAPER_STYLE.get():
-        body = "<BR/>".join(escape(line) for line in lines)
-        return f'<<FONT POINT-SIZE="{_PAPER_SIZE}">{body}</FONT>>'
-    body = "<BR/>".join(escape(line) for line in lines)
+        body = br.join(escape(line) for line in lines)
+        return f'<<FONT POINT-SIZE="{_PAPER_SIZE}">{body}{last}</FONT>>'
+    body = br.join(escape(line) for line in lines)
+    if gap and small:
+        body += GAP_LINE.replace("<BR/>", br)
     for line in small:
-        body += (
-            f'<BR/><FONT POINT-SIZE="{size}" COLOR="{COLOURS["muted"]}">{escape(line)}</FONT>'
-        )
-    return f"<{body}>"
+        body += f'{br}<FONT POINT-SIZE="{size}" COLOR="{COLOURS["muted"]}">{escape(line)}</FONT>'
+    return f"<{body}{last}>"
 
 
-def field_line(end: Rollup | None) -> list[str]:
+def field_line(end: Rollup | None, split: bool = False) -> list[str]:
     """'RF 99 px, stride 8': how much of the input a position at a stage's `end` sees and
     how far apart neighbouring positions sit, in input pixels (docs/receptive-field.md);
-    no line where the field is global or undefined."""
+    no line where the field is global or undefined. `split`: 'RF 99 px' and 'stride 8' on
+    two lines, narrow enough for a frame's title to end before the main path's edge."""
     if end is None or end.receptive_field in (None, "global") or end.jump is None:
         return []
 
     def text(v: object) -> str:
         return "×".join(str(x) for x in v) if isinstance(v, list) else str(v)
 
-    return [f"RF {text(end.receptive_field)} px, stride {text(end.jump)}"]
+    field, stride = f"RF {text(end.receptive_field)} px", f"stride {text(end.jump)}"
+    return [field, stride] if split else [f"{field}, {stride}"]
 
 
 def tip(node: str, records: Sequence[LayerRecord], name: str = "") -> dict[str, str]:
