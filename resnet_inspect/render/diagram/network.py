@@ -36,7 +36,7 @@ from resnet_inspect.render.diagram.style import (
     totals_line,
 )
 from resnet_inspect.report.levels import Level
-from resnet_inspect.report.model import LayerRecord, Report, rollup
+from resnet_inspect.report.model import LayerRecord, Report, Rollup, rollup
 
 if TYPE_CHECKING:
     import graphviz
@@ -142,21 +142,9 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
         fill, background = stage_fill(stage, stages)
         out = members[-1].output_shape
         opened = len(flow.visited)  # the section's first node is the next one drawn
-        label = stage if stage != "fc" else "output"
-        size = [f"{out[2]}×{out[3]}"] if len(out) == 4 and resolution(stage) is None else []
-        size += field_line(ends.get(stage), split=True)
         # a backslash ending a stage's name would escape the quote that closes the id
         with g.subgraph(name=f"cluster_{prefix}{stage}".replace("\\", "_")) as c:
-            # Short lines flush left, so the main path's edge, entering from above, misses
-            # the label (centred, "RF 43 px, stride 4" spanned it);
-            # one line with the whole output shape where edges carry no shapes.
-            named = label if resolution(stage) is None else ""  # VGG's '56×56' says it
-            if compact and not columns:  # edges enter from above: two short lines
-                title = html_label([*filter(None, [named]), shape_text(out)], left=True)
-            elif compact:
-                title = html_label([" · ".join(filter(None, [named, shape_text(out)]))])
-            else:
-                title = html_label([label], size, 11, gap=True, left=True)
+            title = _frame_title(stage, out, ends.get(stage), compact, columns)
             c.attr(label=title, style="rounded,filled", fillcolor=background, color=fill,
                    fontsize="13", labelloc="t", labeljust="l", **({"margin": "4"} if compact
                                                                   else {}))
@@ -204,6 +192,22 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
 
 
 Item = LayerRecord | list[Block]
+
+
+def _frame_title(stage: str, out: list[int], end: Rollup | None, compact: bool,
+                 columns: bool) -> str:
+    """A stage frame's title. Short lines flush left, so the main path's edge, entering
+    from above, misses the label (centred, "RF 43 px, stride 4" spanned it); one line with
+    the whole output shape where edges carry no shapes."""
+    label = stage if stage != "fc" else "output"
+    size = [f"{out[2]}×{out[3]}"] if len(out) == 4 and resolution(stage) is None else []
+    size += field_line(end, split=True)
+    named = label if resolution(stage) is None else ""  # VGG's '56×56' says it
+    if compact and not columns:  # edges enter from above: two short lines
+        return html_label([*filter(None, [named]), shape_text(out)], left=True)
+    if compact:
+        return html_label([" · ".join(filter(None, [named, shape_text(out)]))])
+    return html_label([label], size, 11, gap=True, left=True)
 
 
 def _input_node(g: graphviz.Digraph, node: str, report: Report, prefix: str) -> None:
