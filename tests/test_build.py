@@ -148,23 +148,3 @@ def test_inspect_walks_a_model_it_built_once(monkeypatch: pytest.MonkeyPatch) ->
     report = resnet_inspect.inspect(model, (3, 224, 224))
     assert len(walks) == 2  # the build's walk, and the trace's own
     assert report.layers[-1].output_shape == [1, 10]
-
-
-def test_a_command_process_keeps_what_it_built_until_exit() -> None:
-    # Within kept_until_exit (the CLI's process, which ends with os._exit) inspect() holds
-    # on to the report and the meta network it built instead of freeing them; a network
-    # on a real device is freed at once (its weights hold memory); outside, nothing is held.
-    import weakref
-
-    from resnet_inspect.process import _KEEP, kept_until_exit
-
-    with kept_until_exit():
-        report = resnet_inspect.inspect("resnet18")
-        held = _KEEP.get()
-        assert held is not None and held[0] is report
-        assert isinstance(held[1], torch.nn.Module) and next(held[1].parameters()).is_meta
-        resnet_inspect.inspect("resnet18", input_shape=(3, 32, 32), device="cpu")
-        assert len(held) == 3 and not isinstance(held[2], torch.nn.Module)
-    assert _KEEP.get() is None
-    gone = weakref.ref(resnet_inspect.inspect("resnet18"))
-    assert gone() is None
