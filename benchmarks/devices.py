@@ -8,7 +8,6 @@ Whole processes (`process`): the console script as shipped against the same comm
 one device taken out, one fresh process per variant per round, interleaved round by round:
 - `os._exit` (cli.run): Python's own exit instead (`cli.main()`, which still freezes);
 - `gc.freeze` before Python's exit (cli.main): neither it nor `os._exit`;
-- `keep` (process.kept_until_exit): what a command built is freed before `os._exit`;
 - the collector off for the command (cli.run's `gc.disable`): on, except while building
   and tracing (trace.device.paused_gc);
 - function-level imports: torch imported before the CLI, as a module-level `import torch`
@@ -41,8 +40,6 @@ VARIANTS = {  # name -> python code that runs the CLI with sys.argv[1:]
     "no os._exit": "from resnet_inspect.cli import main; main()",
     "no os._exit, no gc.freeze": "import gc; gc.freeze = lambda: None\n"
                                  "from resnet_inspect.cli import main; main()",
-    "no keep": "import contextlib, resnet_inspect.process as p\n"
-               "p.kept_until_exit = contextlib.nullcontext\n" + RUN,
     "collector on": "import gc, sys; off = gc.disable\n"  # off only inside paused_gc
                     "gc.disable = lambda: off() if 'paused_gc' == sys._getframe(1)"
                     ".f_code.co_name else None\n" + RUN,
