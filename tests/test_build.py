@@ -101,6 +101,31 @@ def test_layers_follow_torchs_device_context_outside_a_build() -> None:
                 linear(4, 2).weight.device.type} == {"meta"}
 
 
+def test_layers_made_on_meta_skip_their_init_and_change_no_torch_class(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Building on meta skips each layer's reset_parameters() (a third of a deep build),
+    # on the layer's own instance: torch's classes are left as they are, so a layer made
+    # any other way meanwhile (another thread, the user's own code) initialises as usual.
+    from torch import nn
+
+    from resnet_inspect.models.layers import batch_norm2d, conv2d, layers_on, linear
+
+    methods = {cls: cls.__dict__["reset_parameters"]
+               for cls in (nn.modules.conv._ConvNd, nn.Linear, nn.modules.batchnorm._NormBase)}
+    calls: list[str] = []
+    monkeypatch.setattr(nn.init, "kaiming_uniform_", lambda t, **k: calls.append("init") or t)
+    with layers_on(torch.device("meta")):
+        made = [conv2d(3, 8, 3), batch_norm2d(8), linear(4, 2)]
+        assert calls == []  # none of them ran its default initialisation
+        # a layer made directly, even here, is initialised: nothing global was changed
+        nn.Conv2d(3, 8, 3, device="meta")
+        assert calls == ["init"]  # its weight: torch's Kaiming-uniform default
+        assert {cls: cls.__dict__["reset_parameters"] for cls in methods} == methods
+    assert all("reset_parameters" not in vars(m) for m in made)
+    assert [type(m) for m in made] == [nn.Conv2d, nn.BatchNorm2d, nn.Linear]
+    assert made[0].weight.shape == (8, 3, 3, 3) and made[0].weight.device.type == "meta"
+
+
 def test_inspect_walks_a_model_it_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # inspect("resnet50") builds (set_eval walks the modules) and traces; within inspect
     # nothing changes the model in between, so the trace reuses that walk. A model passed
@@ -123,23 +148,3 @@ def test_inspect_walks_a_model_it_built_once(monkeypatch: pytest.MonkeyPatch) ->
     report = resnet_inspect.inspect(model, (3, 224, 224))
     assert len(walks) == 2  # the build's walk, and the trace's own
     assert report.layers[-1].output_shape == [1, 10]
-
-
-def test_a_command_process_keeps_what_it_built_until_exit() -> None:
-    # Within kept_until_exit (the CLI's process, which ends with os._exit) inspect() holds
-    # on to the report and the meta network it built instead of freeing them; a network
-    # on a real device is freed at once (its weights hold memory); outside, nothing is held.
-    import weakref
-
-    from resnet_inspect.process import _KEEP, kept_until_exit
-
-    with kept_until_exit():
-        report = resnet_inspect.inspect("resnet18")
-        held = _KEEP.get()
-        assert held is not None and held[0] is report
-        assert isinstance(held[1], torch.nn.Module) and next(held[1].parameters()).is_meta
-        resnet_inspect.inspect("resnet18", input_shape=(3, 32, 32), device="cpu")
-        assert len(held) == 3 and not isinstance(held[2], torch.nn.Module)
-    assert _KEEP.get() is None
-    gone = weakref.ref(resnet_inspect.inspect("resnet18"))
-    assert gone() is None

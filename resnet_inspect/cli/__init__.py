@@ -103,9 +103,9 @@ def run() -> None:
     """The entry point of `resnet-inspect` and `python -m resnet_inspect`: the command is
     the whole process, so it ends the process at once when the command is done.
 
-    Python's own exit would free every object one by one (a network built on meta is
-    held until then, `kept_until_exit`: 0.2 s of a 10,000-block run) and run a last full
-    collection over torch's ~170k objects. The command's outputs are written and closed
+    Python's own exit would free every object one by one and run a last full collection
+    over torch's ~170k objects (`gc.freeze` spares the collection: os._exit saves another
+    0.13 s of a ResNet-152 summary, benchmarks/README.md, issue 26). The command's outputs are written and closed
     (atomically) by then, stdout and stderr are flushed here, and the exit status and
     any exit message are the command's. Under a profiler, a tracer (coverage) or
     `python -i`, which report or go on after the program, it exits as Python does.
@@ -118,12 +118,10 @@ def run() -> None:
         return
     import gc
 
-    from resnet_inspect.process import kept_until_exit
-
     gc.disable()  # as `main` does: see _quiet_collector
     code = 0
     try:
-        with kept_until_exit(), _signals_as_exceptions():
+        with _signals_as_exceptions():
             _main(None)
     except SystemExit as done:
         if isinstance(done.code, int) or done.code is None:

@@ -7,9 +7,6 @@ only shapes and counts are wanted; `build()` for users initialises like torchvis
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import torch
 from torch import nn
 
@@ -114,32 +111,6 @@ def init_weights(model: nn.Module) -> None:
             m.reset_parameters()
 
 
-# Layers whose __init__ initialises their weights; `_no_default_init` skips that.
-_SELF_INITIALISING = (nn.modules.conv._ConvNd, nn.Linear, nn.modules.batchnorm._NormBase)
-
-
-@contextmanager
-def _no_default_init() -> Iterator[None]:
-    """Construct layers without running their reset_parameters().
-
-    A model is built on meta, where initialising is Python work on tensors with no data
-    (Kaiming bounds, fills), about a third of the build; `build_model` initialises the
-    real weights after materialising them (`init_weights`), or zeroes them.
-    """
-    saved = [(cls, cls.__dict__["reset_parameters"]) for cls in _SELF_INITIALISING]
-    try:
-        for cls, _ in saved:
-            cls.reset_parameters = _skip  # type: ignore[method-assign]
-        yield
-    finally:
-        for cls, method in saved:
-            cls.reset_parameters = method  # type: ignore[method-assign]
-
-
-def _skip(self: nn.Module) -> None:
-    return None
-
-
 def build_model(spec: AnySpec, device: str | torch.device = "cpu", init: bool = True) -> nn.Module:
     """Build on the meta device (no memory, no init cost), then materialise on `device`.
 
@@ -147,7 +118,7 @@ def build_model(spec: AnySpec, device: str | torch.device = "cpu", init: bool = 
     tracing shapes and counts at a fraction of the build time. A ClassicSpec (LeNet-5,
     AlexNet, VGG) is built by classic.py the same way.
     """
-    with layers_on(torch.device("meta")), _no_default_init():
+    with layers_on(torch.device("meta")):
         model = build_classic(spec) if isinstance(spec, ClassicSpec) else ResNet(spec)
     device = torch.device(device)
     if device.type == "meta":

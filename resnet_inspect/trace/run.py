@@ -13,7 +13,6 @@ from torch import nn
 from resnet_inspect.errors import InspectError
 from resnet_inspect.models.builder import build_model
 from resnet_inspect.models.walk import walks_kept
-from resnet_inspect.process import keep
 from resnet_inspect.report.model import Report
 from resnet_inspect.spec.arch import AnySpec, ArchSpec, ClassicSpec
 from resnet_inspect.spec.registry import resolve_spec
@@ -63,10 +62,6 @@ def inspect(
             report = trace(model, shape, batch=batch, device=target, headline=headline,
                            name=name, train=train, optimizer=optimizer, dtype=_dtype(dtype),
                            amp=amp, input_dtype=input_dtype, example_input=example_input)
-        # in a one-shot command, left for the exit; a real device's weights are freed now
-        keep(report)
-        if target.type == "meta":
-            keep(model)
         return report
     shape = tuple(input_shape) if input_shape is not None else (3, 224, 224)
     return trace(model_or_name, shape, batch=batch, device=device, headline=headline, name=name,
