@@ -46,10 +46,16 @@ def test_each_command_writes_the_formats_it_supports() -> None:
     assert set(RENDERERS) == {"summary", "compare", "check", "list"}
 
 
-def test_summary_html_is_the_notebook_fragment(capsys: pytest.CaptureFixture[str]) -> None:
+def test_summary_html_is_the_notebook_fragment_in_a_page(
+        capsys: pytest.CaptureFixture[str]) -> None:
     r = run_cli(capsys, "summary", "18", "--format", "html")
     assert r.code == 0, r.err
-    assert r.out.startswith('<div class="ri-report">') and "<style>" in r.out
+    # a page that declares its charset (the '×' and '·' in it) and reads on a phone
+    assert r.out.startswith('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">')
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in r.out
+    assert r.out.rstrip().endswith("</body></html>")
+    fragment = r.out[r.out.index('<div class="ri-report">'):r.out.index("</body>")]
+    assert "<style>" in fragment and "1x3x224x224" in fragment
     assert "11,689,512" in r.out  # torchvision's resnet18 parameter count
 
 

@@ -112,11 +112,19 @@ def _summary_latex(s: Summary, view: View) -> Rendered:
 
 
 def _summary_html(s: Summary, view: View) -> Rendered:
-    """The notebook's fragment: stages that expand into blocks (and layers at --level
-    layer), with its own style, so the file opens as it shows in Jupyter."""
+    """The notebook's fragment (stages that expand into blocks, and layers at --level
+    layer, with its own style) in a page of its own: a file opened from disk needs its
+    charset declared, or a browser guessing Windows-1252 shows '1x3x224x224 Â·' for the
+    '·' and '×' in it, and a viewport to read on a phone."""
+    from html import escape
+
     from resnet_inspect.render.html import report_html
 
-    return report_html(s.report, layers=view.level == "layer")
+    return "\n".join([
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(s.report.model)} · resnet-inspect</title>", "</head><body>",
+        report_html(s.report, layers=view.level == "layer"), "</body></html>", ""])
 
 
 # --- compare --------------------------------------------------------------------------
