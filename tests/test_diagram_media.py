@@ -287,8 +287,7 @@ def test_no_edge_runs_through_a_stage_frames_title() -> None:
     """Issue 20's review, seen in rsvg-convert and chromium PNGs: the main path's edge,
     entering a stage's frame from above, ran through its centred title ('RF 43 px,
     stride 4', 'conv3_x · 128×28×28'), and Figure 3's dashed projections crossed it. The
-    titles are now short lines flush left. (VGG-19's sections, titled by their shape
-    alone over a centred column, are still crossed: not checked here.)"""
+    titles are now short lines flush left. (VGG-19's column: the next test.)"""
     from resnet_inspect.render.diagram import make_diagram
     from resnet_inspect.render.graphviz_render import render
 
@@ -300,3 +299,24 @@ def test_no_edge_runs_through_a_stage_frames_title() -> None:
     # plain-34 (n1) and ResNet-34 (n2); before, 'conv2_x · 64×56×56' ... and
     # 'output · 1000' in both were crossed
     assert _title_crossings(svg, r"cluster_n[12]_.*") == []
+
+
+def test_no_edge_runs_through_a_vgg_section_title() -> None:
+    """Figure 3's VGG-19 column: its sections are only as wide as a layer's box, so even a
+    flush-left title reached the path down the middle ('128×112×112', '256×56×56',
+    '512×28×28', '512×14×14', 'output' and '1000' were crossed). An invisible box beside
+    each section's first layer now makes room left of the path, as wide as the title."""
+    from resnet_inspect.render.diagram import make_diagram
+    from resnet_inspect.render.graphviz_render import render
+
+    figure = make_diagram(_figure_3(), "dot", level="layer", fit="a4", paginate=True)
+    svg = render(figure.source, "svg").decode()
+    titles = re.findall(r"<title>(cluster_n0_[^<]*)</title>", svg)
+    # every section drawn, the head too: the check sees all of VGG-19's titles
+    assert titles == [f"cluster_n0_{s}" for s in
+                      ("224×224", "112×112", "56×56", "28×28", "14×14", "7×7", "fc")]
+    assert _title_crossings(svg, r"cluster_n0_.*") == []
+    # the same for VGG-19 on its own page
+    alone = render(make_diagram(_report("vgg19"), "dot", level="layer", fit="a4").source,
+                   "svg").decode()
+    assert _title_crossings(alone, r"cluster_.*") == []

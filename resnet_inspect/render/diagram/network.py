@@ -144,10 +144,9 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
         opened = len(flow.visited)  # the section's first node is the next one drawn
         # a backslash ending a stage's name would escape the quote that closes the id
         with g.subgraph(name=f"cluster_{prefix}{stage}".replace("\\", "_")) as c:
-            title = _frame_title(stage, out, ends.get(stage), compact, columns)
-            c.attr(label=title, style="rounded,filled", fillcolor=background, color=fill,
-                   fontsize="13", labelloc="t", labeljust="l", **({"margin": "4"} if compact
-                                                                  else {}))
+            c.attr(label=_frame_title(stage, out, ends.get(stage), compact, columns),
+                   style="rounded,filled", fillcolor=background, color=fill, fontsize="13",
+                   labelloc="t", labeljust="l", **({"margin": "4"} if compact else {}))
             if compact and not begin and stage == drawn[0]:
                 _input_node(c, start, report, prefix)
             if begin and stage == drawn[0]:  # this page's start
@@ -171,6 +170,7 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
                     draw_block_node(c, g, item[0], fill, prefix, flow, repeat=item)
                 else:
                     draw_run(c, g, item, fill, prefix, flow, framed=not compact)
+            _title_room(c, prefix, stage, out, flow.visited[opened:] if compact else [], report)
         if starts is not None and len(flow.visited) > opened:
             key = str(out[2]) if len(out) == 4 and out[2] * out[3] > 1 else "head"
             starts.setdefault(key, flow.visited[opened][len(prefix):])
@@ -204,10 +204,35 @@ def _frame_title(stage: str, out: list[int], end: Rollup | None, compact: bool,
     size += field_line(end, split=True)
     named = label if resolution(stage) is None else ""  # VGG's '56×56' says it
     if compact and not columns:  # edges enter from above: two short lines
-        return html_label([*filter(None, [named]), shape_text(out)], left=True)
+        return html_label(_short_title(stage, out), left=True)
     if compact:
         return html_label([" · ".join(filter(None, [named, shape_text(out)]))])
     return html_label([label], size, 11, gap=True, left=True)
+
+
+def _short_title(stage: str, out: list[int]) -> list[str]:
+    """A frame's title where edges enter from above: its name ('conv2_x', 'output'; none
+    for a VGG section, its '56×56' says it) over its output's shape."""
+    named = (stage if stage != "fc" else "output") if resolution(stage) is None else ""
+    return [*filter(None, [named]), shape_text(out)]
+
+
+def _title_room(c: graphviz.Digraph, prefix: str, stage: str, out: list[int],
+                drawn: list[str], report: Report) -> None:
+    """Room for a section's title left of the main path, in the compact look (`drawn`:
+    the section's nodes; empty outside it) of a network without blocks: VGG's sections are
+    only as wide as a layer's box, and their flush-left title ('256×56×56', 'output') still
+    reached the path down the middle. An invisible box as wide as the title (10 pt text, a
+    digit 0.64 em) plus a gap, on the section's first rank left of its first node (a flat
+    edge keeps it left), pushes the frame's left side out by that much."""
+    if report.blocks or not drawn:
+        return
+    room, chars = node_id(prefix, f"{stage}_room"), max(map(len, _short_title(stage, out)))
+    c.node(room, "", shape="box", style="invis", fixedsize="true", height="0.01",
+           width=f"{(0.64 * 10 * chars + 6) / 72:.2f}")
+    with c.subgraph() as rank:
+        rank.attr(rank="same")
+        rank.edge(room, drawn[0], style="invis")
 
 
 def _input_node(g: graphviz.Digraph, node: str, report: Report, prefix: str) -> None:
