@@ -137,6 +137,13 @@ def run() -> None:
 
 
 def _main(argv: list[str] | None) -> None:
+    from resnet_inspect.process import collecting_notes
+
+    with collecting_notes():  # said as note: lines after the output, not as warnings
+        _command(argv)
+
+
+def _command(argv: list[str] | None) -> None:
     import typer
 
     from resnet_inspect.cli.app import app
@@ -145,7 +152,6 @@ def _main(argv: list[str] | None) -> None:
     from resnet_inspect.process import STDOUT_WRITE_ERRORS, prepare_streams, take_notes
 
     prepare_streams()
-    take_notes()  # none left from an earlier call in this process (tests, a notebook)
     args = sys.argv[1:] if argv is None else argv
     _register_commands(args)
     click = click_exceptions()
