@@ -7,6 +7,9 @@ Public API (torch is imported on first use, so `import resnet_inspect` stays lig
     diagram(name_or_model_or_report, level=None) -> Diagram  (inline SVG; .save("x.png"))
     compare("resnet50", "resnet101", ...) -> Comparison          (displays as a table)
 
+What the CLI says as a `note:` line after its output (a trace that left meta because a
+shape depends on the input's values) is an `InspectWarning` here (docs/errors.md).
+
 A Report displays in Jupyter as an HTML table whose stages expand (`_repr_html_`).
 """
 
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from resnet_inspect.errors import InspectError, ModelError
+from resnet_inspect.errors import InspectError, InspectWarning, ModelError
 from resnet_inspect.spec.arch import AnySpec, ArchSpec, ClassicSpec
 from resnet_inspect.version import __version__
 
@@ -26,8 +29,8 @@ if TYPE_CHECKING:
     from resnet_inspect.trace.run import inspect
 
 __all__ = [
-    "ArchSpec", "ClassicSpec", "InspectError", "ModelError", "__version__", "build", "compare",
-    "diagram", "inspect", "resolve_spec",
+    "ArchSpec", "ClassicSpec", "InspectError", "InspectWarning", "ModelError", "__version__",
+    "build", "compare", "diagram", "inspect", "resolve_spec",
 ]
 
 

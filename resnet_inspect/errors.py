@@ -14,6 +14,14 @@ class InspectError(ValueError):
     """Bad input: the message names the problem and how to fix it."""
 
 
+class InspectWarning(UserWarning):
+    """What the CLI says as a `note:` line after its output (a trace that ran on the CPU
+    because the model's shapes depend on its input's values, a compiled module inspected
+    as its original), said to a library caller (`resnet_inspect.inspect`) as a Python
+    warning with the same one-line text: `warnings.simplefilter("ignore", InspectWarning)`
+    silences them, "error" makes them exceptions."""
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' (did you mean X?)' for the closest choice, or '' when nothing is close."""
     close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)

@@ -19,10 +19,15 @@ stdout and stderr as a command finds them: closed, full, or unable to show Unico
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import os
 import sys
+import warnings
+from collections.abc import Iterator
 from typing import Any
+
+from resnet_inspect.errors import InspectWarning
 
 ASCII_HANDLER = "resnet_inspect_ascii"
 
@@ -97,16 +102,43 @@ STDOUT_WRITE_ERRORS = (errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG,
 
 # Notes for the user, said on stderr after a successful command's output (cli/__init__.py):
 # where a trace ran instead of meta, what the user's model warned. Never on stdout, which
-# carries only our output (--json, --csv).
+# carries only our output (--json, --csv). Outside a command (the library: `inspect(model)`
+# in a script or notebook) a note is an InspectWarning with the same text, at once.
 _NOTES: list[str] = []
 _WARNINGS: list[str] = []
+_COLLECTING: list[bool] = []  # inside `collecting_notes`: the CLI's command
 MAX_WARNINGS = 3  # notes of the model's warnings shown; the rest are counted
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+@contextlib.contextmanager
+def collecting_notes() -> Iterator[None]:
+    """While a command runs: notes are kept for `take_notes` (said once, after the
+    output), not warned; none is left from an earlier command in this process."""
+    take_notes()
+    _COLLECTING.append(True)
+    try:
+        yield
+    finally:
+        _COLLECTING.pop()
+
+
+def _warn(line: str) -> None:
+    """A note as an InspectWarning, attributed to the caller's line outside this package
+    (the script's `inspect(...)`), so Python's filters show it once per line."""
+    frame, level = sys._getframe(1), 2  # stacklevel 2: who called _warn
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    warnings.warn(line, InspectWarning, stacklevel=level)
 
 
 def note(text: str) -> None:
-    """A one-line note for the end of the run (said once, however often it is made)."""
+    """A one-line note for the end of the run (said once, however often it is made); in
+    the library, an InspectWarning now."""
     line = " ".join(text.split())
-    if line not in _NOTES:
+    if not _COLLECTING:
+        _warn(line)
+    elif line not in _NOTES:
         _NOTES.append(line)
 
 
@@ -114,7 +146,9 @@ def model_warned(message: str, where: str) -> None:
     """A warning the user's model raised: one line, its first, and where it was raised."""
     lines = str(message).strip().splitlines()
     line = f"{' '.join(lines[0].split()) if lines else '(no message)'} ({where})"
-    if line not in _WARNINGS:
+    if not _COLLECTING:
+        _warn(f"your model warned: {line}")
+    elif line not in _WARNINGS:
         _WARNINGS.append(line)
 
 

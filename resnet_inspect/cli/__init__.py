@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     _quiet_collector()
     try:
         with _signals_as_exceptions():
-            _main(argv)
+            _collecting(argv)
     finally:
         if argv is None:
             # the process is probably about to exit: interpreter shutdown runs one full
@@ -122,7 +122,7 @@ def run() -> None:
     code = 0
     try:
         with _signals_as_exceptions():
-            _main(None)
+            _collecting(None)
     except SystemExit as done:
         if isinstance(done.code, int) or done.code is None:
             code = done.code or 0
@@ -136,6 +136,13 @@ def run() -> None:
     os._exit(code)
 
 
+def _collecting(argv: list[str] | None) -> None:
+    from resnet_inspect.process import collecting_notes
+
+    with collecting_notes():  # said as note: lines after the output, not as warnings
+        _main(argv)
+
+
 def _main(argv: list[str] | None) -> None:
     import typer
 
@@ -145,7 +152,6 @@ def _main(argv: list[str] | None) -> None:
     from resnet_inspect.process import STDOUT_WRITE_ERRORS, prepare_streams, take_notes
 
     prepare_streams()
-    take_notes()  # none left from an earlier call in this process (tests, a notebook)
     args = sys.argv[1:] if argv is None else argv
     _register_commands(args)
     click = click_exceptions()

@@ -152,7 +152,7 @@ def _output_shape(row: Rollup, view: View) -> Value:
     true of the made-up input traced, not of every input."""
     main = [r for r in row.records if not r.shortcut] or row.records  # as report._group
     data = bool(main) and main[-1].data_dependent
-    return ("~" if data else "") + fmt.shape(row.output_shape)
+    return fmt.uncertain(fmt.shape(row.output_shape), data)
 
 
 OUTPUT = Column("output_shape", "Output shape", _output_shape,

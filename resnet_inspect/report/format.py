@@ -45,6 +45,12 @@ def shape(dims: Sequence[int]) -> str:
     return "x".join(str(d) for d in dims) if dims else "-"
 
 
+def uncertain(text: str, data_dependent: bool) -> str:
+    """A shape with '~' in front where it came from the input's values (`y[y > 0]`):
+    true of the made-up input traced, not of every input (tables, JSON's rows, diagrams)."""
+    return "~" + text if data_dependent else text
+
+
 def ratio(a: float, b: float) -> str:
     """'16.94x' for a / b."""
     if b == 0:

@@ -101,6 +101,9 @@ class Dataflow:
     # a composite function's node (F.scaled_dot_product_attention, op
     # "scaled_dot_product_attention") -> its category; the operators it ran make no node
     composites: dict[int, str] = field(default_factory=dict)
+    # nodes whose output's shape came from the input's values (`y[y > 0]`, nonzero, or
+    # an operator reading such a tensor): true of the traced input, not of every input
+    data_dependent: list[int] = field(default_factory=list)
     calls: list[ModuleCall] = field(default_factory=list)
     outputs: list[int] = field(default_factory=list)  # nodes whose tensors the model returned
 

@@ -130,7 +130,9 @@ class Counter(DispatchMode):
             self._charge(op, args, kwargs, out)
         if reads is not None:
             assert self.flow is not None
-            self.flow.operator(self.stack[-1], op[4], args, kwargs, reads, out, op[5])
+            self.flow.operator(self.stack[-1], op[4], args, kwargs, reads, out, op[5],
+                               data=bool(self.tainted) and self.is_tainted(
+                                   out[0] if isinstance(out, (tuple, list)) and out else out))
         return out
 
     def _data_dependent(self, op: _Op, args: tuple[Any, ...], out: Any) -> None:

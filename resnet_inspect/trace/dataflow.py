@@ -189,6 +189,8 @@ class DataflowRecorder:
         node = self._new(frame.first_op, info.name, info.type_name, True, reads, shape,
                          module_window(info.module) if info.kernel else None,
                          parent.call if parent is not None else -1, row)
+        if row is not None and row.data_dependent:
+            self.graph.data_dependent.append(node)
         made = self.made
         for t in outs:
             # nn.Identity (or Dropout in eval) hands its input back having run nothing:
@@ -211,22 +213,26 @@ class DataflowRecorder:
         self.paused.append(top)
 
     def operator(self, frame: Frame, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
-                 reads: Reads, out: Any, in_place: bool) -> None:
+                 reads: Reads, out: Any, in_place: bool, data: bool = False) -> None:
         """An operator a module's own forward ran (not a view): a node. One that writes in
         place (`add_`) has its tensor's version bumped by autograd's in-place layer only
-        after this returns: the version it will have is registered too."""
+        after this returns: the version it will have is registered too. `data`: its
+        output's shape came from the input's values (the counter's taint)."""
         if self.mode is None:
-            self._operator(frame, name, args, kwargs, reads, out, in_place)
+            self._operator(frame, name, args, kwargs, reads, out, in_place, data)
         else:
             with torch._C.DisableTorchFunction():
-                self._operator(frame, name, args, kwargs, reads, out, in_place)
+                self._operator(frame, name, args, kwargs, reads, out, in_place, data)
 
     def _operator(self, frame: Frame, name: str, args: tuple[Any, ...],
-                  kwargs: dict[str, Any], reads: Reads, out: Any, in_place: bool) -> None:
+                  kwargs: dict[str, Any], reads: Reads, out: Any, in_place: bool,
+                  data: bool) -> None:
         outs = _tensors(out if isinstance(out, (tuple, list)) else (out,))
         node = self._new(name, frame.info.name, frame.info.type_name, False, reads,
                          list(outs[0].shape) if outs else [], _op_window(name, args),
                          frame.call, frame.open)
+        if data:
+            self.graph.data_dependent.append(node)
         if reads[2]:  # a tensor no node made: a parameter, read directly
             self.graph.params[node] = self._params(frame.info.module, args, kwargs)
         made = self.made

@@ -36,7 +36,7 @@ from resnet_inspect.render.diagram.style import (
     shape_text,
     totals_line,
 )
-from resnet_inspect.report.format import count, visible
+from resnet_inspect.report.format import count, uncertain, visible
 from resnet_inspect.report.graph import Dataflow, shortcut_kind
 from resnet_inspect.report.model import LayerRecord, Report
 
@@ -131,6 +131,16 @@ class _Drawing:
         tops = list(dict.fromkeys(c.module.split(".")[0] for c in graph.calls if c.module))
         self.fills = {top: STAGE_FILLS[i % len(STAGE_FILLS)] for i, top in enumerate(tops)}
         self.labelled: set[tuple[int, str]] = set()  # (node, shape) already on an edge
+        self.data = frozenset(graph.data_dependent)
+
+    def _shape(self, node: int, dims: Sequence[int]) -> str:
+        """A tensor's shape as drawn, '~' in front where the node making it had a shape
+        from the input's values (`y[y > 0]`), as the table writes it. Such a shape is
+        written whole: its first size is the data's (192 rows kept), not the batch that
+        shape_text leaves out."""
+        if node not in self.data:
+            return shape_text(dims)
+        return uncertain("×".join(str(d) for d in dims) if dims else "-", True)
 
     # ------------------------------------------------------------------ naming
 
@@ -167,7 +177,7 @@ class _Drawing:
         self._cluster(self.g, root, inside, children, top=True)
         self._edges()
         for out in self.graph.outputs:
-            self.g.node("output", html_label(["output"], [shape_text(self.graph.shape[out])]),
+            self.g.node("output", html_label(["output"], [self._shape(out, self.graph.shape[out])]),
                         fillcolor=COLOURS["io"], style="rounded,filled")
             self.g.edge(self.drawn[self.f.target(out)].name, "output")
             break
@@ -211,7 +221,7 @@ class _Drawing:
         after = [self._text(j) for j in d.folded]
         where = graph.module[i] if graph.leaf[i] else (
             f"{graph.op[i]} in {graph.module[i] or 'forward'} ({graph.type[i]})")
-        tooltip = f"{where}: {shape_text(graph.shape[i])}"
+        tooltip = f"{where}: {self._shape(i, graph.shape[i])}"
         if row is not None and row.params:
             tooltip += f" · {count(row.params)} params"
         tooltip = _quoted(tooltip)
@@ -252,13 +262,14 @@ class _Drawing:
         if any(b.name == c.module for b in self.report.blocks):
             kind = shortcut_kind(graph, call)
             small.append("no shortcut" if kind == "none" else f"{kind} shortcut")
-        shape = graph.shape[c.outputs[0]] if c.outputs else []
+        out = c.outputs[0] if c.outputs else -1
+        shape = self._shape(out, graph.shape[out] if out >= 0 else [])
         kinds = [d.type for d in graph.calls if d.parent == call]
         # a stage of one kind of block (a Sequential of six Units): "6 × Unit"
         text = f"× {n} {c.type}" if n > 1 else f"{len(kinds)} × {kinds[0]}" if len(
             kinds) > 1 and len(set(kinds)) == 1 else c.type
         g.node(name, html_label([text], small),
-               fillcolor=fill, tooltip=_quoted(f"{c.module} ({c.type}): {shape_text(shape)}"))
+               fillcolor=fill, tooltip=_quoted(f"{c.module} ({c.type}): {shape}"))
 
     def _text(self, i: int) -> str:
         graph = self.graph
@@ -285,7 +296,7 @@ class _Drawing:
                 seen.add(key)
                 attrs: dict[str, str] = {}
                 shape = graph.input_shapes[i][k] if k < len(graph.input_shapes[i]) else []
-                text = shape_text(shape) if shape else ""
+                text = self._shape(j, shape) if shape else ""
                 if text and self._changed(src, shape) and (src, text) not in self.labelled:
                     self.labelled.add((src, text))  # a tensor's shape once, where it leaves
                     attrs["label"] = " " + text
