@@ -105,10 +105,11 @@ def run() -> None:
 
     Python's own exit would free every object one by one and run a last full collection
     over torch's ~170k objects (`gc.freeze` spares the collection: os._exit saves another
-    0.13 s of a ResNet-152 summary, benchmarks/README.md, issue 26). The command's outputs are written and closed
-    (atomically) by then, stdout and stderr are flushed here, and the exit status and
-    any exit message are the command's. Under a profiler, a tracer (coverage) or
-    `python -i`, which report or go on after the program, it exits as Python does.
+    0.13 s of a ResNet-152 summary, benchmarks/README.md, issue 26). The command's outputs
+    are written and closed (atomically) by then, stdout and stderr are flushed here, and
+    the exit status and any exit message are the command's. Under a profiler, a tracer
+    (coverage) or `python -i`, which report or go on after the program, it exits as Python
+    does.
     """
     monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: coverage's sysmon core
     watched = monitoring is not None and any(monitoring.get_tool(i) for i in range(6))
@@ -231,8 +232,6 @@ def _stdout_failed(err: OSError) -> str:
 # "Invalid value for '--batch' / '-b': --batch '٣' is not ...": click's prefix on a
 # message that already names the flag and the fix
 _OUR_PARSER = re.compile(r"Invalid value for [^:]*: (--[\w-]+ .*)$", re.DOTALL)
-
-
 
 
 def _quiet_broken_pipe() -> None:
