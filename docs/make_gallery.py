@@ -2,6 +2,7 @@
 
     python docs/make_gallery.py                      # every diagram, svg + png
     python docs/make_gallery.py --out /tmp/g --formats svg
+    python docs/make_gallery.py --only figure3-a4,block-basic   # just these pictures
 
 Every picture is drawn from a traced Report (shapes and counts on the meta device, so this
 takes seconds) and rendered by the system Graphviz `dot` when installed, else by
@@ -101,13 +102,22 @@ def _diagrams() -> list[tuple[str, str, Callable[[], str]]]:
     ]
 
 
-def make_gallery(out: Path, formats: tuple[str, ...] = ("svg", "png")) -> list[Path]:
+def make_gallery(out: Path, formats: tuple[str, ...] = ("svg", "png"),
+                 only: tuple[str, ...] = ()) -> list[Path]:
+    """Write the pictures (those named in `only`, when given) and return their paths."""
     from resnet_inspect.render.graphviz_render import render
     from resnet_inspect.render.output import write_atomic
 
+    diagrams = _diagrams()
+    unknown = sorted(set(only) - {stem for stem, _, _ in diagrams})
+    if unknown:
+        raise SystemExit(f"make_gallery: no picture named {', '.join(unknown)}; the "
+                         f"names are {', '.join(stem for stem, _, _ in diagrams)}")
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for stem, _caption, make in _diagrams():
+    for stem, _caption, make in diagrams:
+        if only and stem not in only:
+            continue
         source = make()
         for fmt in formats:
             path = out / f"{stem}.{fmt}"
@@ -120,14 +130,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=GALLERY, help="folder to write into")
     parser.add_argument("--formats", default="svg,png", help="comma-separated: svg,png,dot")
+    parser.add_argument("--only", default="",
+                        help="comma-separated picture names (file stems), e.g. figure3-a4")
     args = parser.parse_args(argv)
     formats = tuple(f for f in args.formats.split(",") if f)
+    only = tuple(n for n in args.only.split(",") if n)
     from resnet_inspect.render.graphviz_render import find_renderer
 
     renderer = find_renderer()
     print(f"rendering with {renderer.name if renderer else 'nothing (dot only)'}",
           file=sys.stderr)
-    for path in make_gallery(args.out, formats):
+    for path in make_gallery(args.out, formats, only):
         print(path)
     return 0
 
