@@ -173,3 +173,36 @@ def test_one_weighted_layer_is_one_layer_not_one_layers() -> None:
     assert report.layer_count.text == "1 layer = 1 conv + 0 fc"
     # the table's footer keeps the number alone, as for "50 = 1 conv + ..."
     assert "Layers       1 = 1 conv + 0 fc" in str(report)
+
+
+def test_a_forwards_own_copies_are_memory_it_holds() -> None:
+    # ViT (torchvision's layout) at 3x64x64, patch 16, dim 64, one encoder block: its own
+    # forward concatenates the class token (1x17x64 floats = 4,352 B) between its children,
+    # and nn.MultiheadAttention clones its packed q/k/v (3x17x1x64 = 13,056 B) and makes its
+    # output contiguous (17x1x2x32 = 4,352 B): copies without arithmetic, new memory all
+    # the same. The estimate is every result the real CPU forward allocates on the same
+    # (math) attention path the trace takes; 87,096 B when the copies were missed.
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    from tests.reference_models import ViT
+
+    def vit() -> nn.Module:
+        return ViT(image=64, patch=16, dim=64, depth=1, heads=2, mlp_dim=128, classes=10)
+
+    model = vit().eval()
+    x = torch.randn(1, 3, 64, 64)
+    known = {storage_id(p.untyped_storage()) for p in model.parameters()}
+    known.add(storage_id(x.untyped_storage()))
+    fast = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        with torch.no_grad(), sdpa_kernel(SDPBackend.MATH), _Allocations(known) as real:
+            model(x)
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fast)
+    report = resnet_inspect.inspect(vit(), (3, 64, 64))
+    assert real.results == 108_856
+    assert report.memory.activation_bytes == real.results
+    (own,) = [r for r in report.layers if r.name == "ViT"]
+    # the cat and the position embedding's add, 2 x 4,352 B, on the model's own row
+    assert own.output_bytes == 2 * 4_352

@@ -121,9 +121,11 @@ class Counter(DispatchMode):
             self._data_dependent(op, args, out)
         if self.memory is not None:
             self.memory.track(out, args, op[1])
-        if self.stack and not self.backward and not op[3] and not op[5] \
-                and self.stack[-1].info.functional:
-            self._made(args, out, op[1])
+        if self.stack and not self.backward and not op[3] and not op[5]:
+            if self.stack[-1].info.functional:
+                self._made(args, out, op[1])
+            elif not op[0] and not self.stack[-1].info.leaf:
+                self._copied(args, out, op[1])
         if op[0] and self.backward:
             self._charge_backward(op, args, kwargs, out)
         elif op[0] and self.stack:
@@ -320,6 +322,28 @@ class Counter(DispatchMode):
             frame = self.stack[-1]
             row = frame.open or self._open(frame, args, name)
             row.output_bytes += batch_numel(first.shape) * first.element_size()
+
+    def _copied(self, args: tuple[Any, ...], out: Any, name: str) -> None:
+        """Charge a copy a forward makes itself, between its children (a ViT's class-token
+        `cat`, a pad, a `.contiguous()`), to the module's own row: it is new memory the
+        forward holds, as a layer's output is, though it has no arithmetic to count. Only
+        copies of tensors (not a new zeros or arange) into a storage none of them holds
+        (`_unsafe_view` is a view in all but name), and a result the row updates in
+        place after (`x += pos`) is that copy, counted once."""
+        first = out[0] if isinstance(out, (tuple, list)) and out else out
+        if not isinstance(first, torch.Tensor):
+            return
+        read = [t for a in args
+                for t in (a if isinstance(a, (list, tuple)) else (a,))
+                if isinstance(t, torch.Tensor)]
+        made = storage_id(first.untyped_storage())
+        if not read or any(storage_id(t.untyped_storage()) == made for t in read):
+            return
+        frame = self.stack[-1]
+        row = frame.open or self._open(frame, args, name)
+        row.output_shape = list(first.shape)
+        row.output_bytes += batch_numel(first.shape) * first.element_size()
+        self._last_out = (row, weakref.ref(first))
 
     def _open(self, frame: Frame, args: tuple[Any, ...], op: str = "") -> LayerRecord:
         """A new row for the module's own operators, in execution order. One that opens
