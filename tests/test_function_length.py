@@ -23,7 +23,6 @@ ALLOWED = {
     ("cli/diagram.py", "diagram"): 161,  # left for the diagram use-case (issue 26 item 1)
     ("render/diagram/block.py", "block_diagram"): 87,
     ("render/diagram/network.py", "draw_network"): 106,
-    ("trace/tracer.py", "_trace"): 94,
 }
 
 
