@@ -13,6 +13,7 @@ from resnet_inspect.models.builder import build_model
 from resnet_inspect.spec.arch import ArchSpec, BlockKind, ClassicSpec, ShortcutKind, StemKind
 from resnet_inspect.spec.config import load_config
 from resnet_inspect.spec.merge import spec_from_settings
+from resnet_inspect.spec.numbers import parse_input
 from resnet_inspect.spec.registry import get_spec
 from tests.cli_helpers import run_cli
 from tests.published import PARAMS
@@ -109,6 +110,27 @@ def test_input_key_sets_the_default_input(tmp_path: Path) -> None:
     path = write(tmp_path, "in.json", '{"arch": "resnet18", "input": "3x96x96"}')
     assert ModelOptions(config=path).spec().input_shape == (3, 96, 96)  # type: ignore[union-attr]
     assert load_config(write(tmp_path, "b.toml", "input = [1, 28, 28]\n"))["input"] == (1, 28, 28)
+
+
+@pytest.mark.parametrize(("text", "flag"), [("3,32,32", "3,32,32"), ("3×32×32", "3x32x32"),
+                                           ("32", "32")])
+def test_input_string_is_read_as_the_input_flag(tmp_path: Path, text: str, flag: str) -> None:
+    # one rule for a shape (spec/numbers.py): a config's string reads as --input reads it;
+    # '32' is 3 channels, square, as the flag takes it
+    got = load_config(write(tmp_path, "in.toml", f'input = "{text}"\n'))["input"]
+    assert got == parse_input(flag) == (3, 32, 32)
+
+
+@pytest.mark.parametrize("text", ["+3x32x32", "3x32x32,", "3x+32x32"])
+def test_input_string_refused_as_the_input_flag_refuses_it(tmp_path: Path, text: str) -> None:
+    # --input refuses a sign in a dimension and an empty one; a config's string the same
+    path = write(tmp_path, "in.toml", f'input = "{text}"\n')
+    with pytest.raises(InspectError) as err:
+        load_config(path)
+    assert str(err.value) == (f"{path}, line 1: 'input' must be a shape CxHxW, e.g. "
+                              f'"3x32x32" or [3, 32, 32], got "{text}"')
+    with pytest.raises(InspectError, match="is not a shape"):
+        parse_input(text)
 
 
 def test_classic_net_from_a_file(tmp_path: Path) -> None:

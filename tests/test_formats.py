@@ -43,7 +43,8 @@ def test_each_command_writes_the_formats_it_supports() -> None:
     assert formats_of("compare") == ["table", "json", "markdown", "latex"]
     assert formats_of("check") == ["table", "json"]
     assert formats_of("list") == ["table", "json"]
-    assert set(RENDERERS) == {"summary", "compare", "check", "list"}
+    assert formats_of("report") == ["html"]  # the page; its first row is its default
+    assert set(RENDERERS) == {"summary", "compare", "check", "list", "report"}
 
 
 def test_summary_html_is_the_notebook_fragment_in_a_page(

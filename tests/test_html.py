@@ -141,9 +141,23 @@ def test_report_command_writes_one_self_contained_page(capsys: pytest.CaptureFix
     assert "<svg" in page and "<title>" in page  # the diagram's tooltips
 
 
+def test_report_format_html_is_the_default_page(capsys: pytest.CaptureFixture[str],
+                                                tmp_path: Path) -> None:
+    # --format html picks the registry's one report row, which is also its default
+    plain, named = tmp_path / "plain.html", tmp_path / "named.html"
+    assert run_cli(capsys, "report", "resnet18", "-o", str(plain), "--device", "meta").code == 0
+    r = run_cli(capsys, "report", "resnet18", "-o", str(named), "--device", "meta",
+                "--format", "HTML")
+    assert r.code == 0, r.err
+    assert named.read_bytes() == plain.read_bytes()
+    assert b"<svg" in plain.read_bytes()  # the diagram the renderer draws, inlined
+
+
 @pytest.mark.parametrize("args,message", [
     (("report", "resnet50", "-o", "/nonexistent-dir/x.html"), "does not exist"),
     (("report", "resnet50", "-o", "x.pdf"), "HTML page"),
+    (("report", "resnet50", "--format", "json"),
+     "--format 'json': report writes html; e.g. --format html"),
 ])
 def test_report_errors(capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
                        message: str) -> None:

@@ -14,6 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 # command name -> the module whose import registers it on `app`
 _COMMANDS = {"check": "check", "compare": "compare", "diagram": "diagram", "list": "list_cmd",
@@ -145,21 +146,35 @@ def _collecting(argv: list[str] | None) -> None:
 
 
 def _main(argv: list[str] | None) -> None:
+    """Run the command `argv` names (the process's arguments when None); every failure is
+    one line on stderr and an exit status (`_run_command`), and the notes follow a
+    successful run's output (`_finish`)."""
     import typer
 
     from resnet_inspect.cli.app import app
-    from resnet_inspect.errors import InspectError, ModelError, RunFailure, Terminated, first_line
     from resnet_inspect.private import click_exceptions
-    from resnet_inspect.process import STDOUT_WRITE_ERRORS, prepare_streams, take_notes
+    from resnet_inspect.process import prepare_streams
 
     prepare_streams()
     args = sys.argv[1:] if argv is None else argv
     _register_commands(args)
     click = click_exceptions()
-    no_args = getattr(click, "NoArgsIsHelpError", None)
     command = typer.main.get_command(app)
+    code = _run_command(command, args, click)
+    if code == 130:  # typer's Exit(130) for a KeyboardInterrupt (Ctrl-C) in a command
+        _fail("interrupted", 130)
+    _finish(code)
+
+
+def _run_command(command: Any, args: list[str], click: Any) -> Any:
+    """The command's return code; each kind of failure it raises becomes one line on
+    stderr and its exit status (2 for the user's input, 1 for the rest)."""
+    import typer
+
+    from resnet_inspect.errors import InspectError, ModelError, RunFailure, Terminated, first_line
+
     try:
-        code = command.main(args, prog_name="resnet-inspect", standalone_mode=False)
+        return command.main(args, prog_name="resnet-inspect", standalone_mode=False)
     except BrokenPipeError:
         _quiet_broken_pipe()
     except SystemExit as done:
@@ -173,24 +188,12 @@ def _main(argv: list[str] | None) -> None:
     except typer.Exit as err:
         sys.exit(err.exit_code)
     except click.UsageError as err:
-        if no_args is not None and isinstance(err, no_args) and err.ctx is not None:
-            # `resnet-inspect` alone: show the help, as `--help` would, and exit 2 (usage)
-            print(err.ctx.get_help())
-            sys.exit(2)
-        hint = ""
-        if err.ctx is not None:
-            hint = f"; see '{err.ctx.command_path} --help'"
-        # typer 0.2x validates choices through pydantic, which prefixes "Value error, "
-        message = err.format_message().replace("Value error, ", "").rstrip(".")
-        ours = _OUR_PARSER.match(message)
-        if ours:  # our own parser's message (options.int_parser) names the flag and a fix
-            _fail(ours.group(1), 2)
-        _fail(f"{message}{hint}", 2)
+        _usage_error(err, click)
     except click.ClickException as err:
         _fail(err.format_message(), err.exit_code)
     except typer.Abort:
         _fail("aborted", 1)
-    except KeyboardInterrupt:  # typer turns one in a command into Exit(130): see below
+    except KeyboardInterrupt:  # typer turns one in a command into Exit(130): see _main
         _fail("interrupted", 130)
     except Terminated as err:
         _fail(f"terminated by {err.name}", 128 + err.signum)
@@ -200,17 +203,49 @@ def _main(argv: list[str] | None) -> None:
     except OSError as err:  # the system refused something (a read, a write, a device)
         if os.environ.get("RESNET_INSPECT_DEBUG"):
             raise
-        if not err.filename and err.errno in STDOUT_WRITE_ERRORS:  # print()'s, rich's
-            _fail(_stdout_failed(err), 1)
-        where = f" {err.filename}" if err.filename else ""
-        _fail(f"cannot access{where}: {err.strerror or err}", 1)
+        _os_error(err)
     except Exception as err:  # a bug or a runtime failure, not the user's input
         if os.environ.get("RESNET_INSPECT_DEBUG"):
             raise
         _fail(f"{type(err).__name__}: {first_line(err, limit=300)} (set RESNET_INSPECT_DEBUG=1 "
               "for the traceback)", 1)
-    if code == 130:  # typer's Exit(130) for a KeyboardInterrupt (Ctrl-C) in a command
-        _fail("interrupted", 130)
+    return None  # not reached: each clause above exits or raises
+
+
+def _usage_error(err: Any, click: Any) -> None:
+    """A usage error in one line with a pointer to the command's --help; `resnet-inspect`
+    alone shows the help."""
+    no_args = getattr(click, "NoArgsIsHelpError", None)
+    if no_args is not None and isinstance(err, no_args) and err.ctx is not None:
+        # `resnet-inspect` alone: show the help, as `--help` would, and exit 2 (usage)
+        print(err.ctx.get_help())
+        sys.exit(2)
+    hint = ""
+    if err.ctx is not None:
+        hint = f"; see '{err.ctx.command_path} --help'"
+    # typer 0.2x validates choices through pydantic, which prefixes "Value error, "
+    message = err.format_message().replace("Value error, ", "").rstrip(".")
+    ours = _OUR_PARSER.match(message)
+    if ours:  # our own parser's message (options.int_parser) names the flag and a fix
+        _fail(ours.group(1), 2)
+    _fail(f"{message}{hint}", 2)
+
+
+def _os_error(err: OSError) -> None:
+    """The system refused a read, a write or a device: one line naming the file, or stdout."""
+    from resnet_inspect.process import STDOUT_WRITE_ERRORS
+
+    if not err.filename and err.errno in STDOUT_WRITE_ERRORS:  # print()'s, rich's
+        _fail(_stdout_failed(err), 1)
+    where = f" {err.filename}" if err.filename else ""
+    _fail(f"cannot access{where}: {err.strerror or err}", 1)
+
+
+def _finish(code: Any) -> None:
+    """Flush the output, then the notes (stderr, only when the command succeeded), and exit
+    with the command's code."""
+    from resnet_inspect.process import take_notes
+
     try:
         sys.stdout.flush()
     except BrokenPipeError:

@@ -16,11 +16,13 @@ from resnet_inspect.render.formats import Format, formats_of
 
 
 def format_option(command: str, example: str) -> Any:
-    """The `--format` option of `command`, its choices listed from the registry."""
+    """The `--format` option of `command`, its choices listed from the registry (the first
+    is the default)."""
     choices = formats_of(command)
     return typer.Option(
         "--format", metavar="<format>", show_default=False,
-        help=f"Output format: {_one_of(choices)} \\[default: table], e.g. --format {example}.")
+        help=f"Output format: {_one_of(choices)} \\[default: {choices[0]}], "
+             f"e.g. --format {example}.")
 
 
 def alias(name: str) -> Any:
@@ -29,16 +31,17 @@ def alias(name: str) -> Any:
 
 
 def chosen_format(command: str, given: str | None, **aliases: bool) -> Format:
-    """The one format asked for: `--format` or an alias, table when neither; two at once
-    is refused (the old flags' message kept for two old flags)."""
+    """The one format asked for: `--format` or an alias, the command's default (table for
+    most) when neither; two at once is refused (the old flags' message kept for two old
+    flags)."""
     flags = [name for name, on in aliases.items() if on]
     if len(flags) > 1:
         names = [f"--{name}" for name in aliases]
         raise InspectError(f"choose one of {', '.join(names[:-1])} and {names[-1]}")
-    if given is None:
-        return Format(flags[0]) if flags else Format.TABLE
-    value = given.strip().lower()
     choices = formats_of(command)
+    if given is None:
+        return Format(flags[0] if flags else choices[0])
+    value = given.strip().lower()
     if value not in choices:
         raise InspectError(f"--format {given!r}: {command} writes {_one_of(choices)}; "
                            f"e.g. --format {choices[-1]}")
@@ -49,4 +52,5 @@ def chosen_format(command: str, given: str | None, **aliases: bool) -> Format:
 
 
 def _one_of(choices: list[str]) -> str:
-    return ", ".join(choices[:-1]) + " or " + choices[-1]
+    """'table, json or csv'; 'html' when it is the only one."""
+    return ", ".join(choices[:-1]) + " or " + choices[-1] if len(choices) > 1 else choices[0]

@@ -9,6 +9,7 @@ import typer
 
 from resnet_inspect.cli import options as opt
 from resnet_inspect.cli.app import app
+from resnet_inspect.cli.format_option import chosen_format, format_option
 from resnet_inspect.errors import InspectError
 
 
@@ -19,7 +20,8 @@ from resnet_inspect.errors import InspectError
         "  resnet-inspect report resnet50 -o resnet50.html\n\n"
         "  resnet-inspect report 18 --input 3x512x512 -o resnet18-512.html\n\n"
         "  resnet-inspect report --block bottleneck --layers 3,4,6,3 -o mine.html\n\n"
-        "  resnet-inspect report --model mymodels.py:make_net -o mine.html"
+        "  resnet-inspect report --model mymodels.py:make_net -o mine.html\n\n"
+        "  resnet-inspect report resnet18 --format html -o resnet18.html"
     )
 )
 @opt.model_options
@@ -31,6 +33,7 @@ def report(
         typer.Option("--output", "-o", help="The HTML file to write \\[default: NAME.html, "
                      "e.g. resnet50.html].", show_default=False),
     ] = None,
+    output_format: Annotated[str | None, format_option("report", "html")] = None,
     *,
     model: opt.ModelOptions,
     run: opt.RunOptions,
@@ -39,8 +42,9 @@ def report(
     diagram, a chart of parameters and MACs per stage, the layer count and the counting
     conventions. The file needs no network to open: mail it, or put it on a course page.
     """
-    from resnet_inspect.render.output import check_writable, safe_file_name, write_atomic
+    from resnet_inspect.render.output import check_writable, safe_file_name
 
+    fmt = chosen_format("report", output_format)
     run.validate()
     user = model.user_module()
     if user is not None and arch is not None:
@@ -54,14 +58,10 @@ def report(
         raise InspectError(f"--output {output}: the report is an HTML page; name it "
                            f"{output.with_suffix('.html')}")
     check_writable(output)
-    from resnet_inspect.render.diagram import network_diagram
-    from resnet_inspect.render.graphviz_render import render
-    from resnet_inspect.render.html import report_page
-    from resnet_inspect.trace.run import inspect as inspect_model
+    from resnet_inspect.render.formats import write
+    from resnet_inspect.usecases.report import make_report
 
-    traced = inspect_model(subject, input_shape=run.input_shape(spec, any_rank=user is not None),
-                           batch=run.batch, device=run.device.value,
-                           name=user[1] if user is not None else None,
-                           input_dtype=run.input_dtype)
-    svg = render(network_diagram(traced, "block").source, "svg").decode("utf-8")
-    write_atomic(output, report_page(traced, svg))
+    page = make_report(subject, input_shape=run.input_shape(spec, any_rank=user is not None),
+                       batch=run.batch, device=run.device.value,
+                       name=user[1] if user is not None else None, input_dtype=run.input_dtype)
+    write("report", fmt, page, output)

@@ -4,7 +4,7 @@
 use-case result (`resnet_inspect.usecases`) and the view options, and returns text, or a
 function that prints to a console (the rich table, which adapts to the terminal's width).
 A new format is one renderer and one row in `RENDERERS`; the commands' `--format` choices
-and `--help` follow from the table.
+and `--help` follow from the table, and a command's first row is its default format.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from resnet_inspect.usecases.check import Checked
     from resnet_inspect.usecases.compare import Compared
     from resnet_inspect.usecases.presets import PresetList
+    from resnet_inspect.usecases.report import Page
     from resnet_inspect.usecases.summarize import Summary
 
 
@@ -209,6 +210,24 @@ def _list_json(listed: PresetList, view: View) -> Rendered:
     return list_json(listed)
 
 
+# --- report (begin) ---------------------------------------------------------------------
+
+def _report_html(page: Page, view: View) -> Rendered:
+    """The self-contained page: stage table, charts, the block-level diagram inlined as
+    SVG (its tooltips kept), the counting conventions."""
+    from resnet_inspect.render.diagram import network_diagram
+    from resnet_inspect.render.graphviz_render import render
+    from resnet_inspect.render.html import report_page
+
+    svg = render(network_diagram(page.report, "block").source, "svg").decode("utf-8")
+    return report_page(page.report, svg)
+
+
+REPORT_RENDERERS: dict[Format, Renderer] = {Format.HTML: _report_html}
+
+# --- report (end) -----------------------------------------------------------------------
+
+
 RENDERERS: dict[str, dict[Format, Renderer]] = {
     "summary": {Format.TABLE: _summary_table, Format.JSON: _summary_json,
                 Format.CSV: _summary_csv, Format.MARKDOWN: _summary_markdown,
@@ -217,11 +236,12 @@ RENDERERS: dict[str, dict[Format, Renderer]] = {
                 Format.MARKDOWN: _compare_markdown, Format.LATEX: _compare_latex},
     "check": {Format.TABLE: _check_table, Format.JSON: _check_json},
     "list": {Format.TABLE: _list_table, Format.JSON: _list_json},
+    "report": REPORT_RENDERERS,
 }
 
 
 def formats_of(command: str) -> list[str]:
-    """The formats `command` writes, in the registry's order."""
+    """The formats `command` writes, in the registry's order (its default first)."""
     return [f.value for f in RENDERERS[command]]
 
 

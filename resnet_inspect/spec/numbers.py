@@ -9,10 +9,13 @@ something else. Entries of a list are separated by commas; spaces around an entr
 allowed, spaces inside one are not.
 
 Each kind of input has its one parser here, whichever front end reads it: a shape
-(`parse_input`: --input), a list of integers (`parse_int_list`: --layers, --widths), a size
+(`read_shape`; `parse_input` adds --input's rank and limits), a list of integers
+(`read_list`; `parse_list` adds the limits of --layers and --widths), a size
 (`parse_channels`, `parse_spatial`: a block's --channels and --spatial), a single integer
 (`parse_int`: --batch, --depth ...), a name from a fixed set (`member_named`: a block
-kind, a config file's stem or shortcut). Their ranges are spec/limits.py's, the one validator.
+kind, a config file's stem or shortcut). A config file's strings ("3x32x32", "3,4,6,3")
+are read by the same `read_shape` and `read_list` (spec/settings.py). Their ranges are
+spec/limits.py's, the one validator.
 """
 
 from __future__ import annotations
@@ -62,13 +65,6 @@ def not_a_digit(text: str) -> str | None:
         if ch not in DIGITS:
             return describe(ch)
     return None
-
-
-def is_whole(text: str) -> bool:
-    """Whether `text` (spaces around it allowed) is a whole number by the module's rule."""
-    body = text.strip()
-    return bool(body.lstrip("+-")) and not_a_digit(body) is None \
-        and len(body.lstrip("+-").lstrip("0")) <= MAX_DIGITS
 
 
 def trouble(value: Any, accepts: str = "integer") -> str:
@@ -139,8 +135,11 @@ def split_list(text: str, flag: str, example: str) -> list[str]:
     return parts
 
 
-def parse_list(text: str, flag: str, example: str, high: int, most: int) -> tuple[int, ...]:
-    """'3,4,6,3' -> (3, 4, 6, 3): at most `most` entries, each a positive integer <= high."""
+def read_list(text: str, flag: str, example: str, high: int | None = None,
+              most: int = MAX_STAGES) -> tuple[int, ...]:
+    """'3,4,6,3' -> (3, 4, 6, 3) by the rule for a list of integers: at most `most`
+    entries, each a whole number (sign allowed); neither sign nor range is checked here
+    (`parse_list` does, a config file's values do in spec/settings.py)."""
     parts = split_list(text, flag, example)
     if len(parts) > most:
         raise InspectError(f"{flag} has {len(parts):,} entries, above the limit of {most} "
@@ -153,11 +152,17 @@ def parse_list(text: str, flag: str, example: str, high: int, most: int) -> tupl
                                f"{bad} is not one of the digits 0-9; e.g. {flag} {example}")
         values.append(parse_int(p, f"{flag} entry", f"{flag} {example}", high=high,
                                 check=False))
+    return tuple(values)
+
+
+def parse_list(text: str, flag: str, example: str, high: int, most: int) -> tuple[int, ...]:
+    """'3,4,6,3' -> (3, 4, 6, 3): at most `most` entries, each a positive integer <= high."""
+    values = read_list(text, flag, example, high, most)
     bad_value = next((v for v in values if v <= 0), None)
     if bad_value is not None:
         raise InspectError(f"{flag} {text}: counts must be positive, got {bad_value}")
-    check_list(tuple(values), flag, high, example)
-    return tuple(values)
+    check_list(values, flag, high, example)
+    return values
 
 
 def parse_dims(text: str, what: str, fix: str, seps: str = "x",
@@ -190,6 +195,12 @@ def parse_int_list(text: str | None, flag: str) -> tuple[int, ...] | None:
     return parse_list(text, flag, example, high, MAX_STAGES)
 
 
+def read_shape(text: str) -> tuple[int, ...]:
+    """'3x224x224' (also '3,224,224', '3×224×224') -> (3, 224, 224) by the rule for a
+    shape: dimensions in ASCII digits, no sign; neither rank nor range is checked here."""
+    return parse_dims(text, "--input", "use CxHxW, e.g. --input 3x224x224", seps="x,")
+
+
 def parse_input(text: str, any_rank: bool = False, batch: int = 1) -> tuple[int, ...]:
     """'3x224x224' -> (3, 224, 224); also accepts '224' (3 channels, square). With
     `any_rank` (a user's model), any number of dimensions: '10x64' for a sequence.
@@ -197,7 +208,7 @@ def parse_input(text: str, any_rank: bool = False, batch: int = 1) -> tuple[int,
     if len(text) > 100:
         raise InspectError(f"--input {text[:20]!r}... is not a shape; use CxHxW, "
                            "e.g. --input 3x224x224")
-    dims = parse_dims(text, "--input", "use CxHxW, e.g. --input 3x224x224", seps="x,")
+    dims = read_shape(text)
     if len(dims) == 1 and not any_rank:
         dims = (3, dims[0], dims[0])
     if len(dims) != 3 and not any_rank:

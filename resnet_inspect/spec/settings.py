@@ -26,7 +26,7 @@ from resnet_inspect.spec.limits import (
     check_list,
     check_range,
 )
-from resnet_inspect.spec.numbers import is_whole, member_named
+from resnet_inspect.spec.numbers import member_named, read_list, read_shape
 
 MODEL_PANEL = "Architecture"
 
@@ -55,18 +55,19 @@ def _str(value: Any) -> str:
     return value.strip()
 
 
-def _whole_numbers(text: str, sep: str) -> list[int]:
-    """'3,4,6,3' (or '3x32x32' with sep 'x'): spec/numbers.py's rule, as on the command
-    line ('3,,4', '3 4', '6_4' and '３' are refused, not read as something else)."""
-    parts = text.lower().replace("×", "x").split(sep)
-    if len(parts) > MAX_STAGES or not all(is_whole(p) for p in parts):
-        raise TypeError
-    return [int(p) for p in parts]
+def _syntax(read: Callable[[str], tuple[int, ...]], text: str) -> tuple[int, ...]:
+    """`text` read by spec/numbers.py's parser for its kind of input, the command line's
+    rule ('3,,4', '3 4', '6_4' and '３' are refused, not read as something else); its
+    message becomes config.py's, which names the key, the file's line and what it takes."""
+    try:
+        return read(text)
+    except InspectError:
+        raise TypeError from None
 
 
 def _int_list(value: Any) -> tuple[int, ...]:
     if isinstance(value, str):  # "3,4,6,3", as on the command line
-        value = _whole_numbers(value, ",")
+        value = _syntax(lambda text: read_list(text, "--layers", "3,4,6,3"), value)
     if not isinstance(value, (list, tuple)) or not value or len(value) > MAX_STAGES:
         raise TypeError
     return tuple(_int(v) for v in value)
@@ -77,7 +78,7 @@ def _input(value: Any) -> tuple[int, int, int]:
     if isinstance(value, int) and not isinstance(value, bool):
         value = [3, value, value]
     elif isinstance(value, str):
-        value = _whole_numbers(value, "x")
+        value = _syntax(read_shape, value)
         if len(value) == 1:
             value = [3, value[0], value[0]]
     if not isinstance(value, (list, tuple)) or len(value) != 3:

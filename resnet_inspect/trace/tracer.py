@@ -237,35 +237,9 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
 
     counter.fallback = fallback
     counter.weights = {storage_id(p.untyped_storage()) for p in model.parameters()}
-    memory = None
-    if training and device.type == "meta":
-        preload_dynamo()  # else the first step in a process counts its frames live
-    if training:
-        memory = StepMemory({storage_id(t.untyped_storage())
-                             for t in (*model.parameters(), *model.buffers(), *call.tensors())})
-        counter.memory = memory
+    memory = _step_memory(model, call, counter, device) if training else None
     try:
-        if step is None:
-            with torch.no_grad(), same_kernels_everywhere(model), counter, \
-                    composite_calls(flow, counter.stack):
-                out = call.run(model)
-        else:
-            out = _run_step(model, call, counter, step, fallback)
-    except (RuntimeError, NotImplementedError) as err:
-        if isinstance(err, (ModelError, RunFailure)):
-            raise  # already one line with its cause (models/user.py, autograd's in-place
-            # check, a private torch API that changed)
-        detail = first_line(err, type(err).__name__)
-        if device.type == "meta" and no_meta_kernel(err):
-            raise _MetaUnsupported(detail, counter.failed_op) from err
-        if not isinstance(err, RuntimeError):
-            raise
-        raise explain(err, model, [batch, *input_shape], detail, x.dtype) from None
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError) as err:
-        if isinstance(err, InspectError):
-            raise
-        # the user's forward raised: a runtime failure with its real cause, in one line
-        raise forward_failed(err, model, step.amp if step is not None else None) from None
+        out = _forward(model, job, call, counter, device, fallback)
     finally:
         for h in handles:
             h.remove()
@@ -302,6 +276,47 @@ def _trace(model: nn.Module, job: _Job, device: torch.device,
                          if step is not None and memory is not None else None),
         graph=graph,
     )
+
+
+def _step_memory(model: nn.Module, call: Call, counter: Counter,
+                 device: torch.device) -> StepMemory:
+    """The training step's memory account, knowing the tensors that live outside the step
+    (parameters, buffers, the input), attached to `counter`."""
+    if device.type == "meta":
+        preload_dynamo()  # else the first step in a process counts its frames live
+    memory = StepMemory({storage_id(t.untyped_storage())
+                         for t in (*model.parameters(), *model.buffers(), *call.tensors())})
+    counter.memory = memory
+    return memory
+
+
+def _forward(model: nn.Module, job: _Job, call: Call, counter: Counter, device: torch.device,
+             fallback: Callable[[], LayerRecord]) -> Any:
+    """Run the forward pass (or the training step) under `counter`, and its output; a
+    failure becomes one line with its cause, or _MetaUnsupported where meta cannot run it."""
+    step = job.step
+    try:
+        if step is None:
+            with torch.no_grad(), same_kernels_everywhere(model), counter, \
+                    composite_calls(counter.flow, counter.stack):
+                return call.run(model)
+        return _run_step(model, call, counter, step, fallback)
+    except (RuntimeError, NotImplementedError) as err:
+        if isinstance(err, (ModelError, RunFailure)):
+            raise  # already one line with its cause (models/user.py, autograd's in-place
+            # check, a private torch API that changed)
+        detail = first_line(err, type(err).__name__)
+        if device.type == "meta" and no_meta_kernel(err):
+            raise _MetaUnsupported(detail, counter.failed_op) from err
+        if not isinstance(err, RuntimeError):
+            raise
+        raise explain(err, model, [job.batch, *job.input_shape], detail,
+                      call.first.dtype) from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError) as err:
+        if isinstance(err, InspectError):
+            raise
+        # the user's forward raised: a runtime failure with its real cause, in one line
+        raise forward_failed(err, model, step.amp if step is not None else None) from None
 
 
 def _finish_rows(records: list[LayerRecord], fallback: LayerRecord | None) -> None:
