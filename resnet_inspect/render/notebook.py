@@ -5,8 +5,9 @@
     >>> ri.diagram("resnet50").save("r50.png") # png, svg, pdf or dot, by suffix
     >>> ri.compare("resnet50", "resnet101")    # the stage table
 
-Both are built on what the CLI uses: `render/diagram/` draws the graph and
-`render/graphviz_render.py` renders it; `compare.py` aligns the networks.
+Both are built on what the CLI uses: the use-cases `usecases/draw.py` (which draws the
+graph with `render/diagram/`) and `usecases/compare.py`; `render/graphviz_render.py`
+renders the graph.
 """
 
 from __future__ import annotations
@@ -79,21 +80,14 @@ def diagram(what: str | nn.Module | Report, level: str | None = None, *,
     >>> diagram(my_net, input_shape=(3, 64, 64))  # as its forward runs
     >>> diagram(report).save("net.svg")
     """
-    from resnet_inspect.render.diagram import make_diagram, network_diagram
-    from resnet_inspect.report.model import Report
+    from resnet_inspect.render.diagram import diagram_of
+    from resnet_inspect.usecases.draw import draw
 
     if level not in (None, "stage", "block", "layer"):
         raise InspectError(f"level {level!r}: use 'stage', 'block' or 'layer'")
-    if isinstance(what, Report):
-        report = what
-    else:
-        from resnet_inspect.trace.run import inspect
-
-        report = inspect(what, input_shape=input_shape, device="meta"
-                         if isinstance(what, str) else "auto", **overrides)
-    if report.spec is None and report.graph is not None:  # not a preset: the CLI's path
-        return Diagram(make_diagram(report, "dot", level=level, dataflow=True).source)
-    return Diagram(network_diagram(report, level or "block").source)
+    drawn = draw(what, level=level, input_shape=input_shape,
+                 device="meta" if isinstance(what, str) else "auto", **overrides)
+    return Diagram(diagram_of(drawn).source)
 
 
 # Jupyter's own monospace stack first; a <pre> with no family is proportional under some

@@ -22,7 +22,8 @@ The package, in the order its modules depend on each other:
 - style: colours, fonts, labels, the paper style and the legends;
 - layout: the DOT shared by both pictures (graph, main-path edges, shortcuts, the "+");
 - network and block: the two pictures; beside: networks side by side (Figure 3);
-- fit: `make_diagram`, the entry point, with --fit, --direction and --style.
+- fit: `make_diagram`, the entry point, with --fit, --direction and --style, and
+  `diagram_of`, which draws a `usecases.draw.Drawing`.
 """
 
 from resnet_inspect.render.diagram.beside import side_by_side
@@ -30,6 +31,7 @@ from resnet_inspect.render.diagram.block import block_caption, block_diagram
 from resnet_inspect.render.diagram.fit import (
     MEDIA,
     Diagram,
+    diagram_of,
     fit_source,
     make_diagram,
     natural_size,
@@ -61,6 +63,7 @@ __all__ = [
     "Diagram",
     "block_caption",
     "block_diagram",
+    "diagram_of",
     "fit_source",
     "fold_runs",
     "layer_text",

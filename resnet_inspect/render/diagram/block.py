@@ -93,27 +93,7 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
     if b.add is not None:
         add_node(g, "add", "", size="0.34", fontsize="14")
         g.edge(flow.tail, "add", weight="10", label=" F(x)")
-        ident = "shortcut_" + node_id("", b.name)
-        if b.side and b.shortcut == "projection":
-            side_tail = start
-            if reads_preactivated(b.kind, b.shortcut):
-                opening = chunks(b.main)[0]
-                if opening[-1].category not in ANCHORS:
-                    side_tail = node_id("", opening[-1].name.split(".")[-1])
-            style, colour_key = SHORTCUT_STYLE["projection"]
-            for i, r in enumerate(b.side):
-                node = node_id("", "shortcut." + r.name.split(".")[-1])
-                attrs = _layer_node(r, COLOURS["projection_fill"], node)
-                attrs["style"] = f"{attrs['style']},{style}"
-                attrs.pop("group")  # beside the main column, not in it
-                attrs["color"] = COLOURS[colour_key]
-                g.node(node, **attrs)
-                shortcut_edge(g, side_tail, node, b.shortcut, f"{ident}__leg{i}")
-                side_tail = node
-            shortcut_edge(g, side_tail, "add", b.shortcut, ident, " W·x")
-        else:
-            label = " x (zero-padded)" if b.shortcut == "zero-pad" else " x (identity)"
-            shortcut_edge(g, start, "add", b.shortcut, ident, label)
+        _shortcut(g, b, start)
         flow.moved("add", b.add.output_shape)
         flow.shown = flow.carried  # F(x) + x has the block's output shape, shown below
     for r in b.after:
@@ -128,6 +108,32 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
            fillcolor=COLOURS["io"], group="main")
     g.edge(flow.tail, "output", weight="10", **({"label": " relu"} if relu else {}))
     return g
+
+
+def _shortcut(g: graphviz.Digraph, b: Block, start: str) -> None:
+    """The block's shortcut from `start` into the "+": a projection's layers beside the
+    main column (from the pre-activation where the block reads it), or one edge."""
+    ident = "shortcut_" + node_id("", b.name)
+    if b.side and b.shortcut == "projection":
+        side_tail = start
+        if reads_preactivated(b.kind, b.shortcut):
+            opening = chunks(b.main)[0]
+            if opening[-1].category not in ANCHORS:
+                side_tail = node_id("", opening[-1].name.split(".")[-1])
+        style, colour_key = SHORTCUT_STYLE["projection"]
+        for i, r in enumerate(b.side):
+            node = node_id("", "shortcut." + r.name.split(".")[-1])
+            attrs = _layer_node(r, COLOURS["projection_fill"], node)
+            attrs["style"] = f"{attrs['style']},{style}"
+            attrs.pop("group")  # beside the main column, not in it
+            attrs["color"] = COLOURS[colour_key]
+            g.node(node, **attrs)
+            shortcut_edge(g, side_tail, node, b.shortcut, f"{ident}__leg{i}")
+            side_tail = node
+        shortcut_edge(g, side_tail, "add", b.shortcut, ident, " W·x")
+    else:
+        label = " x (zero-padded)" if b.shortcut == "zero-pad" else " x (identity)"
+        shortcut_edge(g, start, "add", b.shortcut, ident, label)
 
 
 # The paper's Figure 5 draws exactly these blocks (ResNet paper, Figure 5: "a building

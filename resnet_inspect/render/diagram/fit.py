@@ -1,8 +1,10 @@
 """The one library entry point for diagrams, and fitting them to a slide or a page.
 
 `make_diagram(reports, fmt, ...)` takes one report (or two or three, side by side) and
-returns a `Diagram`: the DOT source, the rendered bytes (None for dot) and warnings. The CLI
-calls it; a notebook can too (`Diagram.data` is SVG or PNG bytes to display).
+returns a `Diagram`: the DOT source, the rendered bytes (None for dot) and warnings.
+`diagram_of(drawing, fmt)` draws what the `draw` use-case decided (usecases/draw.py); the
+CLI and the notebook call it. A notebook can call make_diagram too (`Diagram.data` is SVG
+or PNG bytes to display).
 
 Fitting sets Graphviz's `size` with "!", so dot scales the drawing up or down until one
 side meets the medium's, after measuring the drawing's natural size, so it can say how
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.diagram.beside import side_by_side
@@ -41,7 +43,11 @@ from resnet_inspect.render.diagram.sections import by_resolution
 from resnet_inspect.render.diagram.style import PAPER_STYLE, draw_legend
 from resnet_inspect.report.model import Report
 
-__all__ = ["MEDIA", "Diagram", "fit_source", "make_diagram", "natural_size", "parse_fit"]
+if TYPE_CHECKING:
+    from resnet_inspect.usecases.draw import Drawing
+
+__all__ = ["MEDIA", "Diagram", "diagram_of", "fit_source", "make_diagram", "natural_size",
+           "parse_fit"]
 MAX_SIDE_PX = 10_000
 
 
@@ -177,6 +183,16 @@ def make_diagram(reports: Report | Sequence[Report], fmt: str = "dot", *,
                     "pages, joined by 'to'/'from' connectors")
             return Diagram(done[0].source, done[0].data, [note], done)
     return _finish(source, fmt, None, tried, warnings)
+
+
+def diagram_of(drawing: Drawing, fmt: str = "dot") -> Diagram:
+    """The DOT (and, for `fmt` other than dot, the image) of a use-case's Drawing
+    (usecases/draw.py): the CLI's `diagram` and the notebook's alike."""
+    return make_diagram(list(drawing.reports), fmt, level=drawing.level,
+                        expand=drawing.expand, direction=drawing.direction, fit=drawing.fit,
+                        style=drawing.style, block=drawing.kind == "block",
+                        dataflow=drawing.kind == "dataflow",
+                        paginate=drawing.kind == "network")
 
 
 def _fewest_pages(draw: Any, fit: str, many: Sequence[Report], expand: bool,

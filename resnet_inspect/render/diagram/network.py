@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.diagram.grouping import (
     Block,
+    Unit,
     item_output,
     regroup,
     stage_items,
@@ -102,19 +103,7 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
     page = [u for u in order if u[1] in wanted.get(u[0], ())]
     drawn = list(dict.fromkeys(s for s, _ in page)) or list(stages)
     begin = order.index(page[0]) if page and only else 0
-    if begin == 0:
-        start = node_id(prefix, "input")
-        # the one-slide look draws it inside the stem's column, level with the other
-        # columns' first nodes (its own frame's title above it, as theirs)
-        host = g if not compact or level == "stage" else None
-        if host is not None:
-            _input_node(host, start, report, prefix)
-        flow = Flow(g, start, report.input_shape, prefix + "main", labels=not compact)
-    else:  # a later page: the tensor arrives from the page before, drawn in its first stage
-        came = _item_of(items, order[begin - 1])
-        start = node_id(prefix, f"{drawn[0]}_from_{_where(order, begin - 1, begin, items)}")
-        flow = Flow(g, start, item_output(came), prefix + "main", labels=not compact)
-        flow.shown = ""  # its first edge names the tensor
+    start, flow = _entry(g, report, level, prefix, begin, order, items, drawn[0])
     if level == "stage":
         draw_stages(g, report, stages, prefix, flow)
         return [v[len(prefix):] for v in flow.visited]
@@ -160,16 +149,7 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
                 if compact and jump and not isinstance(item, LayerRecord) and (
                         len(firsts) < len(heads) - 1):
                     firsts.append(len(flow.visited))  # where this column's first block begins
-                if isinstance(item, LayerRecord):
-                    draw_loose_layer(c, item, fill, prefix, flow, units)
-                elif len(item) == 1 and level == "block":
-                    draw_block_node(c, g, item[0], fill, prefix, flow)
-                elif len(item) == 1:
-                    draw_block_layers(c, g, item[0], fill, prefix, flow)
-                elif level == "block":
-                    draw_block_node(c, g, item[0], fill, prefix, flow, repeat=item)
-                else:
-                    draw_run(c, g, item, fill, prefix, flow, framed=not compact)
+                _draw_item(c, g, item, level, fill, prefix, flow, units)
             _title_room(c, prefix, stage, out, flow.visited[opened:] if compact else [], report)
         if starts is not None and len(flow.visited) > opened:
             key = str(out[2]) if len(out) == 4 and out[2] * out[3] > 1 else "head"
@@ -178,20 +158,65 @@ def draw_network(g: graphviz.Digraph, report: Report, level: str, prefix: str,
     if end < len(order):  # this page ends: the path goes on on the next
         where = _where(order, end, end - 1, items)
         _connector(g, node_id(prefix, f"{drawn[-1]}_to_{where}"), f"to {where}", flow)
+    _level_columns(g, heads, [flow.visited[i] for i in firsts])
+    return [v[len(prefix):] for v in flow.visited]
+
+
+Item = LayerRecord | list[Block]
+
+
+def _entry(g: graphviz.Digraph, report: Report, level: str, prefix: str, begin: int,
+           order: list[tuple[str, int]], items: dict[str, list[Item]],
+           first_stage: str) -> tuple[str, Flow]:
+    """Where the drawn path starts, and its Flow: the input node on the first page (or
+    on the only one), else a "from ..." connector, drawn in the page's first stage."""
+    compact = COMPACT.get()
+    if begin == 0:
+        start = node_id(prefix, "input")
+        # the one-slide look draws it inside the stem's column, level with the other
+        # columns' first nodes (its own frame's title above it, as theirs)
+        host = g if not compact or level == "stage" else None
+        if host is not None:
+            _input_node(host, start, report, prefix)
+        return start, Flow(g, start, report.input_shape, prefix + "main", labels=not compact)
+    # a later page: the tensor arrives from the page before, drawn in its first stage
+    came = _item_of(items, order[begin - 1])
+    start = node_id(prefix, f"{first_stage}_from_{_where(order, begin - 1, begin, items)}")
+    flow = Flow(g, start, item_output(came), prefix + "main", labels=not compact)
+    flow.shown = ""  # its first edge names the tensor
+    return start, flow
+
+
+def _draw_item(c: graphviz.Digraph, g: graphviz.Digraph, item: Item, level: str, fill: str,
+               prefix: str, flow: Flow, units: list[Unit]) -> None:
+    """One item of a stage: a layer outside any block, a block, or a run of blocks (one
+    node at block level, its layers at layer level)."""
+    if isinstance(item, LayerRecord):
+        draw_loose_layer(c, item, fill, prefix, flow, units)
+    elif len(item) == 1 and level == "block":
+        draw_block_node(c, g, item[0], fill, prefix, flow)
+    elif len(item) == 1:
+        draw_block_layers(c, g, item[0], fill, prefix, flow)
+    elif level == "block":
+        draw_block_node(c, g, item[0], fill, prefix, flow, repeat=item)
+    else:
+        draw_run(c, g, item, fill, prefix, flow, framed=not COMPACT.get())
+
+
+def _level_columns(g: graphviz.Digraph, heads: list[str], firsts: list[str]) -> None:
+    """Columns lined up: where each starts, on one rank, in order; and (the one-slide
+    look) every column's first block level with the others', and so their "+" and runs:
+    a column's max pool costs one rank, not a rank in every column of the drawing."""
     if len(heads) > 1:
         with g.subgraph() as rank:
             rank.attr(rank="same")
             for a, b in pairwise(heads):
                 rank.edge(a, b, style="invis")
-    if len(firsts) > 1:  # every column's first block level with the others', and so their
-        with g.subgraph() as rank:  # "+" and runs: a column's max pool costs one rank, not
-            rank.attr(rank="same")  # a rank in every column of the drawing
-            for i in firsts:
-                rank.node(flow.visited[i])
-    return [v[len(prefix):] for v in flow.visited]
-
-
-Item = LayerRecord | list[Block]
+    if len(firsts) > 1:
+        with g.subgraph() as rank:
+            rank.attr(rank="same")
+            for node in firsts:
+                rank.node(node)
 
 
 def _frame_title(stage: str, out: list[int], end: Rollup | None, compact: bool,

@@ -1,0 +1,114 @@
+"""The `draw` use-case (usecases/draw.py): what a diagram shows, decided once, as plain
+data; and the CLI and the library drawing the same DOT for the same request."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+import resnet_inspect as ri
+from resnet_inspect.cli.diagram import DiagramFormat
+from resnet_inspect.counting.categories import Category
+from resnet_inspect.errors import InspectError
+from resnet_inspect.render.diagram import diagram_of, shortcut_edges
+from resnet_inspect.render.diagram.formats import RENDERERS, SUFFIXES
+from resnet_inspect.spec.arch import BlockKind
+from resnet_inspect.spec.registry import resolve_spec
+from resnet_inspect.usecases.draw import BlockRequest, Drawing, draw
+from tests.cli_helpers import run_cli
+from tests.reference_models import TorchvisionStyleNet
+
+REFS = "tests/reference_models.py"
+
+
+def _convs(drawing: Drawing) -> list[tuple[str, int, int]]:
+    return [(r.kernel, r.input_shape[1], r.output_shape[1]) for r in drawing.reports[0].layers
+            if r.category == Category.CONV]
+
+
+def test_block_request_is_the_papers_figure_5_bottleneck() -> None:
+    drawing = draw(BlockRequest(BlockKind.BOTTLENECK), device="meta", style="paper")
+    assert drawing.kind == "block"
+    assert len(drawing.reports) == 1
+    assert drawing.level is None and drawing.style == "paper"
+    # ResNet paper, Figure 5 (right): 1x1, 64 / 3x3, 64 / 1x1, 256 on a 256-d input
+    assert _convs(drawing) == [("1x1", 256, 64), ("3x3", 64, 64), ("1x1", 64, 256)]
+    dot = diagram_of(drawing).source
+    labels = re.findall(r'POINT-SIZE="\d+">(\dx\d, \d+)</FONT>', dot)
+    assert labels == ["1x1, 64", "3x3, 64", "1x1, 256"]
+    # one block, identity shortcut: one solid shortcut edge, input -> add
+    assert shortcut_edges(dot) == {"solid": 1, "dashed": 0, "dotted": 0}
+    assert len([line for line in dot.splitlines() if "id=shortcut_" in line]) == 1
+
+
+def test_block_request_options_reach_the_block() -> None:
+    drawing = draw(BlockRequest(BlockKind.BASIC, channels=(64, 128), stride=2), device="meta")
+    # a basic block 64 -> 128 at stride 2: 3x3 64->128 (stride 2), 3x3 128->128, and a
+    # 1x1 64->128 projection on the shortcut
+    assert _convs(drawing) == [("3x3", 64, 128), ("3x3", 128, 128), ("1x1", 64, 128)]
+    assert shortcut_edges(diagram_of(drawing).source)["dashed"] == 1
+
+
+def test_a_preset_is_a_network_at_block_level() -> None:
+    drawing = draw("resnet18", device="meta")
+    assert (drawing.kind, drawing.level, drawing.names) == ("network", "block", ["resnet18"])
+    # torchvision's resnet18: 11,689,512 parameters
+    assert drawing.reports[0].totals.params == 11_689_512
+
+
+def test_a_module_is_drawn_from_its_dataflow_at_layer_level() -> None:
+    drawing = draw(TorchvisionStyleNet(), name="mine")
+    assert (drawing.kind, drawing.level, drawing.names) == ("dataflow", "layer", ["mine"])
+    assert drawing.reports[0].graph is not None
+
+
+def test_beside_plain_puts_the_plain_network_first() -> None:
+    drawing = draw(resolve_spec("resnet34"), beside_plain=True, device="meta")
+    plain, residual = drawing.reports
+    # ResNet-34 has 16 blocks; the plain one's have no shortcut (the paper's Figure 3)
+    assert [b.shortcut for b in plain.blocks] == ["none"] * 16
+    assert sum(b.shortcut == "projection" for b in residual.blocks) == 3
+
+
+def test_beside_names_plain_n_and_presets() -> None:
+    drawing = draw(resolve_spec("resnet18"), beside="plain-34,resnet34", device="meta")
+    # plain-34 is ResNet-34 with its shortcuts removed: the same network name
+    assert drawing.names == ["resnet18", "resnet34", "resnet34"]
+    # ResNet-18 and -34 have 8 and 16 blocks (the paper's Table 1: 2,2,2,2 and 3,4,6,3)
+    assert [len(r.blocks) for r in drawing.reports] == [8, 16, 16]
+    assert {b.shortcut for b in drawing.reports[1].blocks} == {"none"}
+    assert "none" not in {b.shortcut for b in drawing.reports[2].blocks}
+
+
+@pytest.mark.parametrize(("subject", "options", "message"), [
+    (TorchvisionStyleNet(), {"beside": "resnet18"}, "--beside and --beside-plain draw"),
+    ("vgg19", {"beside_plain": True}, "--beside-plain needs a residual network"),
+    ("resnet18", {"beside": "a,b,c"}, "give one or two networks"),
+])
+def test_refused_requests(subject: object, options: dict[str, Any], message: str) -> None:
+    with pytest.raises(InspectError, match=message):
+        draw(subject, device="meta", **options)
+
+
+@pytest.mark.parametrize(("argv", "what", "level"), [
+    (["resnet18"], "resnet18", None),
+    (["resnet34", "--level", "stage"], "resnet34", "stage"),
+    (["--model", f"{REFS}:TorchvisionStyleNet"], TorchvisionStyleNet(), None),
+])
+def test_cli_and_library_draw_the_same_dot(capsys: pytest.CaptureFixture[str],
+                                           argv: list[str], what: object,
+                                           level: str | None) -> None:
+    device = [] if "--model" in argv else ["--device", "meta"]  # the library's own choice
+    res = run_cli(capsys, "diagram", *argv, *device)
+    assert res.code == 0, res.err
+    library = ri.diagram(what, level).source  # type: ignore[arg-type]
+    assert res.out == library + ("" if library.endswith("\n") else "\n")
+
+
+def test_diagram_formats_are_the_tables_rows() -> None:
+    assert [f.value for f in DiagramFormat] == list(RENDERERS)
+    assert SUFFIXES == {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot",
+                        ".gv": "dot"}
+    assert RENDERERS["dot"].to_bytes("digraph {}") == b"digraph {}"
