@@ -13,6 +13,8 @@ The FLOPs do not change: the fused operators are counted with the math path's pr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -22,6 +24,8 @@ from torch.overrides import TorchFunctionMode
 from resnet_inspect import private
 
 _FLASH = 1  # torch.nn.attention.SDPBackend.FLASH_ATTENTION
+_SDPA = F.scaled_dot_product_attention
+_MHA = F.multi_head_attention_forward
 _SDPA_ARGS = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale",
               "enable_gqa")
 _SDPA_DEFAULTS: dict[str, Any] = {"attn_mask": None, "dropout_p": 0.0, "is_causal": False,
@@ -49,6 +53,22 @@ def cpu_attention_kernel(call: dict[str, Any]) -> int:
             enable_gqa=call["enable_gqa"])
 
 
+@contextmanager
+def _nested_attention_seen(mode: TorchFunctionMode) -> Iterator[None]:
+    """F.multi_head_attention_forward's own call of scaled_dot_product_attention handed to
+    `mode`. A TorchFunctionMode is set aside while it handles a call, so it never sees
+    the calls a composite function makes; the MHA body looks the attention function up
+    by its module-level name at each call, which is pointed at the mode meanwhile."""
+    def seen(*args: Any, **kwargs: Any) -> Any:
+        return mode.__torch_function__(_SDPA, (), args, kwargs)
+
+    F.scaled_dot_product_attention = seen
+    try:
+        yield
+    finally:
+        F.scaled_dot_product_attention = _SDPA
+
+
 class DeviceKernels(TorchFunctionMode):
     """Scaled-dot-product attention on meta as the CPU would run it: the fused CPU flash
     kernel where torch would pick it, else the math path torch itself would take."""
@@ -56,7 +76,10 @@ class DeviceKernels(TorchFunctionMode):
     def __torch_function__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
-        if func is F.scaled_dot_product_attention:
+        if func is _MHA:
+            with _nested_attention_seen(self):
+                return func(*args, **kwargs)
+        if func is _SDPA:
             call = {**_SDPA_DEFAULTS, **dict(zip(_SDPA_ARGS, args, strict=False)), **kwargs}
             q = call["query"]
             if isinstance(q, torch.Tensor) and q.is_meta and not call["enable_gqa"] \
@@ -81,7 +104,10 @@ class FusedRecompute(TorchFunctionMode):
     def __torch_function__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
-        if func is F.scaled_dot_product_attention:
+        if func is _MHA:
+            with _nested_attention_seen(self):
+                return func(*args, **kwargs)
+        if func is _SDPA:
             call = {**_SDPA_DEFAULTS, **dict(zip(_SDPA_ARGS, args, strict=False)), **kwargs}
             q, k = call["query"], call["key"]
             if isinstance(q, torch.Tensor) and q.is_meta and not call["enable_gqa"] \
