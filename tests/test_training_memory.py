@@ -189,6 +189,22 @@ def test_multihead_attention_runs_the_kernel_the_cpu_would(need_weights: bool) -
     assert ("aten._softmax" in ops) is need_weights
 
 
+def test_check_train_agrees_on_multihead_attentions_fused_kernel() -> None:
+    from resnet_inspect.analysis.train_check import check_training
+    from tests.step_models import MhaBlock
+
+    # batch 2 x 64 tokens = 128, dim 32, 4 heads of 8. Forward MACs: in_proj 128 x 32 x
+    # 96 = 393,216, out_proj 128 x 32 x 32 = 131,072, the MLP 2 x 128 x 32 x 128 =
+    # 1,048,576, attention Q K^T and A V 2 x (2 x 4 x 64 x 64 x 8) = 524,288: 2,097,152.
+    # Backward: every Linear's weight and input gradient, 2 x 1,572,864 = 3,145,728, and
+    # the fused kernel's 2.5 x its forward (the scores recomputed), 1,310,720: 4,456,448.
+    model = MhaBlock(32, 4)
+    step = check_training(model, resnet_inspect.inspect(model, (64, 32), batch=2, train=True))
+    assert (step.forward_macs, step.backward_macs) == (2_097_152, 4_456_448)
+    assert step.torch_flops == step.ours_flops == 2 * (2_097_152 + 4_456_448)
+    assert step.accounted
+
+
 def test_a_changed_private_torch_api_fails_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
     from resnet_inspect.errors import RunFailure
     from tests.reference_models import SdpaAttention
