@@ -136,10 +136,14 @@ class FusedRecompute(TorchFunctionMode):
 #     40, 16, 256, 256 -> 4,616,192 (4,718,592);  40, 64, 256, 256 -> 12,574,720
 #     (12,582,912);  40, 16, 256, 512 -> 11,358,208 (11,534,336);  100, 64, 1024, 1024
 #     -> 138,752,000 (138,412,032);
-#   backward, 4E + 2W beyond its outputs (the gates' gradients, the weights and their
-#     gradients in oneDNN's layout): 40, 16, 256, 256 -> 6,955,008 (6,815,744);
-#     40, 16, 512, 256 -> 8,949,760 (8,912,896);  80, 16, 256, 256 -> 9,519,104
-#     (9,437,184);  100, 64, 1024, 1024 -> 173,387,776 (172,015,616).
+#   backward, 4E + 2W above the resident size after it (the gates' gradients, the
+#     weights and their gradients in oneDNN's layout): 40, 16, 256, 256 -> 6,955,008
+#     (6,815,744);  40, 16, 512, 256 -> 8,949,760 (8,912,896);  80, 16, 256, 256 ->
+#     9,519,104 (9,437,184);  100, 64, 1024, 1024 -> 173,387,776 (172,015,616); and that
+#     size is its gradients (the input's, W) and about 4E more, a scratchpad not given
+#     back by the call's end: 40, 16, 256, 256 -> 5,562,368 resident after it, 2,789,376
+#     of gradients (4E = 2,621,440 more);  100, 64, 1024, 1024 -> 166,932,480, 60,309,504
+#     (4E = 104,857,600). Counted as 8E + 3W + the input's gradient when it starts.
 ONEDNN_LSTM_WORKSPACE = 5  # float32 values per time step, sequence and hidden unit
 ONEDNN_LSTM_GATES = 4  # float32 values per time step, sequence and hidden unit
 
@@ -211,7 +215,7 @@ def _lstm_as_onednn(func: Any, args: tuple[Any, ...]) -> Any:
         if anchor is not None or x.requires_grad:
             _Saves.apply(anchor if anchor is not None else x, *held)
             # the backward's scratch, and its outputs (made alongside), when it starts
-            back = 2 * ONEDNN_LSTM_GATES * steps_bytes + 3 * weights + x.numel() * 4 // dirs
+            back = 2 * ONEDNN_LSTM_GATES * steps_bytes + 3 * weights + x.numel() * 4
             y.register_hook(lambda _g, n=back, d=x.device: _scratch(d, n))
         hys.append(hy)
         cys.append(cy)
