@@ -2,6 +2,7 @@
 
     python benchmarks/train_peak.py            # the issue's models and batches, ~5 min
     python benchmarks/train_peak.py --quick    # the small ones the tests run
+    python benchmarks/train_peak.py --only lstm   # the rows of one model of step_models
 
 Each real step runs in its own process (tests/real_step.py says what makes its resident
 high-water mark a fair measure); the counted figure is the report's input + live_peak
@@ -31,6 +32,8 @@ FULL = [
      {"features": 1024, "hidden": 1024, "layers": 2}),
     ("small ViT (SDPA), 224/16, dim 384, depth 6, batch 16", "vit", [16, 3, 224, 224],
      {"image": 224, "patch": 16, "dim": 384, "depth": 6, "heads": 6}),
+    ("small ViT (nn.MultiheadAttention) 224/16, dim 384, depth 6, b. 16", "mha-vit",
+     [16, 3, 224, 224], {"image": 224, "patch": 16, "dim": 384, "depth": 6, "heads": 6}),
     ("ResNet-18, batch 8", "resnet", [8, 3, 224, 224], {"depth": 18}),
 ]
 
@@ -50,9 +53,13 @@ QUICK = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the small models of the tests")
+    parser.add_argument("--only", metavar="NAME",
+                        help="only the rows of this model of tests/step_models.py (lstm, vit...)")
     args = parser.parse_args()
     print(f"{'model':<58} {'real MiB':>9} {'counted':>9} {'diff':>7} {'saved':>9}")
     for label, name, shape, size in QUICK if args.quick else FULL:
+        if args.only is not None and name != args.only:
+            continue
         real = real_step_peak(name, shape, **size)
         counted, saved = counted_step_peak(name, shape, **size)
         print(f"{label:<58} {real / MIB:>9.1f} {counted / MIB:>9.1f} "

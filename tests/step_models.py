@@ -1,6 +1,7 @@
 """Models a real training step is measured on (tests/real_step.py): each family whose
 memory a step holds differently: a plain CNN, checkpointed stages (non-reentrant and
-reentrant, per stage or per block), an LSTM, a ViT on F.scaled_dot_product_attention.
+reentrant, per stage or per block), an LSTM, a GRU, a ViT on F.scaled_dot_product_attention
+and one on nn.MultiheadAttention.
 
 `make(name, **size)` builds one on CPU; the same call with device="meta" builds it for a
 trace. Sizes are arguments so that tests run small ones and the benchmark the issue's.
@@ -50,6 +51,34 @@ class Lstm(nn.Module):
         return self.lstm(x)[0]
 
 
+class Gru(nn.Module):
+    """A stacked GRU over a sequence (torch's unfused path on CPU: no oneDNN GRU there)."""
+
+    def __init__(self, features: int, hidden: int, layers: int) -> None:
+        super().__init__()
+        self.gru = nn.GRU(features, hidden, num_layers=layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.gru(x)[0]
+
+
+class MhaBlock(nn.Module):
+    """A pre-norm encoder block on nn.MultiheadAttention, called with need_weights=False
+    (so that it calls F.scaled_dot_product_attention inside)."""
+
+    def __init__(self, dim: int, heads: int) -> None:
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.norm1(x)
+        x = x + self.attn(h, h, h, need_weights=False)[0]
+        return x + self.mlp(self.norm2(x))
+
+
 class SdpaBlock(nn.Module):
     """A pre-norm encoder block whose attention is F.scaled_dot_product_attention."""
 
@@ -74,11 +103,12 @@ class SdpaBlock(nn.Module):
 class SmallViT(nn.Module):
     """Patchify by a strided conv, position embedding, SDPA blocks, mean-pooled head."""
 
-    def __init__(self, image: int, patch: int, dim: int, depth: int, heads: int) -> None:
+    def __init__(self, image: int, patch: int, dim: int, depth: int, heads: int,
+                 block: type[nn.Module] = SdpaBlock) -> None:
         super().__init__()
         self.patchify = nn.Conv2d(3, dim, patch, stride=patch)
         self.pos = nn.Parameter(torch.zeros(1, (image // patch) ** 2, dim))
-        self.blocks = nn.Sequential(*(SdpaBlock(dim, heads) for _ in range(depth)))
+        self.blocks = nn.Sequential(*(block(dim, heads) for _ in range(depth)))
         self.head = nn.Linear(dim, 1000)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -87,8 +117,8 @@ class SmallViT(nn.Module):
 
 
 def make(name: str, device: str = "cpu", **size: Any) -> nn.Module:
-    """One of: resnet (depth), checkpoint (depth, reentrant, per_block), lstm (features,
-    hidden, layers), vit (image, patch, dim, depth, heads)."""
+    """One of: resnet (depth), checkpoint (depth, reentrant, per_block), lstm and gru
+    (features, hidden, layers), vit and mha-vit (image, patch, dim, depth, heads)."""
     torch.manual_seed(0)
     if name in ("resnet", "checkpoint"):
         net = build_model(get_spec(f"resnet{size.get('depth', 18)}"), device=device)
@@ -98,7 +128,9 @@ def make(name: str, device: str = "cpu", **size: Any) -> nn.Module:
     with torch.device(device):
         if name == "lstm":
             return Lstm(size["features"], size["hidden"], size["layers"])
-        if name == "vit":
+        if name == "gru":
+            return Gru(size["features"], size["hidden"], size["layers"])
+        if name in ("vit", "mha-vit"):
             return SmallViT(size["image"], size["patch"], size["dim"], size["depth"],
-                            size["heads"])
+                            size["heads"], SdpaBlock if name == "vit" else MhaBlock)
     raise ValueError(name)

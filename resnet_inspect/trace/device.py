@@ -16,6 +16,7 @@ from torch import nn
 from resnet_inspect.errors import InspectError
 from resnet_inspect.models.walk import modules
 from resnet_inspect.spec.settings import Device
+from resnet_inspect.trace.kernels import OneDnnLstm
 
 DEVICES = tuple(d.value for d in Device)
 META = torch.device("meta")
@@ -67,6 +68,8 @@ def same_kernels_everywhere(model: nn.Module, step: bool = False) -> Iterator[No
 
     A training `step` leaves attention to torch (trace/kernels.py picks on meta what the
     CPU would run): its fused kernels keep far less for the backward than the math path.
+    Its LSTMs still take the math path, but hold what oneDNN's kernel holds where the CPU
+    would run it (oneDNN on, as it was before the trace): trace/kernels.py, OneDnnLstm.
     """
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
@@ -76,12 +79,14 @@ def same_kernels_everywhere(model: nn.Module, step: bool = False) -> Iterator[No
     backends: tuple[Any, ...] = (torch.backends.mkldnn, torch.backends.cudnn) if recurrent \
         else ()
     enabled = [b.enabled for b in backends]
+    onednn = step and recurrent and torch.backends.mkldnn.is_available() and enabled[0]
     if mha is not None:
         mha.set_fastpath_enabled(False)
     for b in backends:  # not b.flags(): it also resets TF32 and warns about it
         b.enabled = False
     try:
-        with contextlib.nullcontext() if step else sdpa_kernel(SDPBackend.MATH):
+        with contextlib.nullcontext() if step else sdpa_kernel(SDPBackend.MATH), \
+                OneDnnLstm() if onednn else contextlib.nullcontext():
             yield
     finally:
         for b, was in zip(backends, enabled, strict=True):

@@ -13,6 +13,8 @@ The FLOPs do not change: the fused operators are counted with the math path's pr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -22,6 +24,8 @@ from torch.overrides import TorchFunctionMode
 from resnet_inspect import private
 
 _FLASH = 1  # torch.nn.attention.SDPBackend.FLASH_ATTENTION
+_SDPA = F.scaled_dot_product_attention
+_MHA = F.multi_head_attention_forward
 _SDPA_ARGS = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale",
               "enable_gqa")
 _SDPA_DEFAULTS: dict[str, Any] = {"attn_mask": None, "dropout_p": 0.0, "is_causal": False,
@@ -49,6 +53,22 @@ def cpu_attention_kernel(call: dict[str, Any]) -> int:
             enable_gqa=call["enable_gqa"])
 
 
+@contextmanager
+def _nested_attention_seen(mode: TorchFunctionMode) -> Iterator[None]:
+    """F.multi_head_attention_forward's own call of scaled_dot_product_attention handed to
+    `mode`. A TorchFunctionMode is set aside while it handles a call, so it never sees
+    the calls a composite function makes; the MHA body looks the attention function up
+    by its module-level name at each call, which is pointed at the mode meanwhile."""
+    def seen(*args: Any, **kwargs: Any) -> Any:
+        return mode.__torch_function__(_SDPA, (), args, kwargs)
+
+    F.scaled_dot_product_attention = seen
+    try:
+        yield
+    finally:
+        F.scaled_dot_product_attention = _SDPA
+
+
 class DeviceKernels(TorchFunctionMode):
     """Scaled-dot-product attention on meta as the CPU would run it: the fused CPU flash
     kernel where torch would pick it, else the math path torch itself would take."""
@@ -56,7 +76,10 @@ class DeviceKernels(TorchFunctionMode):
     def __torch_function__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
-        if func is F.scaled_dot_product_attention:
+        if func is _MHA:
+            with _nested_attention_seen(self):
+                return func(*args, **kwargs)
+        if func is _SDPA:
             call = {**_SDPA_DEFAULTS, **dict(zip(_SDPA_ARGS, args, strict=False)), **kwargs}
             q = call["query"]
             if isinstance(q, torch.Tensor) and q.is_meta and not call["enable_gqa"] \
@@ -81,10 +104,146 @@ class FusedRecompute(TorchFunctionMode):
     def __torch_function__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
-        if func is F.scaled_dot_product_attention:
+        if func is _MHA:
+            with _nested_attention_seen(self):
+                return func(*args, **kwargs)
+        if func is _SDPA:
             call = {**_SDPA_DEFAULTS, **dict(zip(_SDPA_ARGS, args, strict=False)), **kwargs}
             q, k = call["query"], call["key"]
             if isinstance(q, torch.Tensor) and q.is_meta and not call["enable_gqa"] \
                     and q.requires_grad and cpu_attention_kernel(call) == _FLASH:
                 self.macs += q.shape[:-2].numel() * q.shape[-2] * k.shape[-2] * q.shape[-1]
+        return func(*args, **kwargs)
+
+
+# What oneDNN's LSTM keeps for the backward. A CPU step runs an nn.LSTM in float32 as one
+# aten.mkldnn_rnn_layer per layer and direction, which keeps its input, output, h and c
+# states and a workspace, not the gates of each time step the unfused path saves. The
+# workspace's meta kernel reports 0 bytes, and the CPU kernel reports ~3x what it writes:
+# it reserves room for every state oneDNN could keep (399,138,816 bytes for T=100,
+# batch 64, hidden 1024), but a training forward writes only the gates (4 x hidden) and
+# one state (hidden) per time step and sequence, in float32; the rest is never touched,
+# so never resident. Measured on CPU, one thread, resident size over one call with the
+# outputs taken off (T, batch, input, hidden -> bytes written; 5 x T x batch x hidden x 4):
+#   100, 64, 1024, 1024 -> 131,235,840 (131,072,000);  100, 32, 1024, 1024 -> 65,626,112
+#   (65,536,000);  50, 16, 256, 256 -> 4,108,288 (4,096,000);  40, 16, 256, 256 ->
+#   3,276,800 (3,276,800);  100, 64, 512, 1024 -> as with input 1024: the input size does
+#   not enter. Small shapes add up to ~30 pages (page-aligned regions), which is not counted.
+# Each call also holds scratch for a moment, measured the same way (high-water mark over
+# the call less the resident size after it; E = T x batch x hidden x 4 bytes, W = the
+# direction's two weight matrices, 4 x hidden x (input + hidden) x 4 bytes):
+#   forward, 4E + W (the gates of every step, the weights in oneDNN's layout):
+#     40, 16, 256, 256 -> 4,616,192 (4,718,592);  40, 64, 256, 256 -> 12,574,720
+#     (12,582,912);  40, 16, 256, 512 -> 11,358,208 (11,534,336);  100, 64, 1024, 1024
+#     -> 138,752,000 (138,412,032);
+#   backward, 4E + 2W above the resident size after it (the gates' gradients, the
+#     weights and their gradients in oneDNN's layout): 40, 16, 256, 256 -> 6,955,008
+#     (6,815,744);  40, 16, 512, 256 -> 8,949,760 (8,912,896);  80, 16, 256, 256 ->
+#     9,519,104 (9,437,184);  100, 64, 1024, 1024 -> 173,387,776 (172,015,616); and that
+#     size is its gradients (the input's, W) and about 4E more, a scratchpad not given
+#     back by the call's end: 40, 16, 256, 256 -> 5,562,368 resident after it, 2,789,376
+#     of gradients (4E = 2,621,440 more);  100, 64, 1024, 1024 -> 166,932,480, 60,309,504
+#     (4E = 104,857,600). Counted as 8E + 3W + the input's gradient when it starts.
+ONEDNN_LSTM_WORKSPACE = 5  # float32 values per time step, sequence and hidden unit
+ONEDNN_LSTM_GATES = 4  # float32 values per time step, sequence and hidden unit
+
+
+def onednn_lstm_workspace(steps: int, batch: int, hidden: int) -> int:
+    """Bytes of oneDNN's LSTM workspace a training forward writes, per layer and
+    direction (see ONEDNN_LSTM_WORKSPACE)."""
+    return ONEDNN_LSTM_WORKSPACE * steps * batch * hidden * 4
+
+
+def _scratch(device: torch.device, n: int) -> None:
+    """n bytes a kernel holds for a moment: made and dropped (the counter sees both)."""
+    torch.empty(n, dtype=torch.uint8, device=device)
+
+
+class _Saves(torch.autograd.Function):
+    """Hands tensors to autograd's saved-tensor hooks (the counter's, which charges them
+    to the running row once) as a kernel's autograd node saves them; its output is
+    dropped at once, and the tensors stay alive as long as their layer's nodes hold them."""
+
+    @staticmethod
+    def forward(ctx: Any, anchor: torch.Tensor, *kept: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(*kept)
+        return anchor.new_empty(0)
+
+    @staticmethod
+    def backward(ctx: Any, *_grads: Any) -> Any:  # never runs: the output is dropped
+        return (None,) * (1 + len(ctx.saved_tensors))
+
+
+def _remade(packed: tuple[Any, ...]) -> torch.Tensor:
+    """A saved tensor given back for the backward: a new tensor of its shape, outside the
+    counter (on meta there are no values to keep; what oneDNN keeps instead is held)."""
+    _held, shape, stride, dtype, device = packed
+    with private.no_dispatch_modes():
+        return torch.empty_strided(shape, stride, dtype=dtype, device=device)
+
+
+def _lstm_as_onednn(func: Any, args: tuple[Any, ...]) -> Any:
+    """torch.lstm's unfused path, layer by layer, as oneDNN's kernel holds memory: the
+    operators (and so the FLOPs) are the unfused path's; the tensors they save are
+    dropped (remade empty for the backward), and each layer's nodes hold what
+    mkldnn_rnn_layer keeps instead, until the layer's backward has run."""
+    x, (h0, c0), params, has_biases, num_layers, dropout, train, bidirectional, first = args
+    dirs = 2 if bidirectional else 1
+    per = (4 if has_biases else 2) * dirs
+    hys, cys = [], []
+    anchor = next((p for p in params if p.requires_grad), None)
+    for layer in range(num_layers):
+        rows = slice(layer * dirs, (layer + 1) * dirs)
+        held: list[torch.Tensor] = [x, h0[rows], c0[rows]]
+
+        def pack(t: torch.Tensor, held: list[torch.Tensor] = held) -> tuple[Any, ...]:
+            return held, t.shape, t.stride(), t.dtype, t.device
+
+        with torch.autograd.graph.saved_tensors_hooks(pack, _remade):
+            y, hy, cy = func(x, [h0[rows], c0[rows]], params[layer * per:(layer + 1) * per],
+                             has_biases, 1, 0.0, train, bidirectional, first)
+        steps, batch = (x.shape[1], x.shape[0]) if first else (x.shape[0], x.shape[1])
+        hidden = hy.shape[-1]
+        # each direction's own output besides the layer's (their concatenation)
+        own = steps * batch * hidden * 4 if dirs == 2 else 0
+        held += [y, hy, cy, torch.empty(
+            dirs * (onednn_lstm_workspace(steps, batch, hidden) + own), dtype=torch.uint8,
+            device=x.device)]
+        steps_bytes = steps * batch * hidden * 4
+        weights = 4 * (params[layer * per].numel() + params[layer * per + 1].numel())
+        _scratch(x.device, ONEDNN_LSTM_GATES * steps_bytes + weights)
+        if anchor is not None or x.requires_grad:
+            _Saves.apply(anchor if anchor is not None else x, *held)
+            # the backward's scratch, and its outputs (made alongside), when it starts
+            back = 2 * ONEDNN_LSTM_GATES * steps_bytes + 3 * weights + x.numel() * 4
+            y.register_hook(lambda _g, n=back, d=x.device: _scratch(d, n))
+        hys.append(hy)
+        cys.append(cy)
+        x = y if not (dropout and train and layer < num_layers - 1) \
+            else torch.dropout(y, dropout, True)
+    return y, torch.cat(hys), torch.cat(cys)
+
+
+def onednn_lstm_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether a CPU step would run this torch.lstm call as oneDNN's kernel: the batched
+    (not packed) form, float32 on CPU (or meta, standing for it), with autograd on, no
+    projections, not empty."""
+    if kwargs or len(args) != 9 or not torch.is_grad_enabled():
+        return False
+    x, hx, params, has_biases, num_layers, _, _, bidirectional, _ = args
+    per = (4 if has_biases else 2) * (2 if bidirectional else 1)
+    return isinstance(x, torch.Tensor) and x.device.type in ("cpu", "meta") \
+        and x.dtype == torch.float32 and x.numel() > 0 and len(hx) == 2 \
+        and len(params) == per * num_layers
+
+
+class OneDnnLstm(TorchFunctionMode):
+    """An nn.LSTM in a training step on CPU (or meta), holding what oneDNN's kernel holds
+    (_lstm_as_onednn); other calls as they are."""
+
+    def __torch_function__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        if func is torch.lstm and onednn_lstm_call(args, kwargs):
+            return _lstm_as_onednn(func, args)
         return func(*args, **kwargs)
