@@ -3,6 +3,7 @@ built from a block kind, channels, width, stride and input size."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from resnet_inspect.errors import InspectError
@@ -32,7 +33,6 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int | None = No
     """
     if channels is None:
         channels = paper_channels(kind)
-    from collections import OrderedDict
 
     import torch
     from torch import nn

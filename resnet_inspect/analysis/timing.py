@@ -22,6 +22,7 @@ How it measures:
 
 from __future__ import annotations
 
+import platform
 import statistics
 import time
 from collections.abc import Callable
@@ -386,7 +387,6 @@ def _numel(shape: list[int]) -> int:
 def _device_name(torch: Any, device: Any) -> str:
     if device.type == "cuda":
         return str(torch.cuda.get_device_name(device))
-    import platform
 
     name = platform.processor() or platform.machine()
     try:

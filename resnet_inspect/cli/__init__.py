@@ -10,11 +10,20 @@ summary (set RESNET_INSPECT_DEBUG=1 for the traceback). A reader that closes the
 from __future__ import annotations
 
 import contextlib
+import gc
+import importlib
 import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
+
+import typer
+
+from resnet_inspect.cli.app import app
+from resnet_inspect.errors import InspectError, ModelError, RunFailure, Terminated, first_line
 
 # command name -> the module whose import registers it on `app`
 _COMMANDS = {"check": "check", "compare": "compare", "diagram": "diagram", "list": "list_cmd",
@@ -25,8 +34,6 @@ def _register_commands(args: list[str]) -> None:
     """Import the command modules, which registers their commands on `app` (cheap: no
     torch). A run of one command needs only its own (the others' imports, compare's
     renderers among them, cost ~10 ms); help, a typo or no command gets them all."""
-    import importlib
-
     first = args[0] if args else None  # `--help summary` lists every command
     names = [_COMMANDS[first]] if first in _COMMANDS else list(_COMMANDS.values())
     for name in names:
@@ -43,8 +50,6 @@ def _quiet_collector() -> None:
     gc.collect() still works. Inside another program (tests, a notebook calling main())
     the caller's setting is put back by `main`.
     """
-    import gc
-
     gc.disable()
 
 
@@ -54,11 +59,6 @@ def _signals_as_exceptions() -> Iterator[None]:
     Ctrl-C does: temporary files removed, an older output left as it was, one line on
     stderr and exit 128 + the signal (143 for SIGTERM). Python's own handlers are put back
     after (a program calling main() keeps its own); only the main thread can set them."""
-    import signal
-    import threading
-
-    from resnet_inspect.errors import Terminated
-
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -83,8 +83,6 @@ def _signals_as_exceptions() -> Iterator[None]:
 def main(argv: list[str] | None = None) -> None:
     """Run one command in this Python (arguments from sys.argv when `argv` is None); it
     ends with SystemExit, as a click program does. `run` is the console script's."""
-    import gc
-
     was_enabled = gc.isenabled()
     _quiet_collector()
     try:
@@ -118,7 +116,6 @@ def run() -> None:
             or watched:
         main()
         return
-    import gc
 
     gc.disable()  # as `main` does: see _quiet_collector
     code = 0
@@ -149,9 +146,6 @@ def _main(argv: list[str] | None) -> None:
     """Run the command `argv` names (the process's arguments when None); every failure is
     one line on stderr and an exit status (`_run_command`), and the notes follow a
     successful run's output (`_finish`)."""
-    import typer
-
-    from resnet_inspect.cli.app import app
     from resnet_inspect.private import click_exceptions
     from resnet_inspect.process import prepare_streams
 
@@ -169,10 +163,6 @@ def _main(argv: list[str] | None) -> None:
 def _run_command(command: Any, args: list[str], click: Any) -> Any:
     """The command's return code; each kind of failure it raises becomes one line on
     stderr and its exit status (2 for the user's input, 1 for the rest)."""
-    import typer
-
-    from resnet_inspect.errors import InspectError, ModelError, RunFailure, Terminated, first_line
-
     try:
         return command.main(args, prog_name="resnet-inspect", standalone_mode=False)
     except BrokenPipeError:

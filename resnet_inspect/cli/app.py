@@ -8,6 +8,8 @@ from __future__ import annotations
 import typer
 from typer.core import TyperGroup
 
+from resnet_inspect.version import __version__
+
 
 class _Commands(TyperGroup):
     """Commands listed by name, whichever were registered first (a run imports only the
@@ -37,8 +39,6 @@ app = typer.Typer(
 
 def _show_version(value: bool) -> None:
     if value:
-        from resnet_inspect.version import __version__  # a string constant: no torch
-
         print(f"resnet-inspect {__version__}")
         raise typer.Exit(0)
 

@@ -10,7 +10,7 @@ import typer
 from resnet_inspect.cli import options as opt
 from resnet_inspect.cli.app import app
 from resnet_inspect.cli.format_option import alias, chosen_format, format_option
-from resnet_inspect.errors import InspectError
+from resnet_inspect.errors import InspectError, did_you_mean
 
 if TYPE_CHECKING:
     from resnet_inspect.analysis.check_report import CheckReport
@@ -28,8 +28,6 @@ def parse_tools(text: str) -> tuple[str, ...]:
     tools = tuple(dict.fromkeys(t.strip().lower() for t in entries if t.strip()))
     for tool in tools:
         if tool not in _TOOLS:
-            from resnet_inspect.errors import did_you_mean
-
             raise InspectError(
                 f"--tools: unknown tool {tool!r}{did_you_mean(tool, _TOOLS)}; "
                 f"choose from {','.join(_TOOLS)}"

@@ -29,7 +29,7 @@ from resnet_inspect.errors import InspectError, did_you_mean
 from resnet_inspect.render.diagram.formats import RENDERERS, one_of
 from resnet_inspect.render.output import output_callback
 from resnet_inspect.report.levels import Level
-from resnet_inspect.spec.arch import BlockKind
+from resnet_inspect.spec.arch import BlockKind, StrideOn
 from resnet_inspect.spec.numbers import member_named
 from resnet_inspect.usecases.draw import BlockRequest
 
@@ -212,7 +212,6 @@ def block_request(kind: str | None, model: ModelOptions, run: RunOptions, level:
                   columns: bool, expand: bool, flags: BlockFlags) -> BlockRequest:
     """`diagram block KIND`'s flags, read; the network flags refused."""
     block_kind = parse_block_kind(kind)
-    from resnet_inspect.spec.arch import StrideOn
 
     stride_on = model.stride_on
     model.stride_on = None  # the one architecture flag a block takes

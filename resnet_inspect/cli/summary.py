@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import Enum
 from typing import Annotated, Any
 
@@ -112,14 +113,11 @@ def _before_running(spec: Any, user_name: str | None, shape: tuple[int, ...],
 
         ensure_fits(spec, shape, run.batch, run.device.value, autograd=time_it,
                     headline=headline)
-    if time_it:
-        import sys
-
-        if not sys.stderr.isatty():  # no bar off a terminal: say why nothing comes yet
-            shown = spec.name if spec is not None else user_name or "model"
-            print(f"resnet-inspect: timing {shown} at batch {run.batch} (warm-up and "
-                  "timed passes; the result follows when they finish)", file=sys.stderr,
-                  flush=True)
+    if time_it and not sys.stderr.isatty():  # no bar off a terminal: say why nothing comes
+        shown = spec.name if spec is not None else user_name or "model"
+        print(f"resnet-inspect: timing {shown} at batch {run.batch} (warm-up and "
+              "timed passes; the result follows when they finish)", file=sys.stderr,
+              flush=True)
 
 
 def _refuse_combinations(fmt: Format, spelled_out: bool, fit: str | None, gpu: str | None,

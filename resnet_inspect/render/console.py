@@ -6,6 +6,8 @@ One factory (`make_console`) so width and colour behave alike everywhere; one pr
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 from rich.box import SIMPLE_HEAD
@@ -46,9 +48,6 @@ def _width_from_environment(stderr: bool) -> int | None:
     something rich would obey to no purpose: `COLUMNS=0` drew every table zero columns
     wide, an empty report with exit code 0. Such a value is ignored, as `ls` ignores it,
     and a tiny one is raised to MIN_WIDTH."""
-    import os
-    import sys
-
     text = os.environ.get("COLUMNS")
     if text is None:
         return None

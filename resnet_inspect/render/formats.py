@@ -10,7 +10,7 @@ and `--help` follow from the table, and a command's first row is its default for
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,7 +84,6 @@ def _summary_json(s: Summary, view: View) -> Rendered:
     if s.timing is None and s.fit is None:
         return text
     import json
-    from dataclasses import asdict
 
     data = json.loads(text)  # the report's JSON, with the times or the fit beside it
     if s.timing is not None:
@@ -151,7 +150,6 @@ def _compare_json(c: Compared, view: View) -> Rendered:
     if not c.train:
         return text
     import json
-    from dataclasses import asdict
 
     data = json.loads(text)
     data["training"] = [{"model": r.model, **asdict(r.training_memory),
@@ -192,8 +190,6 @@ def _check_json(c: Checked, view: View) -> Rendered:
 
     data = c.report.to_dict()
     if c.step is not None:
-        from dataclasses import asdict
-
         data["training_step"] = {**asdict(c.step), "accounted": c.step.accounted}
     return json.dumps(data, indent=2) + "\n"
 

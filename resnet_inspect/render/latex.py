@@ -8,8 +8,10 @@ and "x n", and the FLOPs row (our multiply-adds, the paper's "FLOPs"). The table
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
+from resnet_inspect.errors import InspectError
 from resnet_inspect.render.columns import LATEX, Column, View
 from resnet_inspect.report import format as fmt
 from resnet_inspect.report.model import Report, rollup
@@ -41,8 +43,6 @@ _SPECIAL = {
 def escape(text: str) -> str:
     """Text safe in a LaTeX paragraph or table cell (names such as layer1.0_conv, a&b);
     quotes as TeX writes them (`FLOPs', ``FLOPs''), not a closing quote at both ends."""
-    import re
-
     out = "".join(_SPECIAL.get(ch, ch) for ch in text)
     out = out.replace("--", "-{}-").replace("--", "-{}-")  # '--stride-on', not an en dash
     out = re.sub(r'(^|(?<=[\s(\[{]))"', "``", out)  # an opening double quote
@@ -52,8 +52,6 @@ def escape(text: str) -> str:
 
 def _times(text: str) -> str:
     """'1x3x224x224' -> '1$\\times$3$\\times$224$\\times$224' (only between digits)."""
-    import re
-
     return re.sub(r"(?<=\d)x(?=\d)", r"$\\times$", escape(text))
 
 
@@ -111,8 +109,6 @@ def compare_latex(result: NetworkComparison | BlockComparison) -> str:
     from resnet_inspect.analysis.compare_data import NetworkComparison
 
     if not isinstance(result, NetworkComparison):
-        from resnet_inspect.errors import InspectError
-
         raise InspectError("--latex writes network comparisons; for blocks use --markdown "
                            "(e.g. compare basic bottleneck --markdown)")
     nets = result.networks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -46,7 +47,6 @@ def render_list(listed: PresetList, console: Console) -> None:
 
 def list_json(listed: PresetList) -> str:
     import json
-    from dataclasses import asdict
 
     data = [{**asdict(f), "input_shape": list(f.input_shape)} for f in listed.figures.values()]
     return json.dumps(data, indent=2)

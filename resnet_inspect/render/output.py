@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -53,8 +54,6 @@ def safe_file_name(name: str) -> str:
     """A network's name as a file name in the working directory: a config's `name` of
     '../../x', '/etc/x' or 'a\\nb' must not choose where a file goes or what it is called.
     Letters, digits, '.', '_' and '-' are kept; anything else becomes '-'."""
-    import re
-
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")
     return safe[:100] or "report"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 MIB = 1024 * 1024
@@ -63,7 +64,6 @@ def times(r: float) -> str:
     that reads as nothing at all (314 params beside ResNet-18's 11,689,512)."""
     if r <= 0 or r >= 0.01:
         return f"{r:.2f}x"
-    import math
 
     digits = 1 - math.floor(math.log10(r))  # 0.0000269 -> 6 decimals -> '0.000027'
     return f"{r:.{digits}f}x"

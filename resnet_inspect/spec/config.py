@@ -13,9 +13,12 @@ key, and the line where the format reports one.
 from __future__ import annotations
 
 import json
+import os
 import re
+import select
 import stat
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -199,10 +202,6 @@ def _line_finder(text: str, pattern: str) -> Callable[[str], int | None]:
 def _read_fifo(path: Path) -> bytes:
     """A FIFO's bytes (`--config <(...)`, a named pipe), waiting at most CONFIG_WAIT_S for
     a writer: opening one for reading blocks until a writer comes, forever if none does."""
-    import os
-    import select
-    import time
-
     from resnet_inspect.spec import limits
 
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # returns at once, writer or not

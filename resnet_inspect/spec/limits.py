@@ -8,6 +8,7 @@ tries each one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -123,7 +124,6 @@ def block_inner_width(out_ch: int, width: int | None, bottleneck: bool,
 
 def _short(value: Any) -> str:
     if isinstance(value, int) and abs(value).bit_length() > 100:  # str() refuses 4,300 digits
-        import math
 
         digits = math.floor(math.log10(abs(value))) + 1
         if 10 ** (digits - 1) > abs(value):  # log10 rounds 10**4000 - 1 up to 4000.0

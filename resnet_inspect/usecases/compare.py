@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from resnet_inspect.errors import InspectError
+from resnet_inspect.spec.arch import ArchSpec, ClassicSpec
 
 if TYPE_CHECKING:
     from resnet_inspect.analysis.compare_data import BlockComparison, NetworkComparison
@@ -126,7 +127,6 @@ def _report(subject: Any, shape: tuple[int, ...] | None, batch: int, device: str
     from torch import nn
 
     from resnet_inspect.report.model import Report
-    from resnet_inspect.spec.arch import ArchSpec, ClassicSpec
     from resnet_inspect.trace.run import inspect
 
     run: dict[str, Any] = {"input_shape": shape, "batch": batch, "train": train,

@@ -11,11 +11,13 @@ import order), and write or display that.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from resnet_inspect.errors import InspectError
+from resnet_inspect.spec.arch import ArchSpec
 
 if TYPE_CHECKING:
     from resnet_inspect.report.model import Report
@@ -133,7 +135,6 @@ def _networks(subject: Any, beside: str | None, beside_plain: bool,
     """The columns of a network figure: the plain network first with `beside_plain`, then
     `subject`, then the networks `beside` names."""
     from resnet_inspect.report.model import Report
-    from resnet_inspect.spec.arch import ArchSpec
 
     if isinstance(subject, Report):
         return [subject]
@@ -154,7 +155,6 @@ def beside_specs(text: str | None) -> list[Any]:
     plain baseline). One or two, so the figure has at most three columns."""
     if text is None:
         return []
-    import re
 
     from resnet_inspect.spec.registry import resolve_spec
 
