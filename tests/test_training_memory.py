@@ -252,6 +252,9 @@ REAL = [
     ("resnet", [4, 3, 160, 160], {"depth": 18}),  # its peak in the backward, not at the step
     ("checkpoint", [2, 3, 96, 96], {"depth": 18}),
     ("checkpoint", [2, 3, 96, 96], {"depth": 18, "reentrant": True, "per_block": True}),
+    # its peak is layer2.0's strided 1x1 shortcut's input gradient (oneDNN holds twice
+    # its input) while the block is recomputed: 6.4% low when that was not counted
+    ("checkpoint", [8, 3, 128, 128], {"depth": 50, "reentrant": True, "per_block": True}),
     pytest.param("lstm", [40, 16, 256], {"features": 256, "hidden": 256, "layers": 2},
                  marks=pytest.mark.xfail(strict=True, reason="oneDNN's LSTM not modelled yet")),
     ("vit", [8, 3, 128, 128], {"image": 128, "patch": 16, "dim": 192, "depth": 4,
@@ -263,7 +266,8 @@ REAL = [
 @linux
 @pytest.mark.parametrize(("name", "shape", "size"), REAL,
                          ids=["cnn", "cnn-backward-peak", "checkpoint",
-                              "checkpoint-reentrant-blocks", "lstm", "vit"])
+                              "checkpoint-reentrant-blocks", "resnet50-reentrant-blocks", "lstm",
+                              "vit"])
 def test_the_counted_peak_is_a_real_steps(name: str, shape: list[int], size: dict) -> None:  # type: ignore[type-arg]
     real = real_step_peak(name, shape, **size)
     counted, saved = counted_step_peak(name, shape, **size)
