@@ -167,6 +167,8 @@ def conv_backward_workspace(args: tuple[Any, ...]) -> int:
     Nothing when torch runs its own kernel (a 1x1 convolution at small batch on one
     thread: no columns), nor for what was not measured: other dtypes, channels-last
     tensors, groups, 1-d and 3-d convolutions, transposed ones, or a GPU (cuDNN)."""
+    if len(args) < 11:  # called with keywords: not as autograd calls it
+        return 0
     grad_out, x, weight = args[0], args[1], args[2]
     stride, padding, dilation, transposed, _, groups, mask = args[4:11]
     if transposed or groups != 1 or x.dim() != 4 or x.dtype != torch.float32 \
