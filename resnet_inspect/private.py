@@ -21,6 +21,8 @@ Why each is private and not public:
     and cannot swap a tensor without triggering `__setattr__`'s checks.
   - `torch._fused_sdp_choice` and `torch.utils._python_dispatch._disable_current_modes`:
     which attention kernel the CPU would pick, asked outside the counter.
+  - `torch._C._select_conv_backend`: which kernel the CPU runs a convolution with (oneDNN
+    or torch's own), for the workspace its backward allocates (trace/training.py).
   - `torch._dynamo`, imported before a training step on meta (see `preload_dynamo`).
   - `torch.utils._python_dispatch.TorchDispatchMode` and its `_should_skip_dynamo` hook.
   - `typer._click`: click's exceptions, vendored inside typer.
@@ -185,6 +187,27 @@ def no_dispatch_modes() -> Any:
         raise changed("torch.utils._python_dispatch._disable_current_modes", err,
                       fix=_CPU_KERNEL_FIX) from None
     return _disable_current_modes()
+
+
+def conv_backend_is_onednn(x_shape: list[int], w_shape: list[int], stride: Any, padding: Any,
+                           dilation: Any, groups: int) -> bool:
+    """Whether torch runs a float32 convolution of these shapes on this CPU, with this
+    process's thread count, through oneDNN (`torch._C._select_conv_backend`). Asked of
+    CPU tensors of one element expanded to the shapes: no memory, not the model's work."""
+    import torch
+
+    select = getattr(torch._C, "_select_conv_backend", None)
+    if select is None:
+        raise changed("torch._C._select_conv_backend", fix=_CPU_KERNEL_FIX)
+    with no_dispatch_modes():
+        x = torch.zeros((1,) * len(x_shape)).expand(x_shape)
+        w = torch.zeros((1,) * len(w_shape)).expand(w_shape)
+        try:
+            backend = select(x, w, None, list(stride), list(padding), list(dilation), False,
+                             [0] * len(stride), groups, None)
+        except (TypeError, RuntimeError) as err:
+            raise changed("torch._C._select_conv_backend", err, fix=_CPU_KERNEL_FIX) from None
+    return str(backend).rsplit(".", 1)[-1] == "Mkldnn"
 
 
 # ------------------------------------------------------------------------- dynamo

@@ -72,11 +72,19 @@ def real_step_peak(model: str, shape: list[int], **size: Any) -> int:
 
 def counted_step_peak(model: str, shape: list[int], **size: Any) -> tuple[int, int]:
     """The report's input + live_peak for the same step, traced on meta, and its saved
-    activations."""
+    activations. Traced on one thread, as the real step runs: torch picks a convolution's
+    kernel (oneDNN or its own, whose backward needs no workspace) by the thread count."""
+    import torch
+
     import resnet_inspect
     from tests.step_models import make
 
-    tm = resnet_inspect.inspect(make(model, device="meta", **size), shape[1:],
-                                batch=shape[0], train=True).training_memory
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        tm = resnet_inspect.inspect(make(model, device="meta", **size), shape[1:],
+                                    batch=shape[0], train=True).training_memory
+    finally:
+        torch.set_num_threads(threads)
     assert tm is not None
     return tm.input + tm.live_peak, tm.activations_saved

@@ -96,6 +96,24 @@ def test_fused_sdp_choice__torch__fused_sdp_choice() -> None:
     assert got in {b.value for b in SDPBackend.__members__.values()}
 
 
+@pytest.mark.parametrize(("x", "w", "onednn"), [
+    # torch's rule (ConvParams::use_mkldnn): a 1x1 convolution of stride 1 at batch under
+    # 16 runs torch's own kernel on one thread; any other kernel size, or batch 16, oneDNN
+    ((2, 64, 8, 8), (32, 64, 1, 1), False), ((16, 64, 8, 8), (32, 64, 1, 1), True),
+    ((2, 64, 8, 8), (32, 64, 3, 3), True)])
+def test_conv_backend_is_onednn__torch__C__select_conv_backend(x, w, onednn) -> None:  # type: ignore[no-untyped-def]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        got = private.conv_backend_is_onednn(list(x), list(w), [1, 1], [0, 0], [1, 1], 1)
+        # torch's own answer for real tensors of these shapes
+        real = torch._C._select_conv_backend(torch.zeros(x), torch.zeros(w), None, [1, 1],
+                                             [0, 0], [1, 1], False, [0, 0], 1, None)
+    finally:
+        torch.set_num_threads(threads)
+    assert got == onednn == (real.name == "Mkldnn")
+
+
 def test_no_dispatch_modes__torch_utils__python_dispatch__disable_current_modes() -> None:
     seen: list[str] = []
 
@@ -160,6 +178,8 @@ def test_a_missing_api_is_named_with_the_release(monkeypatch: pytest.MonkeyPatch
     (lambda: private.value_key(object()), "UntypedStorage._cdata / Tensor._version"),  # type: ignore[arg-type]
     (lambda: private.is_mutable(len), "OpOverload._schema.is_mutable"),
     (lambda: private.child_modules(object.__new__(nn.Module)), "nn.Module._modules"),
+    (lambda: private.conv_backend_is_onednn([1, 1], [1, 1, 1], [1], [0], [1], 1),
+     "torch._C._select_conv_backend"),
 ])
 def test_each_guard_names_its_api(call, api) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(private.PrivateAPIChanged, match=rf"^{api.replace('.', '[.]')}, a "):

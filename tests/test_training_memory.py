@@ -14,7 +14,7 @@ from torch import nn
 import resnet_inspect
 from resnet_inspect.errors import ModelError
 from resnet_inspect.report.model import rollup
-from resnet_inspect.trace.training import Step, optimizer_temporaries
+from resnet_inspect.trace.training import Step, conv_backward_workspace, optimizer_temporaries
 from tests.real_step import counted_step_peak, real_step_peak
 from tests.step_models import make
 
@@ -263,6 +263,42 @@ def test_optimizer_temporaries_as_torchs_own_step(foreach: bool) -> None:
     assert optimizer_temporaries(model, Step("sgd"), foreach) == 0 and sgd <= 64
 
 
+def _workspace(x: tuple[int, ...], w: tuple[int, ...], stride: int, padding: int,
+               mask: list[bool], groups: int = 1) -> int:
+    """conv_backward_workspace for a float32 convolution of these shapes, on one thread."""
+    xt, wt = torch.empty(x, device="meta"), torch.empty(w, device="meta")
+    gy = torch.nn.functional.conv2d(xt, wt, None, stride, padding, 1, groups)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return conv_backward_workspace((gy, xt, wt, None, [stride] * 2, [padding] * 2, [1, 1],
+                                        False, [0, 0], groups, mask))
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_convolution_backward_workspace_as_measured() -> None:
+    both, weight, data = [True, True, False], [False, True, False], [True, False, False]
+    x = (8, 64, 56, 56)  # 8 x 64 x 56 x 56 x 4 = 6,422,528 bytes; a 3x3/1 output as much
+    # the weight gradient: the input and the output's gradient in oneDNN's blocked layout
+    # (measured 12.09 MiB = 12.68 MB by benchmarks/conv_workspace.py; 2 x 6,422,528 =
+    # 12,845,056); with the input gradient as well, the larger of the two
+    assert _workspace(x, (64, 64, 3, 3), 1, 1, weight) == 12_845_056
+    assert _workspace(x, (64, 64, 3, 3), 1, 1, both) == 12_845_056
+    # the input gradient at stride 1: the output's gradient and the weight (64 x 64 x 9 x 4
+    # = 147,456) reordered, next to the blocked result (measured 6.25 MiB = 6.55 MB)
+    assert _workspace(x, (64, 64, 3, 3), 1, 1, data) == 6_422_528 + 147_456
+    # strided: twice the input gradient (measured 12.32 MiB = 12.92 MB)
+    assert _workspace(x, (128, 64, 3, 3), 2, 1, data) == 2 * 6_422_528
+    # the stem: its 3-channel image read as it is, only the output's gradient reordered,
+    # 8 x 64 x 112 x 112 x 4 = 25,690,112 (measured 24.41 MiB = 25.60 MB)
+    assert _workspace((8, 3, 224, 224), (64, 3, 7, 7), 2, 3, weight) == 25_690_112
+    # a 1x1/1 convolution at batch 8 on one thread runs torch's own kernel: no columns, no
+    # reorders (measured 0.07 MiB); groups were not measured: not modelled
+    assert _workspace((8, 256, 14, 14), (512, 256, 1, 1), 1, 0, both) == 0
+    assert _workspace(x, (64, 32, 3, 3), 1, 1, both, groups=2) == 0
+
+
 @pytest.mark.slow
 def test_the_first_trace_in_a_process_counts_what_later_ones_do() -> None:
     import subprocess
@@ -281,8 +317,12 @@ def test_the_first_trace_in_a_process_counts_what_later_ones_do() -> None:
 # a fresh process's resident high-water mark. Sizes keep each under a few seconds here.
 REAL = [
     ("resnet", [2, 3, 96, 96], {"depth": 18}),
+    ("resnet", [4, 3, 160, 160], {"depth": 18}),  # its peak in the backward, not at the step
     ("checkpoint", [2, 3, 96, 96], {"depth": 18}),
     ("checkpoint", [2, 3, 96, 96], {"depth": 18, "reentrant": True, "per_block": True}),
+    # its peak is layer2.0's strided 1x1 shortcut's input gradient (oneDNN holds twice
+    # its input) while the block is recomputed: 6.4% low when that was not counted
+    ("checkpoint", [8, 3, 128, 128], {"depth": 50, "reentrant": True, "per_block": True}),
     ("lstm", [40, 16, 256], {"features": 256, "hidden": 256, "layers": 2}),
     # batch 64: each step's gates (64 x 768 x 4 bytes) above the 64 KiB mmap threshold, so
     # their memory is the process's own to measure (at batch 16 they come from heap chunks
@@ -298,10 +338,13 @@ REAL = [
 @pytest.mark.slow
 @linux
 @pytest.mark.parametrize(("name", "shape", "size"), REAL,
-                         ids=["cnn", "checkpoint", "checkpoint-reentrant-blocks", "lstm", "gru",
-                              "vit", "mha-vit"])
+                         ids=["cnn", "cnn-backward-peak", "checkpoint",
+                              "checkpoint-reentrant-blocks", "resnet50-reentrant-blocks", "lstm",
+                              "gru", "vit", "mha-vit"])
 def test_the_counted_peak_is_a_real_steps(name: str, shape: list[int], size: dict) -> None:  # type: ignore[type-arg]
     real = real_step_peak(name, shape, **size)
     counted, saved = counted_step_peak(name, shape, **size)
     assert counted >= saved
-    assert abs(counted - real) <= 0.05 * real, (counted / MIB, real / MIB)
+    # plain CNNs within 2%: convolution backward's workspace is modelled (issue 21 item 3)
+    tolerance = 0.02 if name == "resnet" else 0.05
+    assert abs(counted - real) <= tolerance * real, (counted / MIB, real / MIB)

@@ -14,7 +14,7 @@ from torch import nn
 
 from resnet_inspect.errors import InspectError
 from resnet_inspect.models.walk import modules
-from resnet_inspect.private import storage_id
+from resnet_inspect.private import conv_backend_is_onednn, storage_id
 from resnet_inspect.report.model import LayerRecord, TrainingMemory
 from resnet_inspect.spec.settings import Optimizer
 from resnet_inspect.trace.tensors import Sizes, tensors_in
@@ -113,6 +113,8 @@ class StepMemory:
             self.live += n
             self.live_peak = max(self.live_peak, self.live)
             weakref.finalize(storage, self._free, key)
+        if name == "aten.convolution_backward":
+            self.add(conv_backward_workspace(args))
 
     def _free(self, key: int) -> None:
         n = self.live_keys.pop(key, None)
@@ -148,6 +150,39 @@ def _storage_keys(args: tuple[Any, ...]) -> set[int]:
         elif isinstance(a, (list, tuple)):
             keys.update(storage_id(t.untyped_storage()) for t in a if isinstance(t, torch.Tensor))
     return keys
+
+
+def conv_backward_workspace(args: tuple[Any, ...]) -> int:
+    """Bytes a CPU convolution backward holds for a moment beyond its gradients, as oneDNN
+    runs a float32 NCHW 2-d convolution of one group (measured: docs/training.md, "Inside
+    convolution backward"; benchmarks/conv_workspace.py):
+
+    - the weight gradient reorders the input and the output's gradient into oneDNN's
+      blocked layout: one copy of each (an input of 3 channels is read as it is);
+    - the input gradient reorders the output's gradient and the weight, writes its result
+      in the blocked layout and copies it out: max(grad_output + weight, grad_input) with
+      stride 1; twice grad_input when strided (oneDNN's strided kernel copies once more);
+    - the two run one after the other: the larger of them.
+
+    Nothing when torch runs its own kernel (a 1x1 convolution at small batch on one
+    thread: no columns), nor for what was not measured: other dtypes, channels-last
+    tensors, groups, 1-d and 3-d convolutions, transposed ones, or a GPU (cuDNN)."""
+    if len(args) < 11:  # called with keywords: not as autograd calls it
+        return 0
+    grad_out, x, weight = args[0], args[1], args[2]
+    stride, padding, dilation, transposed, _, groups, mask = args[4:11]
+    if transposed or groups != 1 or x.dim() != 4 or x.dtype != torch.float32 \
+            or x.device.type not in ("cpu", "meta") or not x.is_contiguous() \
+            or not conv_backend_is_onednn(list(x.shape), list(weight.shape), stride, padding,
+                                          dilation, groups):
+        return 0
+    gy, gx, w = (t.numel() * t.element_size() for t in (grad_out, x, weight))
+    data = weights = 0
+    if mask[0]:
+        data = 2 * gx if any(s > 1 for s in stride) else max(gy + w, gx)
+    if mask[1] or mask[2]:
+        weights = gy + (gx if x.shape[1] > 3 else 0)
+    return max(data, weights)
 
 
 def optimizer_temporaries(model: nn.Module, step: Step, foreach: bool = False) -> int:
