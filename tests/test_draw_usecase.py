@@ -13,7 +13,7 @@ from resnet_inspect.cli.diagram import DiagramFormat
 from resnet_inspect.counting.categories import Category
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.diagram import diagram_of, shortcut_edges
-from resnet_inspect.render.diagram.formats import RENDERERS, SUFFIXES
+from resnet_inspect.render.diagram_formats import RENDERERS, SUFFIXES
 from resnet_inspect.spec.arch import BlockKind
 from resnet_inspect.spec.registry import resolve_spec
 from resnet_inspect.usecases.draw import BlockRequest, Drawing, draw
@@ -112,3 +112,20 @@ def test_diagram_formats_are_the_tables_rows() -> None:
     assert SUFFIXES == {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot",
                         ".gv": "dot"}
     assert RENDERERS["dot"].to_bytes("digraph {}") == b"digraph {}"
+
+
+def test_help_imports_none_of_the_drawing_code() -> None:
+    # --help lists diagram's --format choices from render/diagram_formats.py; that table
+    # sits outside render/diagram/ so that printing help does not import the drawing
+    # package (its __init__ pulls in fit, beside, layout ...: ~50 ms a --help when the
+    # table lived inside it)
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom resnet_inspect.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m == 'resnet_inspect.render.diagram'\n"
+            "             or m.startswith('resnet_inspect.render.diagram.')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"

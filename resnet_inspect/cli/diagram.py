@@ -5,7 +5,7 @@
 switches to block mode, so both forms live in one command with the shared flags.
 
 This module parses: `usecases/draw.py` decides what is drawn and traces it,
-`render.diagram.diagram_of` draws it, and `render/diagram/formats.py` writes it in the
+`render.diagram.diagram_of` draws it, and `render/diagram_formats.py` writes it in the
 format asked for.
 """
 
@@ -26,7 +26,7 @@ from resnet_inspect.cli.options import (
     run_options,
 )
 from resnet_inspect.errors import InspectError, did_you_mean
-from resnet_inspect.render.diagram.formats import RENDERERS, one_of
+from resnet_inspect.render.diagram_formats import RENDERERS, one_of
 from resnet_inspect.render.output import output_callback
 from resnet_inspect.report.levels import Level
 from resnet_inspect.spec.arch import BlockKind, StrideOn
@@ -47,7 +47,7 @@ class Direction(str, Enum):
     LR = "LR"
 
 
-class DiagramFormat(str, Enum):  # the rows of render/diagram/formats.py (a test holds them)
+class DiagramFormat(str, Enum):  # the rows of render/diagram_formats.py (a test holds them)
     SVG = "svg"
     PNG = "png"
     PDF = "pdf"
@@ -182,7 +182,7 @@ def diagram(
         from resnet_inspect.render.output import check_writable
 
         check_writable(output)
-    from resnet_inspect.render.diagram.formats import resolve_format, write_pages
+    from resnet_inspect.render.diagram_formats import resolve_format, write_pages
 
     out_format = resolve_format(fmt.value if fmt else None, output)
     if fit is not None:
