@@ -32,7 +32,7 @@ FULL = [
      {"features": 1024, "hidden": 1024, "layers": 2}),
     ("small ViT (SDPA), 224/16, dim 384, depth 6, batch 16", "vit", [16, 3, 224, 224],
      {"image": 224, "patch": 16, "dim": 384, "depth": 6, "heads": 6}),
-    ("small ViT (nn.MultiheadAttention) 224/16, dim 384, depth 6, b. 16", "mha-vit",
+    ("small ViT (nn.MultiheadAttention), 224/16, dim 384, depth 6, batch 16", "mha-vit",
      [16, 3, 224, 224], {"image": 224, "patch": 16, "dim": 384, "depth": 6, "heads": 6}),
     ("ResNet-18, batch 8", "resnet", [8, 3, 224, 224], {"depth": 18}),
 ]
@@ -56,13 +56,15 @@ def main() -> None:
     parser.add_argument("--only", metavar="NAME",
                         help="only the rows of this model of tests/step_models.py (lstm, vit...)")
     args = parser.parse_args()
-    print(f"{'model':<58} {'real MiB':>9} {'counted':>9} {'diff':>7} {'saved':>9}")
-    for label, name, shape, size in QUICK if args.quick else FULL:
+    rows = QUICK if args.quick else FULL
+    width = max(len(row[0]) for row in rows)
+    print(f"{'model':<{width}} {'real MiB':>9} {'counted':>9} {'diff':>7} {'saved':>9}")
+    for label, name, shape, size in rows:
         if args.only is not None and name != args.only:
             continue
         real = real_step_peak(name, shape, **size)
         counted, saved = counted_step_peak(name, shape, **size)
-        print(f"{label:<58} {real / MIB:>9.1f} {counted / MIB:>9.1f} "
+        print(f"{label:<{width}} {real / MIB:>9.1f} {counted / MIB:>9.1f} "
               f"{100 * (counted - real) / real:>+6.1f}% {saved / MIB:>9.1f}", flush=True)
 
 
