@@ -3,6 +3,7 @@ with its parameter arithmetic, the shortcut into the addition, and which figure 
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 from resnet_inspect.counting.categories import Category
@@ -130,10 +131,20 @@ def _shortcut(g: graphviz.Digraph, b: Block, start: str) -> None:
             g.node(node, **attrs)
             shortcut_edge(g, side_tail, node, b.shortcut, f"{ident}__leg{i}")
             side_tail = node
-        shortcut_edge(g, side_tail, "add", b.shortcut, ident, " W·x")
+        shortcut_edge(g, side_tail, "add", b.shortcut, ident, _clear("W·x"))
     else:
-        label = " x (zero-padded)" if b.shortcut == "zero-pad" else " x (identity)"
-        shortcut_edge(g, start, "add", b.shortcut, ident, label)
+        label = "x (zero-padded)" if b.shortcut == "zero-pad" else "x (identity)"
+        shortcut_edge(g, start, "add", b.shortcut, ident, _clear(label))
+
+
+def _clear(text: str) -> str:
+    """A shortcut edge's label in a borderless cell padded 6 pt a side: Graphviz sets a
+    plain edge label hard against its line, and a dashed line curving into the "+" ran
+    through "W·x" (0 pt clear, basic block at stride 2, left to right). Padded, the text
+    stands 5.4 pt or more clear of the line in every style and direction
+    (tests/test_shortcut_label_gap.py measures it on the laid-out SVG)."""
+    return (f'<<TABLE BORDER="0" CELLPADDING="6" CELLSPACING="0"><TR><TD>{escape(text)}'
+            "</TD></TR></TABLE>>")
 
 
 # The paper's Figure 5 draws exactly these blocks (ResNet paper, Figure 5: "a building
