@@ -27,7 +27,7 @@ from resnet_inspect.render.diagram.style import (
     shape_text,
     tip,
 )
-from resnet_inspect.report.format import count, si
+from resnet_inspect.report.format import count, si, uncertain
 from resnet_inspect.report.model import LayerRecord, Report
 
 if TYPE_CHECKING:
@@ -55,8 +55,12 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
     conv_weights = sum(r.params for r in b.records if r.category == Category.CONV)
     other = b.params - conv_weights
     spatial = b.main[0].input_shape[2:] if b.main else []
-    at = f" at {spatial[0]}×{spatial[1]}" if len(spatial) == 2 else ""
-    macs = sum(r.macs for r in b.records if r.category in (Category.CONV, Category.LINEAR))
+    # '~' as the table writes a shape from the data (`x[:, :, keep]`), on the maps and MACs
+    at = (" at " + uncertain(f"{spatial[0]}×{spatial[1]}", b.main[0].data_dependent)
+          if len(spatial) == 2 else "")
+    counted = [r for r in b.records if r.category in (Category.CONV, Category.LINEAR)]
+    macs = uncertain(si(sum(r.macs for r in counted)),
+                     any(r.data_dependent and r.macs for r in counted))
     channels = " → ".join(
         [str(convs[0].input_shape[1])] + [str(r.output_shape[1]) for r in convs]
     ) if convs else ""
@@ -65,7 +69,7 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
     subtitle = [
         f"{channels} channels{figure}" if channels else "",
         f"total {count(b.params)} params = {count(conv_weights)} conv weights + "
-        f"{count(other)} batch-norm · {si(macs)} MACs{at}",
+        f"{count(other)} batch-norm · {macs} MACs{at}",
     ]
     g = new_graph("block", heading, [s for s in subtitle if s])
     g.attr("graph", nodesep="0.5", ranksep="0.22")
