@@ -17,10 +17,11 @@ from resnet_inspect.render.diagram.style import (
     PAPER_STYLE,
     html_label,
     legend_lines,
+    macs_text,
     pretty_name,
     totals_line,
 )
-from resnet_inspect.report.format import count, si
+from resnet_inspect.report.format import count
 from resnet_inspect.report.model import Report
 
 if TYPE_CHECKING:
@@ -58,7 +59,8 @@ def side_by_side(reports: Sequence[Report], level: str = "block", *,
             with g.subgraph(name=f"cluster_net{i}") as sub:
                 # A titled column without a frame: the label shows, the border does not.
                 t = report.totals  # on a page, the totals in two short lines
-                small = (f"{count(t.params)} params", f"{si(t.macs)} MACs")
+                small = (f"{count(t.params)} params",
+                         f"{macs_text(t.macs, report.layers, t.headline)} MACs")
                 head = ("<" + escape(names[i]) + "".join(
                             f'<BR/><FONT POINT-SIZE="9" COLOR="{COLOURS["muted"]}">'
                             f"{escape(line)}</FONT>" for line in small) + ">" if compact

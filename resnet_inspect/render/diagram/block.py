@@ -3,6 +3,7 @@ with its parameter arithmetic, the shortcut into the addition, and which figure 
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 from resnet_inspect.counting.categories import Category
@@ -26,7 +27,7 @@ from resnet_inspect.render.diagram.style import (
     shape_text,
     tip,
 )
-from resnet_inspect.report.format import count, si
+from resnet_inspect.report.format import count, si, uncertain
 from resnet_inspect.report.model import LayerRecord, Report
 
 if TYPE_CHECKING:
@@ -54,8 +55,12 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
     conv_weights = sum(r.params for r in b.records if r.category == Category.CONV)
     other = b.params - conv_weights
     spatial = b.main[0].input_shape[2:] if b.main else []
-    at = f" at {spatial[0]}×{spatial[1]}" if len(spatial) == 2 else ""
-    macs = sum(r.macs for r in b.records if r.category in (Category.CONV, Category.LINEAR))
+    # '~' as the table writes a shape from the data (`x[:, :, keep]`), on the maps and MACs
+    at = (" at " + uncertain(f"{spatial[0]}×{spatial[1]}", b.main[0].data_dependent)
+          if len(spatial) == 2 else "")
+    counted = [r for r in b.records if r.category in (Category.CONV, Category.LINEAR)]
+    macs = uncertain(si(sum(r.macs for r in counted)),
+                     any(r.data_dependent and r.macs for r in counted))
     channels = " → ".join(
         [str(convs[0].input_shape[1])] + [str(r.output_shape[1]) for r in convs]
     ) if convs else ""
@@ -64,7 +69,7 @@ def block_diagram(report: Report, *, title: str | None = None) -> graphviz.Digra
     subtitle = [
         f"{channels} channels{figure}" if channels else "",
         f"total {count(b.params)} params = {count(conv_weights)} conv weights + "
-        f"{count(other)} batch-norm · {si(macs)} MACs{at}",
+        f"{count(other)} batch-norm · {macs} MACs{at}",
     ]
     g = new_graph("block", heading, [s for s in subtitle if s])
     g.attr("graph", nodesep="0.5", ranksep="0.22")
@@ -130,10 +135,20 @@ def _shortcut(g: graphviz.Digraph, b: Block, start: str) -> None:
             g.node(node, **attrs)
             shortcut_edge(g, side_tail, node, b.shortcut, f"{ident}__leg{i}")
             side_tail = node
-        shortcut_edge(g, side_tail, "add", b.shortcut, ident, " W·x")
+        shortcut_edge(g, side_tail, "add", b.shortcut, ident, _clear("W·x"))
     else:
-        label = " x (zero-padded)" if b.shortcut == "zero-pad" else " x (identity)"
-        shortcut_edge(g, start, "add", b.shortcut, ident, label)
+        label = "x (zero-padded)" if b.shortcut == "zero-pad" else "x (identity)"
+        shortcut_edge(g, start, "add", b.shortcut, ident, _clear(label))
+
+
+def _clear(text: str) -> str:
+    """A shortcut edge's label in a borderless cell padded 6 pt a side: Graphviz sets a
+    plain edge label hard against its line, and a dashed line curving into the "+" ran
+    through "W·x" (0 pt clear, basic block at stride 2, left to right). Padded, the text
+    stands 5.4 pt or more clear of the line in every style and direction
+    (tests/test_shortcut_label_gap.py measures it on the laid-out SVG)."""
+    return (f'<<TABLE BORDER="0" CELLPADDING="6" CELLSPACING="0"><TR><TD>{escape(text)}'
+            "</TD></TR></TABLE>>")
 
 
 # The paper's Figure 5 draws exactly these blocks (ResNet paper, Figure 5: "a building

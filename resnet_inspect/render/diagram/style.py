@@ -3,16 +3,16 @@ on nodes and edges (labels, tooltips, titles) and the legends of shortcut lines.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from html import escape
 from typing import Any
 
-from resnet_inspect.counting.categories import Category
+from resnet_inspect.counting.categories import HEADLINE_CATEGORIES, Category, Headline
 from resnet_inspect.render.diagram.grouping import ANCHORS, Block
 from resnet_inspect.render.diagram.sections import resolution
 from resnet_inspect.render.graphviz_render import FONT as FONT  # one declaration, re-exported
-from resnet_inspect.report.format import count, si, visible
+from resnet_inspect.report.format import count, si, uncertain, visible
 from resnet_inspect.report.model import LayerRecord, Report, Rollup
 
 # The one colour table. Light fills that print well in colour and in grey; each stage has a
@@ -231,8 +231,17 @@ def run_span(run: Sequence[Block]) -> str:
 
 def totals_line(report: Report) -> str:
     t = report.totals
-    return (f"{count(t.params)} params · {si(t.macs)} MACs · "
+    return (f"{count(t.params)} params · {macs_text(t.macs, report.layers, t.headline)} MACs · "
             f"input {shape_text(report.input_shape)}")
+
+
+def macs_text(macs: int, rows: Iterable[LayerRecord], headline: str) -> str:
+    """`macs` (the sum of `rows`' work in `headline`'s categories) as si() writes it, '~' in
+    front, as the table writes a shape that came from the data, where one of those rows
+    has such a shape and work counted in it: its MACs hold for the made-up input traced,
+    not for every input (`head(y[y > 0])`: 192 rows kept, 576 of the 1,344 MACs)."""
+    cats = [c.value for c in HEADLINE_CATEGORIES[Headline(headline)]]
+    return uncertain(si(macs), any(r.data_dependent and r.work(cats)[0] for r in rows))
 
 
 # ----------------------------------------------------------------------------- legends
