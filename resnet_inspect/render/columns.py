@@ -16,7 +16,7 @@ from typing import Any
 from resnet_inspect.counting import categories
 from resnet_inspect.render.names import Namer, NameScheme
 from resnet_inspect.report import format as fmt
-from resnet_inspect.report.model import Report, Rollup
+from resnet_inspect.report.model import LayerRecord, Report, Rollup, counted_on_data
 
 # The media: the terminal (rich), the notebook (HTML and its Markdown twin, Jupyter's
 # `_repr_markdown_`), LaTeX, the Markdown export (--markdown) and CSV (--csv).
@@ -159,8 +159,27 @@ OUTPUT = Column("output_shape", "Output shape", _output_shape,
                 right_in=(NOTEBOOK, LATEX), room=lambda v: v.wide or not v.train, math=True)
 PARAMS = Column("params", "Params", lambda row, v: row.params, fmt.count,
                 total=lambda r: r.totals.params, dash=True, right_in=TABLES)
-MACS = Column("macs", _macs_header, lambda row, v: row.macs, fmt.si,
-              total=lambda r: r.totals.macs, headers={MARKDOWN: "MACs"}, dash=True,
+class OnData(int):
+    """A count '~' marks in every table (CSV keeps the number): work that ran on a shape
+    that came from the input's values, so true of the input traced, not of every input."""
+
+
+def _on_data(count: int, rows: list[LayerRecord], report: Report) -> Value:
+    """`count` marked where headline work in `rows` ran on a shape from the data."""
+    return OnData(count) if counted_on_data(rows, report.totals.headline) else count
+
+
+def _macs(row: Rollup, view: View) -> Value:
+    return _on_data(row.macs, row.records, view.report)
+
+
+def _flops(row: Rollup, view: View) -> Value:
+    return _on_data(row.flops, row.records, view.report)
+
+
+MACS = Column("macs", _macs_header, _macs, fmt.si,
+              total=lambda r: _on_data(r.totals.macs, r.layers, r), headers={MARKDOWN: "MACs"},
+              dash=True,
               dash_total_in=(LATEX,), right_in=TABLES)
 BACKWARD = Column("backward_macs", lambda v: f"Backward{v.sep}MACs",
                   lambda row, v: row.backward_macs, fmt.si,
@@ -169,8 +188,9 @@ BACKWARD = Column("backward_macs", lambda v: f"Backward{v.sep}MACs",
 SAVED = Column("saved_bytes", lambda v: f"Saved for{v.sep}backward",
                lambda row, v: row.saved_bytes, fmt.mib, total=_saved_total, dash=True,
                right_in=TABLES, train_only=True)
-FLOPS = Column("flops", "FLOPs", lambda row, v: row.flops, fmt.si,
-               total=lambda r: r.totals.flops, dash=True, dash_total_in=(LATEX,),
+FLOPS = Column("flops", "FLOPs", _flops, fmt.si,
+               total=lambda r: _on_data(r.totals.flops, r.layers, r), dash=True,
+               dash_total_in=(LATEX,),
                right_in=TABLES, room=lambda v: v.wide and not v.train)
 # every category of the row (the headline's columns count only the headline's), so a
 # batch-norm row is not shown as costing nothing
@@ -281,8 +301,10 @@ class View:
         return out
 
     def _text(self, column: Column, value: Value, syntax: Syntax, dash: bool) -> str:
+        mark = "~" if isinstance(value, OnData) else ""
         if self.medium == MARKDOWN:  # exact counts, for pasting where a reader checks them
-            return syntax(column, fmt.count(value) if isinstance(value, int) else str(value))
-        if dash and not value:
+            return syntax(column, mark + (fmt.count(value) if isinstance(value, int)
+                                          else str(value)))
+        if dash and not value and not mark:  # a zero the data made is ~0, not nothing
             return DASH[self.medium]
-        return syntax(column, column.text(value))
+        return syntax(column, mark + column.text(value))

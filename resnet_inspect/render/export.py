@@ -17,7 +17,7 @@ from resnet_inspect.counting.categories import EVERY_CATEGORY
 from resnet_inspect.render.columns import CSV, MARKDOWN, View
 from resnet_inspect.render.names import NameScheme
 from resnet_inspect.report import format as fmt
-from resnet_inspect.report.model import Report, Rollup, rollup
+from resnet_inspect.report.model import Report, Rollup, counted_on_data, rollup
 
 
 def to_json(report: Report) -> str:
@@ -62,9 +62,11 @@ def markdown_table(view: View, rows: list[Rollup], escape: Callable[[str], str] 
 def to_markdown(
     report: Report, level: str = "block", names: NameScheme | str = "torchvision"
 ) -> str:
+    on_data = counted_on_data(report.layers, report.totals.headline)
     lines = [
         f"**{markdown_cell(fmt.visible(report.model))}**, input {fmt.shape(report.input_shape)}: "
-        f"{fmt.count(report.totals.params)} params, {fmt.si(report.totals.macs)} MACs "
+        f"{fmt.count(report.totals.params)} params, "
+        f"{fmt.uncertain(fmt.si(report.totals.macs), on_data)} MACs "
         f"({report.layer_count.text})",
         "",
         *markdown_table(View(report, level, MARKDOWN, names=names), rollup(report, level),

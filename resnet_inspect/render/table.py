@@ -20,7 +20,7 @@ from resnet_inspect.render.columns import RF_WIDE, TERMINAL, WIDE, View, headlin
 from resnet_inspect.render.console import TABLE_BOX, print_block
 from resnet_inspect.render.names import NameScheme
 from resnet_inspect.report import format as fmt
-from resnet_inspect.report.model import Report, rollup
+from resnet_inspect.report.model import Report, counted_on_data, rollup
 
 
 def summary_table(
@@ -99,10 +99,11 @@ def totals_text(report: Report) -> Table:
         "Buffers", f"{fmt.count(t.buffers)} (BN running mean/var {fmt.count(t.running_stats)})"
     )
     flops_note = " = 2 x MACs" if t.headline == Headline.CONV else ""
+    on_data = "~" if counted_on_data(report.layers, t.headline) else ""
     grid.add_row(
         "MACs",
-        f"{fmt.si(t.macs)} {headline_label(report)} ({fmt.count(t.macs)}); "
-        f"FLOPs {fmt.si(t.flops)}{flops_note}",
+        f"{on_data}{fmt.si(t.macs)} {headline_label(report)} ({on_data}{fmt.count(t.macs)}); "
+        f"FLOPs {on_data}{fmt.si(t.flops)}{flops_note}",
     )
     outside_macs = []
     outside_flops = []

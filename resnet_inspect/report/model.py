@@ -7,11 +7,11 @@ no renderer touches the model. Reports round-trip through JSON (`to_dict`/`from_
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from resnet_inspect.counting.categories import Category
+from resnet_inspect.counting.categories import HEADLINE_CATEGORIES, Category, Headline
 from resnet_inspect.report.graph import Dataflow
 
 SCHEMA_VERSION = 3
@@ -94,6 +94,15 @@ class LayerRecord:
                 macs += m
                 flops += f
         return macs, flops
+
+
+def counted_on_data(rows: Iterable[LayerRecord], headline: str) -> bool:
+    """Whether work counted in `headline`'s categories ran in a row whose shape came from
+    the input's values (`head(y[y > 0])`): its MACs hold for the made-up input traced,
+    not for every input, and are printed with '~' in front, as such a shape is."""
+    cats = [c.value for c in HEADLINE_CATEGORIES[Headline(headline)]]
+    # a product that ran on no rows at all (the mask kept none) is as uncertain: ~0
+    return any(r.data_dependent and any(c in r.categories for c in cats) for r in rows)
 
 
 @dataclass

@@ -8,12 +8,12 @@ from contextvars import ContextVar
 from html import escape
 from typing import Any
 
-from resnet_inspect.counting.categories import HEADLINE_CATEGORIES, Category, Headline
+from resnet_inspect.counting.categories import Category
 from resnet_inspect.render.diagram.grouping import ANCHORS, Block
 from resnet_inspect.render.diagram.sections import resolution
 from resnet_inspect.render.graphviz_render import FONT as FONT  # one declaration, re-exported
 from resnet_inspect.report.format import count, si, uncertain, visible
-from resnet_inspect.report.model import LayerRecord, Report, Rollup
+from resnet_inspect.report.model import LayerRecord, Report, Rollup, counted_on_data
 
 # The one colour table. Light fills that print well in colour and in grey; each stage has a
 # pale cluster background and a stronger node fill of the same hue.
@@ -240,8 +240,7 @@ def macs_text(macs: int, rows: Iterable[LayerRecord], headline: str) -> str:
     front, as the table writes a shape that came from the data, where one of those rows
     has such a shape and work counted in it: its MACs hold for the made-up input traced,
     not for every input (`head(y[y > 0])`: 192 rows kept, 576 of the 1,344 MACs)."""
-    cats = [c.value for c in HEADLINE_CATEGORIES[Headline(headline)]]
-    return uncertain(si(macs), any(r.data_dependent and r.work(cats)[0] for r in rows))
+    return uncertain(si(macs), counted_on_data(rows, headline))
 
 
 # ----------------------------------------------------------------------------- legends
