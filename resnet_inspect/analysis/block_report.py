@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from resnet_inspect.errors import InspectError
 from resnet_inspect.spec.arch import BlockKind
+from resnet_inspect.spec.limits import block_inner_width, check_block
 
 if TYPE_CHECKING:
     from resnet_inspect.report.model import Report
@@ -43,7 +44,6 @@ def block_report(kind: BlockKind, *, channels: tuple[int, int] | int | None = No
 
     in_ch, out_ch = (channels, channels) if isinstance(channels, int) else channels
     h, w = (spatial, spatial) if isinstance(spatial, int) else spatial
-    from resnet_inspect.spec.limits import block_inner_width, check_block
 
     check_block(in_ch, out_ch, h, w, width)
     if stride not in (1, 2):

@@ -13,6 +13,7 @@ from resnet_inspect.analysis.compare_text import block_headline, block_notes
 from resnet_inspect.counting.categories import Category
 from resnet_inspect.errors import InspectError
 from resnet_inspect.spec.arch import BlockKind
+from resnet_inspect.spec.limits import block_inner_width, check_block, check_range
 
 if TYPE_CHECKING:
     from resnet_inspect.report.model import LayerRecord, Report
@@ -102,7 +103,6 @@ def compare_blocks(
     block_kinds = [k if isinstance(k, BlockKind) else block_or_error(k) for k in kinds]
     in_ch, out_ch = (channels, channels) if isinstance(channels, int) else channels
     h, w = (spatial, spatial) if isinstance(spatial, int) else spatial
-    from resnet_inspect.spec.limits import block_inner_width, check_block, check_range
 
     check_block(in_ch, out_ch, h, w, width, batch)
     # a stride beyond the input samples nothing new: the output is 1x1 from stride max(h, w)

@@ -28,6 +28,7 @@ from resnet_inspect.analysis.compare_text import (
 )
 from resnet_inspect.counting.categories import Category
 from resnet_inspect.errors import InspectError
+from resnet_inspect.report.model import rollup
 
 if TYPE_CHECKING:
     from resnet_inspect.report.model import LayerRecord, Report
@@ -52,8 +53,6 @@ def _stage_extras(stage: str, records: Sequence[LayerRecord]) -> list[str]:
 
 
 def network_side(report: Report) -> NetworkSide:
-    from resnet_inspect.report.model import rollup
-
     by_stage: dict[str, list[LayerRecord]] = {}
     for r in report.layers:
         by_stage.setdefault(r.stage, []).append(r)

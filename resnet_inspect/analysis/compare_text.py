@@ -15,6 +15,9 @@ from resnet_inspect.analysis.compare_data import (
     StageDelta,
     empty_stage,
 )
+from resnet_inspect.counting.categories import HEADLINE_CATEGORIES, LABEL, Headline, unit
+from resnet_inspect.report.format import si
+from resnet_inspect.report.format import times as ratio_text
 
 
 def times(a: int, b: int) -> str:
@@ -27,8 +30,6 @@ def times(a: int, b: int) -> str:
 
 
 def signed_si(n: int) -> str:
-    from resnet_inspect.report.format import si
-
     return ("+" if n > 0 else "-" if n < 0 else "±") + si(abs(n))
 
 
@@ -100,12 +101,10 @@ def pair_headline(a: NetworkSide, b: NetworkSide, deltas: Sequence[StageDelta]) 
 
 def overall_sentence(nets: Sequence[NetworkSide]) -> str:
     """'resnet50 vs resnet101: 50 vs 101 layers, 25.56 M vs 44.55 M params (1.74x), ...'"""
-    from resnet_inspect.report.format import si, times
-
     def series(values: list[int], fmt: Callable[[int], str], unit: str, ratio: bool) -> str:
         text = " vs ".join(fmt(v) for v in values) + f" {unit}"
         if ratio and len(values) == 2 and values[0]:
-            text += f" ({times(values[1] / values[0])})"
+            text += f" ({ratio_text(values[1] / values[0])})"
         return text
 
     shapes = ["x".join(map(str, n.input_shape)) for n in nets]
@@ -139,8 +138,6 @@ def many_headline(nets: Sequence[NetworkSide]) -> str:
 def conventions_note(nets: Sequence[NetworkSide]) -> str:
     """What the MACs and FLOPs of these networks count, from their headline's categories
     (categories.py) and their own figures, so the sentence is true under every --count."""
-    from resnet_inspect.counting.categories import HEADLINE_CATEGORIES, LABEL, Headline, unit
-
     present = {c for n in nets for c in n.categories}
     cats = [c.value for c in HEADLINE_CATEGORIES[Headline(nets[0].headline)]
             if c.value in present or not present]
@@ -156,8 +153,6 @@ def conventions_note(nets: Sequence[NetworkSide]) -> str:
 
 
 def network_notes(nets: Sequence[NetworkSide]) -> list[str]:
-    from resnet_inspect.counting.categories import Headline
-
     notes = [conventions_note(nets)]
     v15 = [n for n in nets if n.paper_depth is not None and n.stride_on == "3x3"]
     if v15 and nets[0].headline == Headline.CONV.value:

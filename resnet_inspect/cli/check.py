@@ -11,6 +11,8 @@ from resnet_inspect.cli import options as opt
 from resnet_inspect.cli.app import app
 from resnet_inspect.cli.format_option import alias, chosen_format, format_option
 from resnet_inspect.errors import InspectError, did_you_mean
+from resnet_inspect.render.formats import write
+from resnet_inspect.render.output import check_writable
 
 if TYPE_CHECKING:
     from resnet_inspect.analysis.check_report import CheckReport
@@ -70,8 +72,6 @@ def check(
     fmt = chosen_format("check", output_format, json=json_out)
     run.validate()
     if output is not None:
-        from resnet_inspect.render.output import check_writable
-
         check_writable(output)
     user = model.user_module()
     if user is not None and arch is not None:
@@ -87,7 +87,6 @@ def check(
         ensure_fits(spec, run.input_shape(spec), run.batch, run.device.value)
 
     from resnet_inspect.cli.progress import progress_bar
-    from resnet_inspect.render.formats import write
     from resnet_inspect.usecases.check import check as check_counts
 
     checked = check_counts(subject, tools=chosen,

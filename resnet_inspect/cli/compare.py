@@ -16,8 +16,11 @@ from resnet_inspect.cli import options as opt
 from resnet_inspect.cli.app import app
 from resnet_inspect.cli.format_option import alias, chosen_format, format_option
 from resnet_inspect.errors import InspectError
+from resnet_inspect.render.formats import write
+from resnet_inspect.render.output import check_writable
 from resnet_inspect.spec.arch import AnySpec, BlockKind
-from resnet_inspect.spec.settings import Optimizer
+from resnet_inspect.spec.limits import MAX_COMPARE_ITEMS
+from resnet_inspect.spec.settings import BY_NAME, Optimizer
 
 BLOCK_PANEL = f"Blocks ({', '.join(k.value for k in BlockKind)})"
 OPTIMIZERS = ", ".join(o.value for o in Optimizer)
@@ -67,10 +70,7 @@ def compare(
                         latex=latex)
     run.validate()
     if output is not None:
-        from resnet_inspect.render.output import check_writable
-
         check_writable(output)
-    from resnet_inspect.spec.limits import MAX_COMPARE_ITEMS
 
     if len(items) > MAX_COMPARE_ITEMS:
         raise InspectError(f"compare takes at most {MAX_COMPARE_ITEMS} items side by side, got "
@@ -87,7 +87,6 @@ def compare(
                            resolve=_resolver(items, model, run, device),
                            input_shape=lambda: (run.input_shape(None)
                                                 if run.input is not None else None))
-    from resnet_inspect.render.formats import write
 
     write("compare", fmt, result, output)
 
@@ -163,8 +162,6 @@ def _network_spec(model: opt.ModelOptions, item: str) -> AnySpec:
 def _no_network_flags(model: opt.ModelOptions, run: opt.RunOptions) -> None:
     """Blocks are set by --channels/--width/--spatial/--stride; architecture flags and
     --input belong to networks."""
-    from resnet_inspect.spec.settings import BY_NAME
-
     for name in model.given():
         raise InspectError(
             f"{BY_NAME[name].flag} applies to networks, not to blocks; drop it, or compare "

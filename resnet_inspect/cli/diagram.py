@@ -26,12 +26,12 @@ from resnet_inspect.cli.options import (
     run_options,
 )
 from resnet_inspect.errors import InspectError, did_you_mean
-from resnet_inspect.render.diagram_formats import RENDERERS, one_of
-from resnet_inspect.render.output import output_callback
+from resnet_inspect.render.diagram_formats import RENDERERS, one_of, resolve_format, write_pages
+from resnet_inspect.render.output import check_writable, output_callback
 from resnet_inspect.report.levels import Level
 from resnet_inspect.spec.arch import BlockKind, StrideOn
-from resnet_inspect.spec.numbers import member_named
-from resnet_inspect.usecases.draw import BlockRequest
+from resnet_inspect.spec.numbers import member_named, parse_channels, parse_spatial
+from resnet_inspect.usecases.draw import BlockRequest, draw
 
 BLOCK_WORD = "block"
 BLOCK_PANEL = "Block diagrams (diagram block KIND)"
@@ -179,10 +179,7 @@ def diagram(
         )
     run.validate()
     if output is not None:
-        from resnet_inspect.render.output import check_writable
-
         check_writable(output)
-    from resnet_inspect.render.diagram_formats import resolve_format, write_pages
 
     out_format = resolve_format(fmt.value if fmt else None, output)
     if fit is not None:
@@ -194,7 +191,6 @@ def diagram(
     subject, name = ((block_request(kind, model, run, level, columns, expand, flags), None)
                      if block_mode else network_subject(arch, model, beside_plain, flags))
     from resnet_inspect.render.diagram import diagram_of
-    from resnet_inspect.usecases.draw import draw
 
     drawing = draw(subject, beside=beside, beside_plain=beside_plain,
                    level=level.value if level else None, expand=expand,
@@ -216,7 +212,6 @@ def block_request(kind: str | None, model: ModelOptions, run: RunOptions, level:
     stride_on = model.stride_on
     model.stride_on = None  # the one architecture flag a block takes
     _refuse_network_flags(model, run, level, columns, expand)
-    from resnet_inspect.spec.numbers import parse_channels, parse_spatial
 
     channels, width, stride, spatial = flags
     return BlockRequest(block_kind, channels=parse_channels(channels) or None, width=width,

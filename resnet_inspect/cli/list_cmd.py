@@ -8,6 +8,7 @@ import typer
 
 from resnet_inspect.cli.app import app
 from resnet_inspect.cli.format_option import alias, chosen_format, format_option
+from resnet_inspect.render.formats import Format, write
 
 
 @app.command(
@@ -35,7 +36,6 @@ def list_presets(
     `resnext{depth}_{C}x{d}d` also work for depths and widths not listed.
     """
     fmt = chosen_format("list", output_format, json=json_out)
-    from resnet_inspect.render.formats import Format, write
     from resnet_inspect.usecases.presets import list_presets
 
     # JSON always carries the figures

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from resnet_inspect.errors import RunFailure
+from resnet_inspect.report.format import mib
 
 if TYPE_CHECKING:
     from resnet_inspect.report.model import Report
@@ -97,7 +98,6 @@ def ensure_fits(spec: Any, input_shape: tuple[int, ...], batch: int, device: str
     purpose, a figure the kernel gets wrong)."""
     if os.environ.get("RESNET_INSPECT_NO_MEMORY_CHECK"):
         return
-    from resnet_inspect.report.format import mib
     from resnet_inspect.trace.device import resolve_device
     from resnet_inspect.trace.run import inspect as inspect_model
 

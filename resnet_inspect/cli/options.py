@@ -22,8 +22,8 @@ import typer
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.output import output_callback
 from resnet_inspect.spec.arch import AnySpec
-from resnet_inspect.spec.limits import MAX_BATCH
-from resnet_inspect.spec.numbers import parse_input, parse_int_list
+from resnet_inspect.spec.limits import MAX_BATCH, check_batch, check_input
+from resnet_inspect.spec.numbers import parse_input, parse_int, parse_int_list
 from resnet_inspect.spec.settings import (
     BY_NAME,
     FLAGS,
@@ -31,6 +31,8 @@ from resnet_inspect.spec.settings import (
     SPEC_FIELDS,
     Device,
     Setting,
+    check_setting,
+    check_spec,
 )
 
 RUN_PANEL = "Input and device"
@@ -41,8 +43,6 @@ def int_parser(flag: str, example: str, high: int | None = None) -> Callable[[An
     digits; '٣', '1_0' and '3 4' refused, naming the character) instead of int()'s."""
 
     def parse(value: Any) -> int:
-        from resnet_inspect.spec.numbers import parse_int
-
         return parse_int(value, flag, example, high=high, check=False)
 
     parse.__name__ = "integer"
@@ -103,7 +103,6 @@ class ModelOptions:
     def settings(self) -> dict[str, Any]:
         """The config file's settings with the flags given on top (flags win)."""
         from resnet_inspect.spec.config import load_config
-        from resnet_inspect.spec.settings import check_setting
 
         merged: dict[str, Any] = load_config(self.config) if self.config is not None else {}
         flags: dict[str, Any] = {
@@ -144,8 +143,6 @@ class ModelOptions:
             settings["arch"] = arch
         spec = spec_from_settings(settings, required=required)
         if spec is not None:
-            from resnet_inspect.spec.settings import check_spec
-
             check_spec(spec)
         return spec
 
@@ -226,15 +223,12 @@ class RunOptions:
                     f"is {'x'.join(map(str, own))}), not {dims[0]}; use --input {c}x{rest}")
             return dims
         shape = spec.input_shape if spec is not None else (3, 224, 224)
-        from resnet_inspect.spec.limits import check_input
 
         check_input(shape, self.batch, what="the input")  # a config file's `input`
         return shape
 
     def validate(self) -> None:
         """Every run option in range, before any work starts."""
-        from resnet_inspect.spec.limits import check_batch
-
         check_batch(self.batch)
         if self.input_dtype is not None:
             from resnet_inspect.trace.inputs import input_dtype_named

@@ -11,6 +11,8 @@ from resnet_inspect.cli import options as opt
 from resnet_inspect.cli.app import app
 from resnet_inspect.cli.format_option import chosen_format, format_option
 from resnet_inspect.errors import InspectError
+from resnet_inspect.render.formats import write
+from resnet_inspect.render.output import check_writable, safe_file_name
 
 
 @app.command(
@@ -42,8 +44,6 @@ def report(
     diagram, a chart of parameters and MACs per stage, the layer count and the counting
     conventions. The file needs no network to open: mail it, or put it on a course page.
     """
-    from resnet_inspect.render.output import check_writable, safe_file_name
-
     fmt = chosen_format("report", output_format)
     run.validate()
     user = model.user_module()
@@ -58,7 +58,6 @@ def report(
         raise InspectError(f"--output {output}: the report is an HTML page; name it "
                            f"{output.with_suffix('.html')}")
     check_writable(output)
-    from resnet_inspect.render.formats import write
     from resnet_inspect.usecases.report import make_report
 
     page = make_report(subject, input_shape=run.input_shape(spec, any_rank=user is not None),

@@ -13,8 +13,9 @@ from resnet_inspect.cli.app import app
 from resnet_inspect.cli.format_option import alias, chosen_format, format_option
 from resnet_inspect.counting.categories import Headline
 from resnet_inspect.errors import InspectError
-from resnet_inspect.render.formats import Format
+from resnet_inspect.render.formats import Format, View, write
 from resnet_inspect.render.names import NameScheme
+from resnet_inspect.render.output import check_writable
 from resnet_inspect.report.levels import Level
 from resnet_inspect.spec.settings import Optimizer
 
@@ -78,8 +79,6 @@ def summary(
     _refuse_combinations(fmt, output_format is not None, fit, gpu, train, time_it, run)
     run.validate()
     if output is not None:
-        from resnet_inspect.render.output import check_writable
-
         check_writable(output)
     user = model.user_module()
     if user is not None and arch is not None:
@@ -91,7 +90,6 @@ def summary(
     _before_running(spec, user[1] if user is not None else None, shape, run, time_it,
                     count.value)
     from resnet_inspect.cli.progress import progress_bar
-    from resnet_inspect.render.formats import View, write
     from resnet_inspect.usecases.summarize import summarize
 
     result = summarize(subject, input_shape=shape, batch=run.batch, device=run.device.value,

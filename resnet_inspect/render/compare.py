@@ -14,6 +14,8 @@ shared table style.
 
 from __future__ import annotations
 
+import json
+
 from rich.console import Console
 
 from resnet_inspect.analysis.compare_data import BlockComparison, NetworkComparison
@@ -49,6 +51,4 @@ def to_markdown(cmp: BlockComparison | NetworkComparison) -> str:
 
 
 def to_json(cmp: BlockComparison | NetworkComparison) -> str:
-    import json
-
     return json.dumps(cmp.to_dict(), indent=2)

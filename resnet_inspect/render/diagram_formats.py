@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from resnet_inspect.errors import InspectError
+from resnet_inspect.render.output import emit, write_all, write_atomic, written_through
 
 if TYPE_CHECKING:
     from resnet_inspect.render.diagram.fit import Diagram
@@ -99,7 +100,6 @@ def write_pages(result: Diagram, fmt: str, output: Path | None) -> None:
         write_diagram("\n".join(page.source for page in pages), fmt, None)
         return
     from resnet_inspect.render.graphviz_render import can_render
-    from resnet_inspect.render.output import write_all, written_through
 
     if row.image and not can_render(fmt):
         write_diagram(pages[0].source, fmt, output)  # says how to get the format
@@ -126,7 +126,6 @@ def write_diagram(source: str, fmt: str, output: Path | None,
     untouched -- and the error says how to get the format.
     """
     from resnet_inspect.render.graphviz_render import can_render
-    from resnet_inspect.render.output import emit, write_atomic
 
     row = RENDERERS[fmt]
     if not row.image:
@@ -152,7 +151,6 @@ def _refuse(source: str, fmt: str, output: Path | None) -> None:
     """`fmt` cannot be made here: the DOT kept beside `output` as .gv (never over a file
     of that name, the user's own: issue 12) and the renderer's error, saying where."""
     from resnet_inspect.render.graphviz_render import render
-    from resnet_inspect.render.output import write_atomic
 
     kept = ""
     if output is not None:

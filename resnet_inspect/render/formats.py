@@ -9,6 +9,7 @@ and `--help` follow from the table, and a command's first row is its default for
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import Enum
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from resnet_inspect.render.names import NameScheme
+from resnet_inspect.render.output import emit, emit_rendered
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -83,7 +85,6 @@ def _summary_json(s: Summary, view: View) -> Rendered:
     text = to_json(s.report)
     if s.timing is None and s.fit is None:
         return text
-    import json
 
     data = json.loads(text)  # the report's JSON, with the times or the fit beside it
     if s.timing is not None:
@@ -149,7 +150,6 @@ def _compare_json(c: Compared, view: View) -> Rendered:
     text = to_json(c.result)
     if not c.train:
         return text
-    import json
 
     data = json.loads(text)
     data["training"] = [{"model": r.model, **asdict(r.training_memory),
@@ -186,8 +186,6 @@ def _check_table(c: Checked, view: View) -> Rendered:
 
 
 def _check_json(c: Checked, view: View) -> Rendered:
-    import json
-
     data = c.report.to_dict()
     if c.step is not None:
         data["training_step"] = {**asdict(c.step), "accounted": c.step.accounted}
@@ -244,8 +242,6 @@ def formats_of(command: str) -> list[str]:
 def write(command: str, fmt: Format, result: Any, output: Path | None,
           view: View = View()) -> None:
     """Render `result` as `fmt` and write it to `output` (atomically) or stdout."""
-    from resnet_inspect.render.output import emit, emit_rendered
-
     rendered = RENDERERS[command][fmt](result, view)
     if isinstance(rendered, str):
         emit(rendered, output)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING
+
+from resnet_inspect.report import format as fmt
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -13,8 +16,6 @@ if TYPE_CHECKING:
 
 def render_list(listed: PresetList, console: Console) -> None:
     from rich.table import Table
-
-    from resnet_inspect.report import format as fmt
 
     first = next(iter(listed.groups), None)
     counts = listed.counted
@@ -46,7 +47,5 @@ def render_list(listed: PresetList, console: Console) -> None:
 
 
 def list_json(listed: PresetList) -> str:
-    import json
-
     data = [{**asdict(f), "input_shape": list(f.input_shape)} for f in listed.figures.values()]
     return json.dumps(data, indent=2)

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from resnet_inspect.errors import InspectError
+from resnet_inspect.render.output import write_atomic
+from resnet_inspect.usecases.draw import draw
 
 if TYPE_CHECKING:
     from torch import nn
@@ -52,7 +54,6 @@ class Diagram:
     def save(self, path: str | Path) -> Path:
         """Write the diagram; the suffix picks the format (.png, .svg, .pdf, .dot/.gv)."""
         from resnet_inspect.render.graphviz_render import FORMATS, render
-        from resnet_inspect.render.output import write_atomic
 
         path = Path(path)
         fmt = {"gv": "dot"}.get(path.suffix.lower().lstrip("."), path.suffix.lower().lstrip("."))
@@ -81,7 +82,6 @@ def diagram(what: str | nn.Module | Report, level: str | None = None, *,
     >>> diagram(report).save("net.svg")
     """
     from resnet_inspect.render.diagram import diagram_of
-    from resnet_inspect.usecases.draw import draw
 
     if level not in (None, "stage", "block", "layer"):
         raise InspectError(f"level {level!r}: use 'stage', 'block' or 'layer'")

@@ -11,7 +11,12 @@ from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from resnet_inspect.counting.categories import HEADLINE_CATEGORIES, Category, Headline
+from resnet_inspect.counting.categories import (
+    HEADLINE_CATEGORIES,
+    Category,
+    Headline,
+    headline_values,
+)
 from resnet_inspect.report.graph import Dataflow
 
 SCHEMA_VERSION = 3
@@ -340,8 +345,6 @@ def rollup(report: Report, level: str, categories: tuple[str, ...] | None = None
     MACs/FLOPs of a group count only `categories` (default: the report's headline), so
     the rows of any level sum to the report's headline totals.
     """
-    from resnet_inspect.counting.categories import headline_values
-
     cats = frozenset(categories or headline_values(report.totals.headline))
 
     def headline_only(r: LayerRecord) -> LayerRecord:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from resnet_inspect.errors import InspectError, did_you_mean
+from resnet_inspect.spec import limits
 from resnet_inspect.spec.limits import MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, check_input
 from resnet_inspect.spec.numbers import trouble
 from resnet_inspect.spec.settings import CONFIG_KEYS, check_setting
@@ -202,8 +203,6 @@ def _line_finder(text: str, pattern: str) -> Callable[[str], int | None]:
 def _read_fifo(path: Path) -> bytes:
     """A FIFO's bytes (`--config <(...)`, a named pipe), waiting at most CONFIG_WAIT_S for
     a writer: opening one for reading blocks until a writer comes, forever if none does."""
-    from resnet_inspect.spec import limits
-
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # returns at once, writer or not
     chunks: list[bytes] = []
     size = 0

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from resnet_inspect.errors import InspectError
+from resnet_inspect.report.model import Report
 from resnet_inspect.spec.arch import ArchSpec, ClassicSpec
+from resnet_inspect.spec.numbers import parse_channels, parse_spatial
 
 if TYPE_CHECKING:
     from resnet_inspect.analysis.compare_data import BlockComparison, NetworkComparison
@@ -98,7 +100,6 @@ def _blocks(items: Sequence[str], channels: Any, width: int | None, spatial: Any
         DEFAULT_STRIDE,
         compare_blocks,
     )
-    from resnet_inspect.spec.numbers import parse_channels, parse_spatial
 
     if isinstance(channels, str):  # the CLI's text, parsed once the items are blocks
         channels = parse_channels(channels)
@@ -126,7 +127,6 @@ def _report(subject: Any, shape: tuple[int, ...] | None, batch: int, device: str
     it is), a Report as it is."""
     from torch import nn
 
-    from resnet_inspect.report.model import Report
     from resnet_inspect.trace.run import inspect
 
     run: dict[str, Any] = {"input_shape": shape, "batch": batch, "train": train,

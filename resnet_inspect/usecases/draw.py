@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from resnet_inspect.errors import InspectError
+from resnet_inspect.report.model import Report
 from resnet_inspect.spec.arch import ArchSpec
 
 if TYPE_CHECKING:
@@ -125,8 +126,6 @@ def _is_module(subject: Any) -> bool:
 def _from_dataflow(subject: Any) -> bool:
     """A report of a user's network (no spec, a dataflow graph) is drawn as its forward
     runs; a preset's by its stages and blocks."""
-    from resnet_inspect.report.model import Report
-
     return isinstance(subject, Report) and subject.spec is None and subject.graph is not None
 
 
@@ -134,8 +133,6 @@ def _networks(subject: Any, beside: str | None, beside_plain: bool,
               traced: Callable[[Any, str | None], Report]) -> list[Report]:
     """The columns of a network figure: the plain network first with `beside_plain`, then
     `subject`, then the networks `beside` names."""
-    from resnet_inspect.report.model import Report
-
     if isinstance(subject, Report):
         return [subject]
     if beside_plain and not isinstance(subject, ArchSpec):

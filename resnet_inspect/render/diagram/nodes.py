@@ -35,7 +35,7 @@ from resnet_inspect.render.diagram.style import (
     tip,
 )
 from resnet_inspect.report.format import count, si
-from resnet_inspect.report.model import LayerRecord, Report
+from resnet_inspect.report.model import LayerRecord, Report, rollup
 
 if TYPE_CHECKING:
     import graphviz
@@ -169,8 +169,6 @@ def draw_block_layers(c: graphviz.Digraph, g: graphviz.Digraph, b: Block, fill: 
 def draw_stages(g: graphviz.Digraph, report: Report, stages: Sequence[str], prefix: str,
                  flow: Flow) -> None:
     """One node per stage: '× 23 bottleneck blocks' with params and MACs."""
-    from resnet_inspect.report.model import rollup
-
     rows = {r.name: r for r in rollup(report, "stage")}
     units = regroup(report)
     for stage in stages:

@@ -10,7 +10,7 @@ from typing import Any
 
 from resnet_inspect.render.diagram.measure import min_text_pt, printed_pt
 from resnet_inspect.render.diagram.style import pretty_name
-from resnet_inspect.report.model import Report
+from resnet_inspect.report.model import LayerRecord, Report
 
 Draw = Callable[[Any, "str | None"], str]  # (one page's items, its title) -> DOT
 
@@ -133,6 +133,5 @@ def _opens(item: object) -> bool:
     them), or a layer drawn as a node of its own (conv, fc, pool ...), not the batch-norm
     and activation written on the node before."""
     from resnet_inspect.render.diagram.grouping import ANCHORS
-    from resnet_inspect.report.model import LayerRecord
 
     return not isinstance(item, LayerRecord) or item.category in ANCHORS
