@@ -204,13 +204,17 @@ def _lstm_as_onednn(func: Any, args: tuple[Any, ...]) -> Any:
                              has_biases, 1, 0.0, train, bidirectional, first)
         steps, batch = (x.shape[1], x.shape[0]) if first else (x.shape[0], x.shape[1])
         hidden = hy.shape[-1]
-        # each direction's own output besides the layer's (their concatenation)
-        own = steps * batch * hidden * 4 if dirs == 2 else 0
-        held += [y, hy, cy, torch.empty(
-            dirs * (onednn_lstm_workspace(steps, batch, hidden) + own), dtype=torch.uint8,
-            device=x.device)]
         steps_bytes = steps * batch * hidden * 4
         weights = 4 * (params[layer * per].numel() + params[layer * per + 1].numel())
+        # each direction's own output besides the layer's (their concatenation); without
+        # biases, one more copy of the direction's weights (measured: a real step adds W
+        # per layer over a biased LSTM's, at any T: 2.0 MiB for 256 -> 256, 3.0 MiB for
+        # 512 -> 256, 6.0 MiB over 3 layers of 256)
+        own = steps_bytes if dirs == 2 else 0
+        copy = 0 if has_biases else weights
+        held += [y, hy, cy, torch.empty(
+            dirs * (onednn_lstm_workspace(steps, batch, hidden) + own + copy),
+            dtype=torch.uint8, device=x.device)]
         _scratch(x.device, ONEDNN_LSTM_GATES * steps_bytes + weights)
         if anchor is not None or x.requires_grad:
             _Saves.apply(anchor if anchor is not None else x, *held)
