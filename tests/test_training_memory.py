@@ -203,6 +203,38 @@ def test_multihead_attention_runs_the_kernel_the_cpu_would(need_weights: bool) -
     assert ("aten._softmax" in ops) is need_weights
 
 
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_step_leaves_scaled_dot_product_attention_as_it_found_it(
+        fails: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch.nn.functional as F
+
+    # the step points F.scaled_dot_product_attention at its mode while an
+    # nn.MultiheadAttention runs; another library's wrapper of it installed before the
+    # trace must be there after, whether the attention call succeeds or raises
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        return torch._C._nn.scaled_dot_product_attention(*args, **kwargs)
+
+    monkeypatch.setattr(F, "scaled_dot_product_attention", wrapper)
+
+    class Mha(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.attn = nn.MultiheadAttention(32, 4, batch_first=True)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            # a key padding mask of the wrong length fails inside the attention call
+            mask = torch.zeros(x.shape[0], x.shape[1] + fails, dtype=torch.bool,
+                               device=x.device)
+            return self.attn(x, x, x, need_weights=False, key_padding_mask=mask)[0]
+
+    if fails:
+        with pytest.raises(ModelError):
+            resnet_inspect.inspect(Mha(), (8, 32), batch=2, train=True)
+    else:
+        resnet_inspect.inspect(Mha(), (8, 32), batch=2, train=True)
+    assert F.scaled_dot_product_attention is wrapper
+
+
 def test_check_train_agrees_on_multihead_attentions_fused_kernel() -> None:
     from resnet_inspect.analysis.train_check import check_training
     from tests.step_models import MhaBlock

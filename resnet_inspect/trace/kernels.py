@@ -24,7 +24,7 @@ from torch.overrides import TorchFunctionMode
 from resnet_inspect import private
 
 _FLASH = 1  # torch.nn.attention.SDPBackend.FLASH_ATTENTION
-_SDPA = F.scaled_dot_product_attention
+_SDPA = torch._C._nn.scaled_dot_product_attention  # F's own, not a wrapper set before
 _MHA = F.multi_head_attention_forward
 _SDPA_ARGS = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale",
               "enable_gqa")
@@ -58,15 +58,17 @@ def _nested_attention_seen(mode: TorchFunctionMode) -> Iterator[None]:
     """F.multi_head_attention_forward's own call of scaled_dot_product_attention handed to
     `mode`. A TorchFunctionMode is set aside while it handles a call, so it never sees
     the calls a composite function makes; the MHA body looks the attention function up
-    by its module-level name at each call, which is pointed at the mode meanwhile."""
+    by its module-level name at each call, which is pointed at the mode meanwhile, and
+    given back as it was (another library's wrapper of it stays)."""
     def seen(*args: Any, **kwargs: Any) -> Any:
         return mode.__torch_function__(_SDPA, (), args, kwargs)
 
+    before = F.scaled_dot_product_attention
     F.scaled_dot_product_attention = seen
     try:
         yield
     finally:
-        F.scaled_dot_product_attention = _SDPA
+        F.scaled_dot_product_attention = before
 
 
 class DeviceKernels(TorchFunctionMode):
