@@ -372,6 +372,11 @@ REAL = [
     ("lstm", [40, 16, 256], {"features": 256, "hidden": 256, "layers": 2}),
     # bias=False: 24.76 MiB real, 20.5 counted (-17%) when its weights' copy was not held
     ("lstm", [40, 16, 256], {"features": 256, "hidden": 256, "layers": 2, "bias": False}),
+    # bidirectional: 41.6 MiB real, 34.9 counted (-16%); what the two directions' kernels
+    # hold beyond the model is not yet known (docs/training.md, RNNs: measured low)
+    pytest.param("lstm", [40, 16, 256], {"features": 256, "hidden": 256, "layers": 2,
+                                         "bidirectional": True},
+                 marks=pytest.mark.xfail(strict=True, reason="bidirectional LSTM: -16%")),
     # batch 64: each step's gates (64 x 768 x 4 bytes) above the 64 KiB mmap threshold, so
     # their memory is the process's own to measure (at batch 16 they come from heap chunks
     # the first step freed, which resident memory never shows again: real 6.6 MiB there)
@@ -388,7 +393,7 @@ REAL = [
 @pytest.mark.parametrize(("name", "shape", "size"), REAL,
                          ids=["cnn", "cnn-backward-peak", "checkpoint",
                               "checkpoint-reentrant-blocks", "resnet50-reentrant-blocks", "lstm",
-                              "lstm-no-bias",
+                              "lstm-no-bias", "lstm-bidirectional",
                               "gru", "vit", "mha-vit"])
 def test_the_counted_peak_is_a_real_steps(name: str, shape: list[int], size: dict) -> None:  # type: ignore[type-arg]
     real = real_step_peak(name, shape, **size)
