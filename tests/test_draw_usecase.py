@@ -17,7 +17,7 @@ from resnet_inspect.render.diagram_formats import RENDERERS, SUFFIXES
 from resnet_inspect.spec.arch import BlockKind
 from resnet_inspect.spec.registry import resolve_spec
 from resnet_inspect.usecases.draw import BlockRequest, Drawing, draw
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import main_in_fresh_python, run_cli
 from tests.reference_models import TorchvisionStyleNet
 
 REFS = "tests/reference_models.py"
@@ -119,13 +119,7 @@ def test_help_imports_none_of_the_drawing_code() -> None:
     # sits outside render/diagram/ so that printing help does not import the drawing
     # package (its __init__ pulls in fit, beside, layout ...: ~50 ms a --help when the
     # table lived inside it)
-    import subprocess
-    import sys
-
-    code = ("import sys\nfrom resnet_inspect.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m == 'resnet_inspect.render.diagram'\n"
-            "             or m.startswith('resnet_inspect.render.diagram.')))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    done = main_in_fresh_python(["--help"], "sorted(m for m in sys.modules if m == "
+                                "'resnet_inspect.render.diagram' or m.startswith("
+                                "'resnet_inspect.render.diagram.'))")
     assert done.stdout.strip().splitlines()[-1] == "[]"
