@@ -7,8 +7,14 @@ the output and the log-sum-exp of each row (batch x heads x queries floats). So 
 memory counted is the memory a step uses, a step on meta asks torch which kernel its CPU
 would pick for the same shapes, dtypes and flags, and runs that one (its meta kernel).
 
+nn.MultiheadAttention's own call of it (need_weights=False) is seen too
+(`_nested_attention_seen`).
+
 The FLOPs do not change: the fused operators are counted with the math path's products
 (counting/forward.py, backward.py: the backward as twice the forward's products).
+
+The same holds for an nn.LSTM in a step on CPU or meta (`OneDnnLstm`): its unfused
+operators run and are counted, but the memory held is what oneDNN's kernel holds.
 """
 
 from __future__ import annotations
