@@ -235,6 +235,42 @@ def test_a_step_leaves_scaled_dot_product_attention_as_it_found_it(
     assert F.scaled_dot_product_attention is wrapper
 
 
+def test_two_traces_ending_out_of_order_leave_attention_as_it_was() -> None:
+    import threading
+
+    import torch.nn.functional as F
+
+    from resnet_inspect.trace.kernels import DeviceKernels, _nested_attention_seen
+
+    # two threads' steps, each inside an nn.MultiheadAttention, the first to start ending
+    # first: F.scaled_dot_product_attention is torch's own after both (a step that put
+    # back what it found would put back the other thread's stand-in, for good)
+    original = F.scaled_dot_product_attention
+    first, second = _nested_attention_seen(DeviceKernels()), \
+        _nested_attention_seen(DeviceKernels())
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    second.__exit__(None, None, None)
+    assert F.scaled_dot_product_attention is original
+    # meanwhile, a thread that is not in a step calls the function it would have called,
+    # not the step's mode (which counts for the thread that runs the step)
+    class Recording(DeviceKernels):
+        def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+            calls.append(threading.current_thread().name)
+            return super().__torch_function__(func, types, args, kwargs)
+
+    calls: list[str] = []
+    with _nested_attention_seen(Recording()):
+        q = torch.zeros(1, 1, 2, 4)
+        other = threading.Thread(target=lambda: F.scaled_dot_product_attention(q, q, q),
+                                 name="other")
+        other.start()
+        other.join()
+        F.scaled_dot_product_attention(q, q, q)  # this thread's: the mode's
+    assert calls == [threading.current_thread().name]
+
+
 def test_check_train_agrees_on_multihead_attentions_fused_kernel() -> None:
     from resnet_inspect.analysis.train_check import check_training
     from tests.step_models import MhaBlock

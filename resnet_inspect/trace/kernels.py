@@ -19,6 +19,7 @@ operators run and are counted, but the memory held is what oneDNN's kernel holds
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -59,22 +60,57 @@ def cpu_attention_kernel(call: dict[str, Any]) -> int:
             enable_gqa=call["enable_gqa"])
 
 
+class _Nested(threading.local):
+    """The modes of this thread's steps inside an nn.MultiheadAttention, innermost last."""
+
+    def __init__(self) -> None:
+        self.modes: list[TorchFunctionMode] = []
+
+
+class _Swap:
+    """F.scaled_dot_product_attention as it was before any step pointed it at `_seen`, and
+    how many steps (of every thread) are inside an MHA now."""
+
+    lock = threading.Lock()
+    before: Any = None
+    inside = 0
+
+
+_NESTED = _Nested()
+
+
+def _seen(*args: Any, **kwargs: Any) -> Any:
+    """F.scaled_dot_product_attention while steps are inside an MHA: this thread's
+    innermost mode's, or the function there before for any other caller."""
+    if _NESTED.modes:
+        return _NESTED.modes[-1].__torch_function__(_SDPA, (), args, kwargs)
+    return _Swap.before(*args, **kwargs)
+
+
 @contextmanager
 def _nested_attention_seen(mode: TorchFunctionMode) -> Iterator[None]:
     """F.multi_head_attention_forward's own call of scaled_dot_product_attention handed to
     `mode`. A TorchFunctionMode is set aside while it handles a call, so it never sees
     the calls a composite function makes; the MHA body looks the attention function up
-    by its module-level name at each call, which is pointed at the mode meanwhile, and
-    given back as it was (another library's wrapper of it stays)."""
-    def seen(*args: Any, **kwargs: Any) -> Any:
-        return mode.__torch_function__(_SDPA, (), args, kwargs)
-
-    before = F.scaled_dot_product_attention
-    F.scaled_dot_product_attention = seen
+    by its module-level name at each call, which is pointed at `_seen` while any thread's
+    step is inside one, and given back as it was when the last leaves, whatever order
+    they leave in (another library's wrapper of it stays; another thread's calls reach
+    it)."""
+    with _Swap.lock:
+        if _Swap.inside == 0:
+            _Swap.before = F.scaled_dot_product_attention
+            F.scaled_dot_product_attention = _seen
+        _Swap.inside += 1
+    _NESTED.modes.append(mode)
     try:
         yield
     finally:
-        F.scaled_dot_product_attention = before
+        _NESTED.modes.remove(mode)
+        with _Swap.lock:
+            _Swap.inside -= 1
+            if _Swap.inside == 0:
+                F.scaled_dot_product_attention = _Swap.before
+                _Swap.before = None
 
 
 class DeviceKernels(TorchFunctionMode):
