@@ -92,6 +92,20 @@ def test_refused_requests(subject: object, options: dict[str, Any], message: str
         draw(subject, device="meta", **options)
 
 
+def test_what_a_module_or_a_report_cannot_take_is_refused_not_dropped() -> None:
+    # a preset's settings change the spec its name resolves to; a module or a Report is
+    # drawn as it is, so they were silently ignored there (ri.diagram(net, depth=50) drew
+    # net); and a Report of a preset dropped --beside's columns (one network drawn, not two)
+    with pytest.raises(InspectError, match="depth=50: a preset's settings"):
+        draw(TorchvisionStyleNet(), device="meta", depth=50)
+    report = ri.inspect("resnet34", device="meta")
+    with pytest.raises(InspectError, match=re.escape("layers=(1, 1, 1, 1): a preset's settings")):
+        draw(report, layers=(1, 1, 1, 1))
+    for options in ({"beside": "resnet18"}, {"beside_plain": True}):
+        with pytest.raises(InspectError, match="--beside and --beside-plain draw"):
+            draw(report, **options)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(("argv", "what", "level"), [
     (["resnet18"], "resnet18", None),
     (["resnet34", "--level", "stage"], "resnet34", "stage"),

@@ -82,11 +82,15 @@ def draw(subject: Any, *, beside: str | None = None, beside_plain: bool = False,
         from resnet_inspect.spec.registry import resolve_spec
 
         subject = resolve_spec(subject, **overrides)
+    elif overrides:  # a module, spec or Report is drawn as it is: nothing to change
+        given = ", ".join(f"{key}={value!r}" for key, value in overrides.items())
+        raise InspectError(f"{given}: a preset's settings, given with its name (e.g. "
+                           f"'resnet50'); a module, spec or Report is drawn as it is")
+    if (_is_module(subject) or _is_report(subject)) and (beside is not None or beside_plain):
+        raise InspectError("--beside and --beside-plain draw resnet-inspect's networks; "
+                           "draw --model on its own (a Report too)")
     traced = _tracer(input_shape, batch, device, input_dtype)
     if _is_module(subject):  # the user's own network, drawn from its trace
-        if beside is not None or beside_plain:
-            raise InspectError("--beside and --beside-plain draw resnet-inspect's networks; "
-                               "draw --model on its own")
         subject = traced(subject, name)
     if _from_dataflow(subject):  # drawn from its dataflow graph: the edges its forward has
         return Drawing((subject,), "dataflow", level or "layer", expand, **look)
@@ -120,6 +124,12 @@ def _is_module(subject: Any) -> bool:
     from torch import nn
 
     return isinstance(subject, nn.Module)
+
+
+def _is_report(subject: Any) -> bool:
+    from resnet_inspect.report.model import Report
+
+    return isinstance(subject, Report)
 
 
 def _from_dataflow(subject: Any) -> bool:
