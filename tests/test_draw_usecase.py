@@ -92,14 +92,38 @@ def test_refused_requests(subject: object, options: dict[str, Any], message: str
         draw(subject, device="meta", **options)
 
 
+def test_a_module_is_traced_with_the_example_input_given() -> None:
+    import torch
+    from torch import nn
+
+    class Tokens(nn.Module):  # called with keywords, as a Hugging Face model is
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed = nn.Embedding(100, 8)
+            self.fc = nn.Linear(8, 2)
+
+        def forward(self, input_ids: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+            return self.fc(self.embed(input_ids) * scale)
+
+    ids = torch.zeros(2, 5, dtype=torch.long)
+    example = {"input_ids": ids, "scale": torch.ones(1)}
+    # resnet_inspect.diagram(module, example_input=...) reached inspect() before the draw
+    # use-case; the trace's rows are the embedding's (2 x 5 x 8), the model's own `* scale`
+    # (2 x 5 x 8) and the linear's (2 x 5 x 2)
+    drawing = draw(Tokens(), device="meta", example_input=example)
+    assert [r.output_shape for r in drawing.reports[0].layers] == [[2, 5, 8], [2, 5, 8],
+                                                                   [2, 5, 2]]
+    assert "fc" in ri.diagram(Tokens(), example_input=example).source
+
+
 def test_what_a_module_or_a_report_cannot_take_is_refused_not_dropped() -> None:
     # a preset's settings change the spec its name resolves to; a module or a Report is
     # drawn as it is, so they were silently ignored there (ri.diagram(net, depth=50) drew
     # net); and a Report of a preset dropped --beside's columns (one network drawn, not two)
-    with pytest.raises(InspectError, match="depth=50: a preset's settings"):
+    with pytest.raises(InspectError, match="depth: not a setting of a module"):
         draw(TorchvisionStyleNet(), device="meta", depth=50)
     report = ri.inspect("resnet34", device="meta")
-    with pytest.raises(InspectError, match=re.escape("layers=(1, 1, 1, 1): a preset's settings")):
+    with pytest.raises(InspectError, match="layers: not a setting of a module"):
         draw(report, layers=(1, 1, 1, 1))
     for options in ({"beside": "resnet18"}, {"beside_plain": True}):
         with pytest.raises(InspectError, match="--beside and --beside-plain draw"):
