@@ -239,6 +239,9 @@ def _lstm_as_onednn(func: Any, args: tuple[Any, ...]) -> Any:
     for layer in range(num_layers):
         rows = slice(layer * dirs, (layer + 1) * dirs)
         held: list[torch.Tensor] = [x, h0[rows], c0[rows]]
+        if first and layer == 0:  # the input, copied into time-major order (measured: a
+            # real step adds its size, whatever the layers, over the same LSTM's without)
+            held.append(torch.empty(x.numel() * 4, dtype=torch.uint8, device=x.device))
 
         def pack(t: torch.Tensor, held: list[torch.Tensor] = held) -> tuple[Any, ...]:
             return held, t.shape, t.stride(), t.dtype, t.device
