@@ -188,6 +188,11 @@ class FusedRecompute(TorchFunctionMode):
 #     back by the call's end: 40, 16, 256, 256 -> 5,562,368 resident after it, 2,789,376
 #     of gradients (4E = 2,621,440 more);  100, 64, 1024, 1024 -> 166,932,480, 60,309,504
 #     (4E = 104,857,600). Counted as 8E + 3W + the input's gradient when it starts.
+#   With an input wider than the hidden size (X = T x batch x input x 4 bytes > E), 3 x
+#     (X - E) more, measured over a whole backward of nn.LSTM (high-water mark less the
+#     resident size before it and the weight gradients; T, batch, input, hidden -> bytes
+#     over 8E + 2W + X): 40, 16, 256, 256 -> 381,000; 40, 16, 512, 256 -> 2,347,008
+#     (3 (X - E) = 1,966,080); 40, 16, 1024, 256 -> 6,234,112 (5,898,240).
 ONEDNN_LSTM_WORKSPACE = 5  # float32 values per time step, sequence and hidden unit
 ONEDNN_LSTM_GATES = 4  # float32 values per time step, sequence and hidden unit
 
@@ -266,7 +271,9 @@ def _lstm_as_onednn(func: Any, args: tuple[Any, ...]) -> Any:
         if anchor is not None or x.requires_grad:
             _Saves.apply(anchor if anchor is not None else x, *held)
             # the backward's scratch, and its outputs (made alongside), when it starts
-            back = 2 * ONEDNN_LSTM_GATES * steps_bytes + 3 * weights + x.numel() * 4
+            # an input wider than hidden: measured with one direction only
+            wide = 3 * max(0, x.numel() * 4 - steps_bytes) if dirs == 1 else 0
+            back = 2 * ONEDNN_LSTM_GATES * steps_bytes + 3 * weights + x.numel() * 4 + wide
             y.register_hook(lambda _g, n=back, d=x.device: _scratch(d, n))
         hys.append(hy)
         cys.append(cy)
