@@ -295,6 +295,19 @@ def test_two_traces_ending_out_of_order_leave_attention_as_it_was() -> None:
     assert calls == [threading.current_thread().name]
 
 
+def test_a_call_that_looked_up_the_stand_in_before_the_step_left_still_runs() -> None:
+    import torch.nn.functional as F
+
+    from resnet_inspect.trace.kernels import DeviceKernels, _nested_attention_seen
+
+    # another thread reads F.scaled_dot_product_attention (the stand-in) while a step is
+    # inside an MHA, and calls it after the step has left: torch's function answers
+    with _nested_attention_seen(DeviceKernels()):
+        looked_up = F.scaled_dot_product_attention
+    q = torch.ones(1, 1, 2, 4)
+    assert torch.equal(looked_up(q, q, q), q)  # equal keys: the mean of equal values
+
+
 def test_check_train_agrees_on_multihead_attentions_fused_kernel() -> None:
     from resnet_inspect.analysis.train_check import check_training
     from tests.step_models import MhaBlock

@@ -108,9 +108,9 @@ def _nested_attention_seen(mode: TorchFunctionMode) -> Iterator[None]:
         _NESTED.modes.remove(mode)
         with _Swap.lock:
             _Swap.inside -= 1
-            if _Swap.inside == 0:
+            if _Swap.inside == 0:  # `before` is kept: a call that looked up `_seen`
+                # just before this still has a function to reach
                 F.scaled_dot_product_attention = _Swap.before
-                _Swap.before = None
 
 
 class DeviceKernels(TorchFunctionMode):
