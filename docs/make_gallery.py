@@ -130,11 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=GALLERY, help="folder to write into")
     parser.add_argument("--formats", default="svg,png", help="comma-separated: svg,png,dot")
-    parser.add_argument("--only", default="",
+    parser.add_argument("--only", default=None,
                         help="comma-separated picture names (file stems), e.g. figure3-a4")
     args = parser.parse_args(argv)
     formats = tuple(f for f in args.formats.split(",") if f)
-    only = tuple(n for n in args.only.split(",") if n)
+    only = tuple(n for n in (args.only or "").split(",") if n)
+    if args.only is not None and not only:  # --only "$UNSET": not every picture
+        names = ", ".join(stem for stem, _, _ in _diagrams())
+        raise SystemExit(f"make_gallery: --only names no picture; the names are {names}")
     from resnet_inspect.render.graphviz_render import find_renderer
 
     renderer = find_renderer()

@@ -43,9 +43,11 @@ class Checkpointed(nn.Module):
 class Lstm(nn.Module):
     """A stacked LSTM over a sequence, the last layer's outputs returned."""
 
-    def __init__(self, features: int, hidden: int, layers: int) -> None:
+    def __init__(self, features: int, hidden: int, layers: int, bias: bool = True,
+                 bidirectional: bool = False) -> None:
         super().__init__()
-        self.lstm = nn.LSTM(features, hidden, num_layers=layers)
+        self.lstm = nn.LSTM(features, hidden, num_layers=layers, bias=bias,
+                            bidirectional=bidirectional)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.lstm(x)[0]
@@ -117,8 +119,9 @@ class SmallViT(nn.Module):
 
 
 def make(name: str, device: str = "cpu", **size: Any) -> nn.Module:
-    """One of: resnet (depth), checkpoint (depth, reentrant, per_block), lstm and gru
-    (features, hidden, layers), vit and mha-vit (image, patch, dim, depth, heads)."""
+    """One of: resnet (depth), checkpoint (depth, reentrant, per_block), lstm (features,
+    hidden, layers, bias, bidirectional) and gru (features, hidden, layers), vit and mha-vit (image,
+    patch, dim, depth, heads)."""
     torch.manual_seed(0)
     if name in ("resnet", "checkpoint"):
         net = build_model(get_spec(f"resnet{size.get('depth', 18)}"), device=device)
@@ -127,7 +130,8 @@ def make(name: str, device: str = "cpu", **size: Any) -> nn.Module:
         return Checkpointed(net, size.get("reentrant", False), size.get("per_block", False))
     with torch.device(device):
         if name == "lstm":
-            return Lstm(size["features"], size["hidden"], size["layers"])
+            return Lstm(size["features"], size["hidden"], size["layers"], size.get("bias", True),
+                        size.get("bidirectional", False))
         if name == "gru":
             return Gru(size["features"], size["hidden"], size["layers"])
         if name in ("vit", "mha-vit"):

@@ -17,7 +17,7 @@ from resnet_inspect.render.diagram_formats import RENDERERS, SUFFIXES
 from resnet_inspect.spec.arch import BlockKind
 from resnet_inspect.spec.registry import resolve_spec
 from resnet_inspect.usecases.draw import BlockRequest, Drawing, draw
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import main_in_fresh_python, run_cli
 from tests.reference_models import TorchvisionStyleNet
 
 REFS = "tests/reference_models.py"
@@ -92,6 +92,44 @@ def test_refused_requests(subject: object, options: dict[str, Any], message: str
         draw(subject, device="meta", **options)
 
 
+def test_a_module_is_traced_with_the_example_input_given() -> None:
+    import torch
+    from torch import nn
+
+    class Tokens(nn.Module):  # called with keywords, as a Hugging Face model is
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed = nn.Embedding(100, 8)
+            self.fc = nn.Linear(8, 2)
+
+        def forward(self, input_ids: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+            return self.fc(self.embed(input_ids) * scale)
+
+    ids = torch.zeros(2, 5, dtype=torch.long)
+    example = {"input_ids": ids, "scale": torch.ones(1)}
+    # resnet_inspect.diagram(module, example_input=...) reached inspect() before the draw
+    # use-case; the trace's rows are the embedding's (2 x 5 x 8), the model's own `* scale`
+    # (2 x 5 x 8) and the linear's (2 x 5 x 2)
+    drawing = draw(Tokens(), device="meta", example_input=example)
+    assert [r.output_shape for r in drawing.reports[0].layers] == [[2, 5, 8], [2, 5, 8],
+                                                                   [2, 5, 2]]
+    assert "fc" in ri.diagram(Tokens(), example_input=example).source
+
+
+def test_what_a_module_or_a_report_cannot_take_is_refused_not_dropped() -> None:
+    # a preset's settings change the spec its name resolves to; a module or a Report is
+    # drawn as it is, so they were silently ignored there (ri.diagram(net, depth=50) drew
+    # net); and a Report of a preset dropped --beside's columns (one network drawn, not two)
+    with pytest.raises(InspectError, match="depth: not a setting of a module"):
+        draw(TorchvisionStyleNet(), device="meta", depth=50)
+    report = ri.inspect("resnet34", device="meta")
+    with pytest.raises(InspectError, match="layers: not a setting of a module"):
+        draw(report, layers=(1, 1, 1, 1))
+    for options in ({"beside": "resnet18"}, {"beside_plain": True}):
+        with pytest.raises(InspectError, match="--beside and --beside-plain draw"):
+            draw(report, **options)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(("argv", "what", "level"), [
     (["resnet18"], "resnet18", None),
     (["resnet34", "--level", "stage"], "resnet34", "stage"),
@@ -119,13 +157,7 @@ def test_help_imports_none_of_the_drawing_code() -> None:
     # sits outside render/diagram/ so that printing help does not import the drawing
     # package (its __init__ pulls in fit, beside, layout ...: ~50 ms a --help when the
     # table lived inside it)
-    import subprocess
-    import sys
-
-    code = ("import sys\nfrom resnet_inspect.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m == 'resnet_inspect.render.diagram'\n"
-            "             or m.startswith('resnet_inspect.render.diagram.')))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    done = main_in_fresh_python(["--help"], "sorted(m for m in sys.modules if m == "
+                                "'resnet_inspect.render.diagram' or m.startswith("
+                                "'resnet_inspect.render.diagram.'))")
     assert done.stdout.strip().splitlines()[-1] == "[]"

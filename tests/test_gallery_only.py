@@ -32,3 +32,15 @@ def test_an_unknown_name_is_refused_before_anything_is_written(tmp_path: Path) -
     assert "no picture named figure4" in done.stderr and "block-basic" in done.stderr
     assert "Traceback" not in done.stderr
     assert not out.exists()
+
+
+def test_an_empty_only_is_refused_not_read_as_every_picture(tmp_path: Path) -> None:
+    # `--only "$NAMES"` with NAMES unset (or a stray comma) named no picture, and drew all
+    # 18: the minute --only is there to save, and every picture's file rewritten
+    out = tmp_path / "g"
+    for names in ("", ","):
+        done = _run("--out", str(out), "--formats", "dot", "--only", names)
+        assert done.returncode == 1
+        assert "--only names no picture" in done.stderr and "block-basic" in done.stderr
+        assert "Traceback" not in done.stderr
+        assert not out.exists()

@@ -165,6 +165,20 @@ def test_report_errors(capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
     assert r.code == 2 and message in r.err and r.err.count("\n") == 1
 
 
+def test_report_output_dash_is_stdout_and_a_folder_is_named(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # - is stdout, as for every other command's --output (it was refused: "name it -.html")
+    r = run_cli(capsys, "report", "resnet18", "-o", "-", "--device", "meta")
+    assert r.code == 0, r.err
+    assert r.out.startswith("<!DOCTYPE html>") and "<svg" in r.out
+    # a folder is said to be one, with the page's own name in it (was "name it DIR.html")
+    r = run_cli(capsys, "report", "resnet18", "-o", str(tmp_path), "--device", "meta")
+    assert r.code == 2 and r.err.count("\n") == 1
+    assert f"--output {tmp_path} is a directory" in r.err
+    assert f"e.g. {tmp_path / 'resnet18.html'}" in r.err
+    assert list(tmp_path.iterdir()) == []
+
+
 def _driver():  # type: ignore[no-untyped-def]
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")

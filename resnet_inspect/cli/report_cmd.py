@@ -12,7 +12,7 @@ from resnet_inspect.cli.app import app
 from resnet_inspect.cli.format_option import chosen_format, format_option
 from resnet_inspect.errors import InspectError
 from resnet_inspect.render.formats import write
-from resnet_inspect.render.output import check_writable, safe_file_name
+from resnet_inspect.render.output import check_writable, safe_file_name, written_through
 
 
 @app.command(
@@ -33,7 +33,7 @@ def report(
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="The HTML file to write \\[default: NAME.html, "
-                     "e.g. resnet50.html].", show_default=False),
+                     "e.g. resnet50.html; - is stdout].", show_default=False),
     ] = None,
     output_format: Annotated[str | None, format_option("report", "html")] = None,
     *,
@@ -54,7 +54,12 @@ def report(
     name = spec.name if spec is not None else user[1]  # type: ignore[index]
     if output is None:  # in the working directory, whatever a config's name holds
         output = Path(f"{safe_file_name(name)}.html")
-    if output.suffix.lower() not in (".html", ".htm"):
+    if output.is_dir():
+        raise InspectError(f"--output {output} is a directory; give a file name, e.g. "
+                           f"{output / f'{safe_file_name(name)}.html'}")
+    # - is stdout, and a device or FIFO is written through, whatever its name
+    if str(output) != "-" and not written_through(output) \
+            and output.suffix.lower() not in (".html", ".htm"):
         raise InspectError(f"--output {output}: the report is an HTML page; name it "
                            f"{output.with_suffix('.html')}")
     check_writable(output)

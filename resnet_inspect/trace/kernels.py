@@ -7,12 +7,19 @@ the output and the log-sum-exp of each row (batch x heads x queries floats). So 
 memory counted is the memory a step uses, a step on meta asks torch which kernel its CPU
 would pick for the same shapes, dtypes and flags, and runs that one (its meta kernel).
 
+nn.MultiheadAttention's own call of it (need_weights=False) is seen too
+(`_nested_attention_seen`).
+
 The FLOPs do not change: the fused operators are counted with the math path's products
 (counting/forward.py, backward.py: the backward as twice the forward's products).
+
+The same holds for an nn.LSTM in a step on CPU or meta (`OneDnnLstm`): its unfused
+operators run and are counted, but the memory held is what oneDNN's kernel holds.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,7 +31,7 @@ from torch.overrides import TorchFunctionMode
 from resnet_inspect import private
 
 _FLASH = 1  # torch.nn.attention.SDPBackend.FLASH_ATTENTION
-_SDPA = F.scaled_dot_product_attention
+_SDPA = torch._C._nn.scaled_dot_product_attention  # F's own, not a wrapper set before
 _MHA = F.multi_head_attention_forward
 _SDPA_ARGS = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale",
               "enable_gqa")
@@ -53,20 +60,57 @@ def cpu_attention_kernel(call: dict[str, Any]) -> int:
             enable_gqa=call["enable_gqa"])
 
 
+class _Nested(threading.local):
+    """The modes of this thread's steps inside an nn.MultiheadAttention, innermost last."""
+
+    def __init__(self) -> None:
+        self.modes: list[TorchFunctionMode] = []
+
+
+class _Swap:
+    """F.scaled_dot_product_attention as it was before any step pointed it at `_seen`, and
+    how many steps (of every thread) are inside an MHA now."""
+
+    lock = threading.Lock()
+    before: Any = None
+    inside = 0
+
+
+_NESTED = _Nested()
+
+
+def _seen(*args: Any, **kwargs: Any) -> Any:
+    """F.scaled_dot_product_attention while steps are inside an MHA: this thread's
+    innermost mode's, or the function there before for any other caller."""
+    if _NESTED.modes:
+        return _NESTED.modes[-1].__torch_function__(_SDPA, (), args, kwargs)
+    return _Swap.before(*args, **kwargs)
+
+
 @contextmanager
 def _nested_attention_seen(mode: TorchFunctionMode) -> Iterator[None]:
     """F.multi_head_attention_forward's own call of scaled_dot_product_attention handed to
     `mode`. A TorchFunctionMode is set aside while it handles a call, so it never sees
     the calls a composite function makes; the MHA body looks the attention function up
-    by its module-level name at each call, which is pointed at the mode meanwhile."""
-    def seen(*args: Any, **kwargs: Any) -> Any:
-        return mode.__torch_function__(_SDPA, (), args, kwargs)
-
-    F.scaled_dot_product_attention = seen
+    by its module-level name at each call, which is pointed at `_seen` while any thread's
+    step is inside one, and given back as it was when the last leaves, whatever order
+    they leave in (another library's wrapper of it stays; another thread's calls reach
+    it)."""
+    with _Swap.lock:
+        if _Swap.inside == 0:
+            _Swap.before = F.scaled_dot_product_attention
+            F.scaled_dot_product_attention = _seen
+        _Swap.inside += 1
+    _NESTED.modes.append(mode)
     try:
         yield
     finally:
-        F.scaled_dot_product_attention = _SDPA
+        _NESTED.modes.remove(mode)
+        with _Swap.lock:
+            _Swap.inside -= 1
+            if _Swap.inside == 0:  # `before` is kept: a call that looked up `_seen`
+                # just before this still has a function to reach
+                F.scaled_dot_product_attention = _Swap.before
 
 
 class DeviceKernels(TorchFunctionMode):
@@ -144,6 +188,11 @@ class FusedRecompute(TorchFunctionMode):
 #     back by the call's end: 40, 16, 256, 256 -> 5,562,368 resident after it, 2,789,376
 #     of gradients (4E = 2,621,440 more);  100, 64, 1024, 1024 -> 166,932,480, 60,309,504
 #     (4E = 104,857,600). Counted as 8E + 3W + the input's gradient when it starts.
+#   With an input wider than the hidden size (X = T x batch x input x 4 bytes > E), 3 x
+#     (X - E) more, measured over a whole backward of nn.LSTM (high-water mark less the
+#     resident size before it and the weight gradients; T, batch, input, hidden -> bytes
+#     over 8E + 2W + X): 40, 16, 256, 256 -> 381,000; 40, 16, 512, 256 -> 2,347,008
+#     (3 (X - E) = 1,966,080); 40, 16, 1024, 256 -> 6,234,112 (5,898,240).
 ONEDNN_LSTM_WORKSPACE = 5  # float32 values per time step, sequence and hidden unit
 ONEDNN_LSTM_GATES = 4  # float32 values per time step, sequence and hidden unit
 
@@ -195,6 +244,9 @@ def _lstm_as_onednn(func: Any, args: tuple[Any, ...]) -> Any:
     for layer in range(num_layers):
         rows = slice(layer * dirs, (layer + 1) * dirs)
         held: list[torch.Tensor] = [x, h0[rows], c0[rows]]
+        if first and layer == 0:  # the input, copied into time-major order (measured: a
+            # real step adds its size, whatever the layers, over the same LSTM's without)
+            held.append(torch.empty(x.numel() * 4, dtype=torch.uint8, device=x.device))
 
         def pack(t: torch.Tensor, held: list[torch.Tensor] = held) -> tuple[Any, ...]:
             return held, t.shape, t.stride(), t.dtype, t.device
@@ -204,18 +256,24 @@ def _lstm_as_onednn(func: Any, args: tuple[Any, ...]) -> Any:
                              has_biases, 1, 0.0, train, bidirectional, first)
         steps, batch = (x.shape[1], x.shape[0]) if first else (x.shape[0], x.shape[1])
         hidden = hy.shape[-1]
-        # each direction's own output besides the layer's (their concatenation)
-        own = steps * batch * hidden * 4 if dirs == 2 else 0
-        held += [y, hy, cy, torch.empty(
-            dirs * (onednn_lstm_workspace(steps, batch, hidden) + own), dtype=torch.uint8,
-            device=x.device)]
         steps_bytes = steps * batch * hidden * 4
         weights = 4 * (params[layer * per].numel() + params[layer * per + 1].numel())
+        # each direction's own output besides the layer's (their concatenation); without
+        # biases, one more copy of the direction's weights (measured: a real step adds W
+        # per layer over a biased LSTM's, at any T: 2.0 MiB for 256 -> 256, 3.0 MiB for
+        # 512 -> 256, 6.0 MiB over 3 layers of 256)
+        own = steps_bytes if dirs == 2 else 0
+        copy = 0 if has_biases else weights
+        held += [y, hy, cy, torch.empty(
+            dirs * (onednn_lstm_workspace(steps, batch, hidden) + own + copy),
+            dtype=torch.uint8, device=x.device)]
         _scratch(x.device, ONEDNN_LSTM_GATES * steps_bytes + weights)
         if anchor is not None or x.requires_grad:
             _Saves.apply(anchor if anchor is not None else x, *held)
             # the backward's scratch, and its outputs (made alongside), when it starts
-            back = 2 * ONEDNN_LSTM_GATES * steps_bytes + 3 * weights + x.numel() * 4
+            # an input wider than hidden: measured with one direction only
+            wide = 3 * max(0, x.numel() * 4 - steps_bytes) if dirs == 1 else 0
+            back = 2 * ONEDNN_LSTM_GATES * steps_bytes + 3 * weights + x.numel() * 4 + wide
             y.register_hook(lambda _g, n=back, d=x.device: _scratch(d, n))
         hys.append(hy)
         cys.append(cy)

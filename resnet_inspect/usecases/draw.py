@@ -71,11 +71,12 @@ def draw(subject: Any, *, beside: str | None = None, beside_plain: bool = False,
          level: str | None = None, expand: bool = False, direction: str | None = None,
          style: str = "default", fit: str | None = None, input_shape: InputShape = None,
          batch: int = 1, device: str = "auto", input_dtype: str | None = None,
-         name: str | None = None, **overrides: Any) -> Drawing:
+         name: str | None = None, example_input: Any = None, **overrides: Any) -> Drawing:
     """Trace `subject` and decide its picture: a BlockRequest, an nn.Module, a preset
     name (`overrides` change its spec's fields) or spec, or a Report (traced already).
     `beside` ('plain-34,resnet34') and `beside_plain` add columns after a preset (the
-    paper's Figure 3); `level` defaults to layer for a user's model, block otherwise."""
+    paper's Figure 3); `level` defaults to layer for a user's model, block otherwise.
+    `example_input` is what a module is called with, as `inspect` takes it."""
     look: dict[str, Any] = {"direction": direction, "fit": fit, "style": style}
     if isinstance(subject, BlockRequest):
         return Drawing((_block(subject, device),), "block", **look)
@@ -83,11 +84,15 @@ def draw(subject: Any, *, beside: str | None = None, beside_plain: bool = False,
         from resnet_inspect.spec.registry import resolve_spec
 
         subject = resolve_spec(subject, **overrides)
-    traced = _tracer(input_shape, batch, device, input_dtype)
+    elif overrides:  # a module, spec or Report is drawn as it is: nothing to change
+        raise InspectError(f"{', '.join(overrides)}: not a setting of a module, spec or "
+                           "Report, which is drawn as it is; a preset's settings go with its "
+                           "name (e.g. 'resnet18', layers=(2, 2, 2, 2))")
+    if (_is_module(subject) or _is_report(subject)) and (beside is not None or beside_plain):
+        raise InspectError("--beside and --beside-plain draw resnet-inspect's networks; "
+                           "draw --model on its own (a Report too)")
+    traced = _tracer(input_shape, batch, device, input_dtype, example_input)
     if _is_module(subject):  # the user's own network, drawn from its trace
-        if beside is not None or beside_plain:
-            raise InspectError("--beside and --beside-plain draw resnet-inspect's networks; "
-                               "draw --model on its own")
         subject = traced(subject, name)
     if _from_dataflow(subject):  # drawn from its dataflow graph: the edges its forward has
         return Drawing((subject,), "dataflow", level or "layer", expand, **look)
@@ -103,8 +108,8 @@ def _block(request: BlockRequest, device: str) -> Report:
                         stride_on_3x3=request.stride_on_3x3)
 
 
-def _tracer(input_shape: InputShape, batch: int, device: str,
-            input_dtype: str | None) -> Callable[[Any, str | None], Report]:
+def _tracer(input_shape: InputShape, batch: int, device: str, input_dtype: str | None,
+            example_input: Any = None) -> Callable[[Any, str | None], Report]:
     """How each network is traced: its input shape worked out for it when asked to."""
     from resnet_inspect.trace.run import inspect
 
@@ -112,7 +117,8 @@ def _tracer(input_shape: InputShape, batch: int, device: str,
         shape = input_shape(None if _is_module(subject) else subject) if callable(
             input_shape) else input_shape
         return inspect(subject, input_shape=shape, batch=batch, device=device,
-                       input_dtype=input_dtype, name=name)
+                       input_dtype=input_dtype, name=name,
+                       example_input=example_input if _is_module(subject) else None)
 
     return traced
 
@@ -121,6 +127,12 @@ def _is_module(subject: Any) -> bool:
     from torch import nn
 
     return isinstance(subject, nn.Module)
+
+
+def _is_report(subject: Any) -> bool:
+    from resnet_inspect.report.model import Report
+
+    return isinstance(subject, Report)
 
 
 def _from_dataflow(subject: Any) -> bool:
