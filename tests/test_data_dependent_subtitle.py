@@ -17,33 +17,11 @@ from resnet_inspect import InspectWarning
 from resnet_inspect.render.diagram import block_diagram, make_diagram, side_by_side
 from resnet_inspect.report.model import Report
 from tests.reference_models import TorchvisionBasicBlock
+from tests.test_data_dependent_notes import After, M
 
-
-class Mask(nn.Module):
-    """Linear(4, 2) whose every output is 1, then `y[y > 0]`: all 96 x 2 = 192 kept."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lin = nn.Linear(4, 2)
-        with torch.no_grad():
-            self.lin.weight.zero_()
-            self.lin.bias.fill_(1.0)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.lin(x)
-        return y[y > 0]
-
-
-class MaskThenLinear(Mask):
-    """A Linear(1, 3) on the 192 values the mask kept: its MACs depend on the data."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.head = nn.Linear(1, 3)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.lin(x)
-        return self.head(y[y > 0].unsqueeze(1))
+# Mask: Linear(4, 2) whose every output is 1, then `y[y > 0]`: all 96 x 2 = 192 kept;
+# MaskThenLinear: a Linear(1, 3) on the 192 values kept, its MACs the data's
+Mask, MaskThenLinear = M, After
 
 
 class MaskedBlock(nn.Module):

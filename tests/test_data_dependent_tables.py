@@ -76,7 +76,7 @@ def test_work_before_the_mask_stays_exact() -> None:
     # Mask: lin's 768 MACs ran before the mask; only the output's shape is the data's
     report = _inspect(Mask())
     assert not counted_on_data(report.layers, report.totals.headline)
-    assert _terminal(report) == {"lin": ("768", "1.54 k"), "Mask": ("-", "-"),
+    assert _terminal(report) == {"lin": ("768", "1.54 k"), "M": ("-", "-"),
                                  "Total": ("768", "1.54 k")}  # headline FLOPs: 2 x MACs
 
 
