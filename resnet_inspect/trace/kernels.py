@@ -289,19 +289,43 @@ def onednn_lstm_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     if kwargs or len(args) != 9 or not torch.is_grad_enabled():
         return False
     x, hx, params, has_biases, num_layers, _, _, bidirectional, _ = args
+    if not isinstance(hx, (list, tuple)) or not isinstance(has_biases, bool):
+        return False  # the packed form (data, batch_sizes, hx, ...): see _packed_as_dense
     per = (4 if has_biases else 2) * (2 if bidirectional else 1)
     return isinstance(x, torch.Tensor) and x.device.type in ("cpu", "meta") \
         and x.dtype == torch.float32 and x.numel() > 0 and len(hx) == 2 \
         and len(params) == per * num_layers
 
 
+def _packed_as_dense(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
+    """A packed torch.lstm call (data, batch_sizes, hx, params, has_biases, num_layers,
+    dropout, train, bidirectional) whose sequences all have the same length, as the
+    batched call the CPU runs it as (measured: such a call runs aten.mkldnn_rnn_layer on
+    the data viewed T x batch x input; with lengths that differ it takes the unfused
+    path); None for any other call."""
+    if kwargs or len(args) != 9 or not isinstance(args[1], torch.Tensor) \
+            or not isinstance(args[2], (list, tuple)):
+        return None
+    data, sizes, *rest = args
+    if sizes.device.type != "cpu" or sizes.dim() != 1 or sizes.numel() == 0 \
+            or not bool((sizes == sizes[0]).all()):
+        return None
+    x = data.view(sizes.numel(), int(sizes[0]), *data.shape[1:])
+    return (x, *rest, False)
+
+
 class OneDnnLstm(TorchFunctionMode):
     """An nn.LSTM in a training step on CPU (or meta), holding what oneDNN's kernel holds
-    (_lstm_as_onednn); other calls as they are."""
+    (_lstm_as_onednn), on a batch or a packed sequence of equal lengths; other calls as
+    they are."""
 
     def __torch_function__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         if func is torch.lstm and onednn_lstm_call(args, kwargs):
             return _lstm_as_onednn(func, args)
+        dense = _packed_as_dense(args, kwargs) if func is torch.lstm else None
+        if dense is not None and onednn_lstm_call(dense, {}):
+            y, hy, cy = _lstm_as_onednn(func, dense)
+            return y.view(-1, y.shape[-1]), hy, cy
         return func(*args, **kwargs)
