@@ -314,6 +314,67 @@ def _packed_as_dense(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any
     return (x, *rest, False)
 
 
+def _cpu_lstm_direction(gates_in: torch.Tensor, h: torch.Tensor, c: torch.Tensor,
+                        w: list[torch.Tensor | None], reverse: bool) -> tuple[torch.Tensor, ...]:
+    """One direction of one layer of torch's unfused LSTM as its CPU path runs it, from
+    the input's gates (computed for the whole sequence at once), operator by operator:
+    the step's gates in place over h W_hh^T + b_hh, the cell, then the projection."""
+    w_hh, b_hh, w_hr = w
+    assert w_hh is not None and w_hr is not None
+    outs = []
+    steps = gates_in.unbind(0)
+    for t in (reversed(range(len(steps))) if reverse else range(len(steps))):
+        i, f, g, o = F.linear(h, w_hh, b_hh).add_(steps[t]).unsafe_chunk(4, 1)
+        i, f, g, o = i.sigmoid_(), f.sigmoid_(), g.tanh_(), o.sigmoid_()
+        c = (f * c).add_(i * g)
+        h = torch.matmul(o * c.tanh(), w_hr.t())
+        outs.append(h)
+    if reverse:
+        outs.reverse()
+    return torch.stack(outs), h, c
+
+
+def _lstm_as_cpu(args: tuple[Any, ...]) -> Any:
+    """torch.lstm with projections (proj_size) on meta, as the CPU runs it: oneDNN has no
+    projections, so the CPU takes the unfused path, but computes each layer's input
+    gates for the whole sequence in one product (T x batch x 4 hidden, held through the
+    layer's steps; its gradient is gathered whole in the backward), where meta computes
+    them step by step (measured, in an op log of both: one addmm on T x batch rows on
+    CPU, one a step on meta)."""
+    x, (h0, c0), params, has_biases, num_layers, dropout, train, bidirectional, _ = args
+    dirs = 2 if bidirectional else 1
+    per = 5 if has_biases else 3
+    hys, cys = [], []
+    for layer in range(num_layers):
+        outs, ins = [], None
+        for d in range(dirs):
+            p = params[(layer * dirs + d) * per:(layer * dirs + d + 1) * per]
+            w_ih, w_hh, w_hr = p[0], p[1], p[-1]
+            b_ih, b_hh = (p[2], p[3]) if has_biases else (None, None)
+            ins = F.linear(x, w_ih, b_ih)  # made while the last direction's is held
+            y, hy, cy = _cpu_lstm_direction(ins, h0[layer * dirs + d],
+                                            c0[layer * dirs + d], [w_hh, b_hh, w_hr], d == 1)
+            outs.append(y)
+            hys.append(hy)
+            cys.append(cy)
+        y = torch.cat(outs, -1) if dirs == 2 else outs[0]
+        del ins  # held until the layer's output is made
+        x = y if not (dropout and train and layer < num_layers - 1) \
+            else torch.dropout(y, dropout, True)
+    return y, torch.stack(hys), torch.stack(cys)
+
+
+def _projected_lstm_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether this is a batched torch.lstm call with projections, float32 on meta."""
+    if kwargs or len(args) != 9 or not isinstance(args[1], (list, tuple)) \
+            or not isinstance(args[3], bool):
+        return False
+    x, hx, params, has_biases, num_layers, _, _, bidirectional, first = args
+    per = (5 if has_biases else 3) * (2 if bidirectional else 1)
+    return isinstance(x, torch.Tensor) and x.is_meta and x.dtype == torch.float32 \
+        and x.dim() == 3 and not first and len(hx) == 2 and len(params) == per * num_layers
+
+
 class OneDnnLstm(TorchFunctionMode):
     """An nn.LSTM in a training step on CPU (or meta), holding what oneDNN's kernel holds
     (_lstm_as_onednn), on a batch or a packed sequence of equal lengths; other calls as
@@ -324,6 +385,8 @@ class OneDnnLstm(TorchFunctionMode):
         kwargs = kwargs or {}
         if func is torch.lstm and onednn_lstm_call(args, kwargs):
             return _lstm_as_onednn(func, args)
+        if func is torch.lstm and _projected_lstm_call(args, kwargs):
+            return _lstm_as_cpu(args)
         dense = _packed_as_dense(args, kwargs) if func is torch.lstm else None
         if dense is not None and onednn_lstm_call(dense, {}):
             y, hy, cy = _lstm_as_onednn(func, dense)
