@@ -262,7 +262,9 @@ def _lstm_as_onednn(func: Any, args: tuple[Any, ...]) -> Any:
         # biases, one more copy of the direction's weights (measured: a real step adds W
         # per layer over a biased LSTM's, at any T: 2.0 MiB for 256 -> 256, 3.0 MiB for
         # 512 -> 256, 6.0 MiB over 3 layers of 256)
-        own = steps_bytes if dirs == 2 else 0
+        # bidirectional: and max(X, E) more a direction (X the layer's input bytes),
+        # measured in the resident size after the forward (ONEDNN_BIDIRECTIONAL)
+        own = steps_bytes + max(x.numel() * 4, steps_bytes) if dirs == 2 else 0
         copy = 0 if has_biases else weights
         held += [y, hy, cy, torch.empty(
             dirs * (onednn_lstm_workspace(steps, batch, hidden) + own + copy),
@@ -271,8 +273,9 @@ def _lstm_as_onednn(func: Any, args: tuple[Any, ...]) -> Any:
         if anchor is not None or x.requires_grad:
             _Saves.apply(anchor if anchor is not None else x, *held)
             # the backward's scratch, and its outputs (made alongside), when it starts
-            # an input wider than hidden: measured with one direction only
-            wide = 3 * max(0, x.numel() * 4 - steps_bytes) if dirs == 1 else 0
+            # an input wider than hidden: 3 (X - E) more; bidirectional: E more, the
+            # direction's slice of the output's gradient made contiguous (measured)
+            wide = 3 * max(0, x.numel() * 4 - steps_bytes) + (dirs - 1) * steps_bytes
             back = 2 * ONEDNN_LSTM_GATES * steps_bytes + 3 * weights + x.numel() * 4 + wide
             y.register_hook(lambda _g, n=back, d=x.device: _scratch(d, n))
         hys.append(hy)
