@@ -193,22 +193,13 @@ class FusedRecompute(TorchFunctionMode):
 #     resident size before it and the weight gradients; T, batch, input, hidden -> bytes
 #     over 8E + 2W + X): 40, 16, 256, 256 -> 381,000; 40, 16, 512, 256 -> 2,347,008
 #     (3 (X - E) = 1,966,080); 40, 16, 1024, 256 -> 6,234,112 (5,898,240).
-# Bidirectional (one mkldnn_rnn_layer a direction, their outputs concatenated), measured
-#   over a real step's phases (tests/real_step.py's process; high-water mark over the
-#   forward, resident size after it, high-water mark over the backward; T=40, batch 16):
-#   the forward's peak fits the model (256 -> 256: 13.94 MiB real, 14.0 counted), but
-#   after it the real step holds 2 max(X, E) more (X the layer's input bytes): 256 -> 256
-#   1.26 MiB (2 max = 1.25), 512 -> 256 2.49 (2.5), 256 -> 512 2.34 (2.5), 1024 -> 256
-#   5.02 (5.0), two layers of 256 3.79 (3.75). What oneDNN keeps it for is not known.
-#   Each direction's backward also takes its slice of the output's gradient made
-#   contiguous (E), and 3 (X - E) for an input wider than hidden as with one direction.
-#   Counted so, a real step against the count: 256 -> 256 24.52 / 24.25 MiB (-9% before),
-#   two layers 41.71 / 41.12 (-16% before), 512 -> 256 31.99 / 31.62, 256 -> 512 53.87 /
-#   53.25, 1024 -> 256 46.83 / 46.38, T=50, batch 32, two layers of 512 198.0 / 196.4.
-# A packed sequence whose lengths are all equal runs as the batch does (the data viewed T x
-#   batch x input); with lengths that differ, and with projections (proj_size, which
-#   oneDNN lacks), the CPU runs torch's unfused path (an op log of real calls), which on
-#   CPU computes a layer's input gates for the whole sequence at once (_lstm_as_cpu).
+# Bidirectional, over a real step's phases (T=40, batch 16): the forward's peak fits, but
+#   after it a real step holds 2 max(X, E) more (X: the layer's input bytes; what for is
+#   not known): 256 -> 256 1.26 MiB, 512 -> 256 2.49, 256 -> 512 2.34, 1024 -> 256 5.02;
+#   each direction's backward also makes its slice of the output's gradient contiguous
+#   (E), and adds 3 (X - E) as with one direction (docs/training.md has the counts).
+# Packed sequences of equal lengths run as the batch; with projections (no oneDNN) the
+#   CPU's unfused path computes a layer's input gates at once (_lstm_as_cpu).
 ONEDNN_LSTM_WORKSPACE = 5  # float32 values per time step, sequence and hidden unit
 ONEDNN_LSTM_GATES = 4  # float32 values per time step, sequence and hidden unit
 
@@ -317,11 +308,9 @@ def onednn_lstm_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
 
 
 def _packed_as_dense(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
-    """A packed torch.lstm call (data, batch_sizes, hx, params, has_biases, num_layers,
-    dropout, train, bidirectional) whose sequences all have the same length, as the
-    batched call the CPU runs it as (measured: such a call runs aten.mkldnn_rnn_layer on
-    the data viewed T x batch x input; with lengths that differ it takes the unfused
-    path); None for any other call."""
+    """A packed torch.lstm call (data, batch_sizes, hx, ...) of equal lengths as the
+    batched call the CPU runs (mkldnn_rnn_layer on the data viewed T x batch x input, in
+    an op log; unequal lengths take the unfused path); None for any other call."""
     if kwargs or len(args) != 9 or not isinstance(args[1], torch.Tensor) \
             or not isinstance(args[2], (list, tuple)):
         return None
@@ -354,12 +343,9 @@ def _cpu_lstm_direction(gates_in: torch.Tensor, h: torch.Tensor, c: torch.Tensor
 
 
 def _lstm_as_cpu(args: tuple[Any, ...]) -> Any:
-    """torch.lstm with projections (proj_size) on meta, as the CPU runs it: oneDNN has no
-    projections, so the CPU takes the unfused path, but computes each layer's input
-    gates for the whole sequence in one product (T x batch x 4 hidden, held through the
-    layer's steps; its gradient is gathered whole in the backward), where meta computes
-    them step by step (measured, in an op log of both: one addmm on T x batch rows on
-    CPU, one a step on meta)."""
+    """torch.lstm with projections on meta as the CPU runs it (no oneDNN: the unfused
+    path), each layer's input gates computed for the whole sequence in one product and
+    held through its steps, where meta computes them step by step (op logs of both)."""
     x, (h0, c0), params, has_biases, num_layers, dropout, train, bidirectional, _ = args
     dirs = 2 if bidirectional else 1
     per = 5 if has_biases else 3
