@@ -44,13 +44,19 @@ class Lstm(nn.Module):
     """A stacked LSTM over a sequence, the last layer's outputs returned."""
 
     def __init__(self, features: int, hidden: int, layers: int, bias: bool = True,
-                 bidirectional: bool = False) -> None:
+                 bidirectional: bool = False, proj_size: int = 0, packed: bool = False) -> None:
         super().__init__()
         self.lstm = nn.LSTM(features, hidden, num_layers=layers, bias=bias,
-                            bidirectional=bidirectional)
+                            bidirectional=bidirectional, proj_size=proj_size)
+        self.packed = packed
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.lstm(x)[0]
+        if not self.packed:
+            return self.lstm(x)[0]
+        # every sequence its full length: a PackedSequence of T x batch rows
+        lengths = torch.full((x.shape[1],), x.shape[0], dtype=torch.int64, device="cpu")
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths)
+        return self.lstm(packed)[0].data
 
 
 class Gru(nn.Module):
@@ -120,8 +126,8 @@ class SmallViT(nn.Module):
 
 def make(name: str, device: str = "cpu", **size: Any) -> nn.Module:
     """One of: resnet (depth), checkpoint (depth, reentrant, per_block), lstm (features,
-    hidden, layers, bias, bidirectional) and gru (features, hidden, layers), vit and mha-vit (image,
-    patch, dim, depth, heads)."""
+    hidden, layers, bias, bidirectional, proj_size, packed) and gru (features, hidden,
+    layers), vit and mha-vit (image, patch, dim, depth, heads)."""
     torch.manual_seed(0)
     if name in ("resnet", "checkpoint"):
         net = build_model(get_spec(f"resnet{size.get('depth', 18)}"), device=device)
@@ -131,7 +137,8 @@ def make(name: str, device: str = "cpu", **size: Any) -> nn.Module:
     with torch.device(device):
         if name == "lstm":
             return Lstm(size["features"], size["hidden"], size["layers"], size.get("bias", True),
-                        size.get("bidirectional", False))
+                        size.get("bidirectional", False), size.get("proj_size", 0),
+                        size.get("packed", False))
         if name == "gru":
             return Gru(size["features"], size["hidden"], size["layers"])
         if name in ("vit", "mha-vit"):

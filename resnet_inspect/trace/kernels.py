@@ -193,6 +193,13 @@ class FusedRecompute(TorchFunctionMode):
 #     resident size before it and the weight gradients; T, batch, input, hidden -> bytes
 #     over 8E + 2W + X): 40, 16, 256, 256 -> 381,000; 40, 16, 512, 256 -> 2,347,008
 #     (3 (X - E) = 1,966,080); 40, 16, 1024, 256 -> 6,234,112 (5,898,240).
+# Bidirectional, over a real step's phases (T=40, batch 16): the forward's peak fits, but
+#   after it a real step holds 2 max(X, E) more (X: the layer's input bytes; what for is
+#   not known): 256 -> 256 1.26 MiB, 512 -> 256 2.49, 256 -> 512 2.34, 1024 -> 256 5.02;
+#   each direction's backward also makes its slice of the output's gradient contiguous
+#   (E), and adds 3 (X - E) as with one direction (docs/training.md has the counts).
+# Packed sequences of equal lengths run as the batch; with projections (no oneDNN) the
+#   CPU's unfused path computes a layer's input gates at once (_lstm_as_cpu).
 ONEDNN_LSTM_WORKSPACE = 5  # float32 values per time step, sequence and hidden unit
 ONEDNN_LSTM_GATES = 4  # float32 values per time step, sequence and hidden unit
 
@@ -262,7 +269,9 @@ def _lstm_as_onednn(func: Any, args: tuple[Any, ...]) -> Any:
         # biases, one more copy of the direction's weights (measured: a real step adds W
         # per layer over a biased LSTM's, at any T: 2.0 MiB for 256 -> 256, 3.0 MiB for
         # 512 -> 256, 6.0 MiB over 3 layers of 256)
-        own = steps_bytes if dirs == 2 else 0
+        # bidirectional: and max(X, E) more a direction (X the layer's input bytes),
+        # measured in the resident size after the forward (ONEDNN_BIDIRECTIONAL)
+        own = steps_bytes + max(x.numel() * 4, steps_bytes) if dirs == 2 else 0
         copy = 0 if has_biases else weights
         held += [y, hy, cy, torch.empty(
             dirs * (onednn_lstm_workspace(steps, batch, hidden) + own + copy),
@@ -271,8 +280,9 @@ def _lstm_as_onednn(func: Any, args: tuple[Any, ...]) -> Any:
         if anchor is not None or x.requires_grad:
             _Saves.apply(anchor if anchor is not None else x, *held)
             # the backward's scratch, and its outputs (made alongside), when it starts
-            # an input wider than hidden: measured with one direction only
-            wide = 3 * max(0, x.numel() * 4 - steps_bytes) if dirs == 1 else 0
+            # an input wider than hidden: 3 (X - E) more; bidirectional: E more, the
+            # direction's slice of the output's gradient made contiguous (measured)
+            wide = 3 * max(0, x.numel() * 4 - steps_bytes) + (dirs - 1) * steps_bytes
             back = 2 * ONEDNN_LSTM_GATES * steps_bytes + 3 * weights + x.numel() * 4 + wide
             y.register_hook(lambda _g, n=back, d=x.device: _scratch(d, n))
         hys.append(hy)
@@ -289,19 +299,101 @@ def onednn_lstm_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     if kwargs or len(args) != 9 or not torch.is_grad_enabled():
         return False
     x, hx, params, has_biases, num_layers, _, _, bidirectional, _ = args
+    if not isinstance(hx, (list, tuple)) or not isinstance(has_biases, bool):
+        return False  # the packed form (data, batch_sizes, hx, ...): see _packed_as_dense
     per = (4 if has_biases else 2) * (2 if bidirectional else 1)
     return isinstance(x, torch.Tensor) and x.device.type in ("cpu", "meta") \
         and x.dtype == torch.float32 and x.numel() > 0 and len(hx) == 2 \
         and len(params) == per * num_layers
 
 
+def _packed_as_dense(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
+    """A packed torch.lstm call (data, batch_sizes, hx, ...) of equal lengths as the
+    batched call the CPU runs (mkldnn_rnn_layer on the data viewed T x batch x input, in
+    an op log; unequal lengths take the unfused path); None for any other call."""
+    if kwargs or len(args) != 9 or not isinstance(args[1], torch.Tensor) \
+            or not isinstance(args[2], (list, tuple)):
+        return None
+    data, sizes, *rest = args
+    if sizes.device.type != "cpu" or sizes.dim() != 1 or sizes.numel() == 0 \
+            or not bool((sizes == sizes[0]).all()):
+        return None
+    x = data.view(sizes.numel(), int(sizes[0]), *data.shape[1:])
+    return (x, *rest, False)
+
+
+def _cpu_lstm_direction(gates_in: torch.Tensor, h: torch.Tensor, c: torch.Tensor,
+                        w: list[torch.Tensor | None], reverse: bool) -> tuple[torch.Tensor, ...]:
+    """One direction of one layer of torch's unfused LSTM as its CPU path runs it, from
+    the input's gates (computed for the whole sequence at once), operator by operator:
+    the step's gates in place over h W_hh^T + b_hh, the cell, then the projection."""
+    w_hh, b_hh, w_hr = w
+    assert w_hh is not None and w_hr is not None
+    outs = []
+    steps = gates_in.unbind(0)
+    for t in (reversed(range(len(steps))) if reverse else range(len(steps))):
+        i, f, g, o = F.linear(h, w_hh, b_hh).add_(steps[t]).unsafe_chunk(4, 1)
+        i, f, g, o = i.sigmoid_(), f.sigmoid_(), g.tanh_(), o.sigmoid_()
+        c = (f * c).add_(i * g)
+        h = torch.matmul(o * c.tanh(), w_hr.t())
+        outs.append(h)
+    if reverse:
+        outs.reverse()
+    return torch.stack(outs), h, c
+
+
+def _lstm_as_cpu(args: tuple[Any, ...]) -> Any:
+    """torch.lstm with projections on meta as the CPU runs it (no oneDNN: the unfused
+    path), each layer's input gates computed for the whole sequence in one product and
+    held through its steps, where meta computes them step by step (op logs of both)."""
+    x, (h0, c0), params, has_biases, num_layers, dropout, train, bidirectional, _ = args
+    dirs = 2 if bidirectional else 1
+    per = 5 if has_biases else 3
+    hys, cys = [], []
+    for layer in range(num_layers):
+        outs, ins = [], None
+        for d in range(dirs):
+            p = params[(layer * dirs + d) * per:(layer * dirs + d + 1) * per]
+            w_ih, w_hh, w_hr = p[0], p[1], p[-1]
+            b_ih, b_hh = (p[2], p[3]) if has_biases else (None, None)
+            ins = F.linear(x, w_ih, b_ih)  # made while the last direction's is held
+            y, hy, cy = _cpu_lstm_direction(ins, h0[layer * dirs + d],
+                                            c0[layer * dirs + d], [w_hh, b_hh, w_hr], d == 1)
+            outs.append(y)
+            hys.append(hy)
+            cys.append(cy)
+        y = torch.cat(outs, -1) if dirs == 2 else outs[0]
+        del ins  # held until the layer's output is made
+        x = y if not (dropout and train and layer < num_layers - 1) \
+            else torch.dropout(y, dropout, True)
+    return y, torch.stack(hys), torch.stack(cys)
+
+
+def _projected_lstm_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether this is a batched torch.lstm call with projections, float32 on meta."""
+    if kwargs or len(args) != 9 or not isinstance(args[1], (list, tuple)) \
+            or not isinstance(args[3], bool):
+        return False
+    x, hx, params, has_biases, num_layers, _, _, bidirectional, first = args
+    per = (5 if has_biases else 3) * (2 if bidirectional else 1)
+    return isinstance(x, torch.Tensor) and x.is_meta and x.dtype == torch.float32 \
+        and x.dim() == 3 and not first and len(hx) == 2 and len(params) == per * num_layers
+
+
 class OneDnnLstm(TorchFunctionMode):
     """An nn.LSTM in a training step on CPU (or meta), holding what oneDNN's kernel holds
-    (_lstm_as_onednn); other calls as they are."""
+    (_lstm_as_onednn), on a batch or a packed sequence of equal lengths; other calls as
+    they are."""
 
     def __torch_function__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         if func is torch.lstm and onednn_lstm_call(args, kwargs):
             return _lstm_as_onednn(func, args)
+        if func is torch.lstm and _projected_lstm_call(args, kwargs):
+            return _lstm_as_cpu(args)
+        dense = _packed_as_dense(args, kwargs) if func is torch.lstm else None
+        if dense is not None and onednn_lstm_call(dense, {}):
+            y, hy, cy = _lstm_as_onednn(func, dense)
+            return y.view(-1, y.shape[-1]), hy, cy
         return func(*args, **kwargs)
