@@ -14,7 +14,9 @@ The FLOPs do not change: the fused operators are counted with the math path's pr
 (counting/forward.py, backward.py: the backward as twice the forward's products).
 
 The same holds for an nn.LSTM in a step on CPU or meta (`OneDnnLstm`): its unfused
-operators run and are counted, but the memory held is what oneDNN's kernel holds.
+operators run and are counted, but the memory held is what oneDNN's kernel holds. A GRU,
+a plain RNN or an LSTM with projections (no oneDNN kernel) runs torch's unfused path in
+the CPU's order (trace/rnn_cpu.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
 from resnet_inspect import private
+from resnet_inspect.trace.rnn_cpu import unfused_as_cpu
 
 _FLASH = 1  # torch.nn.attention.SDPBackend.FLASH_ATTENTION
 _SDPA = torch._C._nn.scaled_dot_product_attention  # F's own, not a wrapper set before
@@ -199,7 +202,7 @@ class FusedRecompute(TorchFunctionMode):
 #   each direction's backward also makes its slice of the output's gradient contiguous
 #   (E), and adds 3 (X - E) as with one direction (docs/training.md has the counts).
 # Packed sequences of equal lengths run as the batch; with projections (no oneDNN) the
-#   CPU's unfused path computes a layer's input gates at once (_lstm_as_cpu).
+#   CPU's unfused path computes a layer's input gates at once (trace/rnn_cpu.py).
 ONEDNN_LSTM_WORKSPACE = 5  # float32 values per time step, sequence and hidden unit
 ONEDNN_LSTM_GATES = 4  # float32 values per time step, sequence and hidden unit
 
@@ -322,76 +325,20 @@ def _packed_as_dense(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any
     return (x, *rest, False)
 
 
-def _cpu_lstm_direction(gates_in: torch.Tensor, h: torch.Tensor, c: torch.Tensor,
-                        w: list[torch.Tensor | None], reverse: bool) -> tuple[torch.Tensor, ...]:
-    """One direction of one layer of torch's unfused LSTM as its CPU path runs it, from
-    the input's gates (computed for the whole sequence at once), operator by operator:
-    the step's gates in place over h W_hh^T + b_hh, the cell, then the projection."""
-    w_hh, b_hh, w_hr = w
-    assert w_hh is not None and w_hr is not None
-    outs = []
-    steps = gates_in.unbind(0)
-    for t in (reversed(range(len(steps))) if reverse else range(len(steps))):
-        i, f, g, o = F.linear(h, w_hh, b_hh).add_(steps[t]).unsafe_chunk(4, 1)
-        i, f, g, o = i.sigmoid_(), f.sigmoid_(), g.tanh_(), o.sigmoid_()
-        c = (f * c).add_(i * g)
-        h = torch.matmul(o * c.tanh(), w_hr.t())
-        outs.append(h)
-    if reverse:
-        outs.reverse()
-    return torch.stack(outs), h, c
-
-
-def _lstm_as_cpu(args: tuple[Any, ...]) -> Any:
-    """torch.lstm with projections on meta as the CPU runs it (no oneDNN: the unfused
-    path), each layer's input gates computed for the whole sequence in one product and
-    held through its steps, where meta computes them step by step (op logs of both)."""
-    x, (h0, c0), params, has_biases, num_layers, dropout, train, bidirectional, _ = args
-    dirs = 2 if bidirectional else 1
-    per = 5 if has_biases else 3
-    hys, cys = [], []
-    for layer in range(num_layers):
-        outs, ins = [], None
-        for d in range(dirs):
-            p = params[(layer * dirs + d) * per:(layer * dirs + d + 1) * per]
-            w_ih, w_hh, w_hr = p[0], p[1], p[-1]
-            b_ih, b_hh = (p[2], p[3]) if has_biases else (None, None)
-            ins = F.linear(x, w_ih, b_ih)  # made while the last direction's is held
-            y, hy, cy = _cpu_lstm_direction(ins, h0[layer * dirs + d],
-                                            c0[layer * dirs + d], [w_hh, b_hh, w_hr], d == 1)
-            outs.append(y)
-            hys.append(hy)
-            cys.append(cy)
-        y = torch.cat(outs, -1) if dirs == 2 else outs[0]
-        del ins  # held until the layer's output is made
-        x = y if not (dropout and train and layer < num_layers - 1) \
-            else torch.dropout(y, dropout, True)
-    return y, torch.stack(hys), torch.stack(cys)
-
-
-def _projected_lstm_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
-    """Whether this is a batched torch.lstm call with projections, float32 on meta."""
-    if kwargs or len(args) != 9 or not isinstance(args[1], (list, tuple)) \
-            or not isinstance(args[3], bool):
-        return False
-    x, hx, params, has_biases, num_layers, _, _, bidirectional, first = args
-    per = (5 if has_biases else 3) * (2 if bidirectional else 1)
-    return isinstance(x, torch.Tensor) and x.is_meta and x.dtype == torch.float32 \
-        and x.dim() == 3 and not first and len(hx) == 2 and len(params) == per * num_layers
-
-
 class OneDnnLstm(TorchFunctionMode):
     """An nn.LSTM in a training step on CPU (or meta), holding what oneDNN's kernel holds
-    (_lstm_as_onednn), on a batch or a packed sequence of equal lengths; other calls as
-    they are."""
+    (_lstm_as_onednn), on a batch or a packed sequence of equal lengths; a GRU, a plain
+    RNN or an LSTM with projections on meta as the CPU runs it (unfused_as_cpu); other
+    calls as they are."""
 
     def __torch_function__(self, func: Any, _types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         if func is torch.lstm and onednn_lstm_call(args, kwargs):
             return _lstm_as_onednn(func, args)
-        if func is torch.lstm and _projected_lstm_call(args, kwargs):
-            return _lstm_as_cpu(args)
+        out = unfused_as_cpu(func, args, kwargs)  # a GRU, RNN or LSTM with projections
+        if out is not None:
+            return out
         dense = _packed_as_dense(args, kwargs) if func is torch.lstm else None
         if dense is not None and onednn_lstm_call(dense, {}):
             y, hy, cy = _lstm_as_onednn(func, dense)
