@@ -38,6 +38,8 @@ FULL = [
      {"features": 256, "hidden": 256, "layers": 2, "proj_size": 128}),
     ("2-layer LSTM 256, packed (equal lengths), T=40, batch 16", "lstm", [40, 16, 256],
      {"features": 256, "hidden": 256, "layers": 2, "packed": True}),
+    ("2-layer GRU 256, T=20, batch 128", "gru", [20, 128, 256],
+     {"features": 256, "hidden": 256, "layers": 2}),
     ("small ViT (SDPA), 224/16, dim 384, depth 6, batch 16", "vit", [16, 3, 224, 224],
      {"image": 224, "patch": 16, "dim": 384, "depth": 6, "heads": 6}),
     ("small ViT (nn.MultiheadAttention), 224/16, dim 384, depth 6, batch 16", "mha-vit",
