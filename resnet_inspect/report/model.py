@@ -105,9 +105,12 @@ def counted_on_data(rows: Iterable[LayerRecord], headline: str) -> bool:
     """Whether work counted in `headline`'s categories ran in a row whose shape came from
     the input's values (`head(y[y > 0])`): its MACs hold for the made-up input traced,
     not for every input, and are printed with '~' in front, as such a shape is."""
+    data = [r for r in rows if r.data_dependent]
+    if not data:  # nearly every model: no category lookups for each of its rows
+        return False
     cats = [c.value for c in HEADLINE_CATEGORIES[Headline(headline)]]
     # a product that ran on no rows at all (the mask kept none) is as uncertain: ~0
-    return any(r.data_dependent and any(c in r.categories for c in cats) for r in rows)
+    return any(c in r.categories for r in data for c in cats)
 
 
 @dataclass

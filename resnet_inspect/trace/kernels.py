@@ -273,7 +273,7 @@ def _lstm_as_onednn(func: Any, args: tuple[Any, ...]) -> Any:
         # per layer over a biased LSTM's, at any T: 2.0 MiB for 256 -> 256, 3.0 MiB for
         # 512 -> 256, 6.0 MiB over 3 layers of 256)
         # bidirectional: and max(X, E) more a direction (X the layer's input bytes),
-        # measured in the resident size after the forward (ONEDNN_BIDIRECTIONAL)
+        # measured in the resident size after the forward (the comment above the constants)
         own = steps_bytes + max(x.numel() * 4, steps_bytes) if dirs == 2 else 0
         copy = 0 if has_biases else weights
         held += [y, hy, cy, torch.empty(
