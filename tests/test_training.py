@@ -274,3 +274,19 @@ def test_csv_of_a_training_step_adds_backward_and_saved(
     rows = list(__import__("csv").reader(lines[1:]))
     assert sum(int(row[-1]) for row in rows) == tm.activations_saved
     assert sum(int(row[-2]) for row in rows) == report.totals.backward_macs
+
+
+def test_a_steps_rows_count_the_models_own_parameters_once() -> None:
+    # The small ViT of tests/reference_models.py: its own class token and position
+    # embedding (64 + 17 x 64 = 1,152) sit on its own row; the backward's row for work no
+    # forward row made counted them a second time (rows summed to 85,770, the total 84,618:
+    # patchify conv 3 x 64 x 16 x 16 + 64 = 49,216; 1,152; the encoder block 33,472; final
+    # norm 128; head 64 x 10 + 10 = 650)
+    from tests.reference_models import ViT
+
+    report = resnet_inspect.inspect(
+        ViT(image=64, patch=16, dim=64, depth=1, heads=2, mlp_dim=128, classes=10),
+        (3, 64, 64), train=True)
+    assert report.totals.params == 49_216 + 1_152 + 33_472 + 128 + 650 == 84_618
+    assert sum(r.params for r in report.layers) == report.totals.params
+    assert [r.params for r in report.layers if r.name == "ViT"] == [1_152]

@@ -361,8 +361,11 @@ class Counter(DispatchMode):
 
     def new_row(self, info: ModuleInfo, frame: Frame | None, in_shape: list[int],
                 called: bool = True) -> LayerRecord:
-        """A new row for a module; its own parameters go on the first row of its first call."""
-        first_row = frame is None or (frame.called_first and frame.rows == 0)
+        """A new row for a module; its own parameters go on the first row of its first call
+        (a row outside any call, `frame` None, has them only if the module has no row yet:
+        the backward's row for the model's own work must not count them twice)."""
+        first_row = id(info) not in self.first_rows if frame is None \
+            else frame.called_first and frame.rows == 0
         params, trainable, buffers = info.own if first_row else (0, 0, 0)
         row = LayerRecord(
             name=info.row_name, type=info.type_name, stage=info.stage, block=info.block,
